@@ -1,0 +1,3 @@
+//! imap-async: an async IMAP client for Tokio.
+
+pub mod proto;

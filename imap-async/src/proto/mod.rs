@@ -1,0 +1,22 @@
+//! Bytes to types and types to bytes, with no I/O.
+//!
+//! * [`frame`] finds where one complete response ends (lines and literals), without parsing
+//!   grammar and without rescanning bytes it already looked at.
+//! * [`parse`] turns one complete response into a typed [`Response`].
+//! * [`encode`] builds commands, choosing atom, quoted string or literal for every
+//!   user-given string, so that no input can inject a command.
+//! * [`utf7`] is modified UTF-7 for mailbox names (RFC 3501 §5.1.3).
+//! * [`sequence`] holds the distinct sequence-number and UID set types.
+
+pub mod encode;
+pub mod frame;
+pub mod parse;
+pub mod sequence;
+pub mod types;
+pub mod utf7;
+
+pub use encode::{Command, CommandEncoder, EncodeError, Fragment, LiteralMode, LiteralSupport};
+pub use frame::{FrameError, Framer, Limits};
+pub use parse::{ParseError, parse_response};
+pub use sequence::{Seq, SeqSet, Uid, UidSet};
+pub use types::*;

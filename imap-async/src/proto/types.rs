@@ -1,0 +1,287 @@
+//! Typed server responses (RFC 3501 §7, RFC 9051 §7 and the extensions we speak).
+//!
+//! Every string is a [`Bytes`] slice of the framed response buffer: parsing does not copy
+//! string data. `Option` stands where the grammar allows `NIL`.
+
+use bytes::Bytes;
+
+/// One complete server response, as framed and parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    /// `+ ...`: the server waits for more of a command (literal data, SASL, IDLE).
+    Continuation(Continuation),
+    /// `TAG OK|NO|BAD [code] text`: the end of the command carrying that tag.
+    Tagged(Tagged),
+    /// `* ...`: data, or a status not bound to any command.
+    Untagged(Untagged),
+}
+
+/// `+ [code] text`, or `+ base64` during AUTHENTICATE. The raw text is kept either way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Continuation {
+    pub code: Option<ResponseCode>,
+    /// Everything after `+ ` (and after the code, if any), without the CRLF.
+    pub text: Bytes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    No,
+    Bad,
+    PreAuth,
+    Bye,
+}
+
+/// `resp-text`: an optional `[code]` and human-readable text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusText {
+    pub status: Status,
+    pub code: Option<ResponseCode>,
+    pub text: Bytes,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tagged {
+    pub tag: Bytes,
+    pub status: StatusText,
+}
+
+/// Untagged data (`* ...`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Untagged {
+    /// `* OK|NO|BAD|PREAUTH|BYE [code] text`.
+    Status(StatusText),
+    /// `* CAPABILITY ...`.
+    Capability(Vec<Bytes>),
+    /// `* ENABLED ...` (RFC 5161).
+    Enabled(Vec<Bytes>),
+    /// `* LIST (attrs) delim name [extended]` (also XLIST).
+    List(ListItem),
+    /// `* LSUB (attrs) delim name`.
+    Lsub(ListItem),
+    /// `* STATUS name (item value ...)`.
+    MailboxStatus(MailboxStatus),
+    /// `* SEARCH n n n [(MODSEQ m)]` (RFC 3501 §7.2.5, RFC 7162 §3.1.5).
+    Search { ids: Vec<u32>, modseq: Option<u64> },
+    /// `* SORT n n n [(MODSEQ m)]` (RFC 5256).
+    Sort { ids: Vec<u32>, modseq: Option<u64> },
+    /// `* THREAD (..)(..)` (RFC 5256): the raw thread list, kept unparsed for now.
+    Thread(Bytes),
+    /// `* ESEARCH ...` (RFC 4731).
+    ESearch(ESearch),
+    /// `* FLAGS (...)`.
+    Flags(Vec<Bytes>),
+    /// `* n EXISTS`.
+    Exists(u32),
+    /// `* n RECENT`.
+    Recent(u32),
+    /// `* n EXPUNGE`.
+    Expunge(u32),
+    /// `* VANISHED [(EARLIER)] uid-set` (RFC 7162 §3.2.10). Ranges are kept as ranges.
+    Vanished { earlier: bool, uids: Vec<(u32, u32)> },
+    /// `* NAMESPACE personal other shared` (RFC 2342).
+    Namespace(Namespaces),
+    /// `* n FETCH (...)`.
+    Fetch { seq: u32, items: Vec<FetchItem> },
+    /// `* ID (...)` or `* ID NIL` (RFC 2971).
+    Id(Option<Vec<(Bytes, Option<Bytes>)>>),
+    /// `* QUOTA root (resource usage limit ...)` (RFC 9208): raw for now.
+    Quota(Bytes),
+    /// `* QUOTAROOT mailbox root...`: raw for now.
+    QuotaRoot(Bytes),
+    /// `* ACL`, `* MYRIGHTS`, `* LISTRIGHTS`, `* METADATA`: raw for now.
+    Acl(Bytes),
+    MyRights(Bytes),
+    ListRights(Bytes),
+    Metadata(Bytes),
+    /// Anything else that framed correctly: the whole line(s) after `* `, untouched.
+    Other(Bytes),
+}
+
+/// One LIST/LSUB/XLIST entry. The name is in its wire form (modified UTF-7 unless UTF8=ACCEPT).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListItem {
+    /// Attributes as sent, e.g. `\HasNoChildren`, `\Sent`.
+    pub attributes: Vec<Bytes>,
+    /// Hierarchy delimiter; `None` for NIL (a flat namespace).
+    pub delimiter: Option<u8>,
+    pub name: Bytes,
+}
+
+/// `* STATUS` data. Items the server did not send stay `None`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MailboxStatus {
+    pub mailbox: Bytes,
+    pub messages: Option<u32>,
+    pub recent: Option<u32>,
+    pub uid_next: Option<u32>,
+    pub uid_validity: Option<u32>,
+    pub unseen: Option<u32>,
+    pub highest_modseq: Option<u64>,
+    pub size: Option<u64>,
+    pub deleted: Option<u32>,
+    /// Items we do not know, as (name, raw value).
+    pub other: Vec<(Bytes, Bytes)>,
+}
+
+/// `* ESEARCH [(TAG "x")] [UID] result...` (RFC 4731, RFC 9051 §7.3.4).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ESearch {
+    pub tag: Option<Bytes>,
+    pub uid: bool,
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+    pub count: Option<u32>,
+    /// `ALL` as ranges (inclusive), never expanded.
+    pub all: Option<Vec<(u32, u32)>>,
+    pub modseq: Option<u64>,
+    /// Result items we do not know, as (name, raw value).
+    pub other: Vec<(Bytes, Bytes)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Namespaces {
+    pub personal: Vec<NamespaceDescr>,
+    pub other_users: Vec<NamespaceDescr>,
+    pub shared: Vec<NamespaceDescr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamespaceDescr {
+    pub prefix: Bytes,
+    pub delimiter: Option<u8>,
+}
+
+/// Response codes (`[...]` in a status response). RFC 3501 §7.1, RFC 9051 §7.1, RFC 4315,
+/// RFC 7162, RFC 5530.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseCode {
+    Alert,
+    BadCharset(Vec<Bytes>),
+    Capability(Vec<Bytes>),
+    Parse,
+    PermanentFlags(Vec<Bytes>),
+    ReadOnly,
+    ReadWrite,
+    TryCreate,
+    UidNext(u32),
+    UidValidity(u32),
+    Unseen(u32),
+    /// `[APPENDUID uidvalidity uid-set]` (RFC 4315): ranges as sent.
+    AppendUid { uid_validity: u32, uids: Vec<(u32, u32)> },
+    /// `[COPYUID uidvalidity source-set dest-set]` (RFC 4315).
+    CopyUid { uid_validity: u32, source: Vec<(u32, u32)>, destination: Vec<(u32, u32)> },
+    UidNotSticky,
+    /// `[HIGHESTMODSEQ n]` (RFC 7162).
+    HighestModSeq(u64),
+    NoModSeq,
+    /// `[MODIFIED set]` (RFC 7162): messages whose STORE failed the UNCHANGEDSINCE test.
+    Modified(Vec<(u32, u32)>),
+    Closed,
+    /// Any other code: its atom and the raw text after it, if any (e.g. `AUTHENTICATIONFAILED`).
+    Other(Bytes, Option<Bytes>),
+}
+
+/// One FETCH data item (RFC 3501 §7.4.2, RFC 9051 §7.5.2, RFC 3516, RFC 7162).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FetchItem {
+    Uid(u32),
+    Flags(Vec<Bytes>),
+    /// `INTERNALDATE`, with the zone the server gave (never reinterpreted in local time).
+    InternalDate(chrono::DateTime<chrono::FixedOffset>),
+    Rfc822Size(u64),
+    Envelope(Box<Envelope>),
+    /// `BODY` (without section) or `BODYSTRUCTURE`.
+    BodyStructure(Box<BodyStructure>),
+    /// `BODY[section]<origin>`, `RFC822`, `RFC822.HEADER`, `RFC822.TEXT`
+    /// (the RFC822 forms are reported with sections `""`, `"HEADER"`, `"TEXT"`).
+    Body { section: Bytes, origin: Option<u32>, data: Option<Bytes> },
+    /// `BINARY[section]<origin>` (RFC 3516), from a literal8 or a string.
+    Binary { section: Bytes, origin: Option<u32>, data: Option<Bytes> },
+    /// `BINARY.SIZE[section]`.
+    BinarySize { section: Bytes, size: u32 },
+    /// `MODSEQ (n)` (RFC 7162).
+    ModSeq(u64),
+    /// `X-GM-MSGID`, `X-GM-THRID`, `EMAILID`, `THREADID`, `X-GM-LABELS`, and anything else:
+    /// the item name and its raw value, exactly as sent.
+    Other { name: Bytes, value: Bytes },
+}
+
+/// `ENVELOPE` (RFC 3501 §7.4.2). Address lists are `None` for NIL.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Envelope {
+    pub date: Option<Bytes>,
+    pub subject: Option<Bytes>,
+    pub from: Option<Vec<Address>>,
+    pub sender: Option<Vec<Address>>,
+    pub reply_to: Option<Vec<Address>>,
+    pub to: Option<Vec<Address>>,
+    pub cc: Option<Vec<Address>>,
+    pub bcc: Option<Vec<Address>>,
+    pub in_reply_to: Option<Bytes>,
+    pub message_id: Option<Bytes>,
+}
+
+/// One address. Group syntax (RFC 3501 §7.4.2) is kept as sent: a group start has
+/// `host == None` and `mailbox == Some(group name)`; a group end has both `None`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Address {
+    pub name: Option<Bytes>,
+    pub route: Option<Bytes>,
+    pub mailbox: Option<Bytes>,
+    pub host: Option<Bytes>,
+}
+
+/// `BODYSTRUCTURE` / `BODY` (RFC 3501 §7.4.2, RFC 9051 §7.5.2).
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodyStructure {
+    /// A non-multipart part (`text/*`, `message/rfc822` and everything else).
+    Single {
+        /// Type and subtype, upper/lower case as sent.
+        media_type: Bytes,
+        media_subtype: Bytes,
+        params: Vec<(Bytes, Bytes)>,
+        id: Option<Bytes>,
+        description: Option<Bytes>,
+        encoding: Bytes,
+        size: u32,
+        /// `text/*`: number of lines.
+        lines: Option<u32>,
+        /// `message/rfc822` (and `message/global`): the enclosed message.
+        message: Option<Box<(Envelope, BodyStructure)>>,
+        ext: Option<SingleExtension>,
+    },
+    Multipart {
+        parts: Vec<BodyStructure>,
+        media_subtype: Bytes,
+        ext: Option<MultipartExtension>,
+    },
+}
+
+/// Extension data of a single part (BODYSTRUCTURE only).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SingleExtension {
+    pub md5: Option<Bytes>,
+    pub disposition: Option<Disposition>,
+    pub language: Option<Vec<Bytes>>,
+    pub location: Option<Bytes>,
+    /// Any further extension data, raw.
+    pub rest: Option<Bytes>,
+}
+
+/// Extension data of a multipart (BODYSTRUCTURE only).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MultipartExtension {
+    pub params: Vec<(Bytes, Bytes)>,
+    pub disposition: Option<Disposition>,
+    pub language: Option<Vec<Bytes>>,
+    pub location: Option<Bytes>,
+    pub rest: Option<Bytes>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disposition {
+    pub kind: Bytes,
+    pub params: Vec<(Bytes, Bytes)>,
+}

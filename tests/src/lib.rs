@@ -1,0 +1,1 @@
+//! Test harness: starts a private Dovecot for the integration tests.
