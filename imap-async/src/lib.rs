@@ -1,3 +1,40 @@
-//! imap-async: an async IMAP client for Tokio.
+//! # imap-async
+//!
+//! An async IMAP client for Tokio (RFC 3501 IMAP4rev1, RFC 9051 IMAP4rev2).
+//!
+//! * [`Client`] connects (TLS, STARTTLS or plain, every wait bounded by a timeout) and logs
+//!   in, giving a [`Session`].
+//! * [`with_session`] runs your code on a session and always logs out and closes it, on
+//!   success, error and panic alike.
+//! * [`proto`] is the I/O-free protocol core: framer, parser, command encoder, modified
+//!   UTF-7, sequence sets.
+//!
+//! ```no_run
+//! use imap_async::{with_session, ConnectOptions};
+//!
+//! #[tokio::main]
+//! async fn main() -> imap_async::Result<()> {
+//!     let opts = ConnectOptions::new("imap.example.org").login("bar@example.org", "passwd");
+//!     let unseen = with_session(&opts, async |c| {
+//!         c.select_folder("INBOX").await?;
+//!         c.search("UNSEEN").await
+//!     })
+//!     .await?;
+//!     println!("unseen UIDs: {unseen}");
+//!     Ok(())
+//! }
+//! ```
 
+pub mod error;
+pub mod options;
 pub mod proto;
+pub mod session;
+pub mod transport;
+mod with_session;
+
+pub use error::{Error, Result};
+pub use options::{Auth, ConnectOptions, Secret, Security};
+pub use proto::{Seq, SeqSet, Uid, UidSet};
+pub use session::{Capabilities, Client, Fetched, SelectInfo, Session};
+pub use transport::TlsOptions;
+pub use with_session::with_session;

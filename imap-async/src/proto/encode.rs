@@ -72,4 +72,11 @@ impl CommandEncoder {
         let _ = (tag, name, literals);
         unimplemented!("being written")
     }
+    pub fn utf8_quoted(self, _on: bool) -> Self { self }
+    pub fn atom(&mut self, _w: &'static str, _a: &str) -> Result<&mut Self, EncodeError> { unimplemented!() }
+    pub fn raw(&mut self, _s: &str) -> &mut Self { unimplemented!() }
+    pub fn secret_raw(&mut self, _s: &str) -> &mut Self { unimplemented!() }
+    pub fn astring(&mut self, _w: &'static str, _s: &[u8]) -> Result<&mut Self, EncodeError> { unimplemented!() }
+    pub fn secret_astring(&mut self, _w: &'static str, _s: &[u8]) -> Result<&mut Self, EncodeError> { unimplemented!() }
+    pub fn finish(self) -> Command { unimplemented!() }
 }

@@ -1,0 +1,115 @@
+//! The one error type of the crate.
+
+use std::time::Duration;
+
+use crate::proto::{EncodeError, FrameError, ParseError, ResponseCode};
+
+/// Everything that can go wrong talking to an IMAP server.
+///
+/// `Display` is written for a person; match on the variants in a program. No variant ever
+/// carries a password or token: commands appear only in their redacted form.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A socket operation failed.
+    #[error("I/O error while {during}: {source}")]
+    Io {
+        during: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TLS handshake failed (untrusted certificate, wrong host name, protocol error).
+    #[error("TLS handshake with {server_name} failed: {reason}")]
+    Tls { server_name: String, reason: String },
+    /// A deadline passed. `waiting_for` says which one.
+    #[error("timed out after {after:?} waiting for {waiting_for}")]
+    Timeout { waiting_for: String, after: Duration },
+    /// The server answered `NO`.
+    #[error("server refused {command}: {text}{}", code_suffix(.code))]
+    No { command: String, code: Option<ResponseCode>, text: String },
+    /// The server answered `BAD` (it considers the command malformed or not allowed now).
+    #[error("server rejected {command} as invalid: {text}{}", code_suffix(.code))]
+    Bad { command: String, code: Option<ResponseCode>, text: String },
+    /// The server ended the session with `* BYE`.
+    #[error("server closed the session (BYE): {text}")]
+    Bye { code: Option<ResponseCode>, text: String },
+    /// The connection closed without a `BYE`.
+    #[error("connection closed by the server while {during}")]
+    ConnectionClosed { during: String },
+    /// A response could not be framed within the limits (too long, bad literal header).
+    #[error("unusable response from the server: {0}")]
+    Frame(#[from] FrameError),
+    /// A framed response could not be parsed. The connection stays usable.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// An argument cannot be encoded (e.g. it contains a NUL byte).
+    #[error("cannot send argument: {0}")]
+    Encode(#[from] EncodeError),
+    /// The server does not advertise an extension the command needs; nothing was sent.
+    #[error("{needed_for} needs the server capability {capability}, which it does not advertise")]
+    MissingCapability { capability: String, needed_for: String },
+    /// STARTTLS was asked for but the server does not offer it. Nothing was sent in the clear.
+    #[error("the server does not offer STARTTLS; refusing to continue without TLS")]
+    StartTlsNotOffered,
+    /// The server behaved in a way the protocol does not allow.
+    #[error("protocol violation by the server: {0}")]
+    Protocol(String),
+    /// Input given to the library is not valid (names what and why).
+    #[error("invalid {what}: {reason}")]
+    InvalidInput { what: String, reason: String },
+    /// An earlier command was interrupted in a state the connection cannot recover from
+    /// (e.g. cancelled half-way through sending). Reconnect.
+    #[error("the connection can no longer be used: {0}")]
+    Unusable(String),
+    /// An error from user code running inside [`crate::with_session`].
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
+}
+
+fn code_suffix(code: &Option<ResponseCode>) -> String {
+    match code {
+        None => String::new(),
+        Some(ResponseCode::Other(name, _)) => {
+            format!(" [{}]", String::from_utf8_lossy(name))
+        }
+        Some(c) => format!(" [{c:?}]"),
+    }
+}
+
+impl Error {
+    /// Wrap any error from user code, for closures passed to [`crate::with_session`].
+    pub fn other(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Error::Other(e.into())
+    }
+
+    /// True when the server refused credentials (`NO [AUTHENTICATIONFAILED]`, or a `NO` to
+    /// LOGIN/AUTHENTICATE without a code).
+    pub fn is_auth_failed(&self) -> bool {
+        match self {
+            Error::No { command, code, .. } => match code {
+                Some(ResponseCode::Other(name, _)) => {
+                    name.eq_ignore_ascii_case(b"AUTHENTICATIONFAILED")
+                }
+                None => command == "LOGIN" || command == "AUTHENTICATE",
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// True for a deadline that passed.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    pub(crate) fn io(during: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { during: during.into(), source }
+    }
+
+    pub(crate) fn invalid(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidInput { what: what.into(), reason: reason.into() }
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

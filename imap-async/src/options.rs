@@ -1,0 +1,213 @@
+//! Connection options: where to connect, how to secure it, how to log in, and every deadline.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::proto::Limits;
+use crate::transport::TlsOptions;
+
+/// A password or token. Its `Debug` never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret value, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.to_owned())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
+/// How the connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Security {
+    /// TLS from the first byte (port 993 by default).
+    #[default]
+    Tls,
+    /// Plain TCP upgraded with STARTTLS before anything else (port 143 by default). Fails if
+    /// the server does not offer STARTTLS: never falls back to plaintext.
+    StartTls,
+    /// No encryption at all (port 143 by default). For loopback and tests.
+    Plain,
+}
+
+/// How [`crate::Session::connect`] and [`crate::with_session`] authenticate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// The LOGIN command (RFC 3501 §6.2.3).
+    Login { username: String, password: Secret },
+    /// AUTHENTICATE PLAIN (RFC 4616), with an optional authorization identity.
+    Plain { authzid: Option<String>, username: String, password: Secret },
+}
+
+/// Everything needed to open a session. Build it with [`ConnectOptions::new`] and the
+/// chained setters; the defaults are safe (TLS, certificates and host names verified) and
+/// every wait has a deadline.
+///
+/// ```
+/// use std::time::Duration;
+/// use imap_async::ConnectOptions;
+///
+/// let opts = ConnectOptions::new("imap.example.org")
+///     .starttls()
+///     .login("bar@example.org", "passwd")
+///     .command_timeout(Duration::from_secs(20));
+/// assert_eq!(opts.effective_port(), 143);
+/// // The password never shows in Debug output.
+/// assert!(!format!("{opts:?}").contains("passwd"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub host: String,
+    /// `None`: 993 for [`Security::Tls`], 143 otherwise.
+    pub port: Option<u16>,
+    pub security: Security,
+    pub tls: TlsOptions,
+    /// The name the certificate must be valid for, when it differs from `host` (for example
+    /// when connecting by IP address).
+    pub tls_server_name: Option<String>,
+    /// Deadline for TCP connect and, separately, for the TLS handshake and the greeting.
+    pub connect_timeout: Duration,
+    /// Longest wait for the next bytes of a response to a command.
+    pub command_timeout: Duration,
+    /// Longest time LOGOUT may take when a session is closed by [`crate::with_session`].
+    pub logout_timeout: Duration,
+    /// Framing limits applied to everything the server sends.
+    pub limits: Limits,
+    pub auth: Option<Auth>,
+}
+
+impl ConnectOptions {
+    /// Options for `host` with the defaults: implicit TLS on port 993, 30 s to connect,
+    /// 60 s per response, 5 s to log out, no credentials.
+    pub fn new(host: impl Into<String>) -> Self {
+        ConnectOptions {
+            host: host.into(),
+            port: None,
+            security: Security::Tls,
+            tls: TlsOptions::default(),
+            tls_server_name: None,
+            connect_timeout: Duration::from_secs(30),
+            command_timeout: Duration::from_secs(60),
+            logout_timeout: Duration::from_secs(5),
+            limits: Limits::default(),
+            auth: None,
+        }
+    }
+
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// Use STARTTLS on a plain connection (RFC 3501 §6.2.1, RFC 2595).
+    pub fn starttls(mut self) -> Self {
+        self.security = Security::StartTls;
+        self
+    }
+
+    /// No TLS at all.
+    pub fn plaintext(mut self) -> Self {
+        self.security = Security::Plain;
+        self
+    }
+
+    pub fn security(mut self, security: Security) -> Self {
+        self.security = security;
+        self
+    }
+
+    /// Also trust the CA certificates in this PEM file.
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls.ca_file = Some(path.into());
+        self
+    }
+
+    pub fn tls_server_name(mut self, name: impl Into<String>) -> Self {
+        self.tls_server_name = Some(name.into());
+        self
+    }
+
+    /// Accept a certificate issued for another host name (the chain is still verified).
+    /// Logs a warning at every connection.
+    pub fn danger_skip_hostname_check(mut self) -> Self {
+        self.tls.check_hostname = false;
+        self
+    }
+
+    /// Accept any certificate at all. Logs a warning at every connection.
+    pub fn danger_accept_invalid_certs(mut self) -> Self {
+        self.tls.verify_cert = false;
+        self
+    }
+
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    pub fn command_timeout(mut self, d: Duration) -> Self {
+        self.command_timeout = d;
+        self
+    }
+
+    pub fn logout_timeout(mut self, d: Duration) -> Self {
+        self.logout_timeout = d;
+        self
+    }
+
+    /// Log in with LOGIN.
+    pub fn login(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        self.auth = Some(Auth::Login { username: username.into(), password: password.into() });
+        self
+    }
+
+    /// Log in with AUTHENTICATE PLAIN.
+    pub fn plain_login(
+        mut self,
+        authzid: Option<String>,
+        username: impl Into<String>,
+        password: impl Into<Secret>,
+    ) -> Self {
+        self.auth = Some(Auth::Plain {
+            authzid,
+            username: username.into(),
+            password: password.into(),
+        });
+        self
+    }
+
+    /// The port that will be used.
+    pub fn effective_port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            Security::Tls => 993,
+            Security::StartTls | Security::Plain => 143,
+        })
+    }
+
+    /// The name the certificate is checked against.
+    pub fn effective_server_name(&self) -> &str {
+        self.tls_server_name.as_deref().unwrap_or(&self.host)
+    }
+}

@@ -1,0 +1,111 @@
+//! The server's capabilities (RFC 3501 §7.2.1, RFC 9051 §7.2.2), with what IMAP4rev2 implies.
+
+use bytes::Bytes;
+
+use crate::proto::LiteralSupport;
+
+/// Capabilities as advertised, upper-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    atoms: Vec<String>,
+}
+
+/// Extensions that IMAP4rev2 folds into the base protocol (RFC 9051 §1, Appendix E).
+const IMPLIED_BY_REV2: &[&str] = &[
+    "NAMESPACE",
+    "UNSELECT",
+    "UIDPLUS",
+    "ESEARCH",
+    "SEARCHRES",
+    "ENABLE",
+    "IDLE",
+    "SASL-IR",
+    "LIST-EXTENDED",
+    "LIST-STATUS",
+    "MOVE",
+    "LITERAL-",
+    "BINARY",
+    "SPECIAL-USE",
+    "STATUS=SIZE",
+];
+
+impl Capabilities {
+    pub(crate) fn from_atoms(atoms: &[Bytes]) -> Self {
+        Capabilities {
+            atoms: atoms
+                .iter()
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).to_ascii_uppercase())
+                .collect(),
+        }
+    }
+
+    /// Whether `name` is advertised (case-insensitive), or implied by IMAP4rev2.
+    pub fn has(&self, name: &str) -> bool {
+        let name = name.to_ascii_uppercase();
+        self.atoms.contains(&name)
+            || (self.is_rev2() && IMPLIED_BY_REV2.contains(&name.as_str()))
+    }
+
+    /// IMAP4rev2 (RFC 9051) is advertised.
+    pub fn is_rev2(&self) -> bool {
+        self.atoms.iter().any(|a| a == "IMAP4REV2")
+    }
+
+    /// Whether the SASL mechanism `mech` is offered (`AUTH=mech`).
+    pub fn has_auth(&self, mech: &str) -> bool {
+        self.atoms.contains(&format!("AUTH={}", mech.to_ascii_uppercase()))
+    }
+
+    /// LOGINDISABLED: the server refuses LOGIN on this connection (RFC 3501 §6.2.3).
+    pub fn login_disabled(&self) -> bool {
+        self.has("LOGINDISABLED")
+    }
+
+    /// Which non-synchronizing literals we may send (RFC 7888).
+    pub fn literal_support(&self) -> LiteralSupport {
+        if self.atoms.iter().any(|a| a == "LITERAL+") {
+            LiteralSupport::Plus
+        } else if self.has("LITERAL-") {
+            LiteralSupport::Minus
+        } else {
+            LiteralSupport::SyncOnly
+        }
+    }
+
+    /// Every advertised capability, upper-cased, in the server's order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.atoms.iter().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(list: &[&str]) -> Capabilities {
+        let atoms: Vec<Bytes> = list.iter().map(|s| Bytes::copy_from_slice(s.as_bytes())).collect();
+        Capabilities::from_atoms(&atoms)
+    }
+
+    #[test]
+    fn case_insensitive_and_auth() {
+        let c = caps(&["IMAP4rev1", "Idle", "AUTH=PLAIN", "literal+"]);
+        assert!(c.has("IDLE"));
+        assert!(c.has("imap4REV1"));
+        assert!(c.has_auth("plain"));
+        assert!(!c.has_auth("LOGIN"));
+        assert_eq!(c.literal_support(), LiteralSupport::Plus);
+        assert!(!c.is_rev2());
+    }
+
+    #[test]
+    fn rev2_implies_extensions() {
+        let c = caps(&["IMAP4rev2"]);
+        assert!(c.has("MOVE"));
+        assert!(c.has("ESEARCH"));
+        assert!(!c.has("CONDSTORE"));
+        assert_eq!(c.literal_support(), LiteralSupport::Minus);
+        assert_eq!(caps(&["IMAP4rev1"]).literal_support(), LiteralSupport::SyncOnly);
+    }
+}

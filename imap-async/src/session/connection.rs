@@ -1,0 +1,435 @@
+//! The connection core: owns the socket and read buffer, hands out tags, sends commands and
+//! reads responses, and routes untagged data either to the command that asked for it or to
+//! the unsolicited queue.
+//!
+//! Cancellation: a command future dropped after its bytes were sent leaves its tag
+//! "in flight"; the next command first reads up to that tag's completion (keeping the
+//! untagged data as unsolicited), so it never mistakes leftovers for its own response. A
+//! future dropped while its bytes were being written leaves the server with half a command,
+//! which nothing can repair: the connection is then marked unusable and says so.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tracing::Instrument;
+
+use crate::error::{Error, Result};
+use crate::proto::{
+    Command, CommandEncoder, Continuation, Fragment, Framer, Limits, LiteralMode, LiteralSupport,
+    Response, ResponseCode, Status, StatusText, Untagged, parse_response,
+};
+use crate::session::Capabilities;
+use crate::transport::Stream;
+
+/// Read buffers above this size are given back once empty, so an idle connection stays small
+/// after a large response.
+const SHRINK_ABOVE: usize = 256 * 1024;
+const INITIAL_BUFFER: usize = 8 * 1024;
+
+/// What a command does with a continuation request (`+`): SASL exchanges answer it.
+pub(crate) type ContinuationHandler<'a> =
+    &'a mut (dyn FnMut(&Continuation) -> Result<Vec<u8>> + Send);
+
+pub(crate) struct Connection {
+    stream: Stream,
+    read_buf: BytesMut,
+    framer: Framer,
+    next_tag: u32,
+    pub(crate) capabilities: Option<Capabilities>,
+    pub(crate) command_timeout: Duration,
+    /// Tag of a command that was sent completely but whose completion was not read.
+    in_flight: Option<String>,
+    /// True while a command's bytes are being written.
+    writing: bool,
+    /// Set once the connection cannot be used any more, with the reason.
+    unusable: Option<String>,
+    /// The server's `* BYE`, once received.
+    pub(crate) bye: Option<StatusText>,
+    pub(crate) unsolicited: VecDeque<Untagged>,
+    /// UTF8=ACCEPT is enabled: mailbox names go as UTF-8, not modified UTF-7.
+    pub(crate) utf8_enabled: bool,
+    /// The server's description, for messages (`host:port`).
+    pub(crate) peer: String,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("peer", &self.peer)
+            .field("tls", &self.stream.is_tls())
+            .field("in_flight", &self.in_flight)
+            .field("unusable", &self.unusable)
+            .field("unsolicited", &self.unsolicited.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    pub(crate) fn new(stream: Stream, peer: String, limits: Limits, timeout: Duration) -> Self {
+        Connection {
+            stream,
+            read_buf: BytesMut::with_capacity(INITIAL_BUFFER),
+            framer: Framer::new(limits),
+            next_tag: 1,
+            capabilities: None,
+            command_timeout: timeout,
+            in_flight: None,
+            writing: false,
+            unusable: None,
+            bye: None,
+            unsolicited: VecDeque::new(),
+            utf8_enabled: false,
+            peer,
+        }
+    }
+
+    pub(crate) fn is_tls(&self) -> bool {
+        self.stream.is_tls()
+    }
+
+    /// A fresh encoder for the next command, with the next tag and what the server lets us
+    /// do with literals.
+    pub(crate) fn encoder(&mut self, name: &str) -> CommandEncoder {
+        let tag = format!("A{}", self.next_tag);
+        self.next_tag = self.next_tag.wrapping_add(1);
+        let literals = self
+            .capabilities
+            .as_ref()
+            .map(Capabilities::literal_support)
+            .unwrap_or(LiteralSupport::SyncOnly);
+        CommandEncoder::new(&tag, name, literals).utf8_quoted(self.utf8_enabled)
+    }
+
+    /// Read one complete response, waiting at most `command_timeout` for each read.
+    pub(crate) async fn read_response(&mut self, waiting_for: &str) -> Result<Response> {
+        loop {
+            match self.framer.frame(&self.read_buf) {
+                Ok(Some(n)) => {
+                    let frame = self.read_buf.split_to(n).freeze();
+                    if self.read_buf.is_empty() && self.read_buf.capacity() > SHRINK_ABOVE {
+                        self.read_buf = BytesMut::with_capacity(INITIAL_BUFFER);
+                    }
+                    tracing::trace!(response = %crate::proto::parse::show(&frame), "S:");
+                    return parse_response(frame).map_err(Error::from);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    // Framing is lost: nothing after this point can be trusted.
+                    self.unusable = Some(format!("unframeable response: {e}"));
+                    return Err(Error::Frame(e));
+                }
+            }
+            if self.read_buf.capacity() - self.read_buf.len() < 4096 {
+                self.read_buf.reserve(INITIAL_BUFFER.max(self.read_buf.len()));
+            }
+            let timeout = self.command_timeout;
+            let read = tokio::time::timeout(timeout, self.stream.read_buf(&mut self.read_buf));
+            let n = match read.await {
+                Err(_) => {
+                    return Err(Error::Timeout { waiting_for: waiting_for.to_owned(), after: timeout });
+                }
+                Ok(Err(e)) => {
+                    self.unusable = Some(format!("read failed: {e}"));
+                    return Err(Error::io(format!("reading {waiting_for}"), e));
+                }
+                Ok(Ok(n)) => n,
+            };
+            if n == 0 {
+                let reason = "the server closed the connection".to_owned();
+                self.unusable = Some(reason);
+                if let Some(bye) = &self.bye {
+                    return Err(bye_error(bye));
+                }
+                return Err(Error::ConnectionClosed { during: format!("waiting for {waiting_for}") });
+            }
+        }
+    }
+
+    async fn write(&mut self, bytes: &[u8], what: &str) -> Result<()> {
+        let timeout = self.command_timeout;
+        match tokio::time::timeout(timeout, self.stream.write_all(bytes)).await {
+            Err(_) => {
+                self.unusable = Some(format!("timed out sending {what}"));
+                Err(Error::Timeout { waiting_for: format!("sending {what}"), after: timeout })
+            }
+            Ok(Err(e)) => {
+                self.unusable = Some(format!("write failed: {e}"));
+                Err(Error::io(format!("sending {what}"), e))
+            }
+            Ok(Ok(())) => Ok(()),
+        }
+    }
+
+    async fn flush(&mut self, what: &str) -> Result<()> {
+        let timeout = self.command_timeout;
+        match tokio::time::timeout(timeout, self.stream.flush()).await {
+            Err(_) => {
+                self.unusable = Some(format!("timed out sending {what}"));
+                Err(Error::Timeout { waiting_for: format!("sending {what}"), after: timeout })
+            }
+            Ok(Err(e)) => {
+                self.unusable = Some(format!("write failed: {e}"));
+                Err(Error::io(format!("sending {what}"), e))
+            }
+            Ok(Ok(())) => Ok(()),
+        }
+    }
+
+    /// Make the connection ready for a new command: refuse if it is unusable, and finish
+    /// reading the response of a command whose future was dropped.
+    pub(crate) async fn recover(&mut self) -> Result<()> {
+        if let Some(bye) = &self.bye {
+            return Err(bye_error(bye));
+        }
+        if let Some(reason) = &self.unusable {
+            return Err(Error::Unusable(reason.clone()));
+        }
+        if self.writing {
+            let reason = "a command was cancelled while it was being sent".to_owned();
+            self.unusable = Some(reason.clone());
+            return Err(Error::Unusable(reason));
+        }
+        while let Some(tag) = self.in_flight.clone() {
+            tracing::debug!(%tag, "reading the rest of an abandoned command's response");
+            match self.read_response("the response to an abandoned command").await {
+                Ok(Response::Tagged(t)) if t.tag == tag.as_bytes() => self.in_flight = None,
+                Ok(Response::Tagged(_)) | Ok(Response::Continuation(_)) => {}
+                Ok(Response::Untagged(u)) => self.note_untagged(u, false, &mut |u| Some(u))?,
+                Err(Error::Parse(e)) => tracing::warn!(error = %e, "skipping unparseable response"),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Look at untagged data before it goes anywhere: BYE ends the session, CAPABILITY
+    /// refreshes the cache, ALERT is logged; the rest goes to `claim`, and what it does not
+    /// claim is queued as unsolicited.
+    fn note_untagged(
+        &mut self,
+        u: Untagged,
+        expect_bye: bool,
+        claim: &mut dyn FnMut(Untagged) -> Option<Untagged>,
+    ) -> Result<()> {
+        match &u {
+            Untagged::Status(st) if st.status == Status::Bye => {
+                tracing::debug!(text = %String::from_utf8_lossy(&st.text), "server said BYE");
+                self.bye = Some(st.clone());
+                if !expect_bye {
+                    return Err(bye_error(st));
+                }
+                return Ok(());
+            }
+            Untagged::Status(st) => {
+                if st.code == Some(ResponseCode::Alert) {
+                    tracing::warn!(alert = %String::from_utf8_lossy(&st.text), "server ALERT");
+                }
+                if let Some(ResponseCode::Capability(caps)) = &st.code {
+                    self.capabilities = Some(Capabilities::from_atoms(caps));
+                }
+            }
+            Untagged::Capability(caps) => {
+                self.capabilities = Some(Capabilities::from_atoms(caps));
+            }
+            _ => {}
+        }
+        if let Some(rest) = claim(u) {
+            tracing::debug!(data = ?rest, "unsolicited");
+            self.unsolicited.push_back(rest);
+        }
+        Ok(())
+    }
+
+    /// Send `cmd` and read until its tagged completion. Untagged data goes to `claim`
+    /// (anything it returns is queued as unsolicited). `NO` and `BAD` become errors.
+    pub(crate) async fn execute(
+        &mut self,
+        cmd: Command,
+        claim: &mut (dyn FnMut(Untagged) -> Option<Untagged> + Send),
+    ) -> Result<StatusText> {
+        self.execute_full(cmd, claim, None, false).await
+    }
+
+    /// [`Connection::execute`] with every option: a handler for continuation requests (SASL)
+    /// and whether `* BYE` is expected (LOGOUT).
+    pub(crate) async fn execute_full(
+        &mut self,
+        cmd: Command,
+        claim: &mut (dyn FnMut(Untagged) -> Option<Untagged> + Send),
+        on_continuation: Option<ContinuationHandler<'_>>,
+        expect_bye: bool,
+    ) -> Result<StatusText> {
+        self.recover().await?;
+        let span = tracing::debug_span!("imap", tag = %cmd.tag, command = %cmd.name);
+        self.run(cmd, claim, on_continuation, expect_bye).instrument(span).await
+    }
+
+    async fn run(
+        &mut self,
+        cmd: Command,
+        claim: &mut (dyn FnMut(Untagged) -> Option<Untagged> + Send),
+        mut on_continuation: Option<ContinuationHandler<'_>>,
+        expect_bye: bool,
+    ) -> Result<StatusText> {
+        tracing::debug!(command = %cmd.redacted, "C:");
+        let tag = cmd.tag.clone();
+        let waiting_for = format!("the response to {}", cmd.name);
+        self.writing = true;
+        let mut rejected_early = None;
+        'send: for fragment in &cmd.fragments {
+            match fragment {
+                Fragment::Line(line) => self.write(line, &cmd.name).await?,
+                Fragment::Literal { data, mode } => {
+                    if *mode == LiteralMode::Sync {
+                        // RFC 3501 §7.5: wait for "+" before sending the literal's bytes.
+                        self.flush(&cmd.name).await?;
+                        loop {
+                            match self.read_response(&waiting_for).await? {
+                                Response::Continuation(_) => break,
+                                Response::Tagged(t) if t.tag == tag.as_bytes() => {
+                                    // The server refused the literal: the command is over.
+                                    rejected_early = Some(t.status);
+                                    break 'send;
+                                }
+                                Response::Tagged(t) => warn_stray_tag(&t.tag),
+                                Response::Untagged(u) => self.note_untagged(u, expect_bye, claim)?,
+                            }
+                        }
+                    }
+                    self.write(data, &cmd.name).await?;
+                }
+            }
+        }
+        if rejected_early.is_none() {
+            self.flush(&cmd.name).await?;
+        }
+        self.writing = false;
+        if let Some(status) = rejected_early {
+            return status_result(status, &cmd.name);
+        }
+        self.in_flight = Some(tag.clone());
+
+        // Read to the tagged completion. An unparseable untagged response does not end the
+        // command early (that would leave the rest of its data for the next command); it is
+        // reported once the command is complete.
+        let mut parse_error = None;
+        loop {
+            let response = match self.read_response(&waiting_for).await {
+                Ok(r) => r,
+                Err(Error::Parse(e)) => {
+                    if e.raw.starts_with(tag.as_bytes())
+                        && e.raw.get(tag.len()) == Some(&b' ')
+                    {
+                        self.in_flight = None;
+                        return Err(Error::Parse(e));
+                    }
+                    tracing::warn!(error = %e, "unparseable response");
+                    parse_error.get_or_insert(e);
+                    continue;
+                }
+                Err(e) => {
+                    if expect_bye && self.bye.is_some() {
+                        // LOGOUT: the server may close right after its BYE.
+                        if let Error::ConnectionClosed { .. } | Error::Bye { .. } = e {
+                            self.in_flight = None;
+                            let bye = self.bye.clone().expect("checked above");
+                            return Ok(bye);
+                        }
+                    }
+                    return Err(e);
+                }
+            };
+            match response {
+                Response::Tagged(t) if t.tag == tag.as_bytes() => {
+                    self.in_flight = None;
+                    if let Some(ResponseCode::Capability(caps)) = &t.status.code {
+                        self.capabilities = Some(Capabilities::from_atoms(caps));
+                    }
+                    if let Some(e) = parse_error {
+                        return Err(Error::Parse(e));
+                    }
+                    return status_result(t.status, &cmd.name);
+                }
+                Response::Tagged(t) => warn_stray_tag(&t.tag),
+                Response::Untagged(u) => self.note_untagged(u, expect_bye, claim)?,
+                Response::Continuation(c) => match on_continuation.as_mut() {
+                    Some(handler) => {
+                        let mut answer = match handler(&c) {
+                            Ok(answer) => answer,
+                            Err(e) => {
+                                // RFC 3501 §6.2.2: "*" cancels the exchange; the server
+                                // then ends the command with BAD, which we read first.
+                                self.write(b"*\r\n", &cmd.name).await?;
+                                self.flush(&cmd.name).await?;
+                                self.finish_after_error().await?;
+                                return Err(e);
+                            }
+                        };
+                        answer.extend_from_slice(b"\r\n");
+                        self.writing = true;
+                        self.write(&answer, &cmd.name).await?;
+                        self.flush(&cmd.name).await?;
+                        self.writing = false;
+                    }
+                    None => {
+                        let msg = format!(
+                            "unexpected continuation request during {}: {}",
+                            cmd.name,
+                            String::from_utf8_lossy(&c.text)
+                        );
+                        self.unusable = Some(msg.clone());
+                        return Err(Error::Protocol(msg));
+                    }
+                },
+            }
+        }
+    }
+
+    /// Read to the in-flight command's completion, ignoring its outcome.
+    async fn finish_after_error(&mut self) -> Result<()> {
+        self.recover().await
+    }
+
+    /// Bytes already read but not yet framed. STARTTLS must find none (RFC 2595 §3.1:
+    /// anything here was sent before TLS and could be an injection).
+    pub(crate) fn buffered(&self) -> usize {
+        self.read_buf.len()
+    }
+
+    /// Close the socket (after LOGOUT, or on giving up). Errors are irrelevant by then.
+    pub(crate) async fn shutdown(&mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.stream.shutdown()).await;
+        self.unusable.get_or_insert_with(|| "the session was logged out".to_owned());
+    }
+
+    pub(crate) fn into_stream(self) -> Stream {
+        self.stream
+    }
+
+    /// Take every queued unsolicited response.
+    pub(crate) fn take_unsolicited(&mut self) -> Vec<Untagged> {
+        self.unsolicited.drain(..).collect()
+    }
+}
+
+fn warn_stray_tag(tag: &[u8]) {
+    tracing::warn!(tag = %String::from_utf8_lossy(tag), "tagged response for no command in flight; ignored");
+}
+
+pub(crate) fn bye_error(st: &StatusText) -> Error {
+    Error::Bye { code: st.code.clone(), text: String::from_utf8_lossy(&st.text).into_owned() }
+}
+
+/// `OK` is success; `NO` and `BAD` become errors naming the command.
+pub(crate) fn status_result(st: StatusText, command: &str) -> Result<StatusText> {
+    let text = || String::from_utf8_lossy(&st.text).into_owned();
+    match st.status {
+        Status::Ok => Ok(st),
+        Status::No => Err(Error::No { command: command.to_owned(), code: st.code.clone(), text: text() }),
+        Status::Bad | Status::PreAuth | Status::Bye => {
+            Err(Error::Bad { command: command.to_owned(), code: st.code.clone(), text: text() })
+        }
+    }
+}

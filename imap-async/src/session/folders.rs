@@ -1,0 +1,106 @@
+//! Selecting folders: SELECT and EXAMINE (RFC 3501 §6.3.1–6.3.2, RFC 7162 §3.1.2).
+
+use bytes::Bytes;
+
+use super::Session;
+use super::connection::Connection;
+use crate::error::Result;
+use crate::proto::{CommandEncoder, ResponseCode, Untagged, utf7};
+
+/// What SELECT or EXAMINE reports about the folder.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SelectInfo {
+    /// Number of messages (`EXISTS`).
+    pub exists: u32,
+    /// Messages with the `\Recent` flag (`RECENT`; always 0 on IMAP4rev2 servers).
+    pub recent: u32,
+    /// Predicted next UID (`UIDNEXT`).
+    pub uid_next: Option<u32>,
+    /// `UIDVALIDITY`: when it changes, every UID you stored for this folder is void.
+    pub uid_validity: Option<u32>,
+    /// First unseen message's sequence number (`UNSEEN`, IMAP4rev1 only).
+    pub unseen: Option<u32>,
+    /// Flags defined in the folder (`FLAGS`).
+    pub flags: Vec<String>,
+    /// Flags that can be changed permanently (`PERMANENTFLAGS`); `\*` means new keywords
+    /// may be created.
+    pub permanent_flags: Vec<String>,
+    /// `false` for EXAMINE or a `[READ-ONLY]` answer.
+    pub read_write: bool,
+    /// `HIGHESTMODSEQ` (CONDSTORE, RFC 7162); `None` with `[NOMODSEQ]` or without CONDSTORE.
+    pub highest_modseq: Option<u64>,
+}
+
+fn strings(list: &[Bytes]) -> Vec<String> {
+    list.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect()
+}
+
+/// Put a mailbox name on the wire: modified UTF-7 (RFC 3501 §5.1.3), or UTF-8 once
+/// UTF8=ACCEPT is enabled (RFC 6855 §3). `INBOX` is case-insensitive and sent as is.
+pub(crate) fn mailbox_arg(conn: &Connection, enc: &mut CommandEncoder, name: &str) -> Result<()> {
+    if conn.utf8_enabled || name.is_ascii() && !name.contains('&') {
+        enc.astring("mailbox name", name.as_bytes())?;
+    } else {
+        enc.astring("mailbox name", utf7::encode(name).as_bytes())?;
+    }
+    Ok(())
+}
+
+impl Session {
+    /// SELECT a folder for reading and writing.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// let info = session.select_folder("INBOX").await?;
+    /// println!("{} messages, UIDVALIDITY {:?}", info.exists, info.uid_validity);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn select_folder(&mut self, name: &str) -> Result<SelectInfo> {
+        self.select_or_examine("SELECT", name).await
+    }
+
+    /// EXAMINE a folder: like [`Session::select_folder`] but read-only, so nothing (not
+    /// even `\Seen`) changes.
+    pub async fn examine_folder(&mut self, name: &str) -> Result<SelectInfo> {
+        self.select_or_examine("EXAMINE", name).await
+    }
+
+    async fn select_or_examine(&mut self, command: &str, name: &str) -> Result<SelectInfo> {
+        let mut enc = self.conn.encoder(command);
+        mailbox_arg(&self.conn, &mut enc, name)?;
+        let cmd = enc.finish();
+        let mut info = SelectInfo { read_write: command == "SELECT", ..SelectInfo::default() };
+        // Everything SELECT sends describes the new folder; it is consumed here, never
+        // queued as unsolicited (a queued EXISTS from SELECT would look like new mail).
+        let done = self
+            .conn
+            .execute(cmd, &mut |u| {
+                match u {
+                    Untagged::Exists(n) => info.exists = n,
+                    Untagged::Recent(n) => info.recent = n,
+                    Untagged::Flags(f) => info.flags = strings(&f),
+                    Untagged::Status(st) => match st.code {
+                        Some(ResponseCode::UidNext(n)) => info.uid_next = Some(n),
+                        Some(ResponseCode::UidValidity(n)) => info.uid_validity = Some(n),
+                        Some(ResponseCode::Unseen(n)) => info.unseen = Some(n),
+                        Some(ResponseCode::PermanentFlags(f)) => info.permanent_flags = strings(&f),
+                        Some(ResponseCode::HighestModSeq(n)) => info.highest_modseq = Some(n),
+                        Some(ResponseCode::NoModSeq) => info.highest_modseq = None,
+                        // RFC 7162 §3.2.11: CLOSED ends the previous folder's data.
+                        Some(ResponseCode::Closed) => {}
+                        _ => return Some(Untagged::Status(st)),
+                    },
+                    other => return Some(other),
+                }
+                None
+            })
+            .await?;
+        match done.code {
+            Some(ResponseCode::ReadOnly) => info.read_write = false,
+            Some(ResponseCode::ReadWrite) => info.read_write = true,
+            _ => {}
+        }
+        Ok(info)
+    }
+}

@@ -1,0 +1,272 @@
+//! Sessions: [`Client`] before authentication, [`Session`] after. One file per command
+//! family; [`connection`] is the core they all share.
+
+mod auth;
+mod capabilities;
+pub(crate) mod connection;
+mod fetch;
+mod folders;
+mod search;
+
+use crate::error::{Error, Result};
+use crate::options::{ConnectOptions, Security};
+use crate::proto::{Status, StatusText, Untagged};
+use crate::transport::{self, Stream};
+
+pub use capabilities::Capabilities;
+use connection::Connection;
+pub use fetch::Fetched;
+pub use folders::SelectInfo;
+
+/// A connection that is not logged in yet. Log in with [`Client::login`] or
+/// [`Client::authenticate_plain`] to get a [`Session`].
+#[derive(Debug)]
+pub struct Client {
+    conn: Connection,
+    greeting: StatusText,
+}
+
+/// A logged-in IMAP session.
+///
+/// Every command method sends one command and waits for its completion, with the
+/// connection's command timeout on every read. Data the server sends that no command asked
+/// for (new messages, flag changes by other clients, alerts) is kept, in order, for
+/// [`Session::take_unsolicited`].
+#[derive(Debug)]
+pub struct Session {
+    conn: Connection,
+}
+
+impl Client {
+    /// Connect as `opts` says: TCP, then implicit TLS or STARTTLS, then the greeting. Does
+    /// not log in (see [`Session::connect`] for that).
+    pub async fn connect(opts: &ConnectOptions) -> Result<Client> {
+        let port = opts.effective_port();
+        let peer = format!("{}:{}", opts.host, port);
+        let tcp = transport::connect_tcp(&opts.host, port, opts.connect_timeout).await?;
+        let stream = match opts.security {
+            Security::Tls => {
+                let name = opts.effective_server_name();
+                transport::tls_handshake(tcp, name, &opts.tls, opts.connect_timeout).await?
+            }
+            Security::StartTls | Security::Plain => Stream::Plain(tcp),
+        };
+        let mut conn = Connection::new(stream, peer, opts.limits, opts.command_timeout);
+        let greeting = read_greeting(&mut conn, opts).await?;
+        let mut client = Client { conn, greeting };
+        if opts.security == Security::StartTls {
+            client = client.starttls(opts).await?;
+        }
+        Ok(client)
+    }
+
+    /// Connect to `host` on port 993 with TLS and the default options.
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// let mut session = imap_async::Client::connect_tls("imap.example.org")
+    ///     .await?
+    ///     .login("bar@example.org", "passwd")
+    ///     .await?;
+    /// let inbox = session.select_folder("INBOX").await?;
+    /// println!("{} messages", inbox.exists);
+    /// session.logout().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn connect_tls(host: &str) -> Result<Client> {
+        Client::connect(&ConnectOptions::new(host)).await
+    }
+
+    /// The server's greeting (`* OK ...` or `* PREAUTH ...`).
+    pub fn greeting(&self) -> &StatusText {
+        &self.greeting
+    }
+
+    /// Whether the connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        self.conn.is_tls()
+    }
+
+    /// Upgrade to TLS with STARTTLS (RFC 3501 §6.2.1, RFC 2595). Fails closed: if the server
+    /// does not offer STARTTLS, this is an error and nothing is sent. Capabilities learnt
+    /// before TLS are forgotten and asked for again over TLS.
+    pub async fn starttls(mut self, opts: &ConnectOptions) -> Result<Client> {
+        if self.conn.is_tls() {
+            return Err(Error::invalid("STARTTLS", "the connection already uses TLS"));
+        }
+        if !self.capabilities().await?.has("STARTTLS") {
+            return Err(Error::StartTlsNotOffered);
+        }
+        let cmd = self.conn.encoder("STARTTLS").finish();
+        self.conn.execute(cmd, &mut |u| Some(u)).await?;
+        if self.conn.buffered() > 0 {
+            // RFC 2595 §3.1 / CVE-2011-0411-style injection: bytes that arrived before the
+            // handshake must not be read as if they came over TLS.
+            return Err(Error::Protocol(
+                "the server sent data after its STARTTLS answer, before the TLS handshake".into(),
+            ));
+        }
+        let peer = self.conn.peer.clone();
+        let greeting = self.greeting;
+        let Stream::Plain(tcp) = self.conn.into_stream() else {
+            return Err(Error::invalid("STARTTLS", "the connection already uses TLS"));
+        };
+        let name = opts.effective_server_name();
+        let stream = transport::tls_handshake(tcp, name, &opts.tls, opts.connect_timeout).await?;
+        let conn = Connection::new(stream, peer, opts.limits, opts.command_timeout);
+        Ok(Client { conn, greeting })
+    }
+
+    /// The server's capabilities: cached from the greeting or the last answer, asked for
+    /// with CAPABILITY when unknown.
+    pub async fn capabilities(&mut self) -> Result<&Capabilities> {
+        capabilities(&mut self.conn).await
+    }
+
+    /// Ask the server for its capabilities now (CAPABILITY), refreshing the cache.
+    pub async fn refresh_capabilities(&mut self) -> Result<&Capabilities> {
+        refresh_capabilities(&mut self.conn).await
+    }
+
+    /// NOOP: does nothing, but lets the server send pending data.
+    pub async fn noop(&mut self) -> Result<()> {
+        let cmd = self.conn.encoder("NOOP").finish();
+        self.conn.execute(cmd, &mut |u| Some(u)).await.map(drop)
+    }
+
+    /// When the greeting was `PREAUTH`, the connection is already authenticated.
+    pub fn into_preauthenticated(self) -> Result<Session, Client> {
+        if self.greeting.status == Status::PreAuth {
+            Ok(Session { conn: self.conn })
+        } else {
+            Err(self)
+        }
+    }
+
+    /// LOGOUT without logging in.
+    pub async fn logout(mut self) -> Result<()> {
+        logout(&mut self.conn).await
+    }
+}
+
+impl Session {
+    /// Connect and log in as `opts` say ([`ConnectOptions::auth`] must be set).
+    pub async fn connect(opts: &ConnectOptions) -> Result<Session> {
+        let Some(auth) = &opts.auth else {
+            return Err(Error::invalid("connection options", "no credentials (auth) given"));
+        };
+        let client = Client::connect(opts).await?;
+        client.authenticate(auth).await
+    }
+
+    /// The server's capabilities (cached; refreshed after login).
+    pub async fn capabilities(&mut self) -> Result<&Capabilities> {
+        capabilities(&mut self.conn).await
+    }
+
+    /// Whether the server advertises `name`.
+    pub async fn has_capability(&mut self, name: &str) -> Result<bool> {
+        Ok(self.capabilities().await?.has(name))
+    }
+
+    /// Ask the server for its capabilities now (CAPABILITY).
+    pub async fn refresh_capabilities(&mut self) -> Result<&Capabilities> {
+        refresh_capabilities(&mut self.conn).await
+    }
+
+    /// NOOP (RFC 3501 §6.1.2): lets the server report changes. Returns every unsolicited
+    /// response received so far, this NOOP's included, and empties the queue.
+    pub async fn noop(&mut self) -> Result<Vec<Untagged>> {
+        let cmd = self.conn.encoder("NOOP").finish();
+        self.conn.execute(cmd, &mut |u| Some(u)).await?;
+        Ok(self.conn.take_unsolicited())
+    }
+
+    /// Take every unsolicited response received so far (EXISTS, EXPUNGE, FETCH of flags
+    /// changed elsewhere, ALERT, ...), oldest first.
+    pub fn take_unsolicited(&mut self) -> Vec<Untagged> {
+        self.conn.take_unsolicited()
+    }
+
+    /// How many unsolicited responses are waiting.
+    pub fn unsolicited_len(&self) -> usize {
+        self.conn.unsolicited.len()
+    }
+
+    /// Whether the connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        self.conn.is_tls()
+    }
+
+    /// LOGOUT (RFC 3501 §6.1.3), then close the connection.
+    pub async fn logout(mut self) -> Result<()> {
+        logout(&mut self.conn).await
+    }
+
+    /// LOGOUT with an overall deadline; the socket is closed whatever happens.
+    pub(crate) async fn logout_within(mut self, deadline: std::time::Duration) -> Result<()> {
+        match tokio::time::timeout(deadline, logout(&mut self.conn)).await {
+            Ok(r) => r,
+            Err(_) => {
+                self.conn.shutdown().await;
+                Err(Error::Timeout { waiting_for: "LOGOUT".into(), after: deadline })
+            }
+        }
+    }
+}
+
+async fn read_greeting(conn: &mut Connection, opts: &ConnectOptions) -> Result<StatusText> {
+    let waiting_for = format!("the greeting of {}", conn.peer);
+    let response = tokio::time::timeout(opts.connect_timeout, conn.read_response(&waiting_for))
+        .await
+        .map_err(|_| Error::Timeout { waiting_for: waiting_for.clone(), after: opts.connect_timeout })??;
+    match response {
+        crate::proto::Response::Untagged(Untagged::Status(st)) => match st.status {
+            Status::Ok | Status::PreAuth => {
+                if let Some(crate::proto::ResponseCode::Capability(caps)) = &st.code {
+                    conn.capabilities = Some(Capabilities::from_atoms(caps));
+                }
+                Ok(st)
+            }
+            Status::Bye => Err(connection::bye_error(&st)),
+            _ => Err(Error::Protocol(format!(
+                "greeting is not OK, PREAUTH or BYE: {}",
+                String::from_utf8_lossy(&st.text)
+            ))),
+        },
+        other => Err(Error::Protocol(format!("expected a greeting, got {other:?}"))),
+    }
+}
+
+async fn capabilities(conn: &mut Connection) -> Result<&Capabilities> {
+    if conn.capabilities.is_none() {
+        refresh_capabilities(conn).await?;
+    }
+    conn.capabilities.as_ref().ok_or_else(|| Error::Protocol("no CAPABILITY in the answer".into()))
+}
+
+async fn refresh_capabilities(conn: &mut Connection) -> Result<&Capabilities> {
+    let cmd = conn.encoder("CAPABILITY").finish();
+    let mut seen = false;
+    // The connection core already stores CAPABILITY data; claim it so it is not queued.
+    conn.execute(cmd, &mut |u| match u {
+        Untagged::Capability(_) => {
+            seen = true;
+            None
+        }
+        other => Some(other),
+    })
+    .await?;
+    if !seen {
+        return Err(Error::Protocol("CAPABILITY completed without capability data".into()));
+    }
+    conn.capabilities.as_ref().ok_or_else(|| Error::Protocol("no CAPABILITY in the answer".into()))
+}
+
+async fn logout(conn: &mut Connection) -> Result<()> {
+    let cmd = conn.encoder("LOGOUT").finish();
+    let result = conn.execute_full(cmd, &mut |u| Some(u), None, true).await;
+    conn.shutdown().await;
+    result.map(drop)
+}
