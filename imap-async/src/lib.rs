@@ -35,6 +35,11 @@ mod with_session;
 pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
 pub use proto::{Seq, SeqSet, Uid, UidSet};
-pub use session::{Capabilities, Client, Fetched, SelectInfo, Session};
+pub use session::{Capabilities, Client, Fetched, Folder, SelectInfo, Session};
 pub use transport::TlsOptions;
 pub use with_session::with_session;
+
+/// The user guide's examples are compiled as doctests, so the guide cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/cleaning-up-connections.md")]
+pub struct GuideCleaningUpConnections;

@@ -78,5 +78,6 @@ impl CommandEncoder {
     pub fn secret_raw(&mut self, _s: &str) -> &mut Self { unimplemented!() }
     pub fn astring(&mut self, _w: &'static str, _s: &[u8]) -> Result<&mut Self, EncodeError> { unimplemented!() }
     pub fn secret_astring(&mut self, _w: &'static str, _s: &[u8]) -> Result<&mut Self, EncodeError> { unimplemented!() }
+    pub fn list_mailbox(&mut self, _w: &'static str, _s: &[u8]) -> Result<&mut Self, EncodeError> { unimplemented!() }
     pub fn finish(self) -> Command { unimplemented!() }
 }

@@ -104,3 +104,65 @@ impl Session {
         Ok(info)
     }
 }
+
+/// One folder from LIST (RFC 3501 §6.3.8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Folder {
+    /// The name, decoded from modified UTF-7 (or UTF-8 with UTF8=ACCEPT).
+    pub name: String,
+    /// Hierarchy delimiter; `None` for a flat namespace.
+    pub delimiter: Option<char>,
+    /// Attributes as sent, e.g. `\HasNoChildren`, `\Sent` (RFC 6154).
+    pub attributes: Vec<String>,
+}
+
+/// Decode a mailbox name from the wire. A name that is not valid modified UTF-7 is shown
+/// as the server sent it rather than dropped.
+pub(crate) fn decode_mailbox(conn: &Connection, wire: &[u8]) -> String {
+    if conn.utf8_enabled {
+        return String::from_utf8_lossy(wire).into_owned();
+    }
+    utf7::decode(wire).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "mailbox name is not valid modified UTF-7; kept as sent");
+        String::from_utf8_lossy(wire).into_owned()
+    })
+}
+
+impl Session {
+    /// LIST every folder below `reference` matching `pattern` (`*` matches across
+    /// levels, `%` within one). `list_folders("", "*")` lists them all.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// for folder in session.list_folders("", "*").await? {
+    ///     println!("{} {:?}", folder.name, folder.attributes);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn list_folders(&mut self, reference: &str, pattern: &str) -> Result<Vec<Folder>> {
+        let mut enc = self.conn.encoder("LIST");
+        mailbox_arg(&self.conn, &mut enc, reference)?;
+        let wire_pattern = if self.conn.utf8_enabled { pattern.to_owned() } else { utf7::encode(pattern) };
+        enc.list_mailbox("LIST pattern", wire_pattern.as_bytes())?;
+        let cmd = enc.finish();
+        let mut items = Vec::new();
+        self.conn
+            .execute(cmd, &mut |u| match u {
+                Untagged::List(item) => {
+                    items.push(item);
+                    None
+                }
+                other => Some(other),
+            })
+            .await?;
+        Ok(items
+            .into_iter()
+            .map(|item| Folder {
+                name: decode_mailbox(&self.conn, &item.name),
+                delimiter: item.delimiter.map(char::from),
+                attributes: strings(&item.attributes),
+            })
+            .collect())
+    }
+}

@@ -16,7 +16,7 @@ use crate::transport::{self, Stream};
 pub use capabilities::Capabilities;
 use connection::Connection;
 pub use fetch::Fetched;
-pub use folders::SelectInfo;
+pub use folders::{Folder, SelectInfo};
 
 /// A connection that is not logged in yet. Log in with [`Client::login`] or
 /// [`Client::authenticate_plain`] to get a [`Session`].

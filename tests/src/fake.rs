@@ -1,0 +1,131 @@
+//! A scripted IMAP server on loopback TCP, for the faults a real server will not produce on
+//! demand: garbage bytes, a stall, a connection cut mid-response, a BYE in the middle of a
+//! command. Real servers cover everything else.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// One step of a script, run in order on the first accepted connection.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Send these bytes. `{tag}` is replaced by the tag of the last command received.
+    Send(String),
+    /// Send raw bytes as they are.
+    SendBytes(Vec<u8>),
+    /// Read one command line (and any `{n}`/`{n+}` literal it announces, answering `+` for
+    /// synchronizing ones) and check that it contains this text; remembers its tag.
+    Expect(String),
+    /// Do nothing for this long.
+    Sleep(Duration),
+    /// Close the connection.
+    Close,
+}
+
+/// A running scripted server. [`FakeServer::finish`] returns every line the client sent.
+pub struct FakeServer {
+    pub port: u16,
+    task: JoinHandle<Result<Vec<String>, String>>,
+}
+
+pub fn send(s: &str) -> Step {
+    Step::Send(s.to_owned())
+}
+
+pub fn expect(s: &str) -> Step {
+    Step::Expect(s.to_owned())
+}
+
+impl FakeServer {
+    /// Listen on a free loopback port and run `script` on the first connection.
+    pub async fn start(script: Vec<Step>) -> FakeServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let port = listener.local_addr().expect("local addr").port();
+        let task = tokio::spawn(async move {
+            let (socket, _) = tokio::time::timeout(Duration::from_secs(20), listener.accept())
+                .await
+                .map_err(|_| "no client connected within 20 s".to_owned())?
+                .map_err(|e| e.to_string())?;
+            let (read, mut write) = socket.into_split();
+            let mut read = BufReader::new(read);
+            let mut tag = String::new();
+            let mut received = Vec::new();
+            for step in script {
+                match step {
+                    Step::Send(s) => {
+                        let s = s.replace("{tag}", &tag);
+                        write.write_all(s.as_bytes()).await.map_err(|e| e.to_string())?;
+                    }
+                    Step::SendBytes(b) => write.write_all(&b).await.map_err(|e| e.to_string())?,
+                    Step::Expect(want) => {
+                        let line = read_command(&mut read, &mut write).await?;
+                        if !line.contains(&want) {
+                            return Err(format!("expected a command containing {want:?}, got {line:?}"));
+                        }
+                        tag = line.split(' ').next().unwrap_or_default().to_owned();
+                        received.push(line);
+                    }
+                    Step::Sleep(d) => tokio::time::sleep(d).await,
+                    Step::Close => {
+                        let _ = write.shutdown().await;
+                        return Ok(received);
+                    }
+                }
+            }
+            // Keep the socket open until the client closes it, so a client that reads more
+            // than the script sends sees a stall, not an EOF.
+            let mut sink = Vec::new();
+            let _ = tokio::time::timeout(Duration::from_secs(30), read.read_to_end(&mut sink)).await;
+            Ok(received)
+        });
+        FakeServer { port, task }
+    }
+
+    /// Wait for the script to end; the lines the client sent, or why the script failed.
+    pub async fn finish(self) -> Vec<String> {
+        match tokio::time::timeout(Duration::from_secs(40), self.task).await {
+            Ok(Ok(Ok(lines))) => lines,
+            Ok(Ok(Err(e))) => panic!("fake server script failed: {e}"),
+            Ok(Err(e)) => panic!("fake server task failed: {e}"),
+            Err(_) => panic!("fake server did not finish within 40 s"),
+        }
+    }
+}
+
+/// One command: its line plus any literals, literals shown as `{n}` followed by their data.
+async fn read_command(
+    read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+    write: &mut tokio::net::tcp::OwnedWriteHalf,
+) -> Result<String, String> {
+    let mut text = String::new();
+    loop {
+        let mut line = Vec::new();
+        let n = tokio::time::timeout(Duration::from_secs(20), read.read_until(b'\n', &mut line))
+            .await
+            .map_err(|_| "client sent no command within 20 s".to_owned())?
+            .map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err(format!("client closed the connection (had {text:?})"));
+        }
+        let s = String::from_utf8_lossy(&line).trim_end_matches(['\r', '\n']).to_owned();
+        text.push_str(&s);
+        let Some(open) = s.rfind('{') else { return Ok(text) };
+        if !s.ends_with('}') {
+            return Ok(text);
+        }
+        let spec = &s[open + 1..s.len() - 1];
+        let (num, sync) = match spec.strip_suffix('+') {
+            Some(n) => (n, false),
+            None => (spec, true),
+        };
+        let Ok(size) = num.parse::<usize>() else { return Ok(text) };
+        if sync {
+            write.write_all(b"+ go ahead\r\n").await.map_err(|e| e.to_string())?;
+        }
+        let mut data = vec![0; size];
+        read.read_exact(&mut data).await.map_err(|e| e.to_string())?;
+        text.push_str(&String::from_utf8_lossy(&data));
+    }
+}

@@ -1,0 +1,201 @@
+//! Faults a real server will not produce on demand, from a scripted server over loopback
+//! TCP: garbage, a stall, a cut connection, BYE mid-command, a huge literal, a command
+//! abandoned by its caller.
+
+use std::time::{Duration, Instant};
+
+use imap_async::{Client, ConnectOptions, Error, Session, UidSet};
+use imap_async_tests::fake::{FakeServer, Step, expect, send};
+
+const GREETING: &str = "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake ready\r\n";
+
+fn login_steps() -> Vec<Step> {
+    vec![
+        send(GREETING),
+        expect("LOGIN"),
+        send("{tag} OK [CAPABILITY IMAP4rev1 IDLE] logged in\r\n"),
+    ]
+}
+
+fn opts(server: &FakeServer) -> ConnectOptions {
+    ConnectOptions::new("127.0.0.1")
+        .port(server.port)
+        .plaintext()
+        .command_timeout(Duration::from_millis(500))
+        .connect_timeout(Duration::from_secs(5))
+        .login("user", "secret")
+}
+
+fn script(rest: Vec<Step>) -> Vec<Step> {
+    let mut s = login_steps();
+    s.extend(rest);
+    s
+}
+
+#[tokio::test]
+async fn garbage_response_is_a_parse_error_and_the_session_survives() {
+    let server = FakeServer::start(script(vec![
+        expect("NOOP"),
+        send("* 1 FETCH (FLAGS (\\Seen) UID)\r\n"), // UID without a number
+        send("{tag} OK done\r\n"),
+        expect("NOOP"),
+        send("* 3 EXISTS\r\n{tag} OK still fine\r\n"),
+        expect("LOGOUT"),
+        send("* BYE bye\r\n{tag} OK\r\n"),
+    ]))
+    .await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    let err = session.noop().await.expect_err("garbage must be reported");
+    match &err {
+        Error::Parse(p) => assert_eq!(&p.raw[..], b"* 1 FETCH (FLAGS (\\Seen) UID)\r\n"),
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+    assert!(err.to_string().contains("FETCH (FLAGS"), "the error shows the raw line: {err}");
+    let news = session.noop().await.expect("the session is still usable");
+    assert_eq!(news, vec![imap_async::proto::Untagged::Exists(3)]);
+    session.logout().await.unwrap();
+    assert_eq!(server.finish().await.len(), 4);
+}
+
+#[tokio::test]
+async fn a_stalled_server_times_out() {
+    let server = FakeServer::start(script(vec![expect("NOOP"), Step::Sleep(Duration::from_secs(5))]))
+        .await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    let start = Instant::now();
+    let err = session.noop().await.expect_err("stall must time out");
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(start.elapsed() < Duration::from_secs(3), "took {:?}", start.elapsed());
+    assert!(err.to_string().contains("NOOP"), "{err}");
+}
+
+#[tokio::test]
+async fn a_stalled_greeting_times_out() {
+    let server = FakeServer::start(vec![Step::Sleep(Duration::from_secs(5))]).await;
+    let opts = opts(&server).connect_timeout(Duration::from_millis(300));
+    let err = Client::connect(&opts).await.expect_err("no greeting");
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.to_string().contains("greeting"), "{err}");
+}
+
+#[tokio::test]
+async fn connection_cut_mid_literal_is_a_typed_error() {
+    let server = FakeServer::start(script(vec![
+        expect("UID FETCH"),
+        send("* 1 FETCH (UID 1 BODY[] {100}\r\nonly a part of it"),
+        Step::Close,
+    ]))
+    .await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    let err = session.fetch(&UidSet::all(), "BODY[]").await.expect_err("cut");
+    assert!(matches!(err, Error::ConnectionClosed { .. }), "{err:?}");
+    // Later commands fail at once with the reason.
+    let again = session.noop().await.expect_err("still closed");
+    assert!(matches!(again, Error::Unusable(_)), "{again:?}");
+}
+
+#[tokio::test]
+async fn bye_mid_command_is_a_typed_error() {
+    let server = FakeServer::start(script(vec![
+        expect("SELECT"),
+        send("* BYE [UNAVAILABLE] shutting down\r\n"),
+        Step::Close,
+    ]))
+    .await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    let err = session.select_folder("INBOX").await.expect_err("BYE");
+    match &err {
+        Error::Bye { text, .. } => assert_eq!(text, "shutting down"),
+        other => panic!("expected BYE, got {other:?}"),
+    }
+    assert!(matches!(session.noop().await, Err(Error::Bye { .. })));
+}
+
+#[tokio::test]
+async fn a_huge_literal_header_is_refused_without_allocating() {
+    let server = FakeServer::start(script(vec![
+        expect("UID FETCH"),
+        send("* 1 FETCH (UID 1 BODY[] {99999999999}\r\n"),
+    ]))
+    .await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    let err = session.fetch(&UidSet::all(), "BODY[]").await.expect_err("too large");
+    assert!(matches!(err, Error::Frame(_)), "{err:?}");
+    assert!(err.to_string().contains("99999999999"), "{err}");
+}
+
+#[tokio::test]
+async fn an_abandoned_command_does_not_confuse_the_next_one() {
+    let server = FakeServer::start(script(vec![
+        expect("UID SEARCH"),
+        Step::Sleep(Duration::from_millis(300)),
+        send("* SEARCH 7 8 9\r\n* 4 EXISTS\r\n{tag} OK search done\r\n"),
+        expect("UID SEARCH"),
+        send("* SEARCH 1\r\n{tag} OK search done\r\n"),
+    ]))
+    .await;
+    let mut session = Session::connect(&opts(&server).command_timeout(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    // The caller gives up on the first search after 100 ms: its future is dropped.
+    let abandoned =
+        tokio::time::timeout(Duration::from_millis(100), session.search("ALL")).await;
+    assert!(abandoned.is_err(), "the first search was still waiting");
+    // The second search must get its own answer, not the leftovers of the first.
+    let uids = session.search("UNSEEN").await.unwrap();
+    assert_eq!(uids.to_string(), "1");
+    // The abandoned command's untagged data is not lost either.
+    let queued = session.take_unsolicited();
+    assert!(queued.contains(&imap_async::proto::Untagged::Exists(4)), "{queued:?}");
+    server.finish().await;
+}
+
+#[tokio::test]
+async fn sasl_without_sasl_ir_waits_for_the_continuation() {
+    let server = FakeServer::start(vec![
+        send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] no SASL-IR here\r\n"),
+        expect("AUTHENTICATE PLAIN"),
+        send("+ \r\n"),
+        expect("AHVzZXIAc2VjcmV0"), // base64 of "\0user\0secret"
+        send("{tag} OK [CAPABILITY IMAP4rev1] welcome\r\n"),
+    ])
+    .await;
+    let client = Client::connect(&opts(&server)).await.unwrap();
+    let session = client.authenticate_plain(None, "user", "secret").await.unwrap();
+    drop(session);
+    let lines = server.finish().await;
+    assert!(lines[0].ends_with("AUTHENTICATE PLAIN"), "no initial response without SASL-IR: {lines:?}");
+}
+
+#[tokio::test]
+async fn starttls_refuses_data_sent_before_the_handshake() {
+    let server = FakeServer::start(vec![
+        send("* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n"),
+        expect("STARTTLS"),
+        // An attacker appends a response to the OK; it must not be read as if under TLS.
+        send("{tag} OK begin TLS\r\n* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] injected\r\n"),
+    ])
+    .await;
+    let opts = opts(&server).starttls();
+    let err = Client::connect(&opts).await.expect_err("injection must be refused");
+    assert!(matches!(err, Error::Protocol(_)), "{err:?}");
+    assert!(err.to_string().contains("before the TLS handshake"), "{err}");
+}
+
+#[tokio::test]
+async fn a_password_that_needs_a_literal_waits_for_the_continuation() {
+    // No LITERAL+ advertised: the literal must be synchronizing, and sent only after "+".
+    let server = FakeServer::start(vec![
+        send("* OK [CAPABILITY IMAP4rev1] plain literals only\r\n"),
+        expect("LOGIN user {6}"),
+        send("{tag} OK [CAPABILITY IMAP4rev1] in\r\n"),
+        expect("LOGOUT"),
+        send("* BYE\r\n{tag} OK\r\n"),
+    ])
+    .await;
+    let opts = opts(&server).login("user", "pä\"ss");
+    let session = Session::connect(&opts).await.unwrap();
+    session.logout().await.unwrap();
+    let lines = server.finish().await;
+    assert_eq!(lines[0], "A1 LOGIN user {6}pä\"ss", "{lines:?}");
+}

@@ -1,0 +1,322 @@
+//! The foundation against a real Dovecot: every command of the first issue over plaintext,
+//! STARTTLS and implicit TLS, and the failures a user will meet.
+
+use std::time::Duration;
+
+use imap_async::{Client, ConnectOptions, Error, Security, Session, UidSet};
+use imap_async_tests::{Dovecot, DovecotOptions, TestUser};
+
+const MESSAGE_1: &[u8] = b"From: Alice <alice@example.org>\r\n\
+To: Bob <bob@example.org>\r\n\
+Subject: first\r\n\
+Date: Mon, 7 Feb 1994 21:52:25 -0800\r\n\
+Message-ID: <1@example.org>\r\n\
+\r\n\
+Hello Bob.\r\n";
+
+const MESSAGE_2: &[u8] = b"From: Carol <carol@example.org>\r\n\
+To: Bob <bob@example.org>\r\n\
+Subject: second\r\n\
+\r\n\
+Another one.\r\n";
+
+fn options(server: &Dovecot, user: &TestUser, security: Security) -> ConnectOptions {
+    let port = match security {
+        Security::Tls => server.imaps_port().expect("TLS listener"),
+        Security::StartTls | Security::Plain => server.imap_port(),
+    };
+    ConnectOptions::new(server.host())
+        .port(port)
+        .security(security)
+        .ca_file(server.ca_pem_path())
+        .tls_server_name("localhost")
+        .command_timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(10))
+        .login(&user.name, user.password.as_str())
+}
+
+/// Dovecot writes "imap(USER)<pid><session>: Logged out ..." when a session ends with
+/// LOGOUT, and "Disconnected: ..." otherwise. The log is written asynchronously: poll.
+pub fn wait_for_log(server: &Dovecot, user: &str, needle: &str) -> bool {
+    let who = format!("imap({user})");
+    for _ in 0..50 {
+        if server.log_text().lines().any(|l| l.contains(&who) && l.contains(needle)) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// A user with two messages in INBOX.
+fn user_with_mail(server: &Dovecot) -> TestUser {
+    let user = server.new_user();
+    server.append_message(&user.name, "INBOX", MESSAGE_1);
+    server.append_message(&user.name, "INBOX", MESSAGE_2);
+    user
+}
+
+async fn exercise_every_command(security: Security) {
+    let server = Dovecot::shared();
+    let user = user_with_mail(server);
+    let opts = options(server, &user, security);
+    let mut client = Client::connect(&opts).await.expect("connect");
+    assert_eq!(client.is_tls(), security != Security::Plain);
+    let caps = client.capabilities().await.expect("capabilities");
+    assert!(caps.has("IMAP4rev1"));
+    assert_eq!(caps.has("STARTTLS"), security == Security::Plain, "STARTTLS offered only before TLS");
+    client.noop().await.expect("noop before login");
+
+    let mut session = client.login(&user.name, &user.password).await.expect("login");
+    // After login Dovecot advertises its extensions.
+    assert!(session.has_capability("MOVE").await.unwrap());
+    assert!(session.refresh_capabilities().await.unwrap().has("IDLE"));
+    assert!(session.noop().await.expect("noop").is_empty());
+
+    let info = session.examine_folder("INBOX").await.expect("examine");
+    assert_eq!(info.exists, 2);
+    assert!(!info.read_write, "EXAMINE is read-only");
+
+    let info = session.select_folder("INBOX").await.expect("select");
+    assert_eq!(info.exists, 2);
+    assert!(info.read_write);
+    assert!(info.uid_validity.is_some());
+    assert_eq!(info.uid_next, Some(3));
+    assert!(info.flags.iter().any(|f| f == "\\Seen"));
+    assert!(info.permanent_flags.iter().any(|f| f == "\\*"));
+    assert!(info.highest_modseq.is_some(), "Dovecot reports HIGHESTMODSEQ");
+    assert_eq!(session.unsolicited_len(), 0, "SELECT data is not unsolicited");
+
+    let all = session.search("ALL").await.expect("search");
+    assert_eq!(all.to_string(), "1:2");
+    let from_carol = session.search("FROM \"carol\"").await.expect("search from");
+    assert_eq!(from_carol.to_string(), "2");
+    let seqs = session.seq_search("SUBJECT first").await.expect("seq search");
+    assert_eq!(seqs.to_string(), "1");
+
+    let msgs = session
+        .fetch(&all, "(FLAGS RFC822.SIZE INTERNALDATE ENVELOPE BODY.PEEK[])")
+        .await
+        .expect("fetch");
+    assert_eq!(msgs.len(), 2);
+    let first = &msgs[0];
+    assert_eq!(first.uid().map(|u| u.to_string()), Some("1".to_owned()));
+    assert_eq!(first.size(), Some(MESSAGE_1.len() as u64));
+    assert_eq!(first.body("").map(|b| b.as_ref()), Some(MESSAGE_1));
+    let env = first.envelope().expect("envelope");
+    assert_eq!(env.subject.as_deref(), Some(&b"first"[..]));
+    let from = &env.from.as_ref().expect("from")[0];
+    assert_eq!(from.mailbox.as_deref(), Some(&b"alice"[..]));
+    assert_eq!(from.host.as_deref(), Some(&b"example.org"[..]));
+    assert!(first.internal_date().is_some());
+    assert_eq!(first.flags(), Some(vec![]));
+
+    let seq_msgs = session
+        .seq_fetch(&"2".parse().unwrap(), "(UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        .await
+        .expect("seq fetch");
+    assert_eq!(seq_msgs.len(), 1);
+    assert_eq!(seq_msgs[0].seq, 2);
+    let header = seq_msgs[0].body("HEADER.FIELDS (SUBJECT)").expect("header section");
+    assert!(header.starts_with(b"Subject: second"));
+
+    let folders = session.list_folders("", "*").await.expect("list");
+    assert!(folders.iter().any(|f| f.name == "INBOX"));
+    assert!(folders.iter().any(|f| f.name == "Sent" && f.attributes.iter().any(|a| a == "\\Sent")));
+
+    session.logout().await.expect("logout");
+    let log = wait_for_log(server, &user.name, "Logged out");
+    assert!(log, "server log shows the LOGOUT of {}", user.name);
+}
+
+#[tokio::test]
+async fn every_command_over_plaintext() {
+    exercise_every_command(Security::Plain).await;
+}
+
+#[tokio::test]
+async fn every_command_over_starttls() {
+    exercise_every_command(Security::StartTls).await;
+}
+
+#[tokio::test]
+async fn every_command_over_implicit_tls() {
+    exercise_every_command(Security::Tls).await;
+}
+
+#[tokio::test]
+async fn authenticate_plain_with_sasl_ir_and_authzid() {
+    let server = Dovecot::shared();
+    let user = user_with_mail(server);
+    let opts = options(server, &user, Security::Tls);
+    let client = Client::connect(&opts).await.unwrap();
+    let mut session = client.authenticate_plain(None, &user.name, &user.password).await.unwrap();
+    assert_eq!(session.select_folder("INBOX").await.unwrap().exists, 2);
+    session.logout().await.unwrap();
+
+    // Through the options, as with_session uses them.
+    let opts = options(server, &user, Security::StartTls).plain_login(
+        Some(user.name.clone()),
+        &user.name,
+        user.password.as_str(),
+    );
+    let session = Session::connect(&opts).await.unwrap();
+    session.logout().await.unwrap();
+}
+
+#[tokio::test]
+async fn wrong_password_is_a_clear_error() {
+    let server = Dovecot::shared();
+    let user = server.new_user();
+    let opts = options(server, &user, Security::Tls).login(&user.name, "not-the-password");
+    let err = Session::connect(&opts).await.expect_err("wrong password must fail");
+    assert!(err.is_auth_failed(), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("LOGIN"), "{text}");
+    assert!(!text.contains("not-the-password"), "password leaked: {text}");
+    assert!(!format!("{err:?}").contains("not-the-password"));
+
+    let client = Client::connect(&opts).await.unwrap();
+    let err = client.authenticate_plain(None, &user.name, "wrong").await.unwrap_err();
+    assert!(err.is_auth_failed(), "{err:?}");
+}
+
+#[tokio::test]
+async fn untrusted_ca_is_refused() {
+    let server = Dovecot::shared();
+    let user = server.new_user();
+    for security in [Security::Tls, Security::StartTls] {
+        let mut opts = options(server, &user, security).ca_file(imap_async_tests::other_ca_pem());
+        opts.tls.use_system_roots = false;
+        let err = Client::connect(&opts).await.expect_err("wrong CA must fail");
+        match &err {
+            Error::Tls { reason, .. } => assert!(reason.contains("unknown issuer"), "{reason}"),
+            other => panic!("expected a TLS error, got {other:?}"),
+        }
+    }
+    // The system roots alone do not trust the test CA either.
+    let mut opts = options(server, &user, Security::Tls);
+    opts.tls.ca_file = None;
+    assert!(matches!(Client::connect(&opts).await, Err(Error::Tls { .. })));
+}
+
+#[tokio::test]
+async fn wrong_host_name_is_refused_unless_switched_off() {
+    let server = Dovecot::shared();
+    let user = user_with_mail(server);
+    let opts = options(server, &user, Security::Tls).tls_server_name("imap.wrong.example");
+    let err = Client::connect(&opts).await.expect_err("wrong name must fail");
+    match &err {
+        Error::Tls { reason, server_name } => {
+            assert_eq!(server_name, "imap.wrong.example");
+            assert!(reason.contains("not valid for the name"), "{reason}");
+        }
+        other => panic!("expected a TLS error, got {other:?}"),
+    }
+    // The explicit escape hatches work, and only they do.
+    let session = Session::connect(&opts.clone().danger_skip_hostname_check()).await.unwrap();
+    session.logout().await.unwrap();
+    let mut any = options(server, &user, Security::Tls).danger_accept_invalid_certs();
+    any.tls.ca_file = None;
+    let session = Session::connect(&any).await.unwrap();
+    session.logout().await.unwrap();
+}
+
+#[tokio::test]
+async fn starttls_not_offered_fails_closed() {
+    let server = Dovecot::start(DovecotOptions { tls: false }).expect("plain-only Dovecot");
+    let user = server.new_user();
+    let opts = options(&server, &user, Security::StartTls);
+    let err = Client::connect(&opts).await.expect_err("must not fall back to plaintext");
+    assert!(matches!(err, Error::StartTlsNotOffered), "{err:?}");
+    assert!(err.to_string().contains("STARTTLS"));
+    // Nothing was sent after CAPABILITY: in particular no LOGIN.
+    assert!(!server.log_text().contains(&format!("imap({})", user.name)));
+}
+
+#[tokio::test]
+async fn server_gone_is_a_clear_error() {
+    // Nobody listens: connection refused.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let opts = ConnectOptions::new("127.0.0.1").port(port).plaintext();
+    let err = Client::connect(&opts).await.expect_err("nothing listens");
+    match &err {
+        Error::Io { during, source } => {
+            assert!(during.contains(&format!("127.0.0.1:{port}")), "{during}");
+            assert_eq!(source.kind(), std::io::ErrorKind::ConnectionRefused);
+        }
+        other => panic!("expected an I/O error, got {other:?}"),
+    }
+
+    // The server ends the session under us (doveadm kick): BYE or closed, never a hang.
+    let server = Dovecot::shared();
+    let user = user_with_mail(server);
+    let mut session = Session::connect(&options(server, &user, Security::Plain)).await.unwrap();
+    session.select_folder("INBOX").await.unwrap();
+    server.kick(&user.name);
+    let mut last = None;
+    for _ in 0..50 {
+        match session.noop().await {
+            Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(e) => {
+                last = Some(e);
+                break;
+            }
+        }
+    }
+    let err = last.expect("the kicked session must fail");
+    assert!(
+        matches!(err, Error::Bye { .. } | Error::ConnectionClosed { .. } | Error::Unusable(_)),
+        "{err:?}"
+    );
+    // And it stays failed, with a typed error, without touching the socket again.
+    assert!(session.noop().await.is_err());
+}
+
+#[tokio::test]
+async fn unsolicited_data_is_kept_for_the_user() {
+    let server = Dovecot::shared();
+    let user = user_with_mail(server);
+    let opts = options(server, &user, Security::Plain);
+    let mut watcher = Session::connect(&opts).await.unwrap();
+    watcher.select_folder("INBOX").await.unwrap();
+
+    // Another client changes the folder: a flag on message 1 and a new message.
+    let mut other = Session::connect(&opts).await.unwrap();
+    other.select_folder("INBOX").await.unwrap();
+    other.fetch(&"1".parse().unwrap(), "(FLAGS BODY[TEXT])").await.unwrap(); // sets \Seen
+    server.append_message(&user.name, "INBOX", MESSAGE_2);
+    other.logout().await.unwrap();
+
+    // A FETCH of message 2 must return exactly message 2; the news goes to the queue.
+    let mut seen_exists = false;
+    let mut seen_flags = false;
+    for _ in 0..30 {
+        let msgs = watcher.fetch(&"2".parse().unwrap(), "(FLAGS)").await.unwrap();
+        assert_eq!(msgs.len(), 1);
+        assert_eq!(msgs[0].uid().unwrap().to_string(), "2");
+        for u in watcher.take_unsolicited() {
+            match u {
+                imap_async::proto::Untagged::Exists(3) => seen_exists = true,
+                imap_async::proto::Untagged::Fetch { seq: 1, items } => {
+                    seen_flags |= items.iter().any(|i| {
+                        matches!(i, imap_async::proto::FetchItem::Flags(f) if f.iter().any(|f| &f[..] == b"\\Seen"))
+                    })
+                }
+                _ => {}
+            }
+        }
+        if seen_exists && seen_flags {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(seen_exists, "EXISTS for the new message reached the user");
+    assert!(seen_flags, "the flag change by another client reached the user");
+    let all = watcher.fetch(&UidSet::all(), "(UID)").await.unwrap();
+    assert_eq!(all.len(), 3, "a range fetch is not shrunk by unsolicited data");
+    watcher.logout().await.unwrap();
+}

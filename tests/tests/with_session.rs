@@ -1,0 +1,89 @@
+//! `with_session` logs out and closes on every path, against a real Dovecot.
+
+use std::time::Duration;
+
+use imap_async::{ConnectOptions, Error, with_session};
+use imap_async_tests::{Dovecot, TestUser};
+
+fn options(server: &Dovecot, user: &TestUser) -> ConnectOptions {
+    ConnectOptions::new(server.host())
+        .port(server.imaps_port().expect("TLS listener"))
+        .ca_file(server.ca_pem_path())
+        .tls_server_name("localhost")
+        .command_timeout(Duration::from_secs(10))
+        .login(&user.name, user.password.as_str())
+}
+
+/// Count of "imap(USER)... Logged out" lines in the server log, waiting up to 5 s for it
+/// to reach `want` (the log is written asynchronously).
+fn logouts(server: &Dovecot, user: &str, want: usize) -> usize {
+    let who = format!("imap({user})");
+    let mut n = 0;
+    for _ in 0..50 {
+        n = server.log_text().lines().filter(|l| l.contains(&who) && l.contains("Logged out")).count();
+        if n >= want {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    n
+}
+
+#[tokio::test]
+async fn ok_path_logs_out() {
+    let server = Dovecot::shared();
+    let user = server.new_user();
+    let exists = with_session(&options(server, &user), async |c| {
+        Ok(c.select_folder("INBOX").await?.exists)
+    })
+    .await
+    .expect("with_session");
+    assert_eq!(exists, 0);
+    assert_eq!(logouts(server, &user.name, 1), 1, "server saw the LOGOUT");
+}
+
+#[tokio::test]
+async fn error_path_logs_out_and_returns_the_error() {
+    let server = Dovecot::shared();
+    let user = server.new_user();
+    let err = with_session(&options(server, &user), async |c| {
+        c.select_folder("No such folder").await?;
+        Ok(())
+    })
+    .await
+    .expect_err("selecting a missing folder fails");
+    match &err {
+        Error::No { command, .. } => assert_eq!(command, "SELECT"),
+        other => panic!("expected NO to SELECT, got {other:?}"),
+    }
+    assert_eq!(logouts(server, &user.name, 1), 1, "server saw the LOGOUT after the error");
+
+    // A user error travels through unchanged too.
+    let err = with_session(&options(server, &user), async |_c| -> imap_async::Result<()> {
+        Err(Error::other("my own failure"))
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(err.to_string(), "my own failure");
+    assert_eq!(logouts(server, &user.name, 2), 2);
+}
+
+#[tokio::test]
+async fn panic_path_logs_out_and_resumes_the_panic() {
+    let server = Dovecot::shared();
+    let user = server.new_user();
+    let opts = options(server, &user);
+    let task = tokio::spawn(async move {
+        with_session(&opts, async |c| -> imap_async::Result<()> {
+            c.select_folder("INBOX").await?;
+            panic!("boom inside the closure");
+        })
+        .await
+    });
+    let joined = task.await;
+    let panic = joined.expect_err("the panic propagates");
+    assert!(panic.is_panic());
+    let message = panic.into_panic();
+    assert_eq!(message.downcast_ref::<&str>(), Some(&"boom inside the closure"));
+    assert_eq!(logouts(server, &user.name, 1), 1, "server saw the LOGOUT despite the panic");
+}
