@@ -151,7 +151,6 @@ enum Form {
 /// assert_eq!(enc.finish().redacted, "A7 UID STORE 1:5,7 +FLAGS.SILENT (\\Seen $Junk)");
 /// # Ok::<(), imap_async::proto::EncodeError>(())
 /// ```
-#[derive(Debug)]
 pub struct CommandEncoder {
     tag: String,
     name: String,
@@ -165,6 +164,17 @@ pub struct CommandEncoder {
     need_space: bool,
     /// Open parentheses.
     depth: usize,
+}
+
+/// Shows only the redacted form built so far, never secret arguments.
+impl std::fmt::Debug for CommandEncoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandEncoder")
+            .field("redacted", &self.redacted)
+            .field("literals", &self.literals)
+            .field("utf8_quoted", &self.utf8_quoted)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CommandEncoder {
@@ -1139,6 +1149,18 @@ mod tests {
             ]
         );
         assert_eq!(cmd.redacted, "A1 LOGIN {2} <redacted>");
+    }
+
+    #[test]
+    fn encoder_debug_hides_secrets() {
+        let mut e = enc("LOGIN");
+        e.astring("user", b"u")
+            .unwrap()
+            .secret_astring("password", b"hunter2")
+            .unwrap();
+        let shown = format!("{e:?}");
+        assert!(shown.contains("A1 LOGIN u <redacted>"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 
     #[test]
