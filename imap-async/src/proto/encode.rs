@@ -397,7 +397,7 @@ impl CommandEncoder {
         Ok(self)
     }
 
-    /// A BINARY `literal8` (`~{n}`, RFC 3516 §4.2; `~{n+}` as RFC 7888 §6 allows), which may
+    /// A BINARY `literal8` (`~{n}`, RFC 3516 §4; `~{n+}` as RFC 7888 §6 allows), which may
     /// hold any bytes including NUL. Only for servers that advertise BINARY.
     pub fn literal8(&mut self, data: Bytes) -> &mut Self {
         self.push_literal(data, true, false);

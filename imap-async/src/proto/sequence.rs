@@ -145,7 +145,7 @@ pub enum IdRange<K> {
 ///
 /// Stored as sorted, disjoint, non-adjacent ranges plus an optional `n:*` or `*` tail, so a
 /// million consecutive UIDs take one range. `*` ("the largest number in use", RFC 3501
-/// §6.4.8, §9 `seq-number`) is treated as larger than any number: `n:*` contains every
+/// §9 `seq-number`, §6.4.8) is treated as larger than any number: `n:*` contains every
 /// number from `n` on, and a lone `*` contains no number that [`contains`](Self::contains)
 /// can name.
 ///
