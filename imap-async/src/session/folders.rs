@@ -5,7 +5,7 @@ use bytes::Bytes;
 use super::Session;
 use super::connection::Connection;
 use crate::error::Result;
-use crate::proto::{CommandEncoder, ResponseCode, Untagged, utf7};
+use crate::proto::{ResponseCode, Untagged, utf7};
 
 /// What SELECT or EXAMINE reports about the folder.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -35,17 +35,6 @@ fn strings(list: &[Bytes]) -> Vec<String> {
     list.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect()
 }
 
-/// Put a mailbox name on the wire: modified UTF-7 (RFC 3501 §5.1.3), or UTF-8 once
-/// UTF8=ACCEPT is enabled (RFC 6855 §3). `INBOX` is case-insensitive and sent as is.
-pub(crate) fn mailbox_arg(conn: &Connection, enc: &mut CommandEncoder, name: &str) -> Result<()> {
-    if conn.utf8_enabled || name.is_ascii() && !name.contains('&') {
-        enc.astring("mailbox name", name.as_bytes())?;
-    } else {
-        enc.astring("mailbox name", utf7::encode(name).as_bytes())?;
-    }
-    Ok(())
-}
-
 impl Session {
     /// SELECT a folder for reading and writing.
     ///
@@ -68,7 +57,7 @@ impl Session {
 
     async fn select_or_examine(&mut self, command: &str, name: &str) -> Result<SelectInfo> {
         let mut enc = self.conn.encoder(command);
-        mailbox_arg(&self.conn, &mut enc, name)?;
+        enc.mailbox("mailbox name", name)?;
         let cmd = enc.finish();
         let mut info = SelectInfo { read_write: command == "SELECT", ..SelectInfo::default() };
         // Everything SELECT sends describes the new folder; it is consumed here, never
@@ -142,7 +131,7 @@ impl Session {
     /// ```
     pub async fn list_folders(&mut self, reference: &str, pattern: &str) -> Result<Vec<Folder>> {
         let mut enc = self.conn.encoder("LIST");
-        mailbox_arg(&self.conn, &mut enc, reference)?;
+        enc.mailbox("LIST reference", reference)?;
         let wire_pattern = if self.conn.utf8_enabled { pattern.to_owned() } else { utf7::encode(pattern) };
         enc.list_mailbox("LIST pattern", wire_pattern.as_bytes())?;
         let cmd = enc.finish();

@@ -34,9 +34,7 @@ impl Session {
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
     /// session.select_folder("INBOX").await?;
     /// let unseen = session.search("UNSEEN").await?;
-    /// for uid in unseen.iter() {
-    ///     println!("unseen: {uid}");
-    /// }
+    /// println!("{} unseen: {unseen}", unseen.count().unwrap_or(0));
     /// # Ok(())
     /// # }
     /// ```
