@@ -63,9 +63,12 @@ impl Framer {
         }
     }
 
-    /// `Ok(Some(n))`: `buf[..n]` is one complete response (ending in CRLF).
+    /// `Ok(Some(n))`: `buf[..n]` is one complete response (ending in CRLF, or a bare LF).
     /// `Ok(None)`: more bytes are needed. Once it returns `Some`, the caller removes those
     /// `n` bytes from the front of the buffer before calling again.
+    ///
+    /// An error means the stream cannot be framed within the limits; the connection has to
+    /// be dropped (the framer's state is not meaningful afterwards).
     pub fn frame(&mut self, buf: &[u8]) -> Result<Option<usize>, FrameError> {
         loop {
             // Inside a literal whose data has not fully arrived: nothing to scan yet.

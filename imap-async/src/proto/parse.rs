@@ -94,6 +94,9 @@ struct Fail {
 
 type R<T> = Result<T, Fail>;
 
+/// `id-params-list` contents (RFC 2971 §3.3): field names and values.
+type IdParams = Vec<(Bytes, Option<Bytes>)>;
+
 /// End of an atom in the widest sense (`ASTRING-CHAR`, RFC 3501 §9, plus 8-bit bytes).
 fn astr_stop(c: u8) -> bool {
     c <= b' ' || c == 0x7f || c == b'(' || c == b')' || c == b'"'
@@ -454,20 +457,21 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Space-separated atoms up to `]` or the end of the line (capability lists).
-    fn atoms_to_end(&mut self) -> Vec<Bytes> {
+    /// Space-separated atoms up to the end of the line, or up to `]` when `in_code` (the
+    /// capability list of a response code). Any other byte is part of an atom, since
+    /// capability names from real servers are not always clean atoms.
+    fn atoms_to_end(&mut self, in_code: bool) -> Vec<Bytes> {
         let mut v = Vec::new();
+        let stop = |c: u8| c == b' ' || (in_code && c == b']');
         loop {
             self.sp();
             match self.peek() {
-                None | Some(b']') => return v,
+                None => return v,
+                Some(c) if stop(c) => return v,
                 Some(_) => {
                     let start = self.pos;
                     let rest = &self.b[start..];
-                    let len = rest
-                        .iter()
-                        .position(|&c| c == b' ' || c == b']')
-                        .unwrap_or(rest.len());
+                    let len = rest.iter().position(|&c| stop(c)).unwrap_or(rest.len());
                     self.pos = start + len;
                     v.push(self.slice(start, start + len));
                 }
@@ -678,7 +682,7 @@ impl<'a> Parser<'a> {
                 }
                 ResponseCode::BadCharset(v)
             }
-            b"CAPABILITY" => ResponseCode::Capability(self.atoms_to_end()),
+            b"CAPABILITY" => ResponseCode::Capability(self.atoms_to_end(true)),
             b"PERMANENTFLAGS" => ResponseCode::PermanentFlags(self.flag_list()?),
             b"UIDNEXT" => ResponseCode::UidNext(self.num32()?),
             b"UIDVALIDITY" => ResponseCode::UidValidity(self.num32()?),
@@ -732,8 +736,8 @@ impl<'a> Parser<'a> {
             b"BAD" => Untagged::Status(self.resp_text(Status::Bad)),
             b"PREAUTH" => Untagged::Status(self.resp_text(Status::PreAuth)),
             b"BYE" => Untagged::Status(self.resp_text(Status::Bye)),
-            b"CAPABILITY" => Untagged::Capability(self.atoms_to_end()),
-            b"ENABLED" => Untagged::Enabled(self.atoms_to_end()),
+            b"CAPABILITY" => Untagged::Capability(self.atoms_to_end(false)),
+            b"ENABLED" => Untagged::Enabled(self.atoms_to_end(false)),
             b"LIST" | b"XLIST" => Untagged::List(self.list_item()?),
             b"LSUB" => Untagged::Lsub(self.list_item()?),
             b"STATUS" => Untagged::MailboxStatus(self.mailbox_status()?),
@@ -757,6 +761,7 @@ impl<'a> Parser<'a> {
             b"MYRIGHTS" => Untagged::MyRights(self.rest()),
             b"LISTRIGHTS" => Untagged::ListRights(self.rest()),
             b"METADATA" => Untagged::Metadata(self.rest()),
+            // Unknown: everything after `* ` except the final line end.
             _ => Untagged::Other(self.slice(start, self.b.len())),
         })
     }
@@ -937,7 +942,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `id-response = "ID" SP id-params-list` (RFC 2971 §3.2).
-    fn id(&mut self) -> R<Option<Vec<(Bytes, Option<Bytes>)>>> {
+    fn id(&mut self) -> R<Option<IdParams>> {
         if !self.eat(b'(') {
             return match self.nstring()? {
                 None => Ok(None),
@@ -1621,6 +1626,11 @@ mod tests {
             Untagged::Enabled(vec![bs("CONDSTORE"), bs("QRESYNC")])
         );
         assert_eq!(untagged(b"* ENABLED\r\n"), Untagged::Enabled(vec![]));
+        // Outside a response code a `]` is just a byte of a (badly named) capability.
+        assert_eq!(
+            untagged(b"* capability IMAP4rev1 X-ODD]NAME\n"),
+            Untagged::Capability(vec![bs("IMAP4rev1"), bs("X-ODD]NAME")])
+        );
     }
 
     #[test]
