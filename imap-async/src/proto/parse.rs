@@ -297,58 +297,58 @@ impl<'a> Parser<'a> {
 
     // ----- strings (RFC 3501 §4.3, §9 `string`, `astring`, `nstring`; RFC 3516 literal8) ----
 
-    /// `quoted`, at the opening `"`. Only `\\` and `\"` are escapes; a backslash before
-    /// anything else is kept as it is (some servers do not escape backslashes).
-    fn quoted(&mut self) -> R<Bytes> {
-        let start = self.pos + 1;
-        let rest = self.b.get(start..).unwrap_or_default();
-        let Some(i) = rest.iter().position(|&c| c == b'"' || c == b'\\') else {
+    /// Find the end of the `quoted` string whose opening `"` is at the cursor: the length
+    /// of its body and whether it contains an escape pair. Only `\\` and `\"` are escapes;
+    /// a backslash before anything else is an ordinary byte (some servers do not escape
+    /// backslashes).
+    fn scan_quoted(&self) -> R<(usize, bool)> {
+        let rest = self.b.get(self.pos + 1..).unwrap_or_default();
+        // Fast path: most strings have no backslash at all.
+        let Some(mut j) = rest.iter().position(|&c| c == b'"' || c == b'\\') else {
             return self.fail("unterminated quoted string");
         };
-        if rest[i] == b'"' {
-            // The common case: no escapes, a slice of the frame.
-            self.pos = start + i + 1;
-            return Ok(self.slice(start, start + i));
-        }
-        let mut v = Vec::with_capacity(rest.len().min(256));
-        v.extend_from_slice(&rest[..i]);
-        let mut j = i;
+        let mut escaped = false;
         loop {
             match rest.get(j) {
                 None => return self.fail("unterminated quoted string"),
-                Some(b'"') => break,
-                Some(b'\\') => match rest.get(j + 1) {
-                    Some(&c @ (b'"' | b'\\')) => {
-                        v.push(c);
-                        j += 2;
-                    }
-                    _ => {
-                        v.push(b'\\');
-                        j += 1;
-                    }
-                },
-                Some(&c) => {
-                    v.push(c);
-                    j += 1;
+                Some(b'"') => return Ok((j, escaped)),
+                Some(b'\\') if matches!(rest.get(j + 1), Some(b'"' | b'\\')) => {
+                    escaped = true;
+                    j += 2;
                 }
-            }
-        }
-        self.pos = start + j + 1;
-        Ok(Bytes::from(v))
-    }
-
-    /// Like [`Self::quoted`] without building the unescaped value.
-    fn skip_quoted(&mut self) -> R<()> {
-        let mut j = self.pos + 1;
-        loop {
-            match self.b.get(j) {
-                None => return self.fail("unterminated quoted string"),
-                Some(b'"') => break,
-                Some(b'\\') if matches!(self.b.get(j + 1), Some(b'"' | b'\\')) => j += 2,
                 Some(_) => j += 1,
             }
         }
-        self.pos = j + 1;
+    }
+
+    /// `quoted`, at the opening `"`: a slice of the frame, or a new buffer when escapes
+    /// had to be resolved.
+    fn quoted(&mut self) -> R<Bytes> {
+        let (len, escaped) = self.scan_quoted()?;
+        let start = self.pos + 1;
+        self.pos = start + len + 1;
+        if !escaped {
+            return Ok(self.slice(start, start + len));
+        }
+        let body = &self.b[start..start + len];
+        let mut v = Vec::with_capacity(len);
+        let mut j = 0;
+        while let Some(&c) = body.get(j) {
+            if c == b'\\' && matches!(body.get(j + 1), Some(b'"' | b'\\')) {
+                v.push(body[j + 1]);
+                j += 2;
+            } else {
+                v.push(c);
+                j += 1;
+            }
+        }
+        Ok(Bytes::from(v))
+    }
+
+    /// Like [`Self::quoted`] without building the value.
+    fn skip_quoted(&mut self) -> R<()> {
+        let (len, _) = self.scan_quoted()?;
+        self.pos += len + 2;
         Ok(())
     }
 
@@ -2265,6 +2265,14 @@ mod tests {
             panic!()
         };
         assert_eq!(l.name, bs("a\"b\\c\\d"));
+        // A lone backslash is not an escape: still a slice, kept as sent.
+        let frame = Bytes::from_static(b"* LIST () \"/\" \"C:\\dir\"\r\n");
+        let Ok(Response::Untagged(Untagged::List(l))) = parse_response(frame.clone()) else {
+            panic!()
+        };
+        assert_eq!(l.name, bs("C:\\dir"));
+        let range = frame.as_ptr() as usize..frame.as_ptr() as usize + frame.len();
+        assert!(range.contains(&(l.name.as_ptr() as usize)));
     }
 
     #[test]
