@@ -29,12 +29,16 @@ impl Default for Limits {
 /// A response that can never be framed within the limits.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
+    /// A line (literal data not counted) exceeded [`Limits::max_line`].
     #[error("response line longer than {limit} bytes")]
     LineTooLong { limit: usize },
+    /// A literal header announced more than [`Limits::max_literal`] bytes.
     #[error("literal of {size} bytes announced, above the limit of {limit}")]
     LiteralTooLarge { size: u64, limit: u64 },
+    /// Lines plus literals of one response exceed [`Limits::max_response`].
     #[error("response larger than {limit} bytes")]
     ResponseTooLarge { limit: u64 },
+    /// A literal header whose size does not even fit in a `u64`.
     #[error("malformed literal header {header:?}")]
     BadLiteralHeader { header: String },
 }
