@@ -23,16 +23,30 @@ pub enum Error {
     Tls { server_name: String, reason: String },
     /// A deadline passed. `waiting_for` says which one.
     #[error("timed out after {after:?} waiting for {waiting_for}")]
-    Timeout { waiting_for: String, after: Duration },
+    Timeout {
+        waiting_for: String,
+        after: Duration,
+    },
     /// The server answered `NO`.
     #[error("server refused {command}: {text}{}", code_suffix(.code))]
-    No { command: String, code: Option<ResponseCode>, text: String },
+    No {
+        command: String,
+        code: Option<ResponseCode>,
+        text: String,
+    },
     /// The server answered `BAD` (it considers the command malformed or not allowed now).
     #[error("server rejected {command} as invalid: {text}{}", code_suffix(.code))]
-    Bad { command: String, code: Option<ResponseCode>, text: String },
+    Bad {
+        command: String,
+        code: Option<ResponseCode>,
+        text: String,
+    },
     /// The server ended the session with `* BYE`.
     #[error("server closed the session (BYE): {text}")]
-    Bye { code: Option<ResponseCode>, text: String },
+    Bye {
+        code: Option<ResponseCode>,
+        text: String,
+    },
     /// The connection closed without a `BYE`.
     #[error("connection closed by the server while {during}")]
     ConnectionClosed { during: String },
@@ -47,7 +61,10 @@ pub enum Error {
     Encode(#[from] EncodeError),
     /// The server does not advertise an extension the command needs; nothing was sent.
     #[error("{needed_for} needs the server capability {capability}, which it does not advertise")]
-    MissingCapability { capability: String, needed_for: String },
+    MissingCapability {
+        capability: String,
+        needed_for: String,
+    },
     /// STARTTLS was asked for but the server does not offer it. Nothing was sent in the clear.
     #[error("the server does not offer STARTTLS; refusing to continue without TLS")]
     StartTlsNotOffered,
@@ -103,11 +120,17 @@ impl Error {
     }
 
     pub(crate) fn io(during: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io { during: during.into(), source }
+        Error::Io {
+            during: during.into(),
+            source,
+        }
     }
 
     pub(crate) fn invalid(what: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::InvalidInput { what: what.into(), reason: reason.into() }
+        Error::InvalidInput {
+            what: what.into(),
+            reason: reason.into(),
+        }
     }
 }
 

@@ -58,7 +58,11 @@ pub enum Auth {
     /// The LOGIN command (RFC 3501 §6.2.3).
     Login { username: String, password: Secret },
     /// AUTHENTICATE PLAIN (RFC 4616), with an optional authorization identity.
-    Plain { authzid: Option<String>, username: String, password: Secret },
+    Plain {
+        authzid: Option<String>,
+        username: String,
+        password: Secret,
+    },
 }
 
 /// Everything needed to open a session. Build it with [`ConnectOptions::new`] and the
@@ -179,7 +183,10 @@ impl ConnectOptions {
 
     /// Log in with LOGIN.
     pub fn login(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
-        self.auth = Some(Auth::Login { username: username.into(), password: password.into() });
+        self.auth = Some(Auth::Login {
+            username: username.into(),
+            password: password.into(),
+        });
         self
     }
 

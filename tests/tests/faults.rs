@@ -50,7 +50,10 @@ async fn garbage_response_is_a_parse_error_and_the_session_survives() {
         Error::Parse(p) => assert_eq!(&p.raw[..], b"* 1 FETCH (FLAGS (\\Seen) UID)\r\n"),
         other => panic!("expected a parse error, got {other:?}"),
     }
-    assert!(err.to_string().contains("FETCH (FLAGS"), "the error shows the raw line: {err}");
+    assert!(
+        err.to_string().contains("FETCH (FLAGS"),
+        "the error shows the raw line: {err}"
+    );
     let news = session.noop().await.expect("the session is still usable");
     assert_eq!(news, vec![imap_async::proto::Untagged::Exists(3)]);
     session.logout().await.unwrap();
@@ -59,13 +62,20 @@ async fn garbage_response_is_a_parse_error_and_the_session_survives() {
 
 #[tokio::test]
 async fn a_stalled_server_times_out() {
-    let server = FakeServer::start(script(vec![expect("NOOP"), Step::Sleep(Duration::from_secs(5))]))
-        .await;
+    let server = FakeServer::start(script(vec![
+        expect("NOOP"),
+        Step::Sleep(Duration::from_secs(5)),
+    ]))
+    .await;
     let mut session = Session::connect(&opts(&server)).await.unwrap();
     let start = Instant::now();
     let err = session.noop().await.expect_err("stall must time out");
     assert!(err.is_timeout(), "{err:?}");
-    assert!(start.elapsed() < Duration::from_secs(3), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        start.elapsed()
+    );
     assert!(err.to_string().contains("NOOP"), "{err}");
 }
 
@@ -87,7 +97,10 @@ async fn connection_cut_mid_literal_is_a_typed_error() {
     ]))
     .await;
     let mut session = Session::connect(&opts(&server)).await.unwrap();
-    let err = session.fetch(&UidSet::all(), "BODY[]").await.expect_err("cut");
+    let err = session
+        .fetch(&UidSet::all(), "BODY[]")
+        .await
+        .expect_err("cut");
     assert!(matches!(err, Error::ConnectionClosed { .. }), "{err:?}");
     // Later commands fail at once with the reason.
     let again = session.noop().await.expect_err("still closed");
@@ -119,7 +132,10 @@ async fn a_huge_literal_header_is_refused_without_allocating() {
     ]))
     .await;
     let mut session = Session::connect(&opts(&server)).await.unwrap();
-    let err = session.fetch(&UidSet::all(), "BODY[]").await.expect_err("too large");
+    let err = session
+        .fetch(&UidSet::all(), "BODY[]")
+        .await
+        .expect_err("too large");
     assert!(matches!(err, Error::Frame(_)), "{err:?}");
     assert!(err.to_string().contains("99999999999"), "{err}");
 }
@@ -138,15 +154,17 @@ async fn an_abandoned_command_does_not_confuse_the_next_one() {
         .await
         .unwrap();
     // The caller gives up on the first search after 100 ms: its future is dropped.
-    let abandoned =
-        tokio::time::timeout(Duration::from_millis(100), session.search("ALL")).await;
+    let abandoned = tokio::time::timeout(Duration::from_millis(100), session.search("ALL")).await;
     assert!(abandoned.is_err(), "the first search was still waiting");
     // The second search must get its own answer, not the leftovers of the first.
     let uids = session.search("UNSEEN").await.unwrap();
     assert_eq!(uids.to_string(), "1");
     // The abandoned command's untagged data is not lost either.
     let queued = session.take_unsolicited();
-    assert!(queued.contains(&imap_async::proto::Untagged::Exists(4)), "{queued:?}");
+    assert!(
+        queued.contains(&imap_async::proto::Untagged::Exists(4)),
+        "{queued:?}"
+    );
     server.finish().await;
 }
 
@@ -161,10 +179,16 @@ async fn sasl_without_sasl_ir_waits_for_the_continuation() {
     ])
     .await;
     let client = Client::connect(&opts(&server)).await.unwrap();
-    let session = client.authenticate_plain(None, "user", "secret").await.unwrap();
+    let session = client
+        .authenticate_plain(None, "user", "secret")
+        .await
+        .unwrap();
     drop(session);
     let lines = server.finish().await;
-    assert!(lines[0].ends_with("AUTHENTICATE PLAIN"), "no initial response without SASL-IR: {lines:?}");
+    assert!(
+        lines[0].ends_with("AUTHENTICATE PLAIN"),
+        "no initial response without SASL-IR: {lines:?}"
+    );
 }
 
 #[tokio::test]
@@ -177,9 +201,14 @@ async fn starttls_refuses_data_sent_before_the_handshake() {
     ])
     .await;
     let opts = opts(&server).starttls();
-    let err = Client::connect(&opts).await.expect_err("injection must be refused");
+    let err = Client::connect(&opts)
+        .await
+        .expect_err("injection must be refused");
     assert!(matches!(err, Error::Protocol(_)), "{err:?}");
-    assert!(err.to_string().contains("before the TLS handshake"), "{err}");
+    assert!(
+        err.to_string().contains("before the TLS handshake"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

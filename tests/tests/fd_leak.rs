@@ -7,14 +7,20 @@ use imap_async::{ConnectOptions, Error, with_session};
 use imap_async_tests::Dovecot;
 
 fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").expect("/proc/self/fd").count()
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .count()
 }
 
 fn logouts(server: &Dovecot, user: &str, want: usize) -> usize {
     let who = format!("imap({user})");
     let mut n = 0;
     for _ in 0..50 {
-        n = server.log_text().lines().filter(|l| l.contains(&who) && l.contains("Logged out")).count();
+        n = server
+            .log_text()
+            .lines()
+            .filter(|l| l.contains(&who) && l.contains("Logged out"))
+            .count();
         if n >= want {
             break;
         }
@@ -35,7 +41,9 @@ async fn a_thousand_sessions_leak_no_file_descriptor() {
         .login(&user.name, user.password.as_str());
     // One session first, so lazily opened process-wide files (system roots, the log) are
     // already counted.
-    with_session(&opts, async |c| c.noop().await.map(drop)).await.unwrap();
+    with_session(&opts, async |c| c.noop().await.map(drop))
+        .await
+        .unwrap();
     let before = open_fds();
     for i in 0..1000u32 {
         let r = with_session(&opts, async |c| {
@@ -49,6 +57,13 @@ async fn a_thousand_sessions_leak_no_file_descriptor() {
         assert_eq!(r.is_ok(), i % 3 != 1, "iteration {i}: {r:?}");
     }
     let after = open_fds();
-    assert_eq!(before, after, "open file descriptors before and after 1,000 sessions");
-    assert_eq!(logouts(server, &user.name, 1001), 1001, "every session logged out");
+    assert_eq!(
+        before, after,
+        "open file descriptors before and after 1,000 sessions"
+    );
+    assert_eq!(
+        logouts(server, &user.name, 1001),
+        1001,
+        "every session logged out"
+    );
 }

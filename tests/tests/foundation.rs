@@ -40,7 +40,11 @@ fn options(server: &Dovecot, user: &TestUser, security: Security) -> ConnectOpti
 pub fn wait_for_log(server: &Dovecot, user: &str, needle: &str) -> bool {
     let who = format!("imap({user})");
     for _ in 0..50 {
-        if server.log_text().lines().any(|l| l.contains(&who) && l.contains(needle)) {
+        if server
+            .log_text()
+            .lines()
+            .any(|l| l.contains(&who) && l.contains(needle))
+        {
             return true;
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -64,10 +68,17 @@ async fn exercise_every_command(security: Security) {
     assert_eq!(client.is_tls(), security != Security::Plain);
     let caps = client.capabilities().await.expect("capabilities");
     assert!(caps.has("IMAP4rev1"));
-    assert_eq!(caps.has("STARTTLS"), security == Security::Plain, "STARTTLS offered only before TLS");
+    assert_eq!(
+        caps.has("STARTTLS"),
+        security == Security::Plain,
+        "STARTTLS offered only before TLS"
+    );
     client.noop().await.expect("noop before login");
 
-    let mut session = client.login(&user.name, &user.password).await.expect("login");
+    let mut session = client
+        .login(&user.name, &user.password)
+        .await
+        .expect("login");
     // After login Dovecot advertises its extensions.
     assert!(session.has_capability("MOVE").await.unwrap());
     assert!(session.refresh_capabilities().await.unwrap().has("IDLE"));
@@ -84,18 +95,31 @@ async fn exercise_every_command(security: Security) {
     assert_eq!(info.uid_next, Some(3));
     assert!(info.flags.iter().any(|f| f == "\\Seen"));
     assert!(info.permanent_flags.iter().any(|f| f == "\\*"));
-    assert!(info.highest_modseq.is_some(), "Dovecot reports HIGHESTMODSEQ");
-    assert_eq!(session.unsolicited_len(), 0, "SELECT data is not unsolicited");
+    assert!(
+        info.highest_modseq.is_some(),
+        "Dovecot reports HIGHESTMODSEQ"
+    );
+    assert_eq!(
+        session.unsolicited_len(),
+        0,
+        "SELECT data is not unsolicited"
+    );
 
     let all = session.search("ALL").await.expect("search");
     assert_eq!(all.to_string(), "1:2");
     let from_carol = session.search("FROM \"carol\"").await.expect("search from");
     assert_eq!(from_carol.to_string(), "2");
-    let seqs = session.seq_search("SUBJECT first").await.expect("seq search");
+    let seqs = session
+        .seq_search("SUBJECT first")
+        .await
+        .expect("seq search");
     assert_eq!(seqs.to_string(), "1");
 
     let msgs = session
-        .fetch(&all, "(FLAGS RFC822.SIZE INTERNALDATE ENVELOPE BODY.PEEK[])")
+        .fetch(
+            &all,
+            "(FLAGS RFC822.SIZE INTERNALDATE ENVELOPE BODY.PEEK[])",
+        )
         .await
         .expect("fetch");
     assert_eq!(msgs.len(), 2);
@@ -112,17 +136,26 @@ async fn exercise_every_command(security: Security) {
     assert_eq!(first.flags(), Some(vec![]));
 
     let seq_msgs = session
-        .seq_fetch(&"2".parse().unwrap(), "(UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        .seq_fetch(
+            &"2".parse().unwrap(),
+            "(UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])",
+        )
         .await
         .expect("seq fetch");
     assert_eq!(seq_msgs.len(), 1);
     assert_eq!(seq_msgs[0].seq, 2);
-    let header = seq_msgs[0].body("HEADER.FIELDS (SUBJECT)").expect("header section");
+    let header = seq_msgs[0]
+        .body("HEADER.FIELDS (SUBJECT)")
+        .expect("header section");
     assert!(header.starts_with(b"Subject: second"));
 
     let folders = session.list_folders("", "*").await.expect("list");
     assert!(folders.iter().any(|f| f.name == "INBOX"));
-    assert!(folders.iter().any(|f| f.name == "Sent" && f.attributes.iter().any(|a| a == "\\Sent")));
+    assert!(
+        folders
+            .iter()
+            .any(|f| f.name == "Sent" && f.attributes.iter().any(|a| a == "\\Sent"))
+    );
 
     session.logout().await.expect("logout");
     let log = wait_for_log(server, &user.name, "Logged out");
@@ -150,7 +183,10 @@ async fn authenticate_plain_with_sasl_ir_and_authzid() {
     let user = user_with_mail(server);
     let opts = options(server, &user, Security::Tls);
     let client = Client::connect(&opts).await.unwrap();
-    let mut session = client.authenticate_plain(None, &user.name, &user.password).await.unwrap();
+    let mut session = client
+        .authenticate_plain(None, &user.name, &user.password)
+        .await
+        .unwrap();
     assert_eq!(session.select_folder("INBOX").await.unwrap().exists, 2);
     session.logout().await.unwrap();
 
@@ -169,15 +205,23 @@ async fn wrong_password_is_a_clear_error() {
     let server = Dovecot::shared();
     let user = server.new_user();
     let opts = options(server, &user, Security::Tls).login(&user.name, "not-the-password");
-    let err = Session::connect(&opts).await.expect_err("wrong password must fail");
+    let err = Session::connect(&opts)
+        .await
+        .expect_err("wrong password must fail");
     assert!(err.is_auth_failed(), "{err:?}");
     let text = err.to_string();
     assert!(text.contains("LOGIN"), "{text}");
-    assert!(!text.contains("not-the-password"), "password leaked: {text}");
+    assert!(
+        !text.contains("not-the-password"),
+        "password leaked: {text}"
+    );
     assert!(!format!("{err:?}").contains("not-the-password"));
 
     let client = Client::connect(&opts).await.unwrap();
-    let err = client.authenticate_plain(None, &user.name, "wrong").await.unwrap_err();
+    let err = client
+        .authenticate_plain(None, &user.name, "wrong")
+        .await
+        .unwrap_err();
     assert!(err.is_auth_failed(), "{err:?}");
 }
 
@@ -188,7 +232,9 @@ async fn untrusted_ca_is_refused() {
     for security in [Security::Tls, Security::StartTls] {
         let mut opts = options(server, &user, security).ca_file(imap_async_tests::other_ca_pem());
         opts.tls.use_system_roots = false;
-        let err = Client::connect(&opts).await.expect_err("wrong CA must fail");
+        let err = Client::connect(&opts)
+            .await
+            .expect_err("wrong CA must fail");
         match &err {
             Error::Tls { reason, .. } => assert!(reason.contains("unknown issuer"), "{reason}"),
             other => panic!("expected a TLS error, got {other:?}"),
@@ -197,7 +243,10 @@ async fn untrusted_ca_is_refused() {
     // The system roots alone do not trust the test CA either.
     let mut opts = options(server, &user, Security::Tls);
     opts.tls.ca_file = None;
-    assert!(matches!(Client::connect(&opts).await, Err(Error::Tls { .. })));
+    assert!(matches!(
+        Client::connect(&opts).await,
+        Err(Error::Tls { .. })
+    ));
 }
 
 #[tokio::test]
@@ -205,16 +254,23 @@ async fn wrong_host_name_is_refused_unless_switched_off() {
     let server = Dovecot::shared();
     let user = user_with_mail(server);
     let opts = options(server, &user, Security::Tls).tls_server_name("imap.wrong.example");
-    let err = Client::connect(&opts).await.expect_err("wrong name must fail");
+    let err = Client::connect(&opts)
+        .await
+        .expect_err("wrong name must fail");
     match &err {
-        Error::Tls { reason, server_name } => {
+        Error::Tls {
+            reason,
+            server_name,
+        } => {
             assert_eq!(server_name, "imap.wrong.example");
             assert!(reason.contains("not valid for the name"), "{reason}");
         }
         other => panic!("expected a TLS error, got {other:?}"),
     }
     // The explicit escape hatches work, and only they do.
-    let session = Session::connect(&opts.clone().danger_skip_hostname_check()).await.unwrap();
+    let session = Session::connect(&opts.clone().danger_skip_hostname_check())
+        .await
+        .unwrap();
     session.logout().await.unwrap();
     let mut any = options(server, &user, Security::Tls).danger_accept_invalid_certs();
     any.tls.ca_file = None;
@@ -227,7 +283,9 @@ async fn starttls_not_offered_fails_closed() {
     let server = Dovecot::start(DovecotOptions { tls: false }).expect("plain-only Dovecot");
     let user = server.new_user();
     let opts = options(&server, &user, Security::StartTls);
-    let err = Client::connect(&opts).await.expect_err("must not fall back to plaintext");
+    let err = Client::connect(&opts)
+        .await
+        .expect_err("must not fall back to plaintext");
     assert!(matches!(err, Error::StartTlsNotOffered), "{err:?}");
     assert!(err.to_string().contains("STARTTLS"));
     // Nothing was sent after CAPABILITY: in particular no LOGIN.
@@ -254,7 +312,9 @@ async fn server_gone_is_a_clear_error() {
     // The server ends the session under us (doveadm kick): BYE or closed, never a hang.
     let server = Dovecot::shared();
     let user = user_with_mail(server);
-    let mut session = Session::connect(&options(server, &user, Security::Plain)).await.unwrap();
+    let mut session = Session::connect(&options(server, &user, Security::Plain))
+        .await
+        .unwrap();
     session.select_folder("INBOX").await.unwrap();
     server.kick(&user.name);
     let mut last = None;
@@ -269,7 +329,10 @@ async fn server_gone_is_a_clear_error() {
     }
     let err = last.expect("the kicked session must fail");
     assert!(
-        matches!(err, Error::Bye { .. } | Error::ConnectionClosed { .. } | Error::Unusable(_)),
+        matches!(
+            err,
+            Error::Bye { .. } | Error::ConnectionClosed { .. } | Error::Unusable(_)
+        ),
         "{err:?}"
     );
     // And it stays failed, with a typed error, without touching the socket again.
@@ -287,7 +350,10 @@ async fn unsolicited_data_is_kept_for_the_user() {
     // Another client changes the folder: a flag on message 1 and a new message.
     let mut other = Session::connect(&opts).await.unwrap();
     other.select_folder("INBOX").await.unwrap();
-    other.fetch(&"1".parse().unwrap(), "(FLAGS BODY[TEXT])").await.unwrap(); // sets \Seen
+    other
+        .fetch(&"1".parse().unwrap(), "(FLAGS BODY[TEXT])")
+        .await
+        .unwrap(); // sets \Seen
     server.append_message(&user.name, "INBOX", MESSAGE_2);
     other.logout().await.unwrap();
 
@@ -295,7 +361,10 @@ async fn unsolicited_data_is_kept_for_the_user() {
     let mut seen_exists = false;
     let mut seen_flags = false;
     for _ in 0..30 {
-        let msgs = watcher.fetch(&"2".parse().unwrap(), "(FLAGS)").await.unwrap();
+        let msgs = watcher
+            .fetch(&"2".parse().unwrap(), "(FLAGS)")
+            .await
+            .unwrap();
         assert_eq!(msgs.len(), 1);
         assert_eq!(msgs[0].uid().unwrap().to_string(), "2");
         for u in watcher.take_unsolicited() {
@@ -315,8 +384,15 @@ async fn unsolicited_data_is_kept_for_the_user() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(seen_exists, "EXISTS for the new message reached the user");
-    assert!(seen_flags, "the flag change by another client reached the user");
+    assert!(
+        seen_flags,
+        "the flag change by another client reached the user"
+    );
     let all = watcher.fetch(&UidSet::all(), "(UID)").await.unwrap();
-    assert_eq!(all.len(), 3, "a range fetch is not shrunk by unsolicited data");
+    assert_eq!(
+        all.len(),
+        3,
+        "a range fetch is not shrunk by unsolicited data"
+    );
     watcher.logout().await.unwrap();
 }

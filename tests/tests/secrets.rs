@@ -48,19 +48,37 @@ async fn passwords_are_never_logged() {
     let _ = Session::connect(&base.clone().login(&user.name, odd_password.as_str())).await;
     // AUTHENTICATE PLAIN (SASL-IR).
     let client = Client::connect(&base).await.unwrap();
-    client.authenticate_plain(None, &user.name, &user.password).await.unwrap().logout().await.unwrap();
+    client
+        .authenticate_plain(None, &user.name, &user.password)
+        .await
+        .unwrap()
+        .logout()
+        .await
+        .unwrap();
 
     let opts = base.login(&user.name, user.password.as_str());
     let debug = format!("{opts:?}");
-    assert!(!debug.contains(&user.password), "Debug of options shows the password: {debug}");
+    assert!(
+        !debug.contains(&user.password),
+        "Debug of options shows the password: {debug}"
+    );
 
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     // The log is really there and covers the commands (so the check below can fail).
     assert!(log.contains("LOGIN"), "no LOGIN in the TRACE log:\n{log}");
-    assert!(log.contains("AUTHENTICATE"), "no AUTHENTICATE in the TRACE log");
-    assert!(log.contains("<redacted>"), "secrets are shown as <redacted>");
+    assert!(
+        log.contains("AUTHENTICATE"),
+        "no AUTHENTICATE in the TRACE log"
+    );
+    assert!(
+        log.contains("<redacted>"),
+        "secrets are shown as <redacted>"
+    );
     for secret in [user.password.as_str(), odd_password.as_str(), "w d"] {
-        assert!(!log.contains(secret), "secret {secret:?} in the log:\n{log}");
+        assert!(
+            !log.contains(secret),
+            "secret {secret:?} in the log:\n{log}"
+        );
     }
     use base64::Engine;
     let plain = format!("\0{}\0{}", user.name, user.password);

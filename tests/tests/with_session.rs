@@ -20,7 +20,11 @@ fn logouts(server: &Dovecot, user: &str, want: usize) -> usize {
     let who = format!("imap({user})");
     let mut n = 0;
     for _ in 0..50 {
-        n = server.log_text().lines().filter(|l| l.contains(&who) && l.contains("Logged out")).count();
+        n = server
+            .log_text()
+            .lines()
+            .filter(|l| l.contains(&who) && l.contains("Logged out"))
+            .count();
         if n >= want {
             break;
         }
@@ -56,12 +60,17 @@ async fn error_path_logs_out_and_returns_the_error() {
         Error::No { command, .. } => assert_eq!(command, "SELECT"),
         other => panic!("expected NO to SELECT, got {other:?}"),
     }
-    assert_eq!(logouts(server, &user.name, 1), 1, "server saw the LOGOUT after the error");
+    assert_eq!(
+        logouts(server, &user.name, 1),
+        1,
+        "server saw the LOGOUT after the error"
+    );
 
     // A user error travels through unchanged too.
-    let err = with_session(&options(server, &user), async |_c| -> imap_async::Result<()> {
-        Err(Error::other("my own failure"))
-    })
+    let err = with_session(
+        &options(server, &user),
+        async |_c| -> imap_async::Result<()> { Err(Error::other("my own failure")) },
+    )
     .await
     .unwrap_err();
     assert_eq!(err.to_string(), "my own failure");
@@ -84,6 +93,13 @@ async fn panic_path_logs_out_and_resumes_the_panic() {
     let panic = joined.expect_err("the panic propagates");
     assert!(panic.is_panic());
     let message = panic.into_panic();
-    assert_eq!(message.downcast_ref::<&str>(), Some(&"boom inside the closure"));
-    assert_eq!(logouts(server, &user.name, 1), 1, "server saw the LOGOUT despite the panic");
+    assert_eq!(
+        message.downcast_ref::<&str>(),
+        Some(&"boom inside the closure")
+    );
+    assert_eq!(
+        logouts(server, &user.name, 1),
+        1,
+        "server saw the LOGOUT despite the panic"
+    );
 }

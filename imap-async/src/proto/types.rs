@@ -63,9 +63,15 @@ pub enum Untagged {
     /// `* STATUS name (item value ...)`.
     MailboxStatus(MailboxStatus),
     /// `* SEARCH n n n [(MODSEQ m)]` (RFC 3501 §7.2.5, RFC 7162 §3.1.5).
-    Search { ids: Vec<u32>, modseq: Option<u64> },
+    Search {
+        ids: Vec<u32>,
+        modseq: Option<u64>,
+    },
     /// `* SORT n n n [(MODSEQ m)]` (RFC 5256).
-    Sort { ids: Vec<u32>, modseq: Option<u64> },
+    Sort {
+        ids: Vec<u32>,
+        modseq: Option<u64>,
+    },
     /// `* THREAD (..)(..)` (RFC 5256): the raw thread list, kept unparsed for now.
     Thread(Bytes),
     /// `* ESEARCH ...` (RFC 4731).
@@ -79,11 +85,17 @@ pub enum Untagged {
     /// `* n EXPUNGE`.
     Expunge(u32),
     /// `* VANISHED [(EARLIER)] uid-set` (RFC 7162 §3.2.10). Ranges are kept as ranges.
-    Vanished { earlier: bool, uids: Vec<(u32, u32)> },
+    Vanished {
+        earlier: bool,
+        uids: Vec<(u32, u32)>,
+    },
     /// `* NAMESPACE personal other shared` (RFC 2342).
     Namespace(Namespaces),
     /// `* n FETCH (...)`.
-    Fetch { seq: u32, items: Vec<FetchItem> },
+    Fetch {
+        seq: u32,
+        items: Vec<FetchItem>,
+    },
     /// `* ID (...)` or `* ID NIL` (RFC 2971).
     Id(Option<Vec<(Bytes, Option<Bytes>)>>),
     /// `* QUOTA root (resource usage limit ...)` (RFC 9208): raw for now.
@@ -169,9 +181,16 @@ pub enum ResponseCode {
     UidValidity(u32),
     Unseen(u32),
     /// `[APPENDUID uidvalidity uid-set]` (RFC 4315): ranges as sent.
-    AppendUid { uid_validity: u32, uids: Vec<(u32, u32)> },
+    AppendUid {
+        uid_validity: u32,
+        uids: Vec<(u32, u32)>,
+    },
     /// `[COPYUID uidvalidity source-set dest-set]` (RFC 4315).
-    CopyUid { uid_validity: u32, source: Vec<(u32, u32)>, destination: Vec<(u32, u32)> },
+    CopyUid {
+        uid_validity: u32,
+        source: Vec<(u32, u32)>,
+        destination: Vec<(u32, u32)>,
+    },
     UidNotSticky,
     /// `[HIGHESTMODSEQ n]` (RFC 7162).
     HighestModSeq(u64),
@@ -196,16 +215,30 @@ pub enum FetchItem {
     BodyStructure(Box<BodyStructure>),
     /// `BODY[section]<origin>`, `RFC822`, `RFC822.HEADER`, `RFC822.TEXT`
     /// (the RFC822 forms are reported with sections `""`, `"HEADER"`, `"TEXT"`).
-    Body { section: Bytes, origin: Option<u32>, data: Option<Bytes> },
+    Body {
+        section: Bytes,
+        origin: Option<u32>,
+        data: Option<Bytes>,
+    },
     /// `BINARY[section]<origin>` (RFC 3516), from a literal8 or a string.
-    Binary { section: Bytes, origin: Option<u32>, data: Option<Bytes> },
+    Binary {
+        section: Bytes,
+        origin: Option<u32>,
+        data: Option<Bytes>,
+    },
     /// `BINARY.SIZE[section]`.
-    BinarySize { section: Bytes, size: u32 },
+    BinarySize {
+        section: Bytes,
+        size: u32,
+    },
     /// `MODSEQ (n)` (RFC 7162).
     ModSeq(u64),
     /// `X-GM-MSGID`, `X-GM-THRID`, `EMAILID`, `THREADID`, `X-GM-LABELS`, and anything else:
     /// the item name and its raw value, exactly as sent.
-    Other { name: Bytes, value: Bytes },
+    Other {
+        name: Bytes,
+        value: Bytes,
+    },
 }
 
 /// `ENVELOPE` (RFC 3501 §7.4.2). Address lists are `None` for NIL.

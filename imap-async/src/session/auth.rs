@@ -87,9 +87,9 @@ impl Client {
             if let Some(msg) = pending_initial.take() {
                 return Ok(BASE64.encode(msg).into_bytes());
             }
-            let challenge = BASE64.decode(c.text.trim_ascii()).map_err(|e| {
-                Error::Protocol(format!("SASL challenge is not valid base64: {e}"))
-            })?;
+            let challenge = BASE64
+                .decode(c.text.trim_ascii())
+                .map_err(|e| Error::Protocol(format!("SASL challenge is not valid base64: {e}")))?;
             Ok(BASE64.encode(respond(&challenge)?).into_bytes())
         };
         self.conn
@@ -102,8 +102,13 @@ impl Client {
     pub async fn authenticate(self, auth: &Auth) -> Result<Session> {
         match auth {
             Auth::Login { username, password } => self.login(username, password.expose()).await,
-            Auth::Plain { authzid, username, password } => {
-                self.authenticate_plain(authzid.as_deref(), username, password.expose()).await
+            Auth::Plain {
+                authzid,
+                username,
+                password,
+            } => {
+                self.authenticate_plain(authzid.as_deref(), username, password.expose())
+                    .await
             }
         }
     }

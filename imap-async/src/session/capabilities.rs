@@ -43,8 +43,7 @@ impl Capabilities {
     /// Whether `name` is advertised (case-insensitive), or implied by IMAP4rev2.
     pub fn has(&self, name: &str) -> bool {
         let name = name.to_ascii_uppercase();
-        self.atoms.contains(&name)
-            || (self.is_rev2() && IMPLIED_BY_REV2.contains(&name.as_str()))
+        self.atoms.contains(&name) || (self.is_rev2() && IMPLIED_BY_REV2.contains(&name.as_str()))
     }
 
     /// IMAP4rev2 (RFC 9051) is advertised.
@@ -54,7 +53,8 @@ impl Capabilities {
 
     /// Whether the SASL mechanism `mech` is offered (`AUTH=mech`).
     pub fn has_auth(&self, mech: &str) -> bool {
-        self.atoms.contains(&format!("AUTH={}", mech.to_ascii_uppercase()))
+        self.atoms
+            .contains(&format!("AUTH={}", mech.to_ascii_uppercase()))
     }
 
     /// LOGINDISABLED: the server refuses LOGIN on this connection (RFC 3501 §6.2.3).
@@ -84,7 +84,10 @@ mod tests {
     use super::*;
 
     fn caps(list: &[&str]) -> Capabilities {
-        let atoms: Vec<Bytes> = list.iter().map(|s| Bytes::copy_from_slice(s.as_bytes())).collect();
+        let atoms: Vec<Bytes> = list
+            .iter()
+            .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+            .collect();
         Capabilities::from_atoms(&atoms)
     }
 
@@ -106,6 +109,9 @@ mod tests {
         assert!(c.has("ESEARCH"));
         assert!(!c.has("CONDSTORE"));
         assert_eq!(c.literal_support(), LiteralSupport::Minus);
-        assert_eq!(caps(&["IMAP4rev1"]).literal_support(), LiteralSupport::SyncOnly);
+        assert_eq!(
+            caps(&["IMAP4rev1"]).literal_support(),
+            LiteralSupport::SyncOnly
+        );
     }
 }

@@ -122,13 +122,17 @@ impl Connection {
                 }
             }
             if self.read_buf.capacity() - self.read_buf.len() < 4096 {
-                self.read_buf.reserve(INITIAL_BUFFER.max(self.read_buf.len()));
+                self.read_buf
+                    .reserve(INITIAL_BUFFER.max(self.read_buf.len()));
             }
             let timeout = self.command_timeout;
             let read = tokio::time::timeout(timeout, self.stream.read_buf(&mut self.read_buf));
             let n = match read.await {
                 Err(_) => {
-                    return Err(Error::Timeout { waiting_for: waiting_for.to_owned(), after: timeout });
+                    return Err(Error::Timeout {
+                        waiting_for: waiting_for.to_owned(),
+                        after: timeout,
+                    });
                 }
                 Ok(Err(e)) => {
                     self.unusable = Some(format!("read failed: {e}"));
@@ -142,7 +146,9 @@ impl Connection {
                 if let Some(bye) = &self.bye {
                     return Err(bye_error(bye));
                 }
-                return Err(Error::ConnectionClosed { during: format!("waiting for {waiting_for}") });
+                return Err(Error::ConnectionClosed {
+                    during: format!("waiting for {waiting_for}"),
+                });
             }
         }
     }
@@ -152,7 +158,10 @@ impl Connection {
         match tokio::time::timeout(timeout, self.stream.write_all(bytes)).await {
             Err(_) => {
                 self.unusable = Some(format!("timed out sending {what}"));
-                Err(Error::Timeout { waiting_for: format!("sending {what}"), after: timeout })
+                Err(Error::Timeout {
+                    waiting_for: format!("sending {what}"),
+                    after: timeout,
+                })
             }
             Ok(Err(e)) => {
                 self.unusable = Some(format!("write failed: {e}"));
@@ -167,7 +176,10 @@ impl Connection {
         match tokio::time::timeout(timeout, self.stream.flush()).await {
             Err(_) => {
                 self.unusable = Some(format!("timed out sending {what}"));
-                Err(Error::Timeout { waiting_for: format!("sending {what}"), after: timeout })
+                Err(Error::Timeout {
+                    waiting_for: format!("sending {what}"),
+                    after: timeout,
+                })
             }
             Ok(Err(e)) => {
                 self.unusable = Some(format!("write failed: {e}"));
@@ -193,7 +205,10 @@ impl Connection {
         }
         while let Some(tag) = self.in_flight.clone() {
             tracing::debug!(%tag, "reading the rest of an abandoned command's response");
-            match self.read_response("the response to an abandoned command").await {
+            match self
+                .read_response("the response to an abandoned command")
+                .await
+            {
                 Ok(Response::Tagged(t)) if t.tag == tag.as_bytes() => self.in_flight = None,
                 Ok(Response::Tagged(_)) | Ok(Response::Continuation(_)) => {}
                 Ok(Response::Untagged(u)) => self.note_untagged(u, false, &mut |u| Some(u))?,
@@ -263,7 +278,9 @@ impl Connection {
     ) -> Result<StatusText> {
         self.recover().await?;
         let span = tracing::debug_span!("imap", tag = %cmd.tag, command = %cmd.name);
-        self.run(cmd, claim, on_continuation, expect_bye).instrument(span).await
+        self.run(cmd, claim, on_continuation, expect_bye)
+            .instrument(span)
+            .await
     }
 
     async fn run(
@@ -294,7 +311,9 @@ impl Connection {
                                     break 'send;
                                 }
                                 Response::Tagged(t) => warn_stray_tag(&t.tag),
-                                Response::Untagged(u) => self.note_untagged(u, expect_bye, claim)?,
+                                Response::Untagged(u) => {
+                                    self.note_untagged(u, expect_bye, claim)?
+                                }
                             }
                         }
                     }
@@ -319,9 +338,7 @@ impl Connection {
             let response = match self.read_response(&waiting_for).await {
                 Ok(r) => r,
                 Err(Error::Parse(e)) => {
-                    if e.raw.starts_with(tag.as_bytes())
-                        && e.raw.get(tag.len()) == Some(&b' ')
-                    {
+                    if e.raw.starts_with(tag.as_bytes()) && e.raw.get(tag.len()) == Some(&b' ') {
                         self.in_flight = None;
                         return Err(Error::Parse(e));
                     }
@@ -401,7 +418,8 @@ impl Connection {
     /// Close the socket (after LOGOUT, or on giving up). Errors are irrelevant by then.
     pub(crate) async fn shutdown(&mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(1), self.stream.shutdown()).await;
-        self.unusable.get_or_insert_with(|| "the session was logged out".to_owned());
+        self.unusable
+            .get_or_insert_with(|| "the session was logged out".to_owned());
     }
 
     pub(crate) fn into_stream(self) -> Stream {
@@ -419,7 +437,10 @@ fn warn_stray_tag(tag: &[u8]) {
 }
 
 pub(crate) fn bye_error(st: &StatusText) -> Error {
-    Error::Bye { code: st.code.clone(), text: String::from_utf8_lossy(&st.text).into_owned() }
+    Error::Bye {
+        code: st.code.clone(),
+        text: String::from_utf8_lossy(&st.text).into_owned(),
+    }
 }
 
 /// `OK` is success; `NO` and `BAD` become errors naming the command.
@@ -427,9 +448,15 @@ pub(crate) fn status_result(st: StatusText, command: &str) -> Result<StatusText>
     let text = || String::from_utf8_lossy(&st.text).into_owned();
     match st.status {
         Status::Ok => Ok(st),
-        Status::No => Err(Error::No { command: command.to_owned(), code: st.code.clone(), text: text() }),
-        Status::Bad | Status::PreAuth | Status::Bye => {
-            Err(Error::Bad { command: command.to_owned(), code: st.code.clone(), text: text() })
-        }
+        Status::No => Err(Error::No {
+            command: command.to_owned(),
+            code: st.code.clone(),
+            text: text(),
+        }),
+        Status::Bad | Status::PreAuth | Status::Bye => Err(Error::Bad {
+            command: command.to_owned(),
+            code: st.code.clone(),
+            text: text(),
+        }),
     }
 }

@@ -27,9 +27,11 @@ impl Fetched {
 
     pub fn flags(&self) -> Option<Vec<String>> {
         self.items.iter().find_map(|i| match i {
-            FetchItem::Flags(f) => {
-                Some(f.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect())
-            }
+            FetchItem::Flags(f) => Some(
+                f.iter()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .collect(),
+            ),
             _ => None,
         })
     }
@@ -68,11 +70,11 @@ impl Fetched {
     /// `BODY[...]`, so ask for it here without `.PEEK`.
     pub fn body(&self, section: &str) -> Option<&Bytes> {
         self.items.iter().find_map(|i| match i {
-            FetchItem::Body { section: s, data: Some(d), .. }
-                if s.eq_ignore_ascii_case(section.as_bytes()) =>
-            {
-                Some(d)
-            }
+            FetchItem::Body {
+                section: s,
+                data: Some(d),
+                ..
+            } if s.eq_ignore_ascii_case(section.as_bytes()) => Some(d),
             _ => None,
         })
     }
@@ -101,13 +103,19 @@ fn check_items(items: &str) -> Result<()> {
                 ));
             }
             0x80.. => {
-                return Err(Error::invalid("fetch items", format!("non-ASCII byte at {pos}")));
+                return Err(Error::invalid(
+                    "fetch items",
+                    format!("non-ASCII byte at {pos}"),
+                ));
             }
             b'(' => depth += 1,
             b')' => {
                 depth -= 1;
                 if depth < 0 {
-                    return Err(Error::invalid("fetch items", format!("unmatched ')' at byte {pos}")));
+                    return Err(Error::invalid(
+                        "fetch items",
+                        format!("unmatched ')' at byte {pos}"),
+                    ));
                 }
             }
             _ => {}
@@ -171,7 +179,9 @@ impl Session {
         let cmd = enc.finish();
         let mut collector = Collector {
             wanted: |_seq: u32, items: &[FetchItem]| {
-                items.iter().any(|i| matches!(i, FetchItem::Uid(u) if uids.contains(*u)))
+                items
+                    .iter()
+                    .any(|i| matches!(i, FetchItem::Uid(u) if uids.contains(*u)))
             },
             order: Vec::new(),
             index: HashMap::new(),
@@ -207,8 +217,18 @@ mod tests {
     #[test]
     fn items_are_checked() {
         assert!(check_items("(FLAGS BODY.PEEK[HEADER.FIELDS (FROM)])").is_ok());
-        assert!(check_items("FLAGS)").unwrap_err().to_string().contains("byte 5"));
+        assert!(
+            check_items("FLAGS)")
+                .unwrap_err()
+                .to_string()
+                .contains("byte 5")
+        );
         assert!(check_items("(FLAGS").is_err());
-        assert!(check_items("FLAGS\r\nA9 LOGOUT").unwrap_err().to_string().contains("byte 5"));
+        assert!(
+            check_items("FLAGS\r\nA9 LOGOUT")
+                .unwrap_err()
+                .to_string()
+                .contains("byte 5")
+        );
     }
 }

@@ -32,7 +32,9 @@ pub struct SelectInfo {
 }
 
 fn strings(list: &[Bytes]) -> Vec<String> {
-    list.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect()
+    list.iter()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .collect()
 }
 
 impl Session {
@@ -59,7 +61,10 @@ impl Session {
         let mut enc = self.conn.encoder(command);
         enc.mailbox("mailbox name", name)?;
         let cmd = enc.finish();
-        let mut info = SelectInfo { read_write: command == "SELECT", ..SelectInfo::default() };
+        let mut info = SelectInfo {
+            read_write: command == "SELECT",
+            ..SelectInfo::default()
+        };
         // Everything SELECT sends describes the new folder; it is consumed here, never
         // queued as unsolicited (a queued EXISTS from SELECT would look like new mail).
         let done = self
@@ -132,7 +137,11 @@ impl Session {
     pub async fn list_folders(&mut self, reference: &str, pattern: &str) -> Result<Vec<Folder>> {
         let mut enc = self.conn.encoder("LIST");
         enc.mailbox("LIST reference", reference)?;
-        let wire_pattern = if self.conn.utf8_enabled { pattern.to_owned() } else { utf7::encode(pattern) };
+        let wire_pattern = if self.conn.utf8_enabled {
+            pattern.to_owned()
+        } else {
+            utf7::encode(pattern)
+        };
         enc.list_mailbox("LIST pattern", wire_pattern.as_bytes())?;
         let cmd = enc.finish();
         let mut items = Vec::new();

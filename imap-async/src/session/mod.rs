@@ -93,7 +93,10 @@ impl Client {
     /// before TLS are forgotten and asked for again over TLS.
     pub async fn starttls(mut self, opts: &ConnectOptions) -> Result<Client> {
         if self.conn.is_tls() {
-            return Err(Error::invalid("STARTTLS", "the connection already uses TLS"));
+            return Err(Error::invalid(
+                "STARTTLS",
+                "the connection already uses TLS",
+            ));
         }
         if !self.capabilities().await?.has("STARTTLS") {
             return Err(Error::StartTlsNotOffered);
@@ -110,7 +113,10 @@ impl Client {
         let peer = self.conn.peer.clone();
         let greeting = self.greeting;
         let Stream::Plain(tcp) = self.conn.into_stream() else {
-            return Err(Error::invalid("STARTTLS", "the connection already uses TLS"));
+            return Err(Error::invalid(
+                "STARTTLS",
+                "the connection already uses TLS",
+            ));
         };
         let name = opts.effective_server_name();
         let stream = transport::tls_handshake(tcp, name, &opts.tls, opts.connect_timeout).await?;
@@ -154,7 +160,10 @@ impl Session {
     /// Connect and log in as `opts` say ([`ConnectOptions::auth`] must be set).
     pub async fn connect(opts: &ConnectOptions) -> Result<Session> {
         let Some(auth) = &opts.auth else {
-            return Err(Error::invalid("connection options", "no credentials (auth) given"));
+            return Err(Error::invalid(
+                "connection options",
+                "no credentials (auth) given",
+            ));
         };
         let client = Client::connect(opts).await?;
         client.authenticate(auth).await
@@ -210,7 +219,10 @@ impl Session {
             Ok(r) => r,
             Err(_) => {
                 self.conn.shutdown().await;
-                Err(Error::Timeout { waiting_for: "LOGOUT".into(), after: deadline })
+                Err(Error::Timeout {
+                    waiting_for: "LOGOUT".into(),
+                    after: deadline,
+                })
             }
         }
     }
@@ -220,7 +232,10 @@ async fn read_greeting(conn: &mut Connection, opts: &ConnectOptions) -> Result<S
     let waiting_for = format!("the greeting of {}", conn.peer);
     let response = tokio::time::timeout(opts.connect_timeout, conn.read_response(&waiting_for))
         .await
-        .map_err(|_| Error::Timeout { waiting_for: waiting_for.clone(), after: opts.connect_timeout })??;
+        .map_err(|_| Error::Timeout {
+            waiting_for: waiting_for.clone(),
+            after: opts.connect_timeout,
+        })??;
     match response {
         crate::proto::Response::Untagged(Untagged::Status(st)) => match st.status {
             Status::Ok | Status::PreAuth => {
@@ -235,7 +250,9 @@ async fn read_greeting(conn: &mut Connection, opts: &ConnectOptions) -> Result<S
                 String::from_utf8_lossy(&st.text)
             ))),
         },
-        other => Err(Error::Protocol(format!("expected a greeting, got {other:?}"))),
+        other => Err(Error::Protocol(format!(
+            "expected a greeting, got {other:?}"
+        ))),
     }
 }
 
@@ -243,7 +260,9 @@ async fn capabilities(conn: &mut Connection) -> Result<&Capabilities> {
     if conn.capabilities.is_none() {
         refresh_capabilities(conn).await?;
     }
-    conn.capabilities.as_ref().ok_or_else(|| Error::Protocol("no CAPABILITY in the answer".into()))
+    conn.capabilities
+        .as_ref()
+        .ok_or_else(|| Error::Protocol("no CAPABILITY in the answer".into()))
 }
 
 async fn refresh_capabilities(conn: &mut Connection) -> Result<&Capabilities> {
@@ -259,9 +278,13 @@ async fn refresh_capabilities(conn: &mut Connection) -> Result<&Capabilities> {
     })
     .await?;
     if !seen {
-        return Err(Error::Protocol("CAPABILITY completed without capability data".into()));
+        return Err(Error::Protocol(
+            "CAPABILITY completed without capability data".into(),
+        ));
     }
-    conn.capabilities.as_ref().ok_or_else(|| Error::Protocol("no CAPABILITY in the answer".into()))
+    conn.capabilities
+        .as_ref()
+        .ok_or_else(|| Error::Protocol("no CAPABILITY in the answer".into()))
 }
 
 async fn logout(conn: &mut Connection) -> Result<()> {

@@ -8,9 +8,15 @@ use crate::proto::{Seq, SeqSet, Uid, UidSet, Untagged};
 /// to end the command line or smuggle bytes IMAP cannot carry.
 fn check_raw_criteria(criteria: &str) -> Result<()> {
     if criteria.trim().is_empty() {
-        return Err(Error::invalid("search criteria", "empty (use \"ALL\" for every message)"));
+        return Err(Error::invalid(
+            "search criteria",
+            "empty (use \"ALL\" for every message)",
+        ));
     }
-    if let Some(pos) = criteria.bytes().position(|b| b == b'\r' || b == b'\n' || b == 0) {
+    if let Some(pos) = criteria
+        .bytes()
+        .position(|b| b == b'\r' || b == b'\n' || b == 0)
+    {
         return Err(Error::invalid(
             "search criteria",
             format!("control character (CR, LF or NUL) at byte {pos}"),
@@ -75,9 +81,16 @@ mod tests {
     #[test]
     fn raw_criteria_are_checked() {
         assert!(check_raw_criteria("UNSEEN").is_ok());
-        let e = check_raw_criteria("ALL\r\nA1 DELETE INBOX").unwrap_err().to_string();
+        let e = check_raw_criteria("ALL\r\nA1 DELETE INBOX")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("byte 3"), "{e}");
-        assert!(check_raw_criteria("SUBJECT caf\u{e9}").unwrap_err().to_string().contains("non-ASCII"));
+        assert!(
+            check_raw_criteria("SUBJECT caf\u{e9}")
+                .unwrap_err()
+                .to_string()
+                .contains("non-ASCII")
+        );
         assert!(check_raw_criteria("  ").is_err());
     }
 }

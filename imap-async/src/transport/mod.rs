@@ -36,10 +36,14 @@ pub async fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<Tcp
     let what = format!("connecting to {host}:{port}");
     let tcp = tokio::time::timeout(timeout, TcpStream::connect((host, port)))
         .await
-        .map_err(|_| Error::Timeout { waiting_for: what.clone(), after: timeout })?
+        .map_err(|_| Error::Timeout {
+            waiting_for: what.clone(),
+            after: timeout,
+        })?
         .map_err(|e| Error::io(what.clone(), e))?;
     // Commands are small and latency-bound: do not let Nagle hold them back.
-    tcp.set_nodelay(true).map_err(|e| Error::io(what.clone(), e))?;
+    tcp.set_nodelay(true)
+        .map_err(|e| Error::io(what.clone(), e))?;
     let keepalive = socket2::TcpKeepalive::new()
         .with_time(Duration::from_secs(60))
         .with_interval(Duration::from_secs(15))
@@ -75,7 +79,10 @@ pub async fn tls_handshake(
 /// tokio-rustls reports handshake failures as `io::Error` wrapping a `rustls::Error`; turn
 /// them into an error that says what was wrong with the certificate.
 fn tls_error(server_name: &str, e: io::Error) -> Error {
-    let reason = match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+    let reason = match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
         Some(rustls::Error::InvalidCertificate(cert)) => match cert {
             rustls::CertificateError::UnknownIssuer => {
                 "the certificate is not signed by a trusted CA (unknown issuer)".to_owned()
@@ -98,7 +105,10 @@ fn tls_error(server_name: &str, e: io::Error) -> Error {
             }
         }
     };
-    Error::Tls { server_name: server_name.to_owned(), reason }
+    Error::Tls {
+        server_name: server_name.to_owned(),
+        reason,
+    }
 }
 
 impl AsyncRead for Stream {

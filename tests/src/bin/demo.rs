@@ -67,7 +67,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(())
     })
     .await?;
-    println!("Logged out; connection closed. Total {:?}", started.elapsed());
+    println!(
+        "Logged out; connection closed. Total {:?}",
+        started.elapsed()
+    );
     server.stop();
     Ok(())
 }
