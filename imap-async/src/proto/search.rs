@@ -132,17 +132,18 @@ pub enum SearchKey {
     Keyword(String),
     /// `LARGER n`: RFC 822 size larger than `n` octets.
     Larger(u64),
-    /// `NEW`: `RECENT` and `UNSEEN`. IMAP4rev1 only (deprecated by RFC 9051 Appendix E).
+    /// `NEW`: `RECENT` and `UNSEEN`. IMAP4rev1 only: RFC 9051 drops it from `search-key`
+    /// (Appendix E, item 12).
     New,
     /// `NOT key`.
     Not(Box<SearchKey>),
-    /// `OLD`: not `RECENT`. IMAP4rev1 only.
+    /// `OLD`: not `RECENT`. IMAP4rev1 only (not in RFC 9051 `search-key`).
     Old,
     /// `ON date`: internal date within `date`.
     On(NaiveDate),
     /// `OR key1 key2`.
     Or(Box<SearchKey>, Box<SearchKey>),
-    /// `RECENT`: messages with `\Recent`. IMAP4rev1 only.
+    /// `RECENT`: messages with `\Recent`. IMAP4rev1 only (not in RFC 9051 `search-key`).
     Recent,
     /// `SEEN`: messages with `\Seen`.
     Seen,
@@ -195,20 +196,22 @@ pub enum SearchKey {
     Older(u32),
     /// `YOUNGER n` (RFC 5032, WITHIN): internal date at most `n` seconds ago (`n` >= 1).
     Younger(u32),
-    /// `SAVEDBEFORE date` (RFC 8514 §4, SAVEDATE): save date earlier than `date`.
+    /// `SAVEDBEFORE date` (RFC 8514, SAVEDATE): save date earlier than `date`.
     SavedBefore(NaiveDate),
-    /// `SAVEDON date` (RFC 8514 §4): save date within `date`.
+    /// `SAVEDON date` (RFC 8514): save date within `date`.
     SavedOn(NaiveDate),
-    /// `SAVEDSINCE date` (RFC 8514 §4): save date within or later than `date`.
+    /// `SAVEDSINCE date` (RFC 8514): save date within or later than `date`.
     SavedSince(NaiveDate),
-    /// `SAVEDATESUPPORTED` (RFC 8514 §4): every message if the mailbox keeps save dates,
+    /// `SAVEDATESUPPORTED` (RFC 8514): every message if the mailbox keeps save dates,
     /// none otherwise.
     SaveDateSupported,
     /// Escape hatch: text inserted verbatim as search criteria, e.g. `X-GM-RAW "has:drive"`
     /// or `$` (RFC 5182). Rejected if it is empty, contains any ASCII control character (CR,
     /// LF, NUL and the others, which could end the command or garble the log) or ends with
     /// `}` (which would announce a literal). Its non-ASCII text counts for
-    /// [`needs_utf8`](SearchKey::needs_utf8).
+    /// [`needs_utf8`](SearchKey::needs_utf8). Its syntax is not otherwise checked: an
+    /// unbalanced quote or parenthesis changes how the server reads the rest of the
+    /// criteria (but cannot end the command).
     Raw(String),
 }
 
@@ -584,8 +587,9 @@ impl SearchKey {
 
     /// Whether any string anywhere in the key (including deep inside `OR`, `NOT` and
     /// groups, and in [`Raw`](SearchKey::Raw) text) is non-ASCII, so that an IMAP4rev1
-    /// command needs `CHARSET UTF-8` (RFC 3501 §6.4.4: without CHARSET, US-ASCII is
-    /// assumed). [`encode_search_program`] uses this.
+    /// command needs `CHARSET UTF-8` (RFC 3501 §6.4.4: CHARSET names the charset of the
+    /// criteria strings, and only US-ASCII must be supported). [`encode_search_program`]
+    /// uses this.
     ///
     /// ```
     /// use imap_async::proto::search::Search;
