@@ -11,6 +11,7 @@
 pub mod encode;
 pub mod frame;
 pub mod parse;
+pub mod search;
 pub mod sequence;
 pub mod types;
 pub mod utf7;
@@ -18,5 +19,6 @@ pub mod utf7;
 pub use encode::{Command, CommandEncoder, EncodeError, Fragment, LiteralMode, LiteralSupport};
 pub use frame::{FrameError, Framer, Limits};
 pub use parse::{ParseError, parse_response};
+pub use search::{Search, SearchError, SearchKey, encode_search, encode_search_program};
 pub use sequence::{Seq, SeqSet, Uid, UidSet};
 pub use types::*;
