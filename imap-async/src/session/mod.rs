@@ -1,5 +1,5 @@
 //! Sessions: [`Client`] before authentication, [`Session`] after. One file per command
-//! family; [`connection`] is the core they all share.
+//! family; `connection` is the core they all share.
 
 mod auth;
 mod capabilities;
@@ -141,12 +141,13 @@ impl Client {
         self.conn.execute(cmd, &mut |u| Some(u)).await.map(drop)
     }
 
-    /// When the greeting was `PREAUTH`, the connection is already authenticated.
-    pub fn into_preauthenticated(self) -> Result<Session, Client> {
+    /// When the greeting was `PREAUTH`, the connection is already authenticated: the
+    /// session, or the client back when it was not.
+    pub fn into_preauthenticated(self) -> Result<Session, Box<Client>> {
         if self.greeting.status == Status::PreAuth {
             Ok(Session { conn: self.conn })
         } else {
-            Err(self)
+            Err(Box::new(self))
         }
     }
 
