@@ -17,8 +17,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 
 use super::types::{
     Address, BodyStructure, Continuation, Disposition, ESearch, Envelope, FetchItem, ListItem,
-    MailboxStatus, MultipartExtension, NamespaceDescr, Namespaces, Response, ResponseCode,
-    SingleExtension, Status, StatusText, Tagged, Untagged,
+    MailboxStatus, MultipartExtension, NamespaceDescr, Namespaces, QuotaResource, Response,
+    ResponseCode, SingleExtension, Status, StatusText, Tagged, Untagged,
 };
 
 /// A framed response that could not be parsed. It carries the raw bytes so the caller can
@@ -755,12 +755,23 @@ impl<'a> Parser<'a> {
             b"VANISHED" => self.vanished()?,
             b"NAMESPACE" => Untagged::Namespace(self.namespace()?),
             b"ID" => Untagged::Id(self.id()?),
-            b"QUOTA" => Untagged::Quota(self.rest()),
-            b"QUOTAROOT" => Untagged::QuotaRoot(self.rest()),
-            b"ACL" => Untagged::Acl(self.rest()),
-            b"MYRIGHTS" => Untagged::MyRights(self.rest()),
-            b"LISTRIGHTS" => Untagged::ListRights(self.rest()),
-            b"METADATA" => Untagged::Metadata(self.rest()),
+            b"QUOTA" => self.quota()?,
+            b"QUOTAROOT" => Untagged::QuotaRoot {
+                mailbox: self.astring()?,
+                roots: self.astrings_to_end()?,
+            },
+            b"ACL" => self.acl()?,
+            b"MYRIGHTS" => Untagged::MyRights {
+                mailbox: self.astring()?,
+                rights: self.astring()?,
+            },
+            b"LISTRIGHTS" => Untagged::ListRights {
+                mailbox: self.astring()?,
+                identifier: self.astring()?,
+                required: self.astring()?,
+                optional: self.astrings_to_end()?,
+            },
+            b"METADATA" => self.metadata()?,
             // Unknown: everything after `* ` except the final line end.
             _ => Untagged::Other(self.slice(start, self.b.len())),
         })
@@ -959,6 +970,82 @@ impl<'a> Parser<'a> {
             v.push((key, value));
         }
         Ok(Some(v))
+    }
+
+    /// Space-separated `astring`s up to the end of the line (possibly none).
+    fn astrings_to_end(&mut self) -> R<Vec<Bytes>> {
+        let mut v = Vec::new();
+        loop {
+            self.sp();
+            if self.at_end() {
+                return Ok(v);
+            }
+            v.push(self.astring()?);
+        }
+    }
+
+    /// `quota-response = "QUOTA" SP quota-root-name SP quota-list`, `quota-list = "("
+    /// quota-resource *(SP quota-resource) ")"`, `quota-resource = resource-name SP
+    /// resource-usage SP resource-limit` (RFC 9208 §7). The list may be empty (§4.2.1:
+    /// "zero or more triplets").
+    fn quota(&mut self) -> R<Untagged> {
+        let root = self.astring()?;
+        self.expect(b'(', "expected '(' before the quota list")?;
+        let mut resources = Vec::new();
+        while !self.eat(b')') {
+            if self.at_end() {
+                return self.fail("unterminated quota list");
+            }
+            resources.push(QuotaResource {
+                name: self.astring()?,
+                usage: self.num64()?,
+                limit: self.num64()?,
+            });
+        }
+        Ok(Untagged::Quota { root, resources })
+    }
+
+    /// `acl-data = "ACL" SP mailbox *(SP identifier SP rights)` (RFC 4314 §3.6, §7).
+    /// Rights are `astring`s kept as sent: `nil` is a valid rights string (n, i, l), so NIL
+    /// is never read as a missing value here.
+    fn acl(&mut self) -> R<Untagged> {
+        let mailbox = self.astring()?;
+        let mut entries = Vec::new();
+        loop {
+            self.sp();
+            if self.at_end() {
+                return Ok(Untagged::Acl { mailbox, entries });
+            }
+            let identifier = self.astring()?;
+            self.sp();
+            if self.at_end() {
+                return self.fail("ACL identifier without rights");
+            }
+            entries.push((identifier, self.astring()?));
+        }
+    }
+
+    /// `metadata-resp = "METADATA" SP mailbox SP (entry-values / entry-list)`,
+    /// `entry-values = "(" entry-value *(SP entry-value) ")"`, `entry-value = entry SP
+    /// value`, `value = nstring / literal8`, `entry-list = entry *(SP entry)` (RFC 5464
+    /// §4.4, §5). An empty `()` is accepted.
+    fn metadata(&mut self) -> R<Untagged> {
+        let mailbox = self.astring()?;
+        if !self.eat(b'(') {
+            return Ok(Untagged::MetadataChanged {
+                mailbox,
+                entries: self.astrings_to_end()?,
+            });
+        }
+        let mut entries = Vec::new();
+        while !self.eat(b')') {
+            if self.at_end() {
+                return self.fail("unterminated METADATA list");
+            }
+            let entry = self.astring()?;
+            entries.push((entry, self.nstring()?));
+        }
+        Ok(Untagged::Metadata { mailbox, entries })
     }
 
     // ----- FETCH (RFC 3501 §7.4.2, RFC 9051 §7.5.2, RFC 3516 §4.2, RFC 7162 §3.1.4) -----
@@ -1871,30 +1958,6 @@ mod tests {
         );
         assert_eq!(untagged(b"* ID NIL\r\n"), Untagged::Id(None));
         assert_eq!(
-            untagged(b"* QUOTA \"\" (STORAGE 10 512)\r\n"),
-            Untagged::Quota(bs("\"\" (STORAGE 10 512)"))
-        );
-        assert_eq!(
-            untagged(b"* QUOTAROOT INBOX \"\"\r\n"),
-            Untagged::QuotaRoot(bs("INBOX \"\""))
-        );
-        assert_eq!(
-            untagged(b"* ACL INBOX Fred rwipsldexta\r\n"),
-            Untagged::Acl(bs("INBOX Fred rwipsldexta"))
-        );
-        assert_eq!(
-            untagged(b"* MYRIGHTS INBOX rwiptsldaex\r\n"),
-            Untagged::MyRights(bs("INBOX rwiptsldaex"))
-        );
-        assert_eq!(
-            untagged(b"* LISTRIGHTS ~/Mail/saved smith la r swicdkxte\r\n"),
-            Untagged::ListRights(bs("~/Mail/saved smith la r swicdkxte"))
-        );
-        assert_eq!(
-            untagged(b"* METADATA \"\" (/shared/comment \"My comment\")\r\n"),
-            Untagged::Metadata(bs("\"\" (/shared/comment \"My comment\")"))
-        );
-        assert_eq!(
             untagged(b"* XFOO bar  baz\r\n"),
             Untagged::Other(bs("XFOO bar  baz"))
         );
@@ -1902,6 +1965,272 @@ mod tests {
             untagged(b"* 5 XBAR (1)\r\n"),
             Untagged::Other(bs("5 XBAR (1)"))
         );
+    }
+
+    fn quota_res(name: &str, usage: u64, limit: u64) -> QuotaResource {
+        QuotaResource {
+            name: bs(name),
+            usage,
+            limit,
+        }
+    }
+
+    #[test]
+    fn quota_and_quotaroot() {
+        // RFC 9208 §4.2.1 example.
+        assert_eq!(
+            untagged(b"* QUOTA \"\" (STORAGE 10 512)\r\n"),
+            Untagged::Quota {
+                root: bs(""),
+                resources: vec![quota_res("STORAGE", 10, 512)],
+            }
+        );
+        // Dovecot.
+        assert_eq!(
+            untagged(b"* QUOTA \"User quota\" (STORAGE 10 10485760 MESSAGE 2 1000)\r\n"),
+            Untagged::Quota {
+                root: bs("User quota"),
+                resources: vec![
+                    quota_res("STORAGE", 10, 10485760),
+                    quota_res("MESSAGE", 2, 1000)
+                ],
+            }
+        );
+        // Lowercase, extra spaces, 64-bit numbers, unknown resources kept as sent.
+        assert_eq!(
+            untagged(b"* quota  user.joe  ( storage  0  18446744073709551615  x-foo 1 2 )\r\n"),
+            Untagged::Quota {
+                root: bs("user.joe"),
+                resources: vec![quota_res("storage", 0, u64::MAX), quota_res("x-foo", 1, 2)],
+            }
+        );
+        // "An empty list means there are no administrative resource limits" (§4.2.1).
+        assert_eq!(
+            untagged(b"* QUOTA \"\" ()\r\n"),
+            Untagged::Quota {
+                root: bs(""),
+                resources: vec![],
+            }
+        );
+        // RFC 9208 §4.2.2 examples and Dovecot.
+        assert_eq!(
+            untagged(b"* QUOTAROOT INBOX \"\"\r\n"),
+            Untagged::QuotaRoot {
+                mailbox: bs("INBOX"),
+                roots: vec![bs("")],
+            }
+        );
+        assert_eq!(
+            untagged(b"* QUOTAROOT comp.mail.mime\r\n"),
+            Untagged::QuotaRoot {
+                mailbox: bs("comp.mail.mime"),
+                roots: vec![],
+            }
+        );
+        assert_eq!(
+            untagged(b"* QUOTAROOT INBOX \"User quota\"\r\n"),
+            Untagged::QuotaRoot {
+                mailbox: bs("INBOX"),
+                roots: vec![bs("User quota")],
+            }
+        );
+        assert_eq!(
+            untagged(b"* quotaroot  {5}\r\nINBOX  \"User quota\"  Shared \r\n"),
+            Untagged::QuotaRoot {
+                mailbox: bs("INBOX"),
+                roots: vec![bs("User quota"), bs("Shared")],
+            }
+        );
+    }
+
+    #[test]
+    fn acl_myrights_listrights() {
+        // Dovecot.
+        assert_eq!(
+            untagged(b"* ACL INBOX owner lrwipkxtecda\r\n"),
+            Untagged::Acl {
+                mailbox: bs("INBOX"),
+                entries: vec![(bs("owner"), bs("lrwipkxtecda"))],
+            }
+        );
+        // Several pairs, negative rights, quoted identifiers, empty rights.
+        assert_eq!(
+            untagged(
+                b"* ACL \"Shared/Team\" Fred rwipsldexta  -anyone r \"group=Staff A\" \"\"\r\n"
+            ),
+            Untagged::Acl {
+                mailbox: bs("Shared/Team"),
+                entries: vec![
+                    (bs("Fred"), bs("rwipsldexta")),
+                    (bs("-anyone"), bs("r")),
+                    (bs("group=Staff A"), bs("")),
+                ],
+            }
+        );
+        // Zero pairs (RFC 4314 §3.6); lowercase keyword.
+        assert_eq!(
+            untagged(b"* acl INBOX \r\n"),
+            Untagged::Acl {
+                mailbox: bs("INBOX"),
+                entries: vec![],
+            }
+        );
+        // `nil` is rights n, i, l (RFC 4314 §7 `rights = astring`), not a missing value.
+        assert_eq!(
+            untagged(b"* ACL INBOX anyone nil\r\n"),
+            Untagged::Acl {
+                mailbox: bs("INBOX"),
+                entries: vec![(bs("anyone"), bs("nil"))],
+            }
+        );
+        assert_eq!(
+            untagged(b"* MYRIGHTS INBOX lrwstipekxacd\r\n"),
+            Untagged::MyRights {
+                mailbox: bs("INBOX"),
+                rights: bs("lrwstipekxacd"),
+            }
+        );
+        assert_eq!(
+            untagged(b"* myrights  \"a b\"  \"\"\r\n"),
+            Untagged::MyRights {
+                mailbox: bs("a b"),
+                rights: bs(""),
+            }
+        );
+        // Dovecot: empty required rights, every optional right on its own.
+        assert_eq!(
+            untagged(b"* LISTRIGHTS INBOX anyone \"\" l r w s t p k x e c d a i\r\n"),
+            Untagged::ListRights {
+                mailbox: bs("INBOX"),
+                identifier: bs("anyone"),
+                required: bs(""),
+                optional: "l r w s t p k x e c d a i".split(' ').map(bs).collect(),
+            }
+        );
+        // RFC 4314 §3.4 example: tied rights stay one string.
+        assert_eq!(
+            untagged(b"* LISTRIGHTS ~/Mail/saved smith la r swicdkxte\r\n"),
+            Untagged::ListRights {
+                mailbox: bs("~/Mail/saved"),
+                identifier: bs("smith"),
+                required: bs("la"),
+                optional: vec![bs("r"), bs("swicdkxte")],
+            }
+        );
+        assert_eq!(
+            untagged(b"* listrights INBOX owner lrwipkxtecda\r\n"),
+            Untagged::ListRights {
+                mailbox: bs("INBOX"),
+                identifier: bs("owner"),
+                required: bs("lrwipkxtecda"),
+                optional: vec![],
+            }
+        );
+    }
+
+    #[test]
+    fn metadata() {
+        // Dovecot: a literal value and a NIL value.
+        assert_eq!(
+            untagged(b"* METADATA INBOX (/private/comment {5}\r\nhello /shared/x NIL)\r\n"),
+            Untagged::Metadata {
+                mailbox: bs("INBOX"),
+                entries: vec![
+                    (bs("/private/comment"), Some(bs("hello"))),
+                    (bs("/shared/x"), None)
+                ],
+            }
+        );
+        // Server annotations (empty mailbox), quoted value.
+        assert_eq!(
+            untagged(b"* METADATA \"\" (/shared/comment \"My comment\")\r\n"),
+            Untagged::Metadata {
+                mailbox: bs(""),
+                entries: vec![(bs("/shared/comment"), Some(bs("My comment")))],
+            }
+        );
+        // Lowercase, extra spaces, literal8, an empty literal, nil, an empty list.
+        assert_eq!(
+            untagged(b"* metadata  INBOX  ( /shared/a  ~{3}\r\na\x00c  /shared/b {0}\r\n /private/c nil )\r\n"),
+            Untagged::Metadata {
+                mailbox: bs("INBOX"),
+                entries: vec![
+                    (bs("/shared/a"), Some(bs("a\0c"))),
+                    (bs("/shared/b"), Some(bs(""))),
+                    (bs("/private/c"), None),
+                ],
+            }
+        );
+        assert_eq!(
+            untagged(b"* METADATA INBOX ()\r\n"),
+            Untagged::Metadata {
+                mailbox: bs("INBOX"),
+                entries: vec![],
+            }
+        );
+        // Unsolicited: names only (RFC 5464 §4.4 `entry-list`).
+        assert_eq!(
+            untagged(b"* METADATA INBOX /shared/comment /private/comment\r\n"),
+            Untagged::MetadataChanged {
+                mailbox: bs("INBOX"),
+                entries: vec![bs("/shared/comment"), bs("/private/comment")],
+            }
+        );
+        assert_eq!(
+            untagged(b"* METADATA \"\" \"/shared/vendor/x y\"\r\n"),
+            Untagged::MetadataChanged {
+                mailbox: bs(""),
+                entries: vec![bs("/shared/vendor/x y")],
+            }
+        );
+        // The literal value is a slice of the frame.
+        let frame = Bytes::from_static(b"* METADATA INBOX (/private/comment {5}\r\nhello)\r\n");
+        let Ok(Response::Untagged(Untagged::Metadata { entries, .. })) =
+            parse_response(frame.clone())
+        else {
+            panic!()
+        };
+        let range = frame.as_ptr() as usize..frame.as_ptr() as usize + frame.len();
+        assert!(range.contains(&(entries[0].1.as_ref().unwrap().as_ptr() as usize)));
+    }
+
+    #[test]
+    fn malformed_extension_data_is_a_parse_error() {
+        for (raw, reason) in [
+            (&b"* QUOTA \"\" (STORAGE 10)\r\n"[..], "expected a number"),
+            (b"* QUOTA \"\" (STORAGE x 512)\r\n", "expected a number"),
+            (b"* QUOTA \"\" (STORAGE -1 512)\r\n", "expected a number"),
+            (
+                b"* QUOTA \"\" (STORAGE 1 18446744073709551616)\r\n",
+                "number too large",
+            ),
+            (b"* QUOTA \"\"\r\n", "expected '(' before the quota list"),
+            (
+                b"* QUOTA \"\" (STORAGE 10 512\r\n",
+                "unterminated quota list",
+            ),
+            (b"* QUOTAROOT\r\n", "expected an atom"),
+            (b"* ACL INBOX owner\r\n", "ACL identifier without rights"),
+            (b"* ACL INBOX owner lr (x)\r\n", "expected an atom"),
+            (b"* MYRIGHTS INBOX\r\n", "expected an atom"),
+            (b"* LISTRIGHTS INBOX anyone\r\n", "expected an atom"),
+            (b"* METADATA INBOX (/shared/x)\r\n", "expected an atom"),
+            (
+                b"* METADATA INBOX (/shared/x \"v\"\r\n",
+                "unterminated METADATA list",
+            ),
+            (
+                b"* METADATA INBOX (/shared/x {9}\r\nab)\r\n",
+                "literal longer than the response",
+            ),
+            (b"* METADATA\r\n", "expected an atom"),
+        ] {
+            let frame = Bytes::copy_from_slice(raw);
+            let err = parse_response(frame.clone()).expect_err(&show(raw));
+            assert_eq!(err.reason, reason, "{}", show(raw));
+            assert_eq!(err.raw, frame);
+            assert!(err.position <= raw.len());
+        }
     }
 
     fn rfc_date(s: &str) -> chrono::DateTime<FixedOffset> {
