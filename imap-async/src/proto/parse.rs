@@ -18,7 +18,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use super::types::{
     Address, BodyStructure, Continuation, Disposition, ESearch, Envelope, FetchItem, ListItem,
     MailboxStatus, MultipartExtension, NamespaceDescr, Namespaces, QuotaResource, Response,
-    ResponseCode, SingleExtension, Status, StatusText, Tagged, Untagged,
+    ResponseCode, SingleExtension, Status, StatusText, Tagged, ThreadNode, Untagged,
 };
 
 /// A framed response that could not be parsed. It carries the raw bytes so the caller can
@@ -81,8 +81,9 @@ pub fn parse_response(frame: Bytes) -> Result<Response, ParseError> {
     }
 }
 
-/// Deepest nesting of BODYSTRUCTUREs (multipart parts, message/rfc822 bodies) accepted.
-/// Real messages stay far below; hostile input must not exhaust the stack.
+/// Deepest nesting of BODYSTRUCTUREs (multipart parts, message/rfc822 bodies) and of THREAD
+/// sub-thread lists accepted. Real data stays far below; hostile input must not exhaust
+/// the stack.
 pub const MAX_DEPTH: u32 = 100;
 
 /// Internal failure: a static reason keeps failed lenient attempts allocation-free.
@@ -749,7 +750,7 @@ impl<'a> Parser<'a> {
                 let (ids, modseq) = self.search()?;
                 Untagged::Sort { ids, modseq }
             }
-            b"THREAD" => Untagged::Thread(self.rest()),
+            b"THREAD" => Untagged::Thread(self.threads()?),
             b"ESEARCH" => Untagged::ESearch(self.esearch()?),
             b"FLAGS" => Untagged::Flags(self.flag_list()?),
             b"VANISHED" => self.vanished()?,
@@ -1046,6 +1047,61 @@ impl<'a> Parser<'a> {
             entries.push((entry, self.nstring()?));
         }
         Ok(Untagged::Metadata { mailbox, entries })
+    }
+
+    /// `thread-data = "THREAD" [SP 1*thread-list]` (RFC 5256 §5).
+    fn threads(&mut self) -> R<Vec<ThreadNode>> {
+        let mut v = Vec::new();
+        loop {
+            self.sp();
+            match self.peek() {
+                None => return Ok(v),
+                Some(b'(') => v.push(self.thread_list()?),
+                Some(_) => return self.fail("expected '(' before a thread"),
+            }
+        }
+    }
+
+    /// `thread-list = "(" (thread-members / thread-nested) ")"`, `thread-members =
+    /// nz-number *(SP nz-number) [SP thread-nested]`, `thread-nested = 2*thread-list`
+    /// (RFC 5256 §5), at the `(`. Members are read in a loop; only nested lists recurse,
+    /// bounded by [`MAX_DEPTH`]. Leniently, a single nested list is accepted where the
+    /// grammar wants two (`(1 (2))`, kept as sent).
+    fn thread_list(&mut self) -> R<ThreadNode> {
+        if self.depth >= MAX_DEPTH {
+            return self.fail("thread nested too deeply");
+        }
+        self.depth += 1;
+        self.pos += 1;
+        let mut node = ThreadNode::default();
+        let r = loop {
+            self.sp();
+            match self.peek() {
+                Some(b')') => {
+                    self.pos += 1;
+                    break if node.members.is_empty() && node.children.is_empty() {
+                        self.fail("empty thread")
+                    } else {
+                        Ok(node)
+                    };
+                }
+                Some(b'(') => match self.thread_list() {
+                    Ok(child) => node.children.push(child),
+                    Err(e) => break Err(e),
+                },
+                Some(b'0'..=b'9') if !node.children.is_empty() => {
+                    break self.fail("message number after sub-threads");
+                }
+                Some(b'0'..=b'9') => match self.num32() {
+                    Ok(n) => node.members.push(n),
+                    Err(e) => break Err(e),
+                },
+                None => break self.fail("unterminated thread"),
+                Some(_) => break self.fail("expected a message number or '(' in a thread"),
+            }
+        };
+        self.depth -= 1;
+        r
     }
 
     // ----- FETCH (RFC 3501 §7.4.2, RFC 9051 §7.5.2, RFC 3516 §4.2, RFC 7162 §3.1.4) -----
@@ -1843,10 +1899,6 @@ mod tests {
                 modseq: None
             }
         );
-        assert_eq!(
-            untagged(b"* THREAD (2)(3 6 (4 23)(44 7 96))\r\n"),
-            Untagged::Thread(bs("(2)(3 6 (4 23)(44 7 96))"))
-        );
     }
 
     #[test]
@@ -2194,6 +2246,108 @@ mod tests {
         assert!(range.contains(&(entries[0].1.as_ref().unwrap().as_ptr() as usize)));
     }
 
+    fn chain(members: &[u32], children: Vec<ThreadNode>) -> ThreadNode {
+        ThreadNode {
+            members: members.to_vec(),
+            children,
+        }
+    }
+
+    fn threads(s: &[u8]) -> Vec<ThreadNode> {
+        match untagged(s) {
+            Untagged::Thread(t) => t,
+            other => panic!("not THREAD: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn thread() {
+        // RFC 5256 §4: 2; 3 -> 6 -> {4 -> 23, 44 -> 7 -> 96}.
+        assert_eq!(
+            threads(b"* THREAD (2)(3 6 (4 23)(44 7 96))\r\n"),
+            vec![
+                chain(&[2], vec![]),
+                chain(
+                    &[3, 6],
+                    vec![chain(&[4, 23], vec![]), chain(&[44, 7, 96], vec![])]
+                ),
+            ]
+        );
+        // RFC 5256 §4: 3 and 5 are siblings under a parent not in the result.
+        assert_eq!(
+            threads(b"* THREAD ((3)(5))\r\n"),
+            vec![chain(&[], vec![chain(&[3], vec![]), chain(&[5], vec![])])]
+        );
+        // A missing parent below a member: 1 -> {missing -> {2, 3}, 4}.
+        assert_eq!(
+            threads(b"* THREAD (1 ((2)(3))(4))\r\n"),
+            vec![chain(
+                &[1],
+                vec![
+                    chain(&[], vec![chain(&[2], vec![]), chain(&[3], vec![])]),
+                    chain(&[4], vec![]),
+                ]
+            )]
+        );
+        // No threads at all.
+        assert_eq!(threads(b"* THREAD\r\n"), vec![]);
+        assert_eq!(threads(b"* THREAD   \r\n"), vec![]);
+        // Lowercase, extra spaces inside and between lists, UIDs; a single nested list
+        // (the grammar wants two) is kept as sent.
+        assert_eq!(
+            threads(b"* thread ( 4294967295  7 )  (1 (2))\r\n"),
+            vec![
+                chain(&[u32::MAX, 7], vec![]),
+                chain(&[1], vec![chain(&[2], vec![])]),
+            ]
+        );
+    }
+
+    #[test]
+    fn thread_chains_and_nesting_limits() {
+        // A 100,000-message chain is one flat vector: no recursion to parse, drop, compare.
+        let mut s = b"* THREAD (".to_vec();
+        for i in 1..=100_000u32 {
+            s.extend_from_slice(format!("{i} ").as_bytes());
+        }
+        s.extend_from_slice(b")(100001)\r\n");
+        let t = threads(&s);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].members, (1..=100_000).collect::<Vec<u32>>());
+        assert!(t[0].children.is_empty());
+        assert_eq!(t[1], chain(&[100_001], vec![]));
+        assert_eq!(t.clone(), t);
+        // 100,000 threads side by side.
+        let mut s = b"* THREAD ".to_vec();
+        s.extend(std::iter::repeat_n(&b"(1)"[..], 100_000).flatten());
+        assert_eq!(threads(&s).len(), 100_000);
+        // Nesting: MAX_DEPTH levels parse, one more is an error, hostile depth too.
+        let nested = |levels: usize| {
+            let mut s = b"* THREAD ".to_vec();
+            s.extend(std::iter::repeat_n(b'(', levels));
+            s.push(b'9');
+            s.extend(std::iter::repeat_n(b')', levels));
+            s.extend_from_slice(b"\r\n");
+            s
+        };
+        let mut node = &threads(&nested(MAX_DEPTH as usize))[0];
+        for _ in 1..MAX_DEPTH {
+            assert!(node.members.is_empty());
+            node = &node.children[0];
+        }
+        assert_eq!(node, &chain(&[9], vec![]));
+        let err = parse_response(Bytes::from(nested(MAX_DEPTH as usize + 1))).unwrap_err();
+        assert_eq!(err.reason, "thread nested too deeply");
+        let err = parse_response(Bytes::from(nested(100_000))).unwrap_err();
+        assert_eq!(err.reason, "thread nested too deeply");
+        // Depth is per path, not cumulative: many sibling sub-threads at depth 50.
+        let mut s = b"* THREAD ".to_vec();
+        s.extend(std::iter::repeat_n(b'(', 50));
+        s.extend(std::iter::repeat_n(&b"(1)"[..], 1000).flatten());
+        s.extend(std::iter::repeat_n(b')', 50));
+        assert!(matches!(untagged(&s), Untagged::Thread(_)));
+    }
+
     #[test]
     fn malformed_extension_data_is_a_parse_error() {
         for (raw, reason) in [
@@ -2224,6 +2378,20 @@ mod tests {
                 "literal longer than the response",
             ),
             (b"* METADATA\r\n", "expected an atom"),
+            (b"* THREAD 1 2\r\n", "expected '(' before a thread"),
+            (b"* THREAD (1 2\r\n", "unterminated thread"),
+            (b"* THREAD (1 (2)\r\n", "unterminated thread"),
+            (b"* THREAD ()\r\n", "empty thread"),
+            (
+                b"* THREAD (1 (2) 3)\r\n",
+                "message number after sub-threads",
+            ),
+            (
+                b"* THREAD (1 x)\r\n",
+                "expected a message number or '(' in a thread",
+            ),
+            (b"* THREAD (4294967296)\r\n", "number too large for 32 bits"),
+            (b"* THREAD (1))\r\n", "expected '(' before a thread"),
         ] {
             let frame = Bytes::copy_from_slice(raw);
             let err = parse_response(frame.clone()).expect_err(&show(raw));

@@ -66,8 +66,9 @@ pub enum Untagged {
     Search { ids: Vec<u32>, modseq: Option<u64> },
     /// `* SORT n n n [(MODSEQ m)]` (RFC 5256).
     Sort { ids: Vec<u32>, modseq: Option<u64> },
-    /// `* THREAD (..)(..)` (RFC 5256): the raw thread list, kept unparsed for now.
-    Thread(Bytes),
+    /// `* THREAD (..)(..)` (RFC 5256 §4, §5 `thread-data`): zero or more threads, each a
+    /// tree. `* THREAD` alone is an empty list.
+    Thread(Vec<ThreadNode>),
     /// `* ESEARCH ...` (RFC 4731).
     ESearch(ESearch),
     /// `* FLAGS (...)`.
@@ -138,6 +139,29 @@ pub struct QuotaResource {
     pub name: Bytes,
     pub usage: u64,
     pub limit: u64,
+}
+
+/// One thread, or one sub-thread, of a `* THREAD` response, in the shape of RFC 5256 §5
+/// `thread-list = "(" (thread-members / thread-nested) ")"`.
+///
+/// `members` is a chain: each message is the parent of the next. `children` are the
+/// sub-threads that follow the chain: the first message of each is a child of the last
+/// member (and a sibling of the others' first messages). So `(3 6 (4 23)(44 7 96))` is
+/// `members: [3, 6]`, `children: [{[4, 23]}, {[44, 7, 96]}]`, i.e. 3 → 6 → {4 → 23,
+/// 44 → 7 → 96}.
+///
+/// A thread whose root is not in the result (RFC 5256 §4: `((3)(5))`, "siblings of a
+/// parent that does not match the search criteria") has empty `members`: its children are
+/// siblings under a missing parent. This can occur at any level, e.g. `(1 ((2)(3))(4))`.
+///
+/// Chains are kept as one vector rather than one node per message, so the depth of this
+/// structure is the parenthesis nesting depth (bounded by the parser), never the length
+/// of a chain: dropping, cloning, comparing or printing a 100,000-message chain costs no
+/// stack. Numbers are sequence numbers for THREAD and UIDs for UID THREAD.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ThreadNode {
+    pub members: Vec<u32>,
+    pub children: Vec<ThreadNode>,
 }
 
 /// One LIST/LSUB/XLIST entry. The name is in its wire form (modified UTF-7 unless UTF8=ACCEPT).
