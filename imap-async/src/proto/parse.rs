@@ -2898,7 +2898,7 @@ mod tests {
     #[test]
     fn random_input_never_panics() {
         use crate::proto::frame::{Framer, Limits};
-        const TOKENS: [&[u8]; 24] = [
+        const TOKENS: [&[u8]; 26] = [
             b"* ",
             b"+ ",
             b"A1 ",
@@ -2923,15 +2923,35 @@ mod tests {
             b"\r\n",
             b" ",
             b"\xc3\xa9",
+            b"/shared/x ",
+            b"lrwipkxtecda ",
         ];
-        let seeds: [&[u8]; 3] = [
+        // Untagged keywords with typed data, for token soup behind `* KEYWORD `.
+        const KEYWORDS: [&[u8]; 7] = [
+            b"QUOTA ",
+            b"QUOTAROOT ",
+            b"ACL ",
+            b"MYRIGHTS ",
+            b"LISTRIGHTS ",
+            b"METADATA ",
+            b"THREAD ",
+        ];
+        let seeds: [&[u8]; 11] = [
             RFC3501_FETCH,
             MULTIPART,
             b"* OK [COPYUID 38505 304,319:320 3956:3958] Done\r\n",
+            b"* QUOTA \"User quota\" (STORAGE 10 10485760 MESSAGE 2 1000)\r\n",
+            b"* QUOTAROOT INBOX \"User quota\"\r\n",
+            b"* ACL INBOX owner lrwipkxtecda -anyone r\r\n",
+            b"* LISTRIGHTS INBOX anyone \"\" l r w s t p k x e c d a i\r\n",
+            b"* MYRIGHTS INBOX lrwstipekxacd\r\n",
+            b"* METADATA INBOX (/private/comment {5}\r\nhello /shared/x NIL)\r\n",
+            b"* METADATA INBOX /shared/comment /private/comment\r\n",
+            b"* THREAD (2)(3 6 (4 23)(44 7 96))((3)(5))\r\n",
         ];
         let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
-        for case in 0..6000 {
-            let input: Vec<u8> = match case % 3 {
+        for case in 0..8000 {
+            let input: Vec<u8> = match case % 4 {
                 0 => (0..rng.next() % 64).map(|_| rng.next() as u8).collect(),
                 1 => {
                     let mut v = Vec::new();
@@ -2940,8 +2960,16 @@ mod tests {
                     }
                     v
                 }
+                2 => {
+                    let mut v = b"* ".to_vec();
+                    v.extend_from_slice(KEYWORDS[(rng.next() % KEYWORDS.len() as u64) as usize]);
+                    for _ in 0..rng.next() % 16 {
+                        v.extend_from_slice(TOKENS[(rng.next() % TOKENS.len() as u64) as usize]);
+                    }
+                    v
+                }
                 _ => {
-                    let mut v = seeds[(rng.next() % 3) as usize].to_vec();
+                    let mut v = seeds[(rng.next() % seeds.len() as u64) as usize].to_vec();
                     for _ in 0..1 + rng.next() % 4 {
                         let i = (rng.next() % v.len() as u64) as usize;
                         match rng.next() % 3 {
