@@ -9,8 +9,9 @@
 //! `)`), bare LF line ends, lowercase keywords, 8-bit bytes in atoms and quoted strings,
 //! NIL where a string belongs, and atoms where a string belongs.
 //!
-//! Hostile input: every index is checked, recursion (nested BODYSTRUCTUREs) is bounded by
-//! [`MAX_DEPTH`], and generic skipping of unknown values is iterative.
+//! Hostile input: every index is checked, recursion (nested BODYSTRUCTUREs, THREAD
+//! sub-thread lists) is bounded by [`MAX_DEPTH`], and generic skipping of unknown values is
+//! iterative. THREAD chains (`(1 2 3 ...)`) are read in a loop, whatever their length.
 
 use bytes::Bytes;
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
