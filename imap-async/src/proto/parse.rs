@@ -9,16 +9,17 @@
 //! `)`), bare LF line ends, lowercase keywords, 8-bit bytes in atoms and quoted strings,
 //! NIL where a string belongs, and atoms where a string belongs.
 //!
-//! Hostile input: every index is checked, recursion (nested BODYSTRUCTUREs) is bounded by
-//! [`MAX_DEPTH`], and generic skipping of unknown values is iterative.
+//! Hostile input: every index is checked, recursion (nested BODYSTRUCTUREs, THREAD
+//! sub-thread lists) is bounded by [`MAX_DEPTH`], and generic skipping of unknown values is
+//! iterative. THREAD chains (`(1 2 3 ...)`) are read in a loop, whatever their length.
 
 use bytes::Bytes;
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 
 use super::types::{
     Address, BodyStructure, Continuation, Disposition, ESearch, Envelope, FetchItem, ListItem,
-    MailboxStatus, MultipartExtension, NamespaceDescr, Namespaces, Response, ResponseCode,
-    SingleExtension, Status, StatusText, Tagged, Untagged,
+    MailboxStatus, MultipartExtension, NamespaceDescr, Namespaces, QuotaResource, Response,
+    ResponseCode, SingleExtension, Status, StatusText, Tagged, ThreadNode, Untagged,
 };
 
 /// A framed response that could not be parsed. It carries the raw bytes so the caller can
@@ -81,8 +82,9 @@ pub fn parse_response(frame: Bytes) -> Result<Response, ParseError> {
     }
 }
 
-/// Deepest nesting of BODYSTRUCTUREs (multipart parts, message/rfc822 bodies) accepted.
-/// Real messages stay far below; hostile input must not exhaust the stack.
+/// Deepest nesting of BODYSTRUCTUREs (multipart parts, message/rfc822 bodies) and of THREAD
+/// sub-thread lists accepted. Real data stays far below; hostile input must not exhaust
+/// the stack.
 pub const MAX_DEPTH: u32 = 100;
 
 /// Internal failure: a static reason keeps failed lenient attempts allocation-free.
@@ -749,18 +751,29 @@ impl<'a> Parser<'a> {
                 let (ids, modseq) = self.search()?;
                 Untagged::Sort { ids, modseq }
             }
-            b"THREAD" => Untagged::Thread(self.rest()),
+            b"THREAD" => Untagged::Thread(self.threads()?),
             b"ESEARCH" => Untagged::ESearch(self.esearch()?),
             b"FLAGS" => Untagged::Flags(self.flag_list()?),
             b"VANISHED" => self.vanished()?,
             b"NAMESPACE" => Untagged::Namespace(self.namespace()?),
             b"ID" => Untagged::Id(self.id()?),
-            b"QUOTA" => Untagged::Quota(self.rest()),
-            b"QUOTAROOT" => Untagged::QuotaRoot(self.rest()),
-            b"ACL" => Untagged::Acl(self.rest()),
-            b"MYRIGHTS" => Untagged::MyRights(self.rest()),
-            b"LISTRIGHTS" => Untagged::ListRights(self.rest()),
-            b"METADATA" => Untagged::Metadata(self.rest()),
+            b"QUOTA" => self.quota()?,
+            b"QUOTAROOT" => Untagged::QuotaRoot {
+                mailbox: self.astring()?,
+                roots: self.astrings_to_end()?,
+            },
+            b"ACL" => self.acl()?,
+            b"MYRIGHTS" => Untagged::MyRights {
+                mailbox: self.astring()?,
+                rights: self.astring()?,
+            },
+            b"LISTRIGHTS" => Untagged::ListRights {
+                mailbox: self.astring()?,
+                identifier: self.astring()?,
+                required: self.astring()?,
+                optional: self.astrings_to_end()?,
+            },
+            b"METADATA" => self.metadata()?,
             // Unknown: everything after `* ` except the final line end.
             _ => Untagged::Other(self.slice(start, self.b.len())),
         })
@@ -959,6 +972,137 @@ impl<'a> Parser<'a> {
             v.push((key, value));
         }
         Ok(Some(v))
+    }
+
+    /// Space-separated `astring`s up to the end of the line (possibly none).
+    fn astrings_to_end(&mut self) -> R<Vec<Bytes>> {
+        let mut v = Vec::new();
+        loop {
+            self.sp();
+            if self.at_end() {
+                return Ok(v);
+            }
+            v.push(self.astring()?);
+        }
+    }
+
+    /// `quota-response = "QUOTA" SP quota-root-name SP quota-list`, `quota-list = "("
+    /// quota-resource *(SP quota-resource) ")"`, `quota-resource = resource-name SP
+    /// resource-usage SP resource-limit` (RFC 9208 §7). The list may be empty (§4.2.1:
+    /// "zero or more triplets").
+    fn quota(&mut self) -> R<Untagged> {
+        let root = self.astring()?;
+        self.expect(b'(', "expected '(' before the quota list")?;
+        let mut resources = Vec::new();
+        while !self.eat(b')') {
+            if self.at_end() {
+                return self.fail("unterminated quota list");
+            }
+            resources.push(QuotaResource {
+                name: self.astring()?,
+                usage: self.num64()?,
+                limit: self.num64()?,
+            });
+        }
+        Ok(Untagged::Quota { root, resources })
+    }
+
+    /// `acl-data = "ACL" SP mailbox *(SP identifier SP rights)` (RFC 4314 §3.6, §7).
+    /// Rights are `astring`s kept as sent: `nil` is a valid rights string (n, i, l), so NIL
+    /// is never read as a missing value here.
+    fn acl(&mut self) -> R<Untagged> {
+        let mailbox = self.astring()?;
+        let mut entries = Vec::new();
+        loop {
+            self.sp();
+            if self.at_end() {
+                return Ok(Untagged::Acl { mailbox, entries });
+            }
+            let identifier = self.astring()?;
+            self.sp();
+            if self.at_end() {
+                return self.fail("ACL identifier without rights");
+            }
+            entries.push((identifier, self.astring()?));
+        }
+    }
+
+    /// `metadata-resp = "METADATA" SP mailbox SP (entry-values / entry-list)`,
+    /// `entry-values = "(" entry-value *(SP entry-value) ")"`, `entry-value = entry SP
+    /// value`, `value = nstring / literal8`, `entry-list = entry *(SP entry)` (RFC 5464
+    /// §4.4, §5). An empty `()` is accepted.
+    fn metadata(&mut self) -> R<Untagged> {
+        let mailbox = self.astring()?;
+        if !self.eat(b'(') {
+            return Ok(Untagged::MetadataChanged {
+                mailbox,
+                entries: self.astrings_to_end()?,
+            });
+        }
+        let mut entries = Vec::new();
+        while !self.eat(b')') {
+            if self.at_end() {
+                return self.fail("unterminated METADATA list");
+            }
+            let entry = self.astring()?;
+            entries.push((entry, self.nstring()?));
+        }
+        Ok(Untagged::Metadata { mailbox, entries })
+    }
+
+    /// `thread-data = "THREAD" [SP 1*thread-list]` (RFC 5256 §5).
+    fn threads(&mut self) -> R<Vec<ThreadNode>> {
+        let mut v = Vec::new();
+        loop {
+            self.sp();
+            match self.peek() {
+                None => return Ok(v),
+                Some(b'(') => v.push(self.thread_list()?),
+                Some(_) => return self.fail("expected '(' before a thread"),
+            }
+        }
+    }
+
+    /// `thread-list = "(" (thread-members / thread-nested) ")"`, `thread-members =
+    /// nz-number *(SP nz-number) [SP thread-nested]`, `thread-nested = 2*thread-list`
+    /// (RFC 5256 §5), at the `(`. Members are read in a loop; only nested lists recurse,
+    /// bounded by [`MAX_DEPTH`]. Leniently, a single nested list is accepted where the
+    /// grammar wants two (`(1 (2))`, kept as sent).
+    fn thread_list(&mut self) -> R<ThreadNode> {
+        if self.depth >= MAX_DEPTH {
+            return self.fail("thread nested too deeply");
+        }
+        self.depth += 1;
+        self.pos += 1;
+        let mut node = ThreadNode::default();
+        let r = loop {
+            self.sp();
+            match self.peek() {
+                Some(b')') => {
+                    self.pos += 1;
+                    break if node.members.is_empty() && node.children.is_empty() {
+                        self.fail("empty thread")
+                    } else {
+                        Ok(node)
+                    };
+                }
+                Some(b'(') => match self.thread_list() {
+                    Ok(child) => node.children.push(child),
+                    Err(e) => break Err(e),
+                },
+                Some(b'0'..=b'9') if !node.children.is_empty() => {
+                    break self.fail("message number after sub-threads");
+                }
+                Some(b'0'..=b'9') => match self.num32() {
+                    Ok(n) => node.members.push(n),
+                    Err(e) => break Err(e),
+                },
+                None => break self.fail("unterminated thread"),
+                Some(_) => break self.fail("expected a message number or '(' in a thread"),
+            }
+        };
+        self.depth -= 1;
+        r
     }
 
     // ----- FETCH (RFC 3501 §7.4.2, RFC 9051 §7.5.2, RFC 3516 §4.2, RFC 7162 §3.1.4) -----
@@ -1756,10 +1900,6 @@ mod tests {
                 modseq: None
             }
         );
-        assert_eq!(
-            untagged(b"* THREAD (2)(3 6 (4 23)(44 7 96))\r\n"),
-            Untagged::Thread(bs("(2)(3 6 (4 23)(44 7 96))"))
-        );
     }
 
     #[test]
@@ -1871,30 +2011,6 @@ mod tests {
         );
         assert_eq!(untagged(b"* ID NIL\r\n"), Untagged::Id(None));
         assert_eq!(
-            untagged(b"* QUOTA \"\" (STORAGE 10 512)\r\n"),
-            Untagged::Quota(bs("\"\" (STORAGE 10 512)"))
-        );
-        assert_eq!(
-            untagged(b"* QUOTAROOT INBOX \"\"\r\n"),
-            Untagged::QuotaRoot(bs("INBOX \"\""))
-        );
-        assert_eq!(
-            untagged(b"* ACL INBOX Fred rwipsldexta\r\n"),
-            Untagged::Acl(bs("INBOX Fred rwipsldexta"))
-        );
-        assert_eq!(
-            untagged(b"* MYRIGHTS INBOX rwiptsldaex\r\n"),
-            Untagged::MyRights(bs("INBOX rwiptsldaex"))
-        );
-        assert_eq!(
-            untagged(b"* LISTRIGHTS ~/Mail/saved smith la r swicdkxte\r\n"),
-            Untagged::ListRights(bs("~/Mail/saved smith la r swicdkxte"))
-        );
-        assert_eq!(
-            untagged(b"* METADATA \"\" (/shared/comment \"My comment\")\r\n"),
-            Untagged::Metadata(bs("\"\" (/shared/comment \"My comment\")"))
-        );
-        assert_eq!(
             untagged(b"* XFOO bar  baz\r\n"),
             Untagged::Other(bs("XFOO bar  baz"))
         );
@@ -1902,6 +2018,388 @@ mod tests {
             untagged(b"* 5 XBAR (1)\r\n"),
             Untagged::Other(bs("5 XBAR (1)"))
         );
+    }
+
+    fn quota_res(name: &str, usage: u64, limit: u64) -> QuotaResource {
+        QuotaResource {
+            name: bs(name),
+            usage,
+            limit,
+        }
+    }
+
+    #[test]
+    fn quota_and_quotaroot() {
+        // RFC 9208 §4.2.1 example.
+        assert_eq!(
+            untagged(b"* QUOTA \"\" (STORAGE 10 512)\r\n"),
+            Untagged::Quota {
+                root: bs(""),
+                resources: vec![quota_res("STORAGE", 10, 512)],
+            }
+        );
+        // Dovecot.
+        assert_eq!(
+            untagged(b"* QUOTA \"User quota\" (STORAGE 10 10485760 MESSAGE 2 1000)\r\n"),
+            Untagged::Quota {
+                root: bs("User quota"),
+                resources: vec![
+                    quota_res("STORAGE", 10, 10485760),
+                    quota_res("MESSAGE", 2, 1000)
+                ],
+            }
+        );
+        // Lowercase, extra spaces, 64-bit numbers, unknown resources kept as sent.
+        assert_eq!(
+            untagged(b"* quota  user.joe  ( storage  0  18446744073709551615  x-foo 1 2 )\r\n"),
+            Untagged::Quota {
+                root: bs("user.joe"),
+                resources: vec![quota_res("storage", 0, u64::MAX), quota_res("x-foo", 1, 2)],
+            }
+        );
+        // "An empty list means there are no administrative resource limits" (§4.2.1).
+        assert_eq!(
+            untagged(b"* QUOTA \"\" ()\r\n"),
+            Untagged::Quota {
+                root: bs(""),
+                resources: vec![],
+            }
+        );
+        // RFC 9208 §4.2.2 examples and Dovecot.
+        assert_eq!(
+            untagged(b"* QUOTAROOT INBOX \"\"\r\n"),
+            Untagged::QuotaRoot {
+                mailbox: bs("INBOX"),
+                roots: vec![bs("")],
+            }
+        );
+        assert_eq!(
+            untagged(b"* QUOTAROOT comp.mail.mime\r\n"),
+            Untagged::QuotaRoot {
+                mailbox: bs("comp.mail.mime"),
+                roots: vec![],
+            }
+        );
+        assert_eq!(
+            untagged(b"* QUOTAROOT INBOX \"User quota\"\r\n"),
+            Untagged::QuotaRoot {
+                mailbox: bs("INBOX"),
+                roots: vec![bs("User quota")],
+            }
+        );
+        assert_eq!(
+            untagged(b"* quotaroot  {5}\r\nINBOX  \"User quota\"  Shared \r\n"),
+            Untagged::QuotaRoot {
+                mailbox: bs("INBOX"),
+                roots: vec![bs("User quota"), bs("Shared")],
+            }
+        );
+    }
+
+    #[test]
+    fn acl_myrights_listrights() {
+        // Dovecot.
+        assert_eq!(
+            untagged(b"* ACL INBOX owner lrwipkxtecda\r\n"),
+            Untagged::Acl {
+                mailbox: bs("INBOX"),
+                entries: vec![(bs("owner"), bs("lrwipkxtecda"))],
+            }
+        );
+        // Several pairs, negative rights, quoted identifiers, empty rights.
+        assert_eq!(
+            untagged(
+                b"* ACL \"Shared/Team\" Fred rwipsldexta  -anyone r \"group=Staff A\" \"\"\r\n"
+            ),
+            Untagged::Acl {
+                mailbox: bs("Shared/Team"),
+                entries: vec![
+                    (bs("Fred"), bs("rwipsldexta")),
+                    (bs("-anyone"), bs("r")),
+                    (bs("group=Staff A"), bs("")),
+                ],
+            }
+        );
+        // Zero pairs (RFC 4314 §3.6); lowercase keyword.
+        assert_eq!(
+            untagged(b"* acl INBOX \r\n"),
+            Untagged::Acl {
+                mailbox: bs("INBOX"),
+                entries: vec![],
+            }
+        );
+        // `nil` is rights n, i, l (RFC 4314 §7 `rights = astring`), not a missing value.
+        assert_eq!(
+            untagged(b"* ACL INBOX anyone nil\r\n"),
+            Untagged::Acl {
+                mailbox: bs("INBOX"),
+                entries: vec![(bs("anyone"), bs("nil"))],
+            }
+        );
+        assert_eq!(
+            untagged(b"* MYRIGHTS INBOX lrwstipekxacd\r\n"),
+            Untagged::MyRights {
+                mailbox: bs("INBOX"),
+                rights: bs("lrwstipekxacd"),
+            }
+        );
+        assert_eq!(
+            untagged(b"* myrights  \"a b\"  \"\"\r\n"),
+            Untagged::MyRights {
+                mailbox: bs("a b"),
+                rights: bs(""),
+            }
+        );
+        // Dovecot: empty required rights, every optional right on its own.
+        assert_eq!(
+            untagged(b"* LISTRIGHTS INBOX anyone \"\" l r w s t p k x e c d a i\r\n"),
+            Untagged::ListRights {
+                mailbox: bs("INBOX"),
+                identifier: bs("anyone"),
+                required: bs(""),
+                optional: "l r w s t p k x e c d a i".split(' ').map(bs).collect(),
+            }
+        );
+        // RFC 4314 §3.4 example: tied rights stay one string.
+        assert_eq!(
+            untagged(b"* LISTRIGHTS ~/Mail/saved smith la r swicdkxte\r\n"),
+            Untagged::ListRights {
+                mailbox: bs("~/Mail/saved"),
+                identifier: bs("smith"),
+                required: bs("la"),
+                optional: vec![bs("r"), bs("swicdkxte")],
+            }
+        );
+        assert_eq!(
+            untagged(b"* listrights INBOX owner lrwipkxtecda\r\n"),
+            Untagged::ListRights {
+                mailbox: bs("INBOX"),
+                identifier: bs("owner"),
+                required: bs("lrwipkxtecda"),
+                optional: vec![],
+            }
+        );
+    }
+
+    #[test]
+    fn metadata() {
+        // Dovecot: a literal value and a NIL value.
+        assert_eq!(
+            untagged(b"* METADATA INBOX (/private/comment {5}\r\nhello /shared/x NIL)\r\n"),
+            Untagged::Metadata {
+                mailbox: bs("INBOX"),
+                entries: vec![
+                    (bs("/private/comment"), Some(bs("hello"))),
+                    (bs("/shared/x"), None)
+                ],
+            }
+        );
+        // Server annotations (empty mailbox), quoted value.
+        assert_eq!(
+            untagged(b"* METADATA \"\" (/shared/comment \"My comment\")\r\n"),
+            Untagged::Metadata {
+                mailbox: bs(""),
+                entries: vec![(bs("/shared/comment"), Some(bs("My comment")))],
+            }
+        );
+        // Lowercase, extra spaces, literal8, an empty literal, nil, an empty list.
+        assert_eq!(
+            untagged(b"* metadata  INBOX  ( /shared/a  ~{3}\r\na\x00c  /shared/b {0}\r\n /private/c nil )\r\n"),
+            Untagged::Metadata {
+                mailbox: bs("INBOX"),
+                entries: vec![
+                    (bs("/shared/a"), Some(bs("a\0c"))),
+                    (bs("/shared/b"), Some(bs(""))),
+                    (bs("/private/c"), None),
+                ],
+            }
+        );
+        assert_eq!(
+            untagged(b"* METADATA INBOX ()\r\n"),
+            Untagged::Metadata {
+                mailbox: bs("INBOX"),
+                entries: vec![],
+            }
+        );
+        // Unsolicited: names only (RFC 5464 §4.4 `entry-list`).
+        assert_eq!(
+            untagged(b"* METADATA INBOX /shared/comment /private/comment\r\n"),
+            Untagged::MetadataChanged {
+                mailbox: bs("INBOX"),
+                entries: vec![bs("/shared/comment"), bs("/private/comment")],
+            }
+        );
+        assert_eq!(
+            untagged(b"* METADATA \"\" \"/shared/vendor/x y\"\r\n"),
+            Untagged::MetadataChanged {
+                mailbox: bs(""),
+                entries: vec![bs("/shared/vendor/x y")],
+            }
+        );
+        // The literal value is a slice of the frame.
+        let frame = Bytes::from_static(b"* METADATA INBOX (/private/comment {5}\r\nhello)\r\n");
+        let Ok(Response::Untagged(Untagged::Metadata { entries, .. })) =
+            parse_response(frame.clone())
+        else {
+            panic!()
+        };
+        let range = frame.as_ptr() as usize..frame.as_ptr() as usize + frame.len();
+        assert!(range.contains(&(entries[0].1.as_ref().unwrap().as_ptr() as usize)));
+    }
+
+    fn chain(members: &[u32], children: Vec<ThreadNode>) -> ThreadNode {
+        ThreadNode {
+            members: members.to_vec(),
+            children,
+        }
+    }
+
+    fn threads(s: &[u8]) -> Vec<ThreadNode> {
+        match untagged(s) {
+            Untagged::Thread(t) => t,
+            other => panic!("not THREAD: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn thread() {
+        // RFC 5256 §4: 2; 3 -> 6 -> {4 -> 23, 44 -> 7 -> 96}.
+        assert_eq!(
+            threads(b"* THREAD (2)(3 6 (4 23)(44 7 96))\r\n"),
+            vec![
+                chain(&[2], vec![]),
+                chain(
+                    &[3, 6],
+                    vec![chain(&[4, 23], vec![]), chain(&[44, 7, 96], vec![])]
+                ),
+            ]
+        );
+        // RFC 5256 §4: 3 and 5 are siblings under a parent not in the result.
+        assert_eq!(
+            threads(b"* THREAD ((3)(5))\r\n"),
+            vec![chain(&[], vec![chain(&[3], vec![]), chain(&[5], vec![])])]
+        );
+        // A missing parent below a member: 1 -> {missing -> {2, 3}, 4}.
+        assert_eq!(
+            threads(b"* THREAD (1 ((2)(3))(4))\r\n"),
+            vec![chain(
+                &[1],
+                vec![
+                    chain(&[], vec![chain(&[2], vec![]), chain(&[3], vec![])]),
+                    chain(&[4], vec![]),
+                ]
+            )]
+        );
+        // No threads at all.
+        assert_eq!(threads(b"* THREAD\r\n"), vec![]);
+        assert_eq!(threads(b"* THREAD   \r\n"), vec![]);
+        // Lowercase, extra spaces inside and between lists, UIDs; a single nested list
+        // (the grammar wants two) is kept as sent.
+        assert_eq!(
+            threads(b"* thread ( 4294967295  7 )  (1 (2))\r\n"),
+            vec![
+                chain(&[u32::MAX, 7], vec![]),
+                chain(&[1], vec![chain(&[2], vec![])]),
+            ]
+        );
+    }
+
+    #[test]
+    fn thread_chains_and_nesting_limits() {
+        // A 100,000-message chain is one flat vector: no recursion to parse, drop, compare.
+        let mut s = b"* THREAD (".to_vec();
+        for i in 1..=100_000u32 {
+            s.extend_from_slice(format!("{i} ").as_bytes());
+        }
+        s.extend_from_slice(b")(100001)\r\n");
+        let t = threads(&s);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].members, (1..=100_000).collect::<Vec<u32>>());
+        assert!(t[0].children.is_empty());
+        assert_eq!(t[1], chain(&[100_001], vec![]));
+        assert_eq!(t.clone(), t);
+        // 100,000 threads side by side.
+        let mut s = b"* THREAD ".to_vec();
+        s.extend(std::iter::repeat_n(&b"(1)"[..], 100_000).flatten());
+        assert_eq!(threads(&s).len(), 100_000);
+        // Nesting: MAX_DEPTH levels parse, one more is an error, hostile depth too.
+        let nested = |levels: usize| {
+            let mut s = b"* THREAD ".to_vec();
+            s.extend(std::iter::repeat_n(b'(', levels));
+            s.push(b'9');
+            s.extend(std::iter::repeat_n(b')', levels));
+            s.extend_from_slice(b"\r\n");
+            s
+        };
+        let mut node = &threads(&nested(MAX_DEPTH as usize))[0];
+        for _ in 1..MAX_DEPTH {
+            assert!(node.members.is_empty());
+            node = &node.children[0];
+        }
+        assert_eq!(node, &chain(&[9], vec![]));
+        let err = parse_response(Bytes::from(nested(MAX_DEPTH as usize + 1))).unwrap_err();
+        assert_eq!(err.reason, "thread nested too deeply");
+        let err = parse_response(Bytes::from(nested(100_000))).unwrap_err();
+        assert_eq!(err.reason, "thread nested too deeply");
+        // Depth is per path, not cumulative: many sibling sub-threads at depth 50.
+        let mut s = b"* THREAD ".to_vec();
+        s.extend(std::iter::repeat_n(b'(', 50));
+        s.extend(std::iter::repeat_n(&b"(1)"[..], 1000).flatten());
+        s.extend(std::iter::repeat_n(b')', 50));
+        assert!(matches!(untagged(&s), Untagged::Thread(_)));
+    }
+
+    #[test]
+    fn malformed_extension_data_is_a_parse_error() {
+        for (raw, reason) in [
+            (&b"* QUOTA \"\" (STORAGE 10)\r\n"[..], "expected a number"),
+            (b"* QUOTA \"\" (STORAGE x 512)\r\n", "expected a number"),
+            (b"* QUOTA \"\" (STORAGE -1 512)\r\n", "expected a number"),
+            (
+                b"* QUOTA \"\" (STORAGE 1 18446744073709551616)\r\n",
+                "number too large",
+            ),
+            (b"* QUOTA \"\"\r\n", "expected '(' before the quota list"),
+            (
+                b"* QUOTA \"\" (STORAGE 10 512\r\n",
+                "unterminated quota list",
+            ),
+            (b"* QUOTAROOT\r\n", "expected an atom"),
+            (b"* ACL INBOX owner\r\n", "ACL identifier without rights"),
+            (b"* ACL INBOX owner lr (x)\r\n", "expected an atom"),
+            (b"* MYRIGHTS INBOX\r\n", "expected an atom"),
+            (b"* LISTRIGHTS INBOX anyone\r\n", "expected an atom"),
+            (b"* METADATA INBOX (/shared/x)\r\n", "expected an atom"),
+            (
+                b"* METADATA INBOX (/shared/x \"v\"\r\n",
+                "unterminated METADATA list",
+            ),
+            (
+                b"* METADATA INBOX (/shared/x {9}\r\nab)\r\n",
+                "literal longer than the response",
+            ),
+            (b"* METADATA\r\n", "expected an atom"),
+            (b"* THREAD 1 2\r\n", "expected '(' before a thread"),
+            (b"* THREAD (1 2\r\n", "unterminated thread"),
+            (b"* THREAD (1 (2)\r\n", "unterminated thread"),
+            (b"* THREAD ()\r\n", "empty thread"),
+            (
+                b"* THREAD (1 (2) 3)\r\n",
+                "message number after sub-threads",
+            ),
+            (
+                b"* THREAD (1 x)\r\n",
+                "expected a message number or '(' in a thread",
+            ),
+            (b"* THREAD (4294967296)\r\n", "number too large for 32 bits"),
+            (b"* THREAD (1))\r\n", "expected '(' before a thread"),
+        ] {
+            let frame = Bytes::copy_from_slice(raw);
+            let err = parse_response(frame.clone()).expect_err(&show(raw));
+            assert_eq!(err.reason, reason, "{}", show(raw));
+            assert_eq!(err.raw, frame);
+            assert!(err.position <= raw.len());
+        }
     }
 
     fn rfc_date(s: &str) -> chrono::DateTime<FixedOffset> {
@@ -2401,7 +2899,7 @@ mod tests {
     #[test]
     fn random_input_never_panics() {
         use crate::proto::frame::{Framer, Limits};
-        const TOKENS: [&[u8]; 24] = [
+        const TOKENS: [&[u8]; 26] = [
             b"* ",
             b"+ ",
             b"A1 ",
@@ -2426,15 +2924,35 @@ mod tests {
             b"\r\n",
             b" ",
             b"\xc3\xa9",
+            b"/shared/x ",
+            b"lrwipkxtecda ",
         ];
-        let seeds: [&[u8]; 3] = [
+        // Untagged keywords with typed data, for token soup behind `* KEYWORD `.
+        const KEYWORDS: [&[u8]; 7] = [
+            b"QUOTA ",
+            b"QUOTAROOT ",
+            b"ACL ",
+            b"MYRIGHTS ",
+            b"LISTRIGHTS ",
+            b"METADATA ",
+            b"THREAD ",
+        ];
+        let seeds: [&[u8]; 11] = [
             RFC3501_FETCH,
             MULTIPART,
             b"* OK [COPYUID 38505 304,319:320 3956:3958] Done\r\n",
+            b"* QUOTA \"User quota\" (STORAGE 10 10485760 MESSAGE 2 1000)\r\n",
+            b"* QUOTAROOT INBOX \"User quota\"\r\n",
+            b"* ACL INBOX owner lrwipkxtecda -anyone r\r\n",
+            b"* LISTRIGHTS INBOX anyone \"\" l r w s t p k x e c d a i\r\n",
+            b"* MYRIGHTS INBOX lrwstipekxacd\r\n",
+            b"* METADATA INBOX (/private/comment {5}\r\nhello /shared/x NIL)\r\n",
+            b"* METADATA INBOX /shared/comment /private/comment\r\n",
+            b"* THREAD (2)(3 6 (4 23)(44 7 96))((3)(5))\r\n",
         ];
         let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
-        for case in 0..6000 {
-            let input: Vec<u8> = match case % 3 {
+        for case in 0..8000 {
+            let input: Vec<u8> = match case % 4 {
                 0 => (0..rng.next() % 64).map(|_| rng.next() as u8).collect(),
                 1 => {
                     let mut v = Vec::new();
@@ -2443,8 +2961,16 @@ mod tests {
                     }
                     v
                 }
+                2 => {
+                    let mut v = b"* ".to_vec();
+                    v.extend_from_slice(KEYWORDS[(rng.next() % KEYWORDS.len() as u64) as usize]);
+                    for _ in 0..rng.next() % 16 {
+                        v.extend_from_slice(TOKENS[(rng.next() % TOKENS.len() as u64) as usize]);
+                    }
+                    v
+                }
                 _ => {
-                    let mut v = seeds[(rng.next() % 3) as usize].to_vec();
+                    let mut v = seeds[(rng.next() % seeds.len() as u64) as usize].to_vec();
                     for _ in 0..1 + rng.next() % 4 {
                         let i = (rng.next() % v.len() as u64) as usize;
                         match rng.next() % 3 {

@@ -63,17 +63,12 @@ pub enum Untagged {
     /// `* STATUS name (item value ...)`.
     MailboxStatus(MailboxStatus),
     /// `* SEARCH n n n [(MODSEQ m)]` (RFC 3501 §7.2.5, RFC 7162 §3.1.5).
-    Search {
-        ids: Vec<u32>,
-        modseq: Option<u64>,
-    },
+    Search { ids: Vec<u32>, modseq: Option<u64> },
     /// `* SORT n n n [(MODSEQ m)]` (RFC 5256).
-    Sort {
-        ids: Vec<u32>,
-        modseq: Option<u64>,
-    },
-    /// `* THREAD (..)(..)` (RFC 5256): the raw thread list, kept unparsed for now.
-    Thread(Bytes),
+    Sort { ids: Vec<u32>, modseq: Option<u64> },
+    /// `* THREAD (..)(..)` (RFC 5256 §4, §5 `thread-data`): zero or more threads, each a
+    /// tree. `* THREAD` alone is an empty list.
+    Thread(Vec<ThreadNode>),
     /// `* ESEARCH ...` (RFC 4731).
     ESearch(ESearch),
     /// `* FLAGS (...)`.
@@ -92,23 +87,81 @@ pub enum Untagged {
     /// `* NAMESPACE personal other shared` (RFC 2342).
     Namespace(Namespaces),
     /// `* n FETCH (...)`.
-    Fetch {
-        seq: u32,
-        items: Vec<FetchItem>,
-    },
+    Fetch { seq: u32, items: Vec<FetchItem> },
     /// `* ID (...)` or `* ID NIL` (RFC 2971).
     Id(Option<Vec<(Bytes, Option<Bytes>)>>),
-    /// `* QUOTA root (resource usage limit ...)` (RFC 9208): raw for now.
-    Quota(Bytes),
-    /// `* QUOTAROOT mailbox root...`: raw for now.
-    QuotaRoot(Bytes),
-    /// `* ACL`, `* MYRIGHTS`, `* LISTRIGHTS`, `* METADATA`: raw for now.
-    Acl(Bytes),
-    MyRights(Bytes),
-    ListRights(Bytes),
-    Metadata(Bytes),
+    /// `* QUOTA root (resource usage limit ...)` (RFC 9208 §4.2.1, §7 `quota-response`).
+    /// An empty list means the root has no limits.
+    Quota {
+        root: Bytes,
+        resources: Vec<QuotaResource>,
+    },
+    /// `* QUOTAROOT mailbox root...` (RFC 9208 §4.2.2, §7 `quotaroot-response`). No roots
+    /// means the mailbox has no quota root.
+    QuotaRoot { mailbox: Bytes, roots: Vec<Bytes> },
+    /// `* ACL mailbox identifier rights ...` (RFC 4314 §3.6, §7 `acl-data`): (identifier,
+    /// rights) pairs as sent. Identifiers may carry a `-` (negative rights, RFC 4314 §2).
+    Acl {
+        mailbox: Bytes,
+        entries: Vec<(Bytes, Bytes)>,
+    },
+    /// `* MYRIGHTS mailbox rights` (RFC 4314 §3.8, §7 `myrights-data`).
+    MyRights { mailbox: Bytes, rights: Bytes },
+    /// `* LISTRIGHTS mailbox identifier required optional...` (RFC 4314 §3.7, §7
+    /// `listrights-data`). `required` may be empty; each `optional` string is a group of
+    /// rights that are granted together or not at all.
+    ListRights {
+        mailbox: Bytes,
+        identifier: Bytes,
+        required: Bytes,
+        optional: Vec<Bytes>,
+    },
+    /// `* METADATA mailbox (entry value ...)` (RFC 5464 §4.4, `entry-values`): entry names
+    /// and values; a `NIL` value (`None`) means the entry has no value. The mailbox is
+    /// empty for server annotations.
+    Metadata {
+        mailbox: Bytes,
+        entries: Vec<(Bytes, Option<Bytes>)>,
+    },
+    /// `* METADATA mailbox entry entry ...` (RFC 5464 §4.4, `entry-list`, unsolicited):
+    /// these entries changed; their values are not included and must be fetched with
+    /// GETMETADATA. Kept apart from [`Untagged::Metadata`] because "changed, value unknown"
+    /// is not "no value".
+    MetadataChanged { mailbox: Bytes, entries: Vec<Bytes> },
     /// Anything else that framed correctly: the whole line(s) after `* `, untouched.
     Other(Bytes),
+}
+
+/// One resource of a `* QUOTA` response (RFC 9208 §4.2.1): name as sent (`STORAGE` counts
+/// KiB, `MESSAGE` messages, RFC 9208 §5), current usage and limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaResource {
+    pub name: Bytes,
+    pub usage: u64,
+    pub limit: u64,
+}
+
+/// One thread, or one sub-thread, of a `* THREAD` response, in the shape of RFC 5256 §5
+/// `thread-list = "(" (thread-members / thread-nested) ")"`.
+///
+/// `members` is a chain: each message is the parent of the next. `children` are the
+/// sub-threads that follow the chain: the first message of each is a child of the last
+/// member (and a sibling of the others' first messages). So `(3 6 (4 23)(44 7 96))` is
+/// `members: [3, 6]`, `children: [{[4, 23]}, {[44, 7, 96]}]`, i.e. 3 → 6 → {4 → 23,
+/// 44 → 7 → 96}.
+///
+/// A thread whose root is not in the result (RFC 5256 §4: `((3)(5))`, "siblings of a
+/// parent that does not match the search criteria") has empty `members`: its children are
+/// siblings under a missing parent. This can occur at any level, e.g. `(1 ((2)(3))(4))`.
+///
+/// Chains are kept as one vector rather than one node per message, so the depth of this
+/// structure is the parenthesis nesting depth (bounded by the parser), never the length
+/// of a chain: dropping, cloning, comparing or printing a 100,000-message chain costs no
+/// stack. Numbers are sequence numbers for THREAD and UIDs for UID THREAD.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ThreadNode {
+    pub members: Vec<u32>,
+    pub children: Vec<ThreadNode>,
 }
 
 /// One LIST/LSUB/XLIST entry. The name is in its wire form (modified UTF-7 unless UTF8=ACCEPT).
