@@ -136,8 +136,8 @@ async fn exercise_every_command(security: Security) {
     assert_eq!(first.flags(), Some(vec![]));
 
     let seq_msgs = session
-        .seq_fetch(
-            &"2".parse().unwrap(),
+        .fetch(
+            &"2".parse::<imap_async::SeqSet>().unwrap(),
             "(UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])",
         )
         .await

@@ -38,7 +38,7 @@ pub struct Seq(pub NonZeroU32);
 pub struct Uid(pub NonZeroU32);
 
 macro_rules! id_impls {
-    ($t:ident, $what:literal) => {
+    ($t:ident, $what:literal, $is_uid:literal) => {
         impl $t {
             #[doc = concat!("A ", $what, "; `None` for 0.")]
             ///
@@ -83,6 +83,7 @@ macro_rules! id_impls {
 
         impl Id for $t {
             const SET_NAME: &'static str = concat!(stringify!($t), "Set");
+            const IS_UID: bool = $is_uid;
 
             fn from_nonzero(n: NonZeroU32) -> Self {
                 Self(n)
@@ -95,8 +96,8 @@ macro_rules! id_impls {
     };
 }
 
-id_impls!(Seq, "message sequence number");
-id_impls!(Uid, "message UID");
+id_impls!(Seq, "message sequence number", false);
+id_impls!(Uid, "message UID", true);
 
 mod sealed {
     pub trait Sealed {}
@@ -104,9 +105,12 @@ mod sealed {
 
 /// The element types of an [`IdSet`]: [`Seq`] and [`Uid`]. Sealed; it only exists so that the
 /// two set types share one implementation and cannot be mixed up.
-pub trait Id: sealed::Sealed + Copy + Ord + fmt::Debug {
+pub trait Id: sealed::Sealed + Copy + Ord + fmt::Debug + Send + Sync + 'static {
     /// `"SeqSet"` or `"UidSet"`, used by `Debug`.
     const SET_NAME: &'static str;
+    /// `true` for [`Uid`]: commands on a [`UidSet`] are sent in their `UID` form
+    /// (RFC 3501 §6.4.8), so the set's type decides, and the two cannot be mixed up.
+    const IS_UID: bool;
     /// Wrap a number.
     fn from_nonzero(n: NonZeroU32) -> Self;
     /// The number.

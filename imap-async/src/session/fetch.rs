@@ -6,7 +6,8 @@ use bytes::Bytes;
 
 use super::Session;
 use crate::error::{Error, Result};
-use crate::proto::{BodyStructure, Envelope, FetchItem, SeqSet, Uid, UidSet, Untagged};
+use crate::proto::sequence::{Id, IdSet};
+use crate::proto::{BodyStructure, Envelope, FetchItem, Uid, Untagged};
 
 /// One message's data from a FETCH, all lines for that message merged.
 #[derive(Debug, Clone, PartialEq)]
@@ -154,54 +155,49 @@ impl<F: FnMut(u32, &[FetchItem]) -> bool> Collector<F> {
     }
 }
 
+/// `"UID FETCH"` for a [`UidSet`](crate::UidSet), `"FETCH"` for a [`SeqSet`](crate::SeqSet).
+pub(crate) fn command_name<K: Id>(base: &str) -> String {
+    if K::IS_UID { format!("UID {base}") } else { base.to_owned() }
+}
+
 impl Session {
-    /// `UID FETCH set items`: the messages' data, in the order the server sent it.
-    /// The UID is always included (RFC 3501 §6.4.8).
+    /// FETCH: the messages' data, in the order the server sent it.
+    ///
+    /// The set's type picks the command: a [`UidSet`](crate::UidSet) sends `UID FETCH`
+    /// (the UID is then always included, RFC 3501 §6.4.8), a [`SeqSet`](crate::SeqSet)
+    /// sends `FETCH` with sequence numbers. Passing one where the other is meant does not
+    /// compile. FETCH responses for messages outside the set (another client's flag change,
+    /// say) are not mixed in: they stay in [`Session::take_unsolicited`].
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
-    /// use imap_async::UidSet;
+    /// use imap_async::{SeqSet, UidSet};
     /// session.select_folder("INBOX").await?;
     /// for msg in session.fetch(&UidSet::all(), "(FLAGS RFC822.SIZE)").await? {
     ///     println!("{:?} {:?} {:?}", msg.uid(), msg.flags(), msg.size());
     /// }
+    /// let first: SeqSet = "1".parse().unwrap();
+    /// let headers = session.fetch(&first, "BODY.PEEK[HEADER]").await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn fetch(&mut self, uids: &UidSet, items: &str) -> Result<Vec<Fetched>> {
+    pub async fn fetch<K: Id>(&mut self, set: &IdSet<K>, items: &str) -> Result<Vec<Fetched>> {
         check_items(items)?;
-        if uids.is_empty() {
+        if set.is_empty() {
             return Ok(Vec::new());
         }
-        let mut enc = self.conn.encoder("UID FETCH");
-        enc.raw(&uids.to_string());
+        let mut enc = self.conn.encoder(&command_name::<K>("FETCH"));
+        enc.set("message set", set)?;
         enc.raw(items.trim());
         let cmd = enc.finish();
         let mut collector = Collector {
-            wanted: |_seq: u32, items: &[FetchItem]| {
-                items
-                    .iter()
-                    .any(|i| matches!(i, FetchItem::Uid(u) if uids.contains(*u)))
+            wanted: |seq: u32, items: &[FetchItem]| {
+                if K::IS_UID {
+                    items.iter().any(|i| matches!(i, FetchItem::Uid(u) if set.contains(*u)))
+                } else {
+                    set.contains(seq)
+                }
             },
-            order: Vec::new(),
-            index: HashMap::new(),
-        };
-        self.conn.execute(cmd, &mut |u| collector.claim(u)).await?;
-        Ok(collector.order)
-    }
-
-    /// `FETCH set items` with message sequence numbers.
-    pub async fn seq_fetch(&mut self, seqs: &SeqSet, items: &str) -> Result<Vec<Fetched>> {
-        check_items(items)?;
-        if seqs.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut enc = self.conn.encoder("FETCH");
-        enc.raw(&seqs.to_string());
-        enc.raw(items.trim());
-        let cmd = enc.finish();
-        let mut collector = Collector {
-            wanted: |seq: u32, _items: &[FetchItem]| seqs.contains(seq),
             order: Vec::new(),
             index: HashMap::new(),
         };
