@@ -351,7 +351,7 @@ async fn unsolicited_data_is_kept_for_the_user() {
     let mut other = Session::connect(&opts).await.unwrap();
     other.select_folder("INBOX").await.unwrap();
     other
-        .fetch(&"1".parse().unwrap(), "(FLAGS BODY[TEXT])")
+        .fetch(&"1".parse::<UidSet>().unwrap(), "(FLAGS BODY[TEXT])")
         .await
         .unwrap(); // sets \Seen
     server.append_message(&user.name, "INBOX", MESSAGE_2);
@@ -362,7 +362,7 @@ async fn unsolicited_data_is_kept_for_the_user() {
     let mut seen_flags = false;
     for _ in 0..30 {
         let msgs = watcher
-            .fetch(&"2".parse().unwrap(), "(FLAGS)")
+            .fetch(&"2".parse::<UidSet>().unwrap(), "(FLAGS)")
             .await
             .unwrap();
         assert_eq!(msgs.len(), 1);
