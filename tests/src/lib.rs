@@ -1,1 +1,19 @@
 //! Test harness: starts a private Dovecot for the integration tests.
+//!
+//! Each server runs from its own temporary directory on free loopback ports, with a
+//! private CA for TLS and a pool of users, so tests can run in parallel and side by side
+//! with other test processes. Most tests use [`Dovecot::shared`] and take a fresh user
+//! from [`Dovecot::new_user`]; tests that need another server kind (for example without
+//! TLS) start their own with [`Dovecot::start`].
+//!
+//! The harness needs root: it installs `dovecot-imapd` if missing and runs mail as the
+//! system user `vmail`, which it creates if needed.
+
+mod certs;
+mod config;
+mod install;
+mod server;
+
+pub use certs::other_ca_pem;
+pub use install::ensure_dovecot_installed;
+pub use server::{Dovecot, DovecotOptions, TestUser};
