@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::certs;
 use crate::config::{self, ConfigParams, TlsParams};
-use crate::install::{ensure_dovecot_installed, ensure_mail_user};
+use crate::install::{ensure_dovecot_installed, ensure_mail_user, is_root};
 
 /// How long [`Dovecot::start`] waits for the greeting.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
@@ -98,6 +98,14 @@ impl Dovecot {
     }
 
     pub(crate) fn start_with_pool(opts: DovecotOptions, pool: usize) -> io::Result<Dovecot> {
+        if !is_root() {
+            // Without root the server cannot switch to the mail user, and chown of the
+            // home directories fails with a bare EPERM; say what is really wrong.
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "the test Dovecot must be started as root (it runs mail as the `vmail` user)",
+            ));
+        }
         ensure_dovecot_installed()?;
         let mail_ids = ensure_mail_user()?;
         let mut last_error = None;
@@ -159,15 +167,15 @@ impl Dovecot {
     /// A fresh user that no other caller gets, usable for login at once.
     ///
     /// Users come from a pool written into the passwd-file at start. When it runs out,
-    /// another batch is appended; Dovecot notices a changed passwd-file at most once a
+    /// another batch is added to the file; Dovecot notices a changed passwd-file at most once a
     /// second, so that call waits a little over a second before returning.
     pub fn new_user(&self) -> TestUser {
         let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
         if pool.next == pool.users.len() {
             let batch = make_users(pool.users.len(), USER_POOL);
-            append_users(&self.users_path, &self.dir, self.mail_ids, &batch)
-                .unwrap_or_else(|e| panic!("cannot add users to the test Dovecot: {e}"));
             pool.users.extend(batch);
+            write_users(&self.users_path, &self.dir, self.mail_ids, &pool.users)
+                .unwrap_or_else(|e| panic!("cannot add users to the test Dovecot: {e}"));
             // The auth process re-reads the file only when its clock has moved to a new
             // second since the last check; waiting past that makes the users visible.
             thread::sleep(Duration::from_millis(1100));
@@ -300,10 +308,7 @@ impl Dovecot {
         let pki = certs::write_server_pki(&tls_dir)?;
         let users = make_users(0, pool_size);
         let users_path = dir.join("users");
-        fs::write(&users_path, "")?;
-        // Readable by Dovecot's auth processes whatever user they run as.
-        fs::set_permissions(&users_path, fs::Permissions::from_mode(0o644))?;
-        append_users(&users_path, dir, mail_ids, &users)?;
+        write_users(&users_path, dir, mail_ids, &users)?;
 
         let (imap_port, imaps_port) = free_ports()?;
         let log_path = dir.join("dovecot.log");
@@ -450,8 +455,8 @@ fn make_users(first: usize, count: usize) -> Vec<TestUser> {
         .collect()
 }
 
-/// Appends users to the passwd-file (`name:{PLAIN}password:uid:gid::home::`).
-fn append_users(
+/// Writes the passwd-file with all `users` (`name:{PLAIN}password:uid:gid::home::`).
+fn write_users(
     path: &Path,
     dir: &Path,
     (uid, gid): (u32, u32),
@@ -468,11 +473,13 @@ fn append_users(
             home.display()
         ));
     }
-    // One write, so the auth process never sees half a line.
-    OpenOptions::new()
-        .append(true)
-        .open(path)?
-        .write_all(text.as_bytes())
+    // Written beside and renamed over the old file, so that the auth process, which may
+    // re-read it at any moment, never sees half a file.
+    let tmp = path.with_extension("new");
+    fs::write(&tmp, text)?;
+    // Readable by Dovecot's auth processes whatever user they run as.
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644))?;
+    fs::rename(&tmp, path)
 }
 
 /// A random number from the standard library's per-process hash keys; good enough for
@@ -652,5 +659,66 @@ extern "C" fn at_exit() {
     }
     if let Ok(dir) = process_dir() {
         remove_dir_best_effort(&dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Logs in over a plain connection and returns the tagged LOGIN response.
+    fn login(server: &Dovecot, user: &TestUser) -> String {
+        let stream = TcpStream::connect((server.host(), server.imap_port())).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        write!(&stream, "a LOGIN {} {}\r\n", user.name, user.password).unwrap();
+        loop {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+            if line.starts_with("a ") {
+                return line;
+            }
+        }
+    }
+
+    #[test]
+    fn users_beyond_the_pool_are_added_and_work_at_once() {
+        let server = Dovecot::start_with_pool(DovecotOptions { tls: false }, 1).unwrap();
+        let first = server.new_user();
+        // Make the auth process read the passwd-file now, so the next check really
+        // depends on it noticing the change.
+        assert!(login(&server, &first).starts_with("a OK"));
+        let second = server.new_user();
+        let third = server.new_user();
+        assert_ne!(first, second);
+        assert_ne!(second, third);
+        for user in [&second, &third] {
+            let reply = login(&server, user);
+            assert!(reply.starts_with("a OK"), "{reply}");
+        }
+    }
+
+    #[test]
+    fn drop_stops_the_server_and_removes_its_directory() {
+        let server = Dovecot::start(DovecotOptions { tls: true }).unwrap();
+        let dir = server.dir.clone();
+        let port = server.imap_port();
+        assert!(dir.join("dovecot.conf").exists());
+        drop(server);
+        assert!(!dir.exists(), "{} still exists", dir.display());
+        assert!(TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err());
+    }
+
+    #[test]
+    fn users_are_unique_and_passwords_random() {
+        let users = make_users(0, 100);
+        let names: std::collections::HashSet<_> = users.iter().map(|u| &u.name).collect();
+        let passwords: std::collections::HashSet<_> = users.iter().map(|u| &u.password).collect();
+        assert_eq!(names.len(), 100);
+        assert_eq!(passwords.len(), 100);
     }
 }
