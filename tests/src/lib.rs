@@ -8,6 +8,18 @@
 //!
 //! The harness needs root: it installs `dovecot-imapd` if missing and runs mail as the
 //! system user `vmail`, which it creates if needed.
+//!
+//! ```no_run
+//! use imap_async_tests::Dovecot;
+//!
+//! let server = Dovecot::shared();
+//! let user = server.new_user();
+//! server.append_message(&user.name, "INBOX", b"Subject: hi\r\n\r\nhello\r\n");
+//! let address = (server.host(), server.imap_port());
+//! // ... connect to `address` (or `server.imaps_port()` trusting
+//! // `server.ca_pem_path()`) and log in as `user.name` / `user.password` ...
+//! # let _ = address;
+//! ```
 
 mod certs;
 mod config;
