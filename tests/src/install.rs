@@ -8,8 +8,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
-/// The Dovecot master binary; its presence means `dovecot-imapd` is installed.
-const DOVECOT_BIN: &str = "/usr/sbin/dovecot";
+/// The Dovecot master binary; its presence means `dovecot-imapd` is installed. Used by
+/// absolute path because `/usr/sbin` is not on every PATH.
+pub(crate) const DOVECOT_BIN: &str = "/usr/sbin/dovecot";
 
 /// The unprivileged system user that owns all mail of the test servers.
 pub(crate) const MAIL_USER: &str = "vmail";

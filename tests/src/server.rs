@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::certs;
 use crate::config::{self, ConfigParams, TlsParams};
-use crate::install::{ensure_dovecot_installed, ensure_mail_user, is_root};
+use crate::install::{DOVECOT_BIN, ensure_dovecot_installed, ensure_mail_user, is_root};
 
 /// How long [`Dovecot::start`] waits for the greeting.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
@@ -240,7 +240,7 @@ impl Dovecot {
 
     /// Runs `doveadm -c CONFIG ARGS...` (as the current user) with `stdin` as input.
     pub fn doveadm(&self, args: &[&str], stdin: Option<&[u8]>) -> io::Result<Output> {
-        let mut child = Command::new("doveadm")
+        let mut child = Command::new("/usr/bin/doveadm")
             .arg("-c")
             .arg(&self.config_path)
             .args(args)
@@ -333,7 +333,7 @@ impl Dovecot {
             .create(true)
             .append(true)
             .open(&log_path)?;
-        let mut cmd = Command::new("dovecot");
+        let mut cmd = Command::new(DOVECOT_BIN);
         cmd.arg("-F")
             .arg("-c")
             .arg(&config_path)

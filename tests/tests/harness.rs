@@ -304,7 +304,7 @@ fn server_without_tls_offers_no_starttls() {
 #[test]
 fn configuration_is_valid_without_warnings() {
     let server = Dovecot::shared();
-    let out = std::process::Command::new("doveconf")
+    let out = std::process::Command::new("/usr/bin/doveconf")
         .arg("-c")
         .arg(server.config_path())
         .arg("-n")
