@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs everything CI checks: formatting, lints, and all tests against a real Dovecot.
+# Usable from any directory; installs Dovecot first when it is missing (needs root).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() {
+    printf '\n==> %s\n' "$*"
+}
+
+if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        step "installing dovecot-imapd"
+        apt-get update
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dovecot-imapd
+    else
+        echo "error: Dovecot is not installed and this is not root;" >&2
+        echo "       install it with: sudo apt-get install --no-install-recommends dovecot-imapd" >&2
+        exit 1
+    fi
+fi
+
+step "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test --workspace"
+cargo test --workspace
+
+step "all checks passed"

@@ -1,0 +1,731 @@
+//! Starting, using and stopping a private Dovecot.
+
+use std::collections::hash_map::RandomState;
+use std::fs::{self, OpenOptions};
+use std::hash::{BuildHasher, Hasher};
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::{PermissionsExt, chown};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::certs;
+use crate::config::{self, ConfigParams, TlsParams};
+use crate::install::{DOVECOT_BIN, ensure_dovecot_installed, ensure_mail_user, is_root};
+
+/// How long [`Dovecot::start`] waits for the greeting.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How many times [`Dovecot::start`] tries fresh ports when a listener cannot bind.
+const START_ATTEMPTS: usize = 3;
+
+/// Users written into the passwd-file at start. More are added on demand, which costs a
+/// second (see [`Dovecot::new_user`]), so the pool is large enough for a whole test run.
+const USER_POOL: usize = 500;
+
+/// The prefix of every temporary directory this crate creates.
+const DIR_PREFIX: &str = "imap-async-tests-";
+
+/// What kind of server to start.
+#[derive(Debug, Clone, Default)]
+pub struct DovecotOptions {
+    /// Serve TLS: STARTTLS on the plain port and an implicit-TLS port. Without it the
+    /// server has `ssl = no` and does not offer STARTTLS.
+    pub tls: bool,
+}
+
+/// A login on the test server. Each test should take its own from [`Dovecot::new_user`],
+/// so that tests running in parallel never see each other's mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestUser {
+    pub name: String,
+    pub password: String,
+}
+
+/// Users handed out so far and those available in the passwd-file.
+struct UserPool {
+    /// Users present in the passwd-file, in order.
+    users: Vec<TestUser>,
+    /// Index of the next user to hand out.
+    next: usize,
+}
+
+/// A private Dovecot running from its own temporary directory, on free loopback ports.
+///
+/// Dropping it stops the server and removes the directory. The server also dies when the
+/// test process ends in any way (exit, panic, abort, kill): it is started with a parent
+/// death signal.
+pub struct Dovecot {
+    dir: PathBuf,
+    config_path: PathBuf,
+    log_path: PathBuf,
+    users_path: PathBuf,
+    ca_pem: PathBuf,
+    imap_port: u16,
+    imaps_port: Option<u16>,
+    mail_ids: (u32, u32),
+    pool: Mutex<UserPool>,
+    child: Mutex<Option<Child>>,
+}
+
+/// Why one start attempt failed.
+enum StartError {
+    /// A listener could not bind; worth retrying with other ports.
+    PortInUse(io::Error),
+    Other(io::Error),
+}
+
+impl From<io::Error> for StartError {
+    fn from(e: io::Error) -> Self {
+        StartError::Other(e)
+    }
+}
+
+impl Dovecot {
+    /// Starts a new server: writes its configuration, users, CA and server certificate
+    /// into a fresh temporary directory, starts `dovecot -F` and waits (up to 20 s) until
+    /// the IMAP port answers with a greeting.
+    ///
+    /// Installs Dovecot first if it is missing and the process is root. The error of a
+    /// failed start carries the tail of the server's log.
+    pub fn start(opts: DovecotOptions) -> io::Result<Dovecot> {
+        Self::start_with_pool(opts, USER_POOL)
+    }
+
+    pub(crate) fn start_with_pool(opts: DovecotOptions, pool: usize) -> io::Result<Dovecot> {
+        if !is_root() {
+            // Without root the server cannot switch to the mail user, and chown of the
+            // home directories fails with a bare EPERM; say what is really wrong.
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "the test Dovecot must be started as root (it runs mail as the `vmail` user)",
+            ));
+        }
+        ensure_dovecot_installed()?;
+        let mail_ids = ensure_mail_user()?;
+        let mut last_error = None;
+        for _ in 0..START_ATTEMPTS {
+            match Self::try_start(&opts, pool, mail_ids) {
+                Ok(server) => return Ok(server),
+                // Another process took one of the free ports between our probe and
+                // Dovecot's bind; fresh ports will almost surely work.
+                Err(StartError::PortInUse(e)) => last_error = Some(e),
+                Err(StartError::Other(e)) => return Err(e),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| io::Error::other("Dovecot did not start")))
+    }
+
+    /// The TLS-enabled server shared by all tests of this process, started on first use.
+    ///
+    /// Panics with the reason if it cannot be started: tests must fail, never skip.
+    pub fn shared() -> &'static Dovecot {
+        static SHARED: OnceLock<Result<Dovecot, String>> = OnceLock::new();
+        let result = SHARED.get_or_init(|| {
+            Dovecot::start(DovecotOptions { tls: true }).map_err(|e| e.to_string())
+        });
+        match result {
+            Ok(server) => {
+                // Statics are never dropped: the exit hook stops it and removes its files.
+                register_shared_for_exit(server);
+                server
+            }
+            Err(e) => panic!("cannot start the shared test Dovecot: {e}"),
+        }
+    }
+
+    /// The address the server listens on.
+    pub fn host(&self) -> &str {
+        "127.0.0.1"
+    }
+
+    /// The plain IMAP port; it offers STARTTLS when the server has TLS.
+    pub fn imap_port(&self) -> u16 {
+        self.imap_port
+    }
+
+    /// The implicit-TLS port, if the server has TLS.
+    pub fn imaps_port(&self) -> Option<u16> {
+        self.imaps_port
+    }
+
+    /// A PEM file with the CA certificate that signed the server's certificate.
+    pub fn ca_pem_path(&self) -> &Path {
+        &self.ca_pem
+    }
+
+    /// The server's configuration file, for running Dovecot's tools against it.
+    pub fn config_path(&self) -> &Path {
+        &self.config_path
+    }
+
+    /// A fresh user that no other caller gets, usable for login at once.
+    ///
+    /// Users come from a pool written into the passwd-file at start. When it runs out,
+    /// another batch is added to the file; Dovecot notices a changed passwd-file at most once a
+    /// second, so that call waits a little over a second before returning.
+    pub fn new_user(&self) -> TestUser {
+        let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.next == pool.users.len() {
+            let batch = make_users(pool.users.len(), USER_POOL);
+            pool.users.extend(batch);
+            write_users(&self.users_path, &self.dir, self.mail_ids, &pool.users)
+                .unwrap_or_else(|e| panic!("cannot add users to the test Dovecot: {e}"));
+            // The auth process re-reads the file only when its clock has moved to a new
+            // second since the last check; waiting past that makes the users visible.
+            thread::sleep(Duration::from_millis(1100));
+        }
+        let user = pool.users[pool.next].clone();
+        pool.next += 1;
+        user
+    }
+
+    /// The server's log so far (Dovecot's log plus anything the master printed).
+    pub fn log_text(&self) -> String {
+        fs::read(&self.log_path)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Disconnects all sessions of `user` (`doveadm kick`).
+    ///
+    /// Panics if doveadm cannot be run or reports an error.
+    pub fn kick(&self, user: &str) {
+        let out = self
+            .doveadm(&["kick", user], None)
+            .unwrap_or_else(|e| panic!("cannot run doveadm kick: {e}"));
+        if !out.status.success() {
+            panic!("doveadm kick {user} failed: {}", describe_output(&out));
+        }
+    }
+
+    /// Stores a message in `folder` of `user` (`doveadm save`), creating the folder if
+    /// it does not exist yet.
+    ///
+    /// Panics if the message cannot be stored.
+    pub fn append_message(&self, user: &str, folder: &str, rfc822: &[u8]) {
+        let save = |this: &Self| {
+            this.doveadm(&["save", "-u", user, "-m", folder], Some(rfc822))
+                .unwrap_or_else(|e| panic!("cannot run doveadm save: {e}"))
+        };
+        let mut out = save(self);
+        if !out.status.success() {
+            // Creating first on every call would cost a process start each time; most
+            // appends go to folders that exist.
+            let created = self
+                .doveadm(&["mailbox", "create", "-u", user, folder], None)
+                .unwrap_or_else(|e| panic!("cannot run doveadm mailbox create: {e}"));
+            if !created.status.success() {
+                panic!(
+                    "cannot store a message for {user} in {folder}: save said {}; \
+                     create said {}",
+                    describe_output(&out),
+                    describe_output(&created)
+                );
+            }
+            out = save(self);
+        }
+        if !out.status.success() {
+            panic!(
+                "doveadm save for {user} into {folder} failed: {}",
+                describe_output(&out)
+            );
+        }
+    }
+
+    /// Runs `doveadm -c CONFIG ARGS...` (as the current user) with `stdin` as input.
+    pub fn doveadm(&self, args: &[&str], stdin: Option<&[u8]>) -> io::Result<Output> {
+        let mut child = Command::new("/usr/bin/doveadm")
+            .arg("-c")
+            .arg(&self.config_path)
+            .args(args)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        if let Some(input) = stdin {
+            // Dropping the pipe after writing tells doveadm the input is complete.
+            let mut pipe = child.stdin.take().expect("stdin was piped");
+            pipe.write_all(input)?;
+        }
+        child.wait_with_output()
+    }
+
+    /// Stops the server. Idempotent; also done on drop and at process exit.
+    pub fn stop(&self) {
+        let child = self.child.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(child) = child {
+            terminate(child);
+        }
+    }
+
+    /// One attempt at starting, with fresh ports and a fresh directory.
+    fn try_start(
+        opts: &DovecotOptions,
+        pool_size: usize,
+        mail_ids: (u32, u32),
+    ) -> Result<Dovecot, StartError> {
+        static INSTANCE: AtomicUsize = AtomicUsize::new(0);
+        let n = INSTANCE.fetch_add(1, Ordering::Relaxed);
+        let dir = process_dir()?.join(n.to_string());
+        // A fresh directory per attempt: base_dir must be empty, and a failed attempt
+        // may have left sockets behind.
+        let result = Self::try_start_in(&dir, n, opts, pool_size, mail_ids);
+        if result.is_err() {
+            let _ = fs::remove_dir_all(&dir);
+        }
+        result
+    }
+
+    fn try_start_in(
+        dir: &Path,
+        n: usize,
+        opts: &DovecotOptions,
+        pool_size: usize,
+        mail_ids: (u32, u32),
+    ) -> Result<Dovecot, StartError> {
+        create_dir_mode(dir, 0o755)?;
+        let tls_dir = dir.join("tls");
+        create_dir_mode(&tls_dir, 0o755)?;
+        let home_root = dir.join("home");
+        create_dir_mode(&home_root, 0o755)?;
+        // Dovecot creates each user's home on first use, as the mail user.
+        chown(&home_root, Some(mail_ids.0), Some(mail_ids.1))?;
+        let base_dir = dir.join("run");
+        create_dir_mode(&base_dir, 0o755)?;
+        let state_dir = dir.join("state");
+        create_dir_mode(&state_dir, 0o755)?;
+
+        let pki = certs::write_server_pki(&tls_dir)?;
+        let users = make_users(0, pool_size);
+        let users_path = dir.join("users");
+        write_users(&users_path, dir, mail_ids, &users)?;
+
+        let (imap_port, imaps_port) = free_ports()?;
+        let log_path = dir.join("dovecot.log");
+        let config_path = dir.join("dovecot.conf");
+        let params = ConfigParams {
+            instance_name: format!("{DIR_PREFIX}{}-{n}", std::process::id()),
+            base_dir,
+            state_dir,
+            log_path: log_path.clone(),
+            users_file: users_path.clone(),
+            imap_port,
+            tls: opts.tls.then(|| TlsParams {
+                imaps_port,
+                chain_pem: pki.chain_pem.clone(),
+                key_pem: pki.key_pem.clone(),
+            }),
+            mail_uid: mail_ids.0,
+        };
+        fs::write(&config_path, config::render(&params))?;
+
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)?;
+        let mut cmd = Command::new(DOVECOT_BIN);
+        cmd.arg("-F")
+            .arg("-c")
+            .arg(&config_path)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            // Its own process group, so that stopping can signal all of Dovecot's
+            // processes at once (see `terminate`).
+            .process_group(0);
+        let child = spawn_tied_to_process(cmd)?;
+
+        let server = Dovecot {
+            dir: dir.to_path_buf(),
+            config_path,
+            log_path,
+            users_path,
+            ca_pem: pki.ca_pem,
+            imap_port,
+            imaps_port: opts.tls.then_some(imaps_port),
+            mail_ids,
+            pool: Mutex::new(UserPool { users, next: 0 }),
+            child: Mutex::new(Some(child)),
+        };
+        // On failure `server` is dropped here, which stops the master.
+        server.wait_until_ready()?;
+        Ok(server)
+    }
+
+    /// Waits until the plain port greets, failing early if the master exits.
+    fn wait_until_ready(&self) -> Result<(), StartError> {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(status) = self.child_exit_status()? {
+                let log = self.log_text();
+                let e = io::Error::other(format!(
+                    "dovecot exited during start ({status}); log tail:\n{}",
+                    tail(&log, 40)
+                ));
+                return Err(if log.contains("Address already in use") {
+                    StartError::PortInUse(e)
+                } else {
+                    StartError::Other(e)
+                });
+            }
+            if greets(self.imap_port) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(StartError::Other(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "dovecot did not greet on port {} within {START_TIMEOUT:?}; log tail:\n{}",
+                        self.imap_port,
+                        tail(&self.log_text(), 40)
+                    ),
+                )));
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn child_exit_status(&self) -> io::Result<Option<std::process::ExitStatus>> {
+        let mut guard = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.as_mut() {
+            Some(child) => child.try_wait(),
+            None => Err(io::Error::other("dovecot was stopped")),
+        }
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        self.stop();
+        remove_dir_best_effort(&self.dir);
+    }
+}
+
+impl std::fmt::Debug for Dovecot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dovecot")
+            .field("dir", &self.dir)
+            .field("imap_port", &self.imap_port)
+            .field("imaps_port", &self.imaps_port)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether something on `port` answers with an IMAP `* OK` greeting.
+fn greets(port: u16) -> bool {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) else {
+        return false;
+    };
+    if stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .is_err()
+    {
+        return false;
+    }
+    let mut line = String::new();
+    match BufReader::new(stream).read_line(&mut line) {
+        Ok(_) => line.starts_with("* OK"),
+        Err(_) => false,
+    }
+}
+
+/// Two distinct free loopback ports, found by letting the kernel choose.
+fn free_ports() -> io::Result<(u16, u16)> {
+    // Both listeners are held at once so the kernel cannot hand out the same port twice.
+    let a = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    let b = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    Ok((a.local_addr()?.port(), b.local_addr()?.port()))
+}
+
+/// `count` users numbered from `first`, each with its own random password.
+fn make_users(first: usize, count: usize) -> Vec<TestUser> {
+    (first..first + count)
+        .map(|i| TestUser {
+            name: format!("user{i:04}"),
+            password: format!("pw{:016x}", random()),
+        })
+        .collect()
+}
+
+/// Writes the passwd-file with all `users` (`name:{PLAIN}password:uid:gid::home::`).
+fn write_users(
+    path: &Path,
+    dir: &Path,
+    (uid, gid): (u32, u32),
+    users: &[TestUser],
+) -> io::Result<()> {
+    let home_root = dir.join("home");
+    let mut text = String::new();
+    for user in users {
+        let home = home_root.join(&user.name);
+        text.push_str(&format!(
+            "{}:{{PLAIN}}{}:{uid}:{gid}::{}::\n",
+            user.name,
+            user.password,
+            home.display()
+        ));
+    }
+    // Written beside and renamed over the old file, so that the auth process, which may
+    // re-read it at any moment, never sees half a file.
+    let tmp = path.with_extension("new");
+    fs::write(&tmp, text)?;
+    // Readable by Dovecot's auth processes whatever user they run as.
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644))?;
+    fs::rename(&tmp, path)
+}
+
+/// A random number from the standard library's per-process hash keys; good enough for
+/// test passwords and needs no extra crate.
+fn random() -> u64 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(Instant::now().elapsed().as_nanos());
+    hasher.finish()
+}
+
+fn create_dir_mode(path: &Path, mode: u32) -> io::Result<()> {
+    fs::create_dir(path)?;
+    // Set explicitly: the umask may have removed the bits Dovecot's unprivileged
+    // processes need to reach sockets and homes.
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+}
+
+/// The last `lines` lines of `text`.
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn describe_output(out: &Output) -> String {
+    format!(
+        "{}; stdout: {}; stderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout).trim(),
+        String::from_utf8_lossy(&out.stderr).trim()
+    )
+}
+
+/// Stops a Dovecot master and its children: SIGTERM to its process group, SIGKILL if the
+/// master is still there after a few seconds.
+fn terminate(mut child: Child) {
+    let pid = child.id() as libc::pid_t;
+    // The whole process group: signalled alone, the master takes over a second to stop
+    // its children; signalled together, everything is gone in milliseconds.
+    // SAFETY: `pid` is our unreaped child and leads its own process group, so neither
+    // can have been reused.
+    unsafe { libc::kill(-pid, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        match child.try_wait() {
+            Ok(Some(_)) | Err(_) => return,
+            Ok(None) => thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    // SAFETY: as above; the master is still unreaped.
+    unsafe { libc::kill(-pid, libc::SIGKILL) };
+    let _ = child.wait();
+}
+
+fn remove_dir_best_effort(dir: &Path) {
+    // Dovecot's children may still be finishing a write just after the master died;
+    // one retry covers that race.
+    if fs::remove_dir_all(dir).is_err() {
+        thread::sleep(Duration::from_millis(100));
+        let _ = fs::remove_dir_all(dir);
+    }
+}
+
+/// A request to the spawner thread.
+type SpawnRequest = (Command, mpsc::Sender<io::Result<Child>>);
+
+/// Spawns `cmd` so that it receives SIGTERM when this process ends, however it ends.
+///
+/// The parent-death signal fires when the *thread* that forked the child exits, not the
+/// process; so all spawning is done by one dedicated thread that never exits.
+fn spawn_tied_to_process(cmd: Command) -> io::Result<Child> {
+    static SPAWNER: OnceLock<mpsc::Sender<SpawnRequest>> = OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<SpawnRequest>();
+        thread::Builder::new()
+            .name("dovecot-spawner".into())
+            .spawn(move || {
+                // The sender lives in a static, so this loop never ends.
+                for (mut cmd, reply) in rx {
+                    let _ = reply.send(spawn_with_death_signal(&mut cmd));
+                }
+                loop {
+                    thread::park();
+                }
+            })
+            .expect("cannot start the dovecot spawner thread");
+        tx
+    });
+    let (reply_tx, reply_rx) = mpsc::channel();
+    spawner
+        .send((cmd, reply_tx))
+        .map_err(|_| io::Error::other("the dovecot spawner thread is gone"))?;
+    reply_rx
+        .recv()
+        .map_err(|_| io::Error::other("the dovecot spawner thread is gone"))?
+}
+
+fn spawn_with_death_signal(cmd: &mut Command) -> io::Result<Child> {
+    // SAFETY: getpid has no preconditions.
+    let parent = unsafe { libc::getpid() };
+    // SAFETY: the closure only makes async-signal-safe system calls (prctl, getppid,
+    // getrlimit, setrlimit) between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // The parent may have died before the signal was armed.
+            if libc::getppid() != parent {
+                return Err(io::Error::other("test process exited during spawn"));
+            }
+            // Thousands of test connections need file descriptors; allow the hard limit.
+            let mut lim = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+                lim.rlim_cur = lim.rlim_max;
+                libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+            }
+            Ok(())
+        })
+    };
+    cmd.spawn()
+}
+
+/// This process's private temporary directory, `$TMPDIR/imap-async-tests-PID`, created
+/// on first use. Creating it also removes directories left by earlier test processes
+/// that died without cleaning up, and arranges removal of this one at exit.
+pub(crate) fn process_dir() -> io::Result<PathBuf> {
+    static DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        remove_stale_dirs();
+        let dir = std::env::temp_dir().join(format!("{DIR_PREFIX}{}", std::process::id()));
+        // A leftover from a dead process that had our pid is stale too.
+        let _ = fs::remove_dir_all(&dir);
+        create_dir_mode(&dir, 0o755)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        // SAFETY: `at_exit` is a plain extern "C" function without arguments.
+        unsafe { libc::atexit(at_exit) };
+        Ok(dir)
+    })
+    .clone()
+    .map_err(io::Error::other)
+}
+
+/// Removes `imap-async-tests-PID` directories whose process no longer exists.
+fn remove_stale_dirs() {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(DIR_PREFIX)) else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<libc::pid_t>() else {
+            continue;
+        };
+        // SAFETY: signal 0 only checks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The shared server, once started, for the exit hook.
+static SHARED_FOR_EXIT: OnceLock<&'static Dovecot> = OnceLock::new();
+
+fn register_shared_for_exit(server: &'static Dovecot) {
+    let _ = SHARED_FOR_EXIT.set(server);
+}
+
+/// Runs at normal process exit: stops the shared server (statics are never dropped) and
+/// removes this process's temporary directory. After a crash the parent-death signal
+/// stops the server and the next test process removes the directory.
+extern "C" fn at_exit() {
+    if let Some(server) = SHARED_FOR_EXIT.get() {
+        server.stop();
+    }
+    if let Ok(dir) = process_dir() {
+        remove_dir_best_effort(&dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Logs in over a plain connection and returns the tagged LOGIN response.
+    fn login(server: &Dovecot, user: &TestUser) -> String {
+        let stream = TcpStream::connect((server.host(), server.imap_port())).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        write!(&stream, "a LOGIN {} {}\r\n", user.name, user.password).unwrap();
+        loop {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+            if line.starts_with("a ") {
+                return line;
+            }
+        }
+    }
+
+    #[test]
+    fn users_beyond_the_pool_are_added_and_work_at_once() {
+        let server = Dovecot::start_with_pool(DovecotOptions { tls: false }, 1).unwrap();
+        let first = server.new_user();
+        // Make the auth process read the passwd-file now, so the next check really
+        // depends on it noticing the change.
+        assert!(login(&server, &first).starts_with("a OK"));
+        let second = server.new_user();
+        let third = server.new_user();
+        assert_ne!(first, second);
+        assert_ne!(second, third);
+        for user in [&second, &third] {
+            let reply = login(&server, user);
+            assert!(reply.starts_with("a OK"), "{reply}");
+        }
+    }
+
+    #[test]
+    fn drop_stops_the_server_and_removes_its_directory() {
+        let server = Dovecot::start(DovecotOptions { tls: true }).unwrap();
+        let dir = server.dir.clone();
+        let port = server.imap_port();
+        assert!(dir.join("dovecot.conf").exists());
+        drop(server);
+        assert!(!dir.exists(), "{} still exists", dir.display());
+        assert!(TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err());
+    }
+
+    #[test]
+    fn users_are_unique_and_passwords_random() {
+        let users = make_users(0, 100);
+        let names: std::collections::HashSet<_> = users.iter().map(|u| &u.name).collect();
+        let passwords: std::collections::HashSet<_> = users.iter().map(|u| &u.password).collect();
+        assert_eq!(names.len(), 100);
+        assert_eq!(passwords.len(), 100);
+    }
+}
