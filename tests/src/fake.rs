@@ -41,7 +41,9 @@ pub fn expect(s: &str) -> Step {
 impl FakeServer {
     /// Listen on a free loopback port and run `script` on the first connection.
     pub async fn start(script: Vec<Step>) -> FakeServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let port = listener.local_addr().expect("local addr").port();
         let task = tokio::spawn(async move {
             let (socket, _) = tokio::time::timeout(Duration::from_secs(20), listener.accept())
@@ -56,15 +58,24 @@ impl FakeServer {
                 match step {
                     Step::Send(s) => {
                         let s = s.replace("{tag}", &tag);
-                        write.write_all(s.as_bytes()).await.map_err(|e| e.to_string())?;
+                        write
+                            .write_all(s.as_bytes())
+                            .await
+                            .map_err(|e| e.to_string())?;
                     }
                     Step::SendBytes(b) => write.write_all(&b).await.map_err(|e| e.to_string())?,
                     Step::Expect(want) => {
                         let line = read_command(&mut read, &mut write).await?;
                         if !line.contains(&want) {
-                            return Err(format!("expected a command containing {want:?}, got {line:?}"));
+                            return Err(format!(
+                                "expected a command containing {want:?}, got {line:?}"
+                            ));
                         }
-                        tag = line.split(' ').next().unwrap_or_default().to_owned();
+                        // A command is "TAG NAME ..."; a SASL answer (one base64 word) is
+                        // not, and keeps the tag of the command it belongs to.
+                        if let Some((t, _)) = line.split_once(' ') {
+                            tag = t.to_owned();
+                        }
                         received.push(line);
                     }
                     Step::Sleep(d) => tokio::time::sleep(d).await,
@@ -77,7 +88,8 @@ impl FakeServer {
             // Keep the socket open until the client closes it, so a client that reads more
             // than the script sends sees a stall, not an EOF.
             let mut sink = Vec::new();
-            let _ = tokio::time::timeout(Duration::from_secs(30), read.read_to_end(&mut sink)).await;
+            let _ =
+                tokio::time::timeout(Duration::from_secs(30), read.read_to_end(&mut sink)).await;
             Ok(received)
         });
         FakeServer { port, task }
@@ -109,9 +121,13 @@ async fn read_command(
         if n == 0 {
             return Err(format!("client closed the connection (had {text:?})"));
         }
-        let s = String::from_utf8_lossy(&line).trim_end_matches(['\r', '\n']).to_owned();
+        let s = String::from_utf8_lossy(&line)
+            .trim_end_matches(['\r', '\n'])
+            .to_owned();
         text.push_str(&s);
-        let Some(open) = s.rfind('{') else { return Ok(text) };
+        let Some(open) = s.rfind('{') else {
+            return Ok(text);
+        };
         if !s.ends_with('}') {
             return Ok(text);
         }
@@ -120,12 +136,19 @@ async fn read_command(
             Some(n) => (n, false),
             None => (spec, true),
         };
-        let Ok(size) = num.parse::<usize>() else { return Ok(text) };
+        let Ok(size) = num.parse::<usize>() else {
+            return Ok(text);
+        };
         if sync {
-            write.write_all(b"+ go ahead\r\n").await.map_err(|e| e.to_string())?;
+            write
+                .write_all(b"+ go ahead\r\n")
+                .await
+                .map_err(|e| e.to_string())?;
         }
         let mut data = vec![0; size];
-        read.read_exact(&mut data).await.map_err(|e| e.to_string())?;
+        read.read_exact(&mut data)
+            .await
+            .map_err(|e| e.to_string())?;
         text.push_str(&String::from_utf8_lossy(&data));
     }
 }

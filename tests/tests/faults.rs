@@ -165,6 +165,7 @@ async fn an_abandoned_command_does_not_confuse_the_next_one() {
         queued.contains(&imap_async::proto::Untagged::Exists(4)),
         "{queued:?}"
     );
+    drop(session);
     server.finish().await;
 }
 

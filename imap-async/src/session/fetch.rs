@@ -157,7 +157,11 @@ impl<F: FnMut(u32, &[FetchItem]) -> bool> Collector<F> {
 
 /// `"UID FETCH"` for a [`UidSet`](crate::UidSet), `"FETCH"` for a [`SeqSet`](crate::SeqSet).
 pub(crate) fn command_name<K: Id>(base: &str) -> String {
-    if K::IS_UID { format!("UID {base}") } else { base.to_owned() }
+    if K::IS_UID {
+        format!("UID {base}")
+    } else {
+        base.to_owned()
+    }
 }
 
 impl Session {
@@ -193,7 +197,9 @@ impl Session {
         let mut collector = Collector {
             wanted: |seq: u32, items: &[FetchItem]| {
                 if K::IS_UID {
-                    items.iter().any(|i| matches!(i, FetchItem::Uid(u) if set.contains(*u)))
+                    items
+                        .iter()
+                        .any(|i| matches!(i, FetchItem::Uid(u) if set.contains(*u)))
                 } else {
                     set.contains(seq)
                 }

@@ -7,6 +7,7 @@ pub(crate) mod connection;
 mod fetch;
 mod folders;
 mod search;
+mod server;
 
 use crate::error::{Error, Result};
 use crate::options::{ConnectOptions, Security};
