@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use super::Session;
+use super::{Session, command_name};
 use crate::error::{Error, Result};
 use crate::proto::sequence::{Id, IdSet};
 use crate::proto::{BodyStructure, Envelope, FetchItem, Uid, Untagged};

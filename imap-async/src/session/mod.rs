@@ -295,3 +295,28 @@ async fn logout(conn: &mut Connection) -> Result<()> {
     conn.shutdown().await;
     result.map(drop)
 }
+
+/// `"UID FETCH"` for a [`UidSet`](crate::UidSet), `"FETCH"` for a [`SeqSet`](crate::SeqSet):
+/// the set's type picks the form of the command (RFC 3501 §6.4.8).
+pub(crate) fn command_name<K: crate::proto::sequence::Id>(base: &str) -> String {
+    if K::IS_UID {
+        format!("UID {base}")
+    } else {
+        base.to_owned()
+    }
+}
+
+impl Session {
+    /// Fail before sending anything when the server does not advertise `capability`,
+    /// naming the capability and the command that needed it.
+    pub(crate) async fn require(&mut self, capability: &str, needed_for: &str) -> Result<()> {
+        if self.capabilities().await?.has(capability) {
+            Ok(())
+        } else {
+            Err(Error::MissingCapability {
+                capability: capability.to_owned(),
+                needed_for: needed_for.to_owned(),
+            })
+        }
+    }
+}

@@ -20,12 +20,7 @@ impl Session {
     /// # }
     /// ```
     pub async fn enable(&mut self, extensions: &[&str]) -> Result<Vec<String>> {
-        if !self.capabilities().await?.has("ENABLE") {
-            return Err(Error::MissingCapability {
-                capability: "ENABLE".into(),
-                needed_for: "ENABLE".into(),
-            });
-        }
+        self.require("ENABLE", "ENABLE").await?;
         if extensions.is_empty() {
             return Err(Error::invalid("ENABLE", "no extension named"));
         }
