@@ -155,15 +155,6 @@ impl<F: FnMut(u32, &[FetchItem]) -> bool> Collector<F> {
     }
 }
 
-/// `"UID FETCH"` for a [`UidSet`](crate::UidSet), `"FETCH"` for a [`SeqSet`](crate::SeqSet).
-pub(crate) fn command_name<K: Id>(base: &str) -> String {
-    if K::IS_UID {
-        format!("UID {base}")
-    } else {
-        base.to_owned()
-    }
-}
-
 impl Session {
     /// FETCH: the messages' data, in the order the server sent it.
     ///
