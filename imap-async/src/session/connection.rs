@@ -43,6 +43,9 @@ pub(crate) struct Connection {
     in_flight: Option<String>,
     /// True while a command's bytes are being written.
     writing: bool,
+    /// Tag of an IDLE command in progress (RFC 2177): the next command must send DONE and
+    /// read IDLE's completion first.
+    pub(crate) idle_tag: Option<String>,
     /// Set once the connection cannot be used any more, with the reason.
     unusable: Option<String>,
     /// The server's `* BYE`, once received.
@@ -77,6 +80,7 @@ impl Connection {
             command_timeout: timeout,
             in_flight: None,
             writing: false,
+            idle_tag: None,
             unusable: None,
             bye: None,
             unsolicited: VecDeque::new(),
@@ -104,6 +108,17 @@ impl Connection {
 
     /// Read one complete response, waiting at most `command_timeout` for each read.
     pub(crate) async fn read_response(&mut self, waiting_for: &str) -> Result<Response> {
+        let timeout = self.command_timeout;
+        self.read_response_within(waiting_for, timeout).await
+    }
+
+    /// Read one complete response, waiting at most `timeout` for each read. Cancel-safe:
+    /// bytes already read stay in the buffer, so dropping this future loses nothing.
+    pub(crate) async fn read_response_within(
+        &mut self,
+        waiting_for: &str,
+        timeout: Duration,
+    ) -> Result<Response> {
         loop {
             match self.framer.frame(&self.read_buf) {
                 Ok(Some(n)) => {
@@ -125,7 +140,6 @@ impl Connection {
                 self.read_buf
                     .reserve(INITIAL_BUFFER.max(self.read_buf.len()));
             }
-            let timeout = self.command_timeout;
             let read = tokio::time::timeout(timeout, self.stream.read_buf(&mut self.read_buf));
             let n = match read.await {
                 Err(_) => {
@@ -203,6 +217,12 @@ impl Connection {
             self.unusable = Some(reason.clone());
             return Err(Error::Unusable(reason));
         }
+        if let Some(tag) = self.idle_tag.take() {
+            // An IDLE whose owner went away without ending it (RFC 2177 §3: "DONE").
+            tracing::debug!(%tag, "ending an abandoned IDLE");
+            self.in_flight = Some(tag);
+            self.send_raw(b"DONE\r\n", "DONE").await?;
+        }
         while let Some(tag) = self.in_flight.clone() {
             tracing::debug!(%tag, "reading the rest of an abandoned command's response");
             match self
@@ -222,7 +242,7 @@ impl Connection {
     /// Look at untagged data before it goes anywhere: BYE ends the session, CAPABILITY
     /// refreshes the cache, ALERT is logged; the rest goes to `claim`, and what it does not
     /// claim is queued as unsolicited.
-    fn note_untagged(
+    pub(crate) fn note_untagged(
         &mut self,
         u: Untagged,
         expect_bye: bool,
@@ -407,6 +427,44 @@ impl Connection {
     /// Read to the in-flight command's completion, ignoring its outcome.
     async fn finish_after_error(&mut self) -> Result<()> {
         self.recover().await
+    }
+
+    /// Send bytes outside the command flow (IDLE's DONE), refusing to leave half of them.
+    pub(crate) async fn send_raw(&mut self, bytes: &[u8], what: &str) -> Result<()> {
+        self.writing = true;
+        self.write(bytes, what).await?;
+        self.flush(what).await?;
+        self.writing = false;
+        Ok(())
+    }
+
+    /// Send a command that has no literal and does not wait for its completion (IDLE).
+    /// Its tag is then in flight.
+    pub(crate) async fn send_line_command(&mut self, cmd: &Command) -> Result<()> {
+        self.recover().await?;
+        tracing::debug!(command = %cmd.redacted, "C:");
+        let mut line = Vec::new();
+        for fragment in &cmd.fragments {
+            match fragment {
+                Fragment::Line(l) => line.extend_from_slice(l),
+                Fragment::Literal { .. } => {
+                    return Err(Error::invalid(&cmd.name, "a command with a literal"));
+                }
+            }
+        }
+        self.send_raw(&line, &cmd.name).await?;
+        self.in_flight = Some(cmd.tag.clone());
+        Ok(())
+    }
+
+    /// The tagged completion of the in-flight command arrived.
+    pub(crate) fn complete_in_flight(&mut self) {
+        self.in_flight = None;
+    }
+
+    /// Mark the connection unusable, with the reason.
+    pub(crate) fn poison(&mut self, reason: impl Into<String>) {
+        self.unusable.get_or_insert(reason.into());
     }
 
     /// Bytes already read but not yet framed. STARTTLS must find none (RFC 2595 §3.1:
