@@ -1,0 +1,188 @@
+//! IDLE faults from a scripted loopback server: BYE mid-IDLE, a server that stops
+//! answering, events packed into the `+` line, restarts on the wire, and NOOP polling when
+//! IDLE is not offered.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use imap_async::{ConnectOptions, Error, IdleEvent, IdleOptions, Session};
+use imap_async_tests::fake::{FakeServer, Step, expect, send};
+
+fn login(caps: &str) -> Vec<Step> {
+    vec![
+        send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake\r\n"),
+        expect("LOGIN"),
+        Step::Send(format!("{{tag}} OK [CAPABILITY IMAP4rev1 {caps}] in\r\n")),
+    ]
+}
+
+fn with(mut a: Vec<Step>, b: Vec<Step>) -> Vec<Step> {
+    a.extend(b);
+    a
+}
+
+fn opts(server: &FakeServer) -> ConnectOptions {
+    ConnectOptions::new("127.0.0.1")
+        .port(server.port)
+        .plaintext()
+        .command_timeout(Duration::from_secs(5))
+        .login("user", "pw")
+}
+
+#[tokio::test]
+async fn bye_mid_idle_ends_the_stream_with_a_typed_error() {
+    let server = FakeServer::start(with(
+        login("IDLE"),
+        vec![
+            expect("IDLE"),
+            send("+ idling\r\n"),
+            Step::Sleep(Duration::from_millis(100)),
+            send("* BYE [UNAVAILABLE] server going down\r\n"),
+            Step::Close,
+        ],
+    ))
+    .await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let mut idle = s.idle().await.unwrap();
+    match idle.next().await {
+        Some(Err(Error::Bye { text, .. })) => assert_eq!(text, "server going down"),
+        other => panic!("expected BYE, got {other:?}"),
+    }
+    assert!(idle.next().await.is_none());
+}
+
+#[tokio::test]
+async fn a_server_that_stops_answering_is_noticed_at_the_restart() {
+    // The server accepts IDLE, then never answers DONE.
+    let server = FakeServer::start(with(
+        login("IDLE"),
+        vec![
+            expect("IDLE"),
+            send("+ idling\r\n"),
+            expect("DONE"),
+            Step::Sleep(Duration::from_secs(20)),
+        ],
+    ))
+    .await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let idle_opts = IdleOptions {
+        restart_interval: Duration::from_millis(200),
+        done_timeout: Duration::from_millis(500),
+        ..IdleOptions::default()
+    };
+    let mut idle = s.idle_with(idle_opts).await.unwrap();
+    let start = Instant::now();
+    let end = tokio::time::timeout(Duration::from_secs(5), idle.next())
+        .await
+        .expect("no hang");
+    match end {
+        Some(Err(e)) => {
+            assert!(e.is_timeout(), "{e:?}");
+            assert!(e.to_string().contains("end of IDLE"), "{e}");
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    // Bounded by restart interval + done timeout, plus scheduling slack.
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        start.elapsed()
+    );
+    drop(idle);
+    assert!(matches!(s.noop().await, Err(Error::Unusable(_))));
+}
+
+#[tokio::test]
+async fn events_in_the_continuation_packet_are_not_lost() {
+    let server = FakeServer::start(with(
+        login("IDLE"),
+        vec![
+            expect("IDLE"),
+            // One write: the continuation and two events together.
+            send("+ idling\r\n* 5 EXISTS\r\n* 2 FETCH (FLAGS (\\Seen) UID 9)\r\n"),
+            expect("DONE"),
+            send("* 6 EXISTS\r\n{tag} OK IDLE done\r\n"),
+            expect("NOOP"),
+            send("{tag} OK\r\n"),
+        ],
+    ))
+    .await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let mut idle = s.idle().await.unwrap();
+    assert_eq!(idle.next().await.unwrap().unwrap(), IdleEvent::Exists(5));
+    match idle.next().await.unwrap().unwrap() {
+        IdleEvent::Fetch {
+            seq, uid, flags, ..
+        } => {
+            assert_eq!(seq, 2);
+            assert_eq!(uid.map(|u| u.get()), Some(9));
+            assert_eq!(flags, Some(vec!["\\Seen".to_owned()]));
+        }
+        other => panic!("{other:?}"),
+    }
+    let back = idle.done().await.unwrap();
+    // What arrived before IDLE's completion is kept for the user.
+    let rest = back.noop().await.unwrap();
+    assert_eq!(rest, vec![imap_async::proto::Untagged::Exists(6)]);
+    drop(s);
+    server.finish().await;
+}
+
+#[tokio::test]
+async fn restarts_send_done_and_idle_again_with_events_in_between() {
+    let server = FakeServer::start(with(
+        login("IDLE"),
+        vec![
+            expect("IDLE"),
+            send("+ idling\r\n"),
+            expect("DONE"),
+            send("* 3 EXISTS\r\n{tag} OK done\r\n"),
+            expect("IDLE"),
+            send("+ idling\r\n* 4 EXISTS\r\n"),
+        ],
+    ))
+    .await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let idle_opts = IdleOptions {
+        restart_interval: Duration::from_millis(200),
+        ..IdleOptions::default()
+    };
+    let mut idle = s.idle_with(idle_opts).await.unwrap();
+    assert_eq!(idle.next().await.unwrap().unwrap(), IdleEvent::Exists(3));
+    assert_eq!(idle.next().await.unwrap().unwrap(), IdleEvent::Exists(4));
+    drop(idle);
+    drop(s);
+    let lines = server.finish().await;
+    let commands: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split_once(' ').map_or(l.as_str(), |(_, c)| c))
+        .collect();
+    assert_eq!(commands, vec!["LOGIN user pw", "IDLE", "DONE", "IDLE"]);
+}
+
+#[tokio::test]
+async fn without_idle_the_stream_polls_with_noop() {
+    let server = FakeServer::start(with(
+        login("UIDPLUS"),
+        vec![
+            expect("NOOP"),
+            send("{tag} OK nothing\r\n"),
+            expect("NOOP"),
+            send("* 7 EXISTS\r\n{tag} OK\r\n"),
+        ],
+    ))
+    .await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let idle_opts = IdleOptions {
+        poll_interval: Duration::from_millis(100),
+        ..IdleOptions::default()
+    };
+    let mut idle = s.idle_with(idle_opts).await.unwrap();
+    let e = tokio::time::timeout(Duration::from_secs(5), idle.next())
+        .await
+        .unwrap();
+    assert_eq!(e.unwrap().unwrap(), IdleEvent::Exists(7));
+    drop(idle);
+    drop(s);
+    server.finish().await;
+}
