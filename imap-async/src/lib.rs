@@ -30,6 +30,7 @@ pub mod options;
 pub mod proto;
 pub mod session;
 pub mod transport;
+mod watch;
 mod with_session;
 
 pub use error::{Error, Result};
@@ -39,6 +40,7 @@ pub use session::{
     Capabilities, Client, Fetched, Folder, Idle, IdleEvent, IdleOptions, SelectInfo, Session,
 };
 pub use transport::TlsOptions;
+pub use watch::{WatchOptions, watch};
 pub use with_session::with_session;
 
 /// The user guide's examples are compiled as doctests, so the guide cannot drift from the API.

@@ -329,21 +329,7 @@ impl Dovecot {
         };
         fs::write(&config_path, config::render(&params))?;
 
-        let log = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)?;
-        let mut cmd = Command::new(DOVECOT_BIN);
-        cmd.arg("-F")
-            .arg("-c")
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            // Its own process group, so that stopping can signal all of Dovecot's
-            // processes at once (see `terminate`).
-            .process_group(0);
-        let child = spawn_tied_to_process(cmd)?;
+        let child = spawn_master(&config_path, &log_path)?;
 
         let server = Dovecot {
             dir: dir.to_path_buf(),
@@ -418,6 +404,42 @@ impl std::fmt::Debug for Dovecot {
             .field("imap_port", &self.imap_port)
             .field("imaps_port", &self.imaps_port)
             .finish_non_exhaustive()
+    }
+}
+
+/// Starts `dovecot -F` for this config, its output appended to the log.
+fn spawn_master(config_path: &Path, log_path: &Path) -> io::Result<Child> {
+    let log = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_path)?;
+    let mut cmd = Command::new(DOVECOT_BIN);
+    cmd.arg("-F")
+        .arg("-c")
+        .arg(config_path)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        // Its own process group, so that stopping can signal all of Dovecot's
+        // processes at once (see `terminate`).
+        .process_group(0);
+    spawn_tied_to_process(cmd)
+}
+
+impl Dovecot {
+    /// Stops the server and starts it again on the same ports, with the same users and
+    /// mail: for tests of clients that must survive a server restart.
+    pub fn restart(&self) -> io::Result<()> {
+        self.stop();
+        // base_dir must be empty at start: stale sockets stall the first login.
+        let run = self.dir.join("run");
+        fs::remove_dir_all(&run)?;
+        create_dir_mode(&run, 0o755)?;
+        let child = spawn_master(&self.config_path, &self.log_path)?;
+        *self.child.lock().unwrap_or_else(|e| e.into_inner()) = Some(child);
+        self.wait_until_ready().map_err(|e| match e {
+            StartError::PortInUse(e) | StartError::Other(e) => e,
+        })
     }
 }
 

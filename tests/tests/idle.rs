@@ -256,3 +256,73 @@ async fn a_server_that_dies_ends_the_stream_with_an_error() {
         other => panic!("expected an error, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watcher_survives_a_server_restart_and_says_so() {
+    use imap_async::{WatchOptions, watch};
+    let server = Dovecot::start(DovecotOptions { tls: false }).unwrap();
+    let user = server.new_user();
+    server.append_message(&user.name, "INBOX", MSG);
+    let opts = options(&server, &user)
+        .connect_timeout(Duration::from_secs(2))
+        .command_timeout(Duration::from_secs(5));
+    let wopts = WatchOptions {
+        idle: IdleOptions {
+            done_timeout: Duration::from_secs(2),
+            ..IdleOptions::default()
+        },
+        initial_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_secs(1),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let watcher = tokio::spawn(async move {
+        let mut events = Box::pin(watch(opts, "INBOX", wopts));
+        while let Some(e) = events.next().await {
+            if tx.send(e).is_err() {
+                break;
+            }
+        }
+    });
+    let mut next = async || {
+        tokio::time::timeout(Duration::from_secs(15), rx.recv())
+            .await
+            .expect("an event within 15 s")
+            .expect("the watcher runs")
+    };
+
+    // Let it connect, then a change arrives.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.append_message(&user.name, "INBOX", MSG);
+    loop {
+        match next().await {
+            IdleEvent::Exists(2) => break,
+            IdleEvent::Recent(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    // The server restarts: the watcher reconnects and reports the folder's state.
+    // (block_in_place: the restart blocks this thread while the watcher runs on another.)
+    tokio::task::block_in_place(|| server.restart().expect("restart"));
+    let info = loop {
+        match next().await {
+            IdleEvent::Reconnected(info) => break info,
+            IdleEvent::Recent(_) => {} // may still follow the EXISTS above
+            other => panic!("expected Reconnected, got {other:?}"),
+        }
+    };
+    assert_eq!(info.exists, 2);
+    assert_eq!(info.uid_next, Some(3));
+
+    // And it goes on watching.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.append_message(&user.name, "INBOX", MSG);
+    loop {
+        match next().await {
+            IdleEvent::Exists(3) => break,
+            IdleEvent::Recent(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    watcher.abort();
+}
