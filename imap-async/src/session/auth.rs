@@ -130,7 +130,7 @@ impl Client {
         msg.extend_from_slice(b"\x01auth=Bearer ");
         msg.extend_from_slice(access_token.as_bytes());
         msg.extend_from_slice(b"\x01\x01");
-        self.authenticate_oauth("XOAUTH2", msg, access_token).await
+        self.authenticate_oauth("XOAUTH2", msg).await
     }
 
     /// AUTHENTICATE OAUTHBEARER (RFC 7628 §3.1) with an OAuth 2.0 access token: initial
@@ -169,7 +169,7 @@ impl Client {
         msg.extend_from_slice(format!("\x01port={port}\x01auth=Bearer ").as_bytes());
         msg.extend_from_slice(token.as_bytes());
         msg.extend_from_slice(b"\x01\x01");
-        self.authenticate_oauth("OAUTHBEARER", msg, token).await
+        self.authenticate_oauth("OAUTHBEARER", msg).await
     }
 
     /// The OAuth exchange shared by XOAUTH2 and OAUTHBEARER: a challenge after the
@@ -179,7 +179,6 @@ impl Client {
         self,
         mechanism: &str,
         initial: Vec<u8>,
-        token: &str,
     ) -> Result<Session> {
         let mut server_error: Option<String> = None;
         let result = self
@@ -195,8 +194,8 @@ impl Client {
             .await;
         match (result, server_error) {
             (Err(Error::No { command, code, text }), Some(json)) => {
-                // The server has no reason to echo the token; never pass it on if it did.
-                let json = json.replace(token, "<redacted>");
+                // RFC 7628 §3.2.2: the error carries status, scope and
+                // openid-configuration, never the token; it is passed on as sent.
                 Err(Error::No {
                     command,
                     code,
