@@ -151,7 +151,8 @@ mail_attribute_dict = file:%h/dovecot-attributes
 plugin {
   acl = vfile
   quota = count:User quota
-  quota_rule = *:storage=10G
+  # A message limit too, so that QUOTA reports the MESSAGE resource (RFC 9208 §5.2).
+  quota_rule = *:storage=10G:messages=1000000
   quota_vsizes = yes
 }
 
