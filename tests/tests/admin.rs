@@ -49,7 +49,11 @@ async fn quota_reports_storage_in_kib_and_message_count() {
     assert_eq!(limit_of(&before, "STORAGE"), storage_limit);
     assert_eq!(limit_of(&before, "MESSAGE"), message_limit);
     let usage_of = |quotas: &[Quota], resource: &str| {
-        quotas.iter().find(|q| q.resource == resource).unwrap().usage
+        quotas
+            .iter()
+            .find(|q| q.resource == resource)
+            .unwrap()
+            .usage
     };
     assert_eq!(usage_of(&before, "STORAGE"), 0);
     assert_eq!(usage_of(&before, "MESSAGE"), 0);
@@ -270,7 +274,9 @@ fn fake_login(caps: &str) -> Vec<Step> {
     vec![
         send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake\r\n"),
         expect("LOGIN"),
-        send(&format!("{{tag}} OK [CAPABILITY IMAP4rev1 {caps}] logged in\r\n")),
+        send(&format!(
+            "{{tag}} OK [CAPABILITY IMAP4rev1 {caps}] logged in\r\n"
+        )),
     ]
 }
 
@@ -318,8 +324,16 @@ async fn missing_capabilities_fail_before_sending() {
         "SETQUOTA",
     );
     assert_missing(s.getacl("INBOX").await.unwrap_err(), "ACL", "GETACL");
-    assert_missing(s.setacl("INBOX", "bob", "lr").await.unwrap_err(), "ACL", "SETACL");
-    assert_missing(s.deleteacl("INBOX", "bob").await.unwrap_err(), "ACL", "DELETEACL");
+    assert_missing(
+        s.setacl("INBOX", "bob", "lr").await.unwrap_err(),
+        "ACL",
+        "SETACL",
+    );
+    assert_missing(
+        s.deleteacl("INBOX", "bob").await.unwrap_err(),
+        "ACL",
+        "DELETEACL",
+    );
     assert_missing(s.myrights("INBOX").await.unwrap_err(), "ACL", "MYRIGHTS");
     assert_missing(
         s.listrights("INBOX", "bob").await.unwrap_err(),
@@ -373,7 +387,10 @@ async fn wire_forms_of_names_options_and_values() {
     let (roots, quotas) = s.get_quota_root(FOLDER).await.unwrap();
     assert_eq!(roots, ["User quota"]);
     assert_eq!(quotas.len(), 2);
-    assert_eq!((quotas[1].resource.as_str(), quotas[1].usage), ("MESSAGE", 3));
+    assert_eq!(
+        (quotas[1].resource.as_str(), quotas[1].usage),
+        ("MESSAGE", 3)
+    );
     let err = s
         .set_quota("User quota", &[("STORAGE", 512), ("MESSAGE", 7)])
         .await

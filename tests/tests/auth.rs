@@ -28,7 +28,10 @@ fn mark_mailbox(server: &Dovecot, user: &str) {
 /// Only `user`'s INBOX holds exactly the one marker message (fresh users have none).
 async fn assert_is_mailbox_of(session: &mut Session, user: &str) {
     let info = session.select_folder("INBOX").await.unwrap();
-    assert_eq!(info.exists, 1, "{user}'s INBOX holds the one marker message");
+    assert_eq!(
+        info.exists, 1,
+        "{user}'s INBOX holds the one marker message"
+    );
 }
 
 #[tokio::test]
@@ -184,7 +187,8 @@ async fn refused_tokens_give_the_servers_json_and_never_show_the_token() {
 #[tokio::test]
 async fn without_sasl_ir_the_error_challenge_is_answered_with_0x01() {
     let json = r#"{"status":"invalid_token"}"#;
-    let initial = BASE64.encode("n,a=bob,\x01host=127.0.0.1\x01port=143\x01auth=Bearer tok\x01\x01");
+    let initial =
+        BASE64.encode("n,a=bob,\x01host=127.0.0.1\x01port=143\x01auth=Bearer tok\x01\x01");
     let server = FakeServer::start(vec![
         send("* OK [CAPABILITY IMAP4rev1 AUTH=OAUTHBEARER] fake\r\n"),
         expect("AUTHENTICATE OAUTHBEARER"),

@@ -175,11 +175,7 @@ impl Client {
     /// The OAuth exchange shared by XOAUTH2 and OAUTHBEARER: a challenge after the
     /// initial response is the server's error (RFC 7628 §3.2.2), answered with `%x01`
     /// (§3.2.3) so that the server ends the command; its JSON goes into the `NO` error.
-    async fn authenticate_oauth(
-        self,
-        mechanism: &str,
-        initial: Vec<u8>,
-    ) -> Result<Session> {
+    async fn authenticate_oauth(self, mechanism: &str, initial: Vec<u8>) -> Result<Session> {
         let mut server_error: Option<String> = None;
         let result = self
             .authenticate_sasl(mechanism, Some(initial), |challenge| {
@@ -193,7 +189,14 @@ impl Client {
             })
             .await;
         match (result, server_error) {
-            (Err(Error::No { command, code, text }), Some(json)) => {
+            (
+                Err(Error::No {
+                    command,
+                    code,
+                    text,
+                }),
+                Some(json),
+            ) => {
                 // RFC 7628 §3.2.2: the error carries status, scope and
                 // openid-configuration, never the token; it is passed on as sent.
                 Err(Error::No {

@@ -15,7 +15,9 @@ use crate::options::{ConnectOptions, Security};
 use crate::proto::{Status, StatusText, Untagged};
 use crate::transport::{self, Stream};
 
-pub use admin::{AclEntry, ListRights, Metadata, MetadataDepth, MetadataEntry, MetadataOptions, Quota};
+pub use admin::{
+    AclEntry, ListRights, Metadata, MetadataDepth, MetadataEntry, MetadataOptions, Quota,
+};
 pub use capabilities::Capabilities;
 use connection::Connection;
 pub use fetch::Fetched;
