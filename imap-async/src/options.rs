@@ -63,6 +63,12 @@ pub enum Auth {
         username: String,
         password: Secret,
     },
+    /// AUTHENTICATE XOAUTH2 (Google's and Microsoft's OAuth 2.0 mechanism) with an access
+    /// token.
+    OAuth2 { username: String, token: Secret },
+    /// AUTHENTICATE OAUTHBEARER (RFC 7628) with an access token; the host and port sent
+    /// to the server are those of the connection.
+    OAuthBearer { username: String, token: Secret },
 }
 
 /// Everything needed to open a session. Build it with [`ConnectOptions::new`] and the
@@ -201,6 +207,30 @@ impl ConnectOptions {
             authzid,
             username: username.into(),
             password: password.into(),
+        });
+        self
+    }
+
+    /// Log in with AUTHENTICATE XOAUTH2 and an OAuth 2.0 access token.
+    ///
+    /// ```
+    /// let opts = imap_async::ConnectOptions::new("imap.gmail.com")
+    ///     .oauth2("bar@gmail.com", "ya29.token");
+    /// assert!(!format!("{opts:?}").contains("ya29"));
+    /// ```
+    pub fn oauth2(mut self, username: impl Into<String>, token: impl Into<Secret>) -> Self {
+        self.auth = Some(Auth::OAuth2 {
+            username: username.into(),
+            token: token.into(),
+        });
+        self
+    }
+
+    /// Log in with AUTHENTICATE OAUTHBEARER (RFC 7628) and an OAuth 2.0 access token.
+    pub fn oauthbearer(mut self, username: impl Into<String>, token: impl Into<Secret>) -> Self {
+        self.auth = Some(Auth::OAuthBearer {
+            username: username.into(),
+            token: token.into(),
         });
         self
     }

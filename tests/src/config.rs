@@ -17,6 +17,8 @@ pub(crate) struct ConfigParams {
     pub tls: Option<TlsParams>,
     /// uid of the mail user; `first_valid_uid` must not exceed it.
     pub mail_uid: u32,
+    /// The OAuth2 passdb's settings file (see [`render_oauth2`]).
+    pub oauth2_conf: PathBuf,
 }
 
 pub(crate) struct TlsParams {
@@ -47,6 +49,12 @@ pub(crate) fn render(p: &ConfigParams) -> String {
         c,
         "passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {}\n}}",
         p.users_file.display()
+    );
+    // XOAUTH2 and OAUTHBEARER: tokens are checked by the harness's introspection endpoint.
+    let _ = writeln!(
+        c,
+        "passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {}\n}}",
+        p.oauth2_conf.display()
     );
     let _ = writeln!(
         c,
@@ -80,6 +88,20 @@ pub(crate) fn render(p: &ConfigParams) -> String {
         p.imap_port, imaps_port
     );
     c
+}
+
+/// The OAuth2 passdb's settings (`dovecot-oauth2.conf.ext`): every token is checked by
+/// POSTing `token=...` to the harness's introspection endpoint on `port`, which answers
+/// `{"active": true, "username": ...}` for tokens it issued.
+pub(crate) fn render_oauth2(port: u16) -> String {
+    format!(
+        "introspection_url = http://127.0.0.1:{port}/introspect\n\
+         introspection_mode = post\n\
+         force_introspection = yes\n\
+         username_attribute = username\n\
+         active_attribute = active\n\
+         active_value = true\n"
+    )
 }
 
 /// The part of the configuration that is the same for every instance.
@@ -129,7 +151,8 @@ mail_attribute_dict = file:%h/dovecot-attributes
 plugin {
   acl = vfile
   quota = count:User quota
-  quota_rule = *:storage=10G
+  # A message limit too, so that QUOTA reports the MESSAGE resource (RFC 9208 §5.2).
+  quota_rule = *:storage=10G:messages=1000000
   quota_vsizes = yes
 }
 

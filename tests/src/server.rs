@@ -1,16 +1,17 @@
 //! Starting, using and stopping a private Dovecot.
 
+use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::fs::{self, OpenOptions};
 use std::hash::{BuildHasher, Hasher};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::{PermissionsExt, chown};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock, mpsc};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -71,6 +72,7 @@ pub struct Dovecot {
     mail_ids: (u32, u32),
     pool: Mutex<UserPool>,
     child: Mutex<Option<Child>>,
+    oauth: Introspection,
 }
 
 /// Why one start attempt failed.
@@ -260,6 +262,20 @@ impl Dovecot {
         child.wait_with_output()
     }
 
+    /// A fresh OAuth 2.0 access token for `user`, accepted by AUTHENTICATE XOAUTH2 and
+    /// OAUTHBEARER: Dovecot checks every token with the harness's introspection endpoint
+    /// (RFC 7662 style, `POST token=...`), which knows the tokens issued here. Any other
+    /// token is refused (`401 {"active": false}`).
+    pub fn oauth_token_for(&self, user: &str) -> String {
+        let token = format!("at{:016x}{:016x}", random(), random());
+        self.oauth
+            .tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(token.clone(), user.to_owned());
+        token
+    }
+
     /// Stops the server. Idempotent; also done on drop and at process exit.
     pub fn stop(&self) {
         let child = self.child.lock().unwrap_or_else(|e| e.into_inner()).take();
@@ -311,6 +327,10 @@ impl Dovecot {
         write_users(&users_path, dir, mail_ids, &users)?;
 
         let (imap_port, imaps_port) = free_ports()?;
+        let oauth = Introspection::start()?;
+        let oauth2_conf = dir.join("dovecot-oauth2.conf.ext");
+        fs::write(&oauth2_conf, config::render_oauth2(oauth.port))?;
+        fs::set_permissions(&oauth2_conf, fs::Permissions::from_mode(0o644))?;
         let log_path = dir.join("dovecot.log");
         let config_path = dir.join("dovecot.conf");
         let params = ConfigParams {
@@ -326,6 +346,7 @@ impl Dovecot {
                 key_pem: pki.key_pem.clone(),
             }),
             mail_uid: mail_ids.0,
+            oauth2_conf,
         };
         fs::write(&config_path, config::render(&params))?;
 
@@ -342,6 +363,7 @@ impl Dovecot {
             mail_ids,
             pool: Mutex::new(UserPool { users, next: 0 }),
             child: Mutex::new(Some(child)),
+            oauth,
         };
         // On failure `server` is dropped here, which stops the master.
         server.wait_until_ready()?;
@@ -441,6 +463,131 @@ impl Dovecot {
             StartError::PortInUse(e) | StartError::Other(e) => e,
         })
     }
+}
+
+/// Tokens issued by [`Dovecot::oauth_token_for`]: token → user name.
+type Tokens = Arc<Mutex<HashMap<String, String>>>;
+
+/// The OAuth2 token introspection endpoint Dovecot's `oauth2` passdb asks (a minimal
+/// HTTP/1.1 responder on loopback, one thread per request, `Connection: close`).
+struct Introspection {
+    port: u16,
+    tokens: Tokens,
+    stop: Arc<AtomicBool>,
+}
+
+impl Introspection {
+    fn start() -> io::Result<Introspection> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let port = listener.local_addr()?.port();
+        let tokens: Tokens = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (t, st) = (tokens.clone(), stop.clone());
+        thread::Builder::new()
+            .name("oauth-introspection".into())
+            .spawn(move || {
+                for stream in listener.incoming() {
+                    if st.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let tokens = t.clone();
+                    thread::spawn(move || {
+                        let _ = answer_introspection(stream, &tokens);
+                    });
+                }
+            })?;
+        Ok(Introspection { port, tokens, stop })
+    }
+}
+
+impl Drop for Introspection {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Wake the accept loop so that it sees the flag and ends.
+        let _ = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port));
+    }
+}
+
+/// Reads one HTTP request and answers it: 200 `{"active": true, "username": USER}` when
+/// the form body's `token` was issued for USER, else 401 `{"active": false}`.
+fn answer_introspection(stream: TcpStream, tokens: &Tokens) -> io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut content_length = 0usize;
+    let mut line = String::new();
+    reader.read_line(&mut line)?; // request line
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            break;
+        }
+        let header = line.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.trim().eq_ignore_ascii_case("content-length")
+        {
+            content_length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; content_length.min(64 * 1024)];
+    reader.read_exact(&mut body)?;
+    let body = String::from_utf8_lossy(&body);
+    let token = body
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("token="))
+        .map(percent_decode)
+        .unwrap_or_default();
+    let user = tokens
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&token)
+        .cloned();
+    let (status, json) = match user {
+        Some(user) => (
+            "200 OK",
+            format!(
+                "{{\"active\": true, \"username\": \"{}\"}}",
+                user.replace('\\', "\\\\").replace('"', "\\\"")
+            ),
+        ),
+        None => ("401 Unauthorized", "{\"active\": false}".to_owned()),
+    };
+    let mut out = &stream;
+    write!(
+        out,
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{json}",
+        json.len()
+    )?;
+    out.flush()
+}
+
+/// `application/x-www-form-urlencoded` value decoding (`+` and `%XX`).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Whether something on `port` answers with an IMAP `* OK` greeting.

@@ -1,6 +1,7 @@
 //! Sessions: [`Client`] before authentication, [`Session`] after. One file per command
 //! family; `connection` is the core they all share.
 
+mod admin;
 mod auth;
 mod capabilities;
 pub(crate) mod connection;
@@ -15,6 +16,9 @@ use crate::options::{ConnectOptions, Security};
 use crate::proto::{Status, StatusText, Untagged};
 use crate::transport::{self, Stream};
 
+pub use admin::{
+    AclEntry, ListRights, Metadata, MetadataDepth, MetadataEntry, MetadataOptions, Quota,
+};
 pub use capabilities::Capabilities;
 use connection::Connection;
 pub use fetch::Fetched;
