@@ -6,6 +6,7 @@ mod capabilities;
 pub(crate) mod connection;
 mod fetch;
 mod folders;
+mod messages;
 mod search;
 mod server;
 
@@ -18,6 +19,7 @@ pub use capabilities::Capabilities;
 use connection::Connection;
 pub use fetch::Fetched;
 pub use folders::{Folder, SelectInfo};
+pub use messages::{AppendMessage, AppendUid, CopyUid, Expunged};
 
 /// A connection that is not logged in yet. Log in with [`Client::login`] or
 /// [`Client::authenticate_plain`] to get a [`Session`].
