@@ -123,10 +123,11 @@ fn append_uid(code: &Option<ResponseCode>) -> Option<AppendUid> {
 /// use imap_async::session::AppendMessage;
 ///
 /// let date = chrono::DateTime::parse_from_rfc3339("2024-03-10T01:30:00-07:00").unwrap();
-/// let msg = AppendMessage::new(&b"Subject: hi\r\n\r\nHello\r\n"[..])
+/// let data = &b"Subject: hi\r\n\r\nHello\n"[..];
+/// let msg = AppendMessage::new(data)
 ///     .flags(&["\\Seen", "$Label1"])
 ///     .internal_date(date);
-/// assert_eq!(msg.data().len(), 24);
+/// assert_eq!(&msg.data()[..], data); // the bare LF stays as it is
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppendMessage {
