@@ -8,6 +8,7 @@ pub(crate) mod connection;
 mod fetch;
 mod folders;
 mod idle;
+mod messages;
 mod search;
 mod server;
 
@@ -24,6 +25,7 @@ use connection::Connection;
 pub use fetch::Fetched;
 pub use folders::{Folder, SelectInfo};
 pub use idle::{Idle, IdleEvent, IdleOptions};
+pub use messages::{AppendMessage, AppendUid, CopyUid, Expunged};
 
 /// A connection that is not logged in yet. Log in with [`Client::login`] or
 /// [`Client::authenticate_plain`] to get a [`Session`].

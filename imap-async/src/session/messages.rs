@@ -1,0 +1,1138 @@
+//! Changing messages: APPEND (RFC 3501 §6.3.11), MULTIAPPEND (RFC 3502), COPY (RFC 3501
+//! §6.4.7), MOVE (RFC 6851), STORE (RFC 3501 §6.4.6), EXPUNGE (RFC 3501 §6.4.3), UID EXPUNGE
+//! and the APPENDUID/COPYUID response codes (RFC 4315), and Gmail's X-GM-LABELS.
+//!
+//! Every command taking messages is generic over the set type, as FETCH is: a
+//! [`UidSet`] sends the `UID` form, a [`SeqSet`](crate::SeqSet) the plain one, and results
+//! are keyed by the same kind of number.
+
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+
+use bytes::Bytes;
+use chrono::{DateTime, Datelike, FixedOffset, Timelike};
+
+use super::folders::decode_mailbox;
+use super::{Session, command_name};
+use crate::error::{Error, Result};
+use crate::proto::sequence::{Id, IdSet};
+use crate::proto::{CommandEncoder, FetchItem, ResponseCode, Seq, Status, Uid, UidSet, Untagged};
+
+/// `[APPENDUID uidvalidity uids]` (RFC 4315 §3): where APPEND or MULTIAPPEND put the
+/// messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendUid {
+    /// UIDVALIDITY of the destination folder; the UIDs mean nothing without it.
+    pub uid_validity: u32,
+    /// The new messages' UIDs (one for APPEND; for MULTIAPPEND in the order the messages
+    /// were given, which is ascending, RFC 4315 §3).
+    pub uids: UidSet,
+}
+
+/// `[COPYUID uidvalidity source destination]` (RFC 4315 §3): where COPY or MOVE put the
+/// messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyUid {
+    /// UIDVALIDITY of the destination folder.
+    pub uid_validity: u32,
+    /// UIDs of the copied messages in the source folder.
+    pub source: UidSet,
+    /// UIDs the copies got in the destination folder.
+    pub destination: UidSet,
+    /// Both sets as the server sent them: the n-th source UID corresponds to the n-th
+    /// destination UID in this order (RFC 4315 §3), which need not be ascending.
+    source_ranges: Vec<(u32, u32)>,
+    destination_ranges: Vec<(u32, u32)>,
+}
+
+impl CopyUid {
+    fn from_code(code: &ResponseCode) -> Option<CopyUid> {
+        let ResponseCode::CopyUid {
+            uid_validity,
+            source,
+            destination,
+        } = code
+        else {
+            return None;
+        };
+        Some(CopyUid {
+            uid_validity: *uid_validity,
+            source: uid_set(source),
+            destination: uid_set(destination),
+            source_ranges: source.clone(),
+            destination_ranges: destination.clone(),
+        })
+    }
+
+    /// Each copied message as (source UID, destination UID), in the server's order. If the
+    /// server sent sets of different sizes (a protocol violation), pairs stop at the shorter.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::UidSet;
+    /// session.select_folder("INBOX").await?;
+    /// let set: UidSet = "1:3".parse().unwrap();
+    /// if let Some(copied) = session.copy(&set, "Archive").await? {
+    ///     for (from, to) in copied.pairs() {
+    ///         println!("INBOX {from} is now Archive {to}");
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn pairs(&self) -> impl Iterator<Item = (Uid, Uid)> + '_ {
+        expand(&self.source_ranges).zip(expand(&self.destination_ranges))
+    }
+}
+
+/// The numbers of ranges as sent; `a:b` and `b:a` both mean `min..=max` ascending
+/// (RFC 4315 §3).
+fn expand(ranges: &[(u32, u32)]) -> impl Iterator<Item = Uid> + '_ {
+    ranges
+        .iter()
+        .flat_map(|&(a, b)| (a.min(b)..=a.max(b)).filter_map(Uid::new))
+}
+
+fn uid_set(ranges: &[(u32, u32)]) -> UidSet {
+    let mut set = UidSet::new();
+    for &(a, b) in ranges {
+        if let (Some(a), Some(b)) = (Uid::new(a.min(b)), Uid::new(a.max(b))) {
+            set.insert_range(a..=b);
+        }
+    }
+    set
+}
+
+fn append_uid(code: &Option<ResponseCode>) -> Option<AppendUid> {
+    match code {
+        Some(ResponseCode::AppendUid { uid_validity, uids }) => Some(AppendUid {
+            uid_validity: *uid_validity,
+            uids: uid_set(uids),
+        }),
+        _ => None,
+    }
+}
+
+/// One message for [`Session::multiappend`] (and what [`Session::append`] sends).
+///
+/// The data is sent byte-exact as a literal: line endings are NOT rewritten (IMAP wants
+/// CRLF, RFC 3501 §6.3.11; bare LFs are passed on and the server decides what to do with
+/// them). NUL bytes cannot be sent and are refused.
+///
+/// ```
+/// use imap_async::session::AppendMessage;
+///
+/// let date = chrono::DateTime::parse_from_rfc3339("2024-03-10T01:30:00-07:00").unwrap();
+/// let data = &b"Subject: hi\r\n\r\nHello\n"[..];
+/// let msg = AppendMessage::new(data)
+///     .flags(&["\\Seen", "$Label1"])
+///     .internal_date(date);
+/// assert_eq!(&msg.data()[..], data); // the bare LF stays as it is
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendMessage {
+    data: Bytes,
+    flags: Vec<String>,
+    internal_date: Option<DateTime<FixedOffset>>,
+}
+
+impl AppendMessage {
+    /// A message with no flags and no date (the server uses the time of the APPEND).
+    pub fn new(data: impl Into<Bytes>) -> AppendMessage {
+        AppendMessage {
+            data: data.into(),
+            flags: Vec::new(),
+            internal_date: None,
+        }
+    }
+
+    /// Flags to set on the new message (`\Seen`, `$Junk`, keywords; checked when sent).
+    pub fn flags(mut self, flags: &[&str]) -> AppendMessage {
+        self.flags = flags.iter().map(|f| (*f).to_owned()).collect();
+        self
+    }
+
+    /// The internal date, sent with its own UTC offset, never converted to local time.
+    pub fn internal_date(mut self, date: DateTime<FixedOffset>) -> AppendMessage {
+        self.internal_date = Some(date);
+        self
+    }
+
+    /// The message data as it will be sent.
+    pub fn data(&self) -> &Bytes {
+        &self.data
+    }
+}
+
+/// What EXPUNGE or UID EXPUNGE removed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Expunged {
+    /// The `* n EXPUNGE` responses, in the order received. Each number is relative to the
+    /// mailbox after the previous ones were removed (RFC 3501 §7.4.1): removing messages 2
+    /// and 3 of 5 may be reported as `[3, 2]` or `[2, 2]`.
+    pub seqs: Vec<Seq>,
+    /// UIDs reported by `* VANISHED` (RFC 7162 §3.2.10), which replaces EXPUNGE once QRESYNC
+    /// is enabled.
+    pub vanished: UidSet,
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// RFC 3501 §9 `date-time` without the quotes: `dd-Mon-yyyy hh:mm:ss +zzzz`, in the date's
+/// own offset. Fails for what the syntax cannot carry: a year outside 0..=9999 or an offset
+/// with seconds.
+pub(crate) fn format_date_time(date: &DateTime<FixedOffset>) -> Result<String> {
+    let offset = date.offset().local_minus_utc();
+    if offset % 60 != 0 {
+        return Err(Error::invalid(
+            "internal date",
+            format!("UTC offset {offset} s is not whole minutes; IMAP zones are +hhmm"),
+        ));
+    }
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        return Err(Error::invalid(
+            "internal date",
+            format!("year {year} does not have the four digits IMAP needs"),
+        ));
+    }
+    let sign = if offset < 0 { '-' } else { '+' };
+    let minutes = offset.unsigned_abs() / 60;
+    Ok(format!(
+        "{:02}-{}-{:04} {:02}:{:02}:{:02} {sign}{:02}{:02}",
+        date.day(),
+        MONTHS[date.month0() as usize],
+        year,
+        date.hour(),
+        date.minute(),
+        date.second(),
+        minutes / 60,
+        minutes % 60,
+    ))
+}
+
+/// ` [(flags)] ["date-time"] literal` of one message (RFC 3501 §6.3.11, RFC 3502 §6.3.11).
+fn encode_message(enc: &mut CommandEncoder, msg: &AppendMessage) -> Result<()> {
+    if !msg.flags.is_empty() {
+        enc.open_list();
+        for f in &msg.flags {
+            enc.flag("APPEND flag", f)?;
+        }
+        enc.close_list();
+    }
+    if let Some(date) = &msg.internal_date {
+        enc.string("internal date", format_date_time(date)?.as_bytes())?;
+    }
+    enc.literal(msg.data.clone())?;
+    Ok(())
+}
+
+/// The key of a FETCH response: its UID for UID commands, its sequence number otherwise.
+fn key_of<K: Id>(seq: u32, items: &[FetchItem]) -> Option<K> {
+    let n = if K::IS_UID {
+        items.iter().find_map(|i| match i {
+            FetchItem::Uid(u) => Some(*u),
+            _ => None,
+        })?
+    } else {
+        seq
+    };
+    NonZeroU32::new(n).map(K::from_nonzero)
+}
+
+/// Whether a FETCH response is about a message of `set` (same rule as FETCH: for a
+/// [`UidSet`] the UID item decides).
+fn in_set<K: Id>(set: &IdSet<K>, seq: u32, items: &[FetchItem]) -> bool {
+    key_of::<K>(seq, items).is_some_and(|k| set.contains(k.get()))
+}
+
+/// What a STORE changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Add,
+    Remove,
+    Replace,
+}
+
+impl Change {
+    fn prefix(self) -> &'static str {
+        match self {
+            Change::Add => "+",
+            Change::Remove => "-",
+            Change::Replace => "",
+        }
+    }
+}
+
+/// What a STORE sets.
+#[derive(Clone, Copy)]
+enum Values<'a> {
+    Flags(&'a [&'a str]),
+    GmailLabels(&'a [&'a str]),
+}
+
+/// Decode the raw value of `X-GM-LABELS`: a parenthesized list of astrings (atoms such as
+/// `\Important`, quoted strings, literals), each a modified UTF-7 name (or UTF-8 once
+/// UTF8=ACCEPT is on).
+fn parse_labels(raw: &[u8]) -> Result<Vec<Bytes>> {
+    let bad = |why: &str| {
+        Error::Protocol(format!(
+            "unreadable X-GM-LABELS value ({why}): {}",
+            String::from_utf8_lossy(raw)
+        ))
+    };
+    let raw = raw.trim_ascii();
+    let inner = raw
+        .strip_prefix(b"(")
+        .and_then(|r| r.strip_suffix(b")"))
+        .ok_or_else(|| bad("not a parenthesized list"))?;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < inner.len() {
+        match inner[i] {
+            b' ' => i += 1,
+            b'"' => {
+                let mut s = Vec::new();
+                i += 1;
+                loop {
+                    match inner.get(i) {
+                        None => return Err(bad("unterminated quoted string")),
+                        Some(b'"') => break,
+                        Some(b'\\') => {
+                            s.push(*inner.get(i + 1).ok_or_else(|| bad("dangling escape"))?);
+                            i += 2;
+                        }
+                        Some(&c) => {
+                            s.push(c);
+                            i += 1;
+                        }
+                    }
+                }
+                i += 1;
+                out.push(Bytes::from(s));
+            }
+            b'{' => {
+                let close = inner[i..]
+                    .iter()
+                    .position(|&c| c == b'}')
+                    .ok_or_else(|| bad("unterminated literal header"))?
+                    + i;
+                let digits = std::str::from_utf8(&inner[i + 1..close])
+                    .ok()
+                    .map(|d| d.trim_end_matches('+'))
+                    .and_then(|d| d.parse::<usize>().ok())
+                    .ok_or_else(|| bad("bad literal length"))?;
+                let start = close + 1;
+                if inner.get(start..start + 2) != Some(b"\r\n") {
+                    return Err(bad("literal header without CRLF"));
+                }
+                let data = inner
+                    .get(start + 2..start + 2 + digits)
+                    .ok_or_else(|| bad("short literal"))?;
+                out.push(Bytes::copy_from_slice(data));
+                i = start + 2 + digits;
+            }
+            _ => {
+                let end = inner[i..]
+                    .iter()
+                    .position(|&c| c == b' ')
+                    .map_or(inner.len(), |p| p + i);
+                out.push(Bytes::copy_from_slice(&inner[i..end]));
+                i = end;
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Session {
+    /// APPEND a message to `folder` (RFC 3501 §6.3.11): the message's APPENDUID when the
+    /// server reports one (UIDPLUS, RFC 4315), `None` otherwise.
+    ///
+    /// * `message` is sent byte-exact as a literal (LITERAL+ is used when offered): line
+    ///   endings are not rewritten, so give CRLF line endings as IMAP requires.
+    /// * `flags` are set on the new message (`\Seen`, `$Junk`, keywords); each is checked
+    ///   before anything is sent.
+    /// * `internal_date`, when given, is sent as `"dd-Mon-yyyy hh:mm:ss +zzzz"` in the date's
+    ///   own offset (never converted to local time, so dates across a DST change stay
+    ///   exact). The server may report it back in another zone; the instant is the same.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// let date = chrono::DateTime::parse_from_rfc3339("2024-03-10T01:30:00-07:00").unwrap();
+    /// let msg = b"From: a@example.org\r\nSubject: hi\r\n\r\nHello\r\n".to_vec();
+    /// if let Some(new) = session.append("Drafts", msg, &["\\Draft"], Some(date)).await? {
+    ///     println!("stored as UID {} (UIDVALIDITY {})", new.uids, new.uid_validity);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn append(
+        &mut self,
+        folder: &str,
+        message: impl Into<Bytes>,
+        flags: &[&str],
+        internal_date: Option<DateTime<FixedOffset>>,
+    ) -> Result<Option<AppendUid>> {
+        let mut msg = AppendMessage::new(message).flags(flags);
+        msg.internal_date = internal_date;
+        self.append_all(folder, std::slice::from_ref(&msg)).await
+    }
+
+    /// MULTIAPPEND (RFC 3502): append several messages in one command, so that either all
+    /// are stored or none. Needs the MULTIAPPEND capability (checked before sending). Returns
+    /// the APPENDUID (one UID per message, in order) when the server reports one.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::session::AppendMessage;
+    /// let messages = [
+    ///     AppendMessage::new(&b"Subject: one\r\n\r\n1\r\n"[..]),
+    ///     AppendMessage::new(&b"Subject: two\r\n\r\n2\r\n"[..]).flags(&["\\Seen"]),
+    /// ];
+    /// let stored = session.multiappend("Archive", &messages).await?;
+    /// println!("{:?}", stored.map(|s| s.uids.to_string()));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn multiappend(
+        &mut self,
+        folder: &str,
+        messages: &[AppendMessage],
+    ) -> Result<Option<AppendUid>> {
+        self.require("MULTIAPPEND", "MULTIAPPEND").await?;
+        if messages.is_empty() {
+            return Err(Error::invalid("MULTIAPPEND", "no message to append"));
+        }
+        self.append_all(folder, messages).await
+    }
+
+    async fn append_all(
+        &mut self,
+        folder: &str,
+        messages: &[AppendMessage],
+    ) -> Result<Option<AppendUid>> {
+        let mut enc = self.conn.encoder("APPEND");
+        enc.mailbox("APPEND folder", folder)?;
+        for msg in messages {
+            encode_message(&mut enc, msg)?;
+        }
+        let cmd = enc.finish();
+        let done = self.conn.execute(cmd, &mut |u| Some(u)).await?;
+        Ok(append_uid(&done.code))
+    }
+
+    /// COPY messages to `folder` (RFC 3501 §6.4.7; `UID COPY` for a [`UidSet`]). Returns
+    /// the COPYUID (RFC 4315) when the server reports one. An empty set sends nothing.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::UidSet;
+    /// session.select_folder("INBOX").await?;
+    /// let set: UidSet = "4:6".parse().unwrap();
+    /// if let Some(c) = session.copy(&set, "Archive").await? {
+    ///     println!("copies have UIDs {} in Archive", c.destination);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn copy<K: Id>(&mut self, set: &IdSet<K>, folder: &str) -> Result<Option<CopyUid>> {
+        if set.is_empty() {
+            return Ok(None);
+        }
+        let mut enc = self.conn.encoder(&command_name::<K>("COPY"));
+        enc.set("messages to copy", set)?
+            .mailbox("COPY folder", folder)?;
+        let cmd = enc.finish();
+        let done = self.conn.execute(cmd, &mut |u| Some(u)).await?;
+        Ok(done.code.as_ref().and_then(CopyUid::from_code))
+    }
+
+    /// Move messages to `folder`, returning the COPYUID when the server reports one.
+    ///
+    /// * With MOVE (RFC 6851): one `[UID] MOVE`. The COPYUID comes in an untagged
+    ///   `* OK [COPYUID ...]` (RFC 6851 §4.3), taken here.
+    /// * Without MOVE but with UIDPLUS: `[UID] COPY`, then `UID STORE <copied UIDs>
+    ///   +FLAGS.SILENT (\Deleted)` and `UID EXPUNGE <copied UIDs>`, using exactly the source
+    ///   UIDs from the COPYUID, so no other message marked `\Deleted` is expunged and no
+    ///   message that arrived meanwhile is touched. If the server sends no COPYUID the
+    ///   originals are left alone and this is an error (the copies exist).
+    /// * With neither: an error before anything is sent, because a plain EXPUNGE would also
+    ///   remove every other message marked `\Deleted`.
+    ///
+    /// The EXPUNGE (or VANISHED) responses for the moved messages are left in
+    /// [`Session::take_unsolicited`]: they renumber the folder. An empty set sends nothing.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::SeqSet;
+    /// session.select_folder("INBOX").await?;
+    /// let first_two: SeqSet = "1:2".parse().unwrap();
+    /// let moved = session.move_messages(&first_two, "Archive").await?;
+    /// println!("{:?}", moved.map(|m| m.destination.to_string()));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn move_messages<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        folder: &str,
+    ) -> Result<Option<CopyUid>> {
+        let caps = self.capabilities().await?;
+        let (has_move, has_uidplus) = (caps.has("MOVE"), caps.has("UIDPLUS"));
+        if !has_move && !has_uidplus {
+            return Err(Error::MissingCapability {
+                capability: "MOVE or UIDPLUS".into(),
+                needed_for: "moving messages (a plain EXPUNGE would also remove other \
+                             messages marked \\Deleted)"
+                    .into(),
+            });
+        }
+        if set.is_empty() {
+            return Ok(None);
+        }
+        if !has_move {
+            return self.move_by_copy(set, folder).await;
+        }
+        let mut enc = self.conn.encoder(&command_name::<K>("MOVE"));
+        enc.set("messages to move", set)?
+            .mailbox("MOVE folder", folder)?;
+        let cmd = enc.finish();
+        let mut copied = None;
+        let done = self
+            .conn
+            .execute(cmd, &mut |u| match u {
+                Untagged::Status(st)
+                    if st.status == Status::Ok
+                        && matches!(st.code, Some(ResponseCode::CopyUid { .. })) =>
+                {
+                    copied = st.code.as_ref().and_then(CopyUid::from_code);
+                    None
+                }
+                other => Some(other),
+            })
+            .await?;
+        // Some servers put it in the tagged OK instead.
+        Ok(copied.or_else(|| done.code.as_ref().and_then(CopyUid::from_code)))
+    }
+
+    /// RFC 6851 §3.3's alternative without MOVE, made exact with UIDPLUS (RFC 4315 §2.1).
+    async fn move_by_copy<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        folder: &str,
+    ) -> Result<Option<CopyUid>> {
+        let Some(copied) = self.copy(set, folder).await? else {
+            return Err(Error::Protocol(format!(
+                "COPY to {folder:?} succeeded without COPYUID, so which messages were copied \
+                 is unknown; the originals were left in place (the copies exist)"
+            )));
+        };
+        let uids = copied.source.clone();
+        self.store_silent(&uids, Change::Add, Values::Flags(&["\\Deleted"]))
+            .await?;
+        self.expunge_command(Some(&uids), false).await?;
+        Ok(Some(copied))
+    }
+
+    /// Mark messages `\Deleted` (STORE `+FLAGS`); [`Session::expunge`] then removes them.
+    /// Returns each message's flags afterwards, or an empty map when `silent`
+    /// (`+FLAGS.SILENT`).
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::UidSet;
+    /// session.select_folder("INBOX").await?;
+    /// let set: UidSet = "7".parse().unwrap();
+    /// session.delete_messages(&set, true).await?;
+    /// session.expunge().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete_messages<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        silent: bool,
+    ) -> Result<BTreeMap<K, Vec<String>>> {
+        if silent {
+            self.add_flags_silent(set, &["\\Deleted"]).await?;
+            Ok(BTreeMap::new())
+        } else {
+            self.add_flags(set, &["\\Deleted"]).await
+        }
+    }
+
+    /// EXPUNGE (RFC 3501 §6.4.3): remove every message of the selected folder
+    /// marked `\Deleted`. Returns what the server reported removed: the `* n EXPUNGE`
+    /// sequence numbers in order (see [`Expunged::seqs`]), or the VANISHED UIDs once QRESYNC
+    /// is enabled.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// session.select_folder("INBOX").await?;
+    /// let gone = session.expunge().await?;
+    /// println!("{} messages removed", gone.seqs.len());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn expunge(&mut self) -> Result<Expunged> {
+        self.expunge_command(None, true).await
+    }
+
+    /// UID EXPUNGE (RFC 4315 §2.1): remove only the messages of `uids` that are marked
+    /// `\Deleted`; others marked `\Deleted` stay. Needs UIDPLUS (checked before sending).
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::UidSet;
+    /// session.select_folder("INBOX").await?;
+    /// let set: UidSet = "3000:3002".parse().unwrap();
+    /// session.delete_messages(&set, true).await?;
+    /// let gone = session.uid_expunge(&set).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn uid_expunge(&mut self, uids: &UidSet) -> Result<Expunged> {
+        self.require("UIDPLUS", "UID EXPUNGE").await?;
+        if uids.is_empty() {
+            return Ok(Expunged::default());
+        }
+        self.expunge_command(Some(uids), true).await
+    }
+
+    /// EXPUNGE or UID EXPUNGE. With `collect`, EXPUNGE and VANISHED responses are taken
+    /// and returned; otherwise they stay unsolicited.
+    async fn expunge_command(&mut self, uids: Option<&UidSet>, collect: bool) -> Result<Expunged> {
+        let cmd = match uids {
+            Some(uids) => {
+                let mut enc = self.conn.encoder("UID EXPUNGE");
+                enc.set("UIDs to expunge", uids)?;
+                enc.finish()
+            }
+            None => self.conn.encoder("EXPUNGE").finish(),
+        };
+        let mut out = Expunged::default();
+        self.conn
+            .execute(cmd, &mut |u| match u {
+                Untagged::Expunge(n) if collect => match Seq::new(n) {
+                    Some(s) => {
+                        out.seqs.push(s);
+                        None
+                    }
+                    None => Some(Untagged::Expunge(n)),
+                },
+                Untagged::Vanished {
+                    earlier: false,
+                    uids,
+                } if collect => {
+                    out.vanished.union_with(&uid_set(&uids));
+                    None
+                }
+                other => Some(other),
+            })
+            .await?;
+        Ok(out)
+    }
+
+    /// The flags of each message (FETCH FLAGS), keyed by UID for a [`UidSet`] and by
+    /// sequence number for a [`SeqSet`](crate::SeqSet).
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::UidSet;
+    /// session.select_folder("INBOX").await?;
+    /// for (uid, flags) in session.get_flags(&UidSet::all()).await? {
+    ///     println!("{uid}: {flags:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_flags<K: Id>(&mut self, set: &IdSet<K>) -> Result<BTreeMap<K, Vec<String>>> {
+        let fetched = self.fetch(set, "(FLAGS)").await?;
+        let mut out = BTreeMap::new();
+        for msg in fetched {
+            if let (Some(k), Some(flags)) = (key_of::<K>(msg.seq, &msg.items), msg.flags()) {
+                out.insert(k, flags);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Add flags (STORE `+FLAGS`, RFC 3501 §6.4.6); returns each message's flags afterwards.
+    /// Flags are checked before sending (`\Seen`, `$Junk`, keywords).
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::SeqSet;
+    /// session.select_folder("INBOX").await?;
+    /// let set: SeqSet = "1:3".parse().unwrap();
+    /// let now = session.add_flags(&set, &["\\Seen", "$Important"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn add_flags<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        flags: &[&str],
+    ) -> Result<BTreeMap<K, Vec<String>>> {
+        self.store_flags(set, Change::Add, flags).await
+    }
+
+    /// Remove flags (STORE `-FLAGS`); returns each message's flags afterwards.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::UidSet;
+    /// session.select_folder("INBOX").await?;
+    /// let set: UidSet = "10".parse().unwrap();
+    /// session.remove_flags(&set, &["\\Seen"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn remove_flags<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        flags: &[&str],
+    ) -> Result<BTreeMap<K, Vec<String>>> {
+        self.store_flags(set, Change::Remove, flags).await
+    }
+
+    /// Replace the flags (STORE `FLAGS`); returns each message's flags afterwards. An empty
+    /// slice clears every flag.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::UidSet;
+    /// session.select_folder("INBOX").await?;
+    /// let set: UidSet = "10".parse().unwrap();
+    /// session.set_flags(&set, &["\\Flagged"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_flags<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        flags: &[&str],
+    ) -> Result<BTreeMap<K, Vec<String>>> {
+        self.store_flags(set, Change::Replace, flags).await
+    }
+
+    /// [`Session::add_flags`] with `+FLAGS.SILENT`: the server does not report the result.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// session.select_folder("INBOX").await?;
+    /// session.add_flags_silent(&imap_async::UidSet::all(), &["\\Seen"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn add_flags_silent<K: Id>(&mut self, set: &IdSet<K>, flags: &[&str]) -> Result<()> {
+        self.store_silent(set, Change::Add, Values::Flags(flags))
+            .await
+    }
+
+    /// [`Session::remove_flags`] with `-FLAGS.SILENT`.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// session.select_folder("INBOX").await?;
+    /// session.remove_flags_silent(&imap_async::UidSet::all(), &["\\Seen"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn remove_flags_silent<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        flags: &[&str],
+    ) -> Result<()> {
+        self.store_silent(set, Change::Remove, Values::Flags(flags))
+            .await
+    }
+
+    /// [`Session::set_flags`] with `FLAGS.SILENT`.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// session.select_folder("INBOX").await?;
+    /// session.set_flags_silent(&imap_async::UidSet::all(), &[]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_flags_silent<K: Id>(&mut self, set: &IdSet<K>, flags: &[&str]) -> Result<()> {
+        self.store_silent(set, Change::Replace, Values::Flags(flags))
+            .await
+    }
+
+    /// Gmail labels of each message (FETCH `X-GM-LABELS`), decoded from modified UTF-7.
+    /// System labels keep their backslash (`\Important`, `\Inbox`). Needs X-GM-EXT-1.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::UidSet;
+    /// session.select_folder("INBOX").await?;
+    /// for (uid, labels) in session.get_gmail_labels(&UidSet::all()).await? {
+    ///     println!("{uid}: {labels:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_gmail_labels<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+    ) -> Result<BTreeMap<K, Vec<String>>> {
+        self.require("X-GM-EXT-1", "Gmail labels").await?;
+        let fetched = self.fetch(set, "(X-GM-LABELS)").await?;
+        let mut out = BTreeMap::new();
+        for msg in fetched {
+            if let (Some(k), Some(labels)) = (
+                key_of::<K>(msg.seq, &msg.items),
+                self.labels_of(&msg.items)?,
+            ) {
+                out.insert(k, labels);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Add Gmail labels (STORE `+X-GM-LABELS`); returns each message's labels afterwards.
+    /// Labels are sent in modified UTF-7 (a `\System` label as it is). Needs X-GM-EXT-1.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::UidSet;
+    /// session.select_folder("INBOX").await?;
+    /// let set: UidSet = "5".parse().unwrap();
+    /// session.add_gmail_labels(&set, &["Reçus", "\\Important"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn add_gmail_labels<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        labels: &[&str],
+    ) -> Result<BTreeMap<K, Vec<String>>> {
+        self.store_labels(set, Change::Add, labels).await
+    }
+
+    /// Remove Gmail labels (STORE `-X-GM-LABELS`); returns each message's labels afterwards.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::UidSet;
+    /// session.select_folder("INBOX").await?;
+    /// session.remove_gmail_labels(&"5".parse::<UidSet>().unwrap(), &["Work"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn remove_gmail_labels<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        labels: &[&str],
+    ) -> Result<BTreeMap<K, Vec<String>>> {
+        self.store_labels(set, Change::Remove, labels).await
+    }
+
+    /// Replace the Gmail labels (STORE `X-GM-LABELS`); returns each message's labels
+    /// afterwards.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::UidSet;
+    /// session.select_folder("INBOX").await?;
+    /// session.set_gmail_labels(&"5".parse::<UidSet>().unwrap(), &["Work"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_gmail_labels<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        labels: &[&str],
+    ) -> Result<BTreeMap<K, Vec<String>>> {
+        self.store_labels(set, Change::Replace, labels).await
+    }
+
+    /// [`Session::add_gmail_labels`] with `+X-GM-LABELS.SILENT`: nothing reported back.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// session.select_folder("INBOX").await?;
+    /// session.add_gmail_labels_silent(&imap_async::UidSet::all(), &["Seen-all"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn add_gmail_labels_silent<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        labels: &[&str],
+    ) -> Result<()> {
+        self.require("X-GM-EXT-1", "Gmail labels").await?;
+        self.store_silent(set, Change::Add, Values::GmailLabels(labels))
+            .await
+    }
+
+    /// [`Session::remove_gmail_labels`] with `-X-GM-LABELS.SILENT`.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// session.select_folder("INBOX").await?;
+    /// session.remove_gmail_labels_silent(&imap_async::UidSet::all(), &["Old"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn remove_gmail_labels_silent<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        labels: &[&str],
+    ) -> Result<()> {
+        self.require("X-GM-EXT-1", "Gmail labels").await?;
+        self.store_silent(set, Change::Remove, Values::GmailLabels(labels))
+            .await
+    }
+
+    /// [`Session::set_gmail_labels`] with `X-GM-LABELS.SILENT`.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// session.select_folder("INBOX").await?;
+    /// session.set_gmail_labels_silent(&imap_async::UidSet::all(), &[]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_gmail_labels_silent<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        labels: &[&str],
+    ) -> Result<()> {
+        self.require("X-GM-EXT-1", "Gmail labels").await?;
+        self.store_silent(set, Change::Replace, Values::GmailLabels(labels))
+            .await
+    }
+
+    async fn store_flags<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        change: Change,
+        flags: &[&str],
+    ) -> Result<BTreeMap<K, Vec<String>>> {
+        let fetched = self.store(set, change, Values::Flags(flags), false).await?;
+        let mut out = BTreeMap::new();
+        for (k, items) in fetched {
+            let flags = items.iter().rev().find_map(|i| match i {
+                FetchItem::Flags(f) => Some(
+                    f.iter()
+                        .map(|b| String::from_utf8_lossy(b).into_owned())
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            });
+            if let Some(flags) = flags {
+                out.insert(k, flags);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn store_labels<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        change: Change,
+        labels: &[&str],
+    ) -> Result<BTreeMap<K, Vec<String>>> {
+        self.require("X-GM-EXT-1", "Gmail labels").await?;
+        let fetched = self
+            .store(set, change, Values::GmailLabels(labels), false)
+            .await?;
+        let mut out = BTreeMap::new();
+        for (k, items) in fetched {
+            if let Some(labels) = self.labels_of(&items)? {
+                out.insert(k, labels);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The decoded `X-GM-LABELS` of one message's FETCH items (the last one, if repeated).
+    fn labels_of(&self, items: &[FetchItem]) -> Result<Option<Vec<String>>> {
+        let Some(raw) = items.iter().rev().find_map(|i| match i {
+            FetchItem::Other { name, value } if name.eq_ignore_ascii_case(b"X-GM-LABELS") => {
+                Some(value)
+            }
+            _ => None,
+        }) else {
+            return Ok(None);
+        };
+        Ok(Some(
+            parse_labels(raw)?
+                .iter()
+                .map(|l| decode_mailbox(&self.conn, l))
+                .collect(),
+        ))
+    }
+
+    async fn store_silent<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        change: Change,
+        values: Values<'_>,
+    ) -> Result<()> {
+        self.store(set, change, values, true).await.map(drop)
+    }
+
+    /// STORE (RFC 3501 §6.4.6) and, for labels, Gmail's X-GM-LABELS form. FETCH responses
+    /// for messages of `set` are taken (merged per message, keyed like the set); others
+    /// stay unsolicited. An empty set sends nothing.
+    async fn store<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        change: Change,
+        values: Values<'_>,
+        silent: bool,
+    ) -> Result<BTreeMap<K, Vec<FetchItem>>> {
+        let item = match values {
+            Values::Flags(_) => "FLAGS",
+            Values::GmailLabels(_) => "X-GM-LABELS",
+        };
+        let item = format!(
+            "{}{item}{}",
+            change.prefix(),
+            if silent { ".SILENT" } else { "" }
+        );
+        // Check every value before deciding there is nothing to do.
+        let mut enc = self.conn.encoder(&command_name::<K>("STORE"));
+        if !set.is_empty() {
+            enc.set("messages to change", set)?;
+        }
+        enc.raw(&item).open_list();
+        match values {
+            Values::Flags(flags) => {
+                for f in flags {
+                    enc.flag("flag", f)?;
+                }
+            }
+            Values::GmailLabels(labels) => {
+                for l in labels {
+                    encode_label(&mut enc, l)?;
+                }
+            }
+        }
+        enc.close_list();
+        if set.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let cmd = enc.finish();
+        let mut out: BTreeMap<K, Vec<FetchItem>> = BTreeMap::new();
+        self.conn
+            .execute(cmd, &mut |u| match u {
+                Untagged::Fetch { seq, items } if in_set(set, seq, &items) => {
+                    if let Some(k) = key_of::<K>(seq, &items) {
+                        out.entry(k).or_default().extend(items);
+                    }
+                    None
+                }
+                other => Some(other),
+            })
+            .await?;
+        Ok(out)
+    }
+}
+
+/// One Gmail label: a system label (`\Important`) as a flag, any other as a mailbox name
+/// (modified UTF-7, or UTF-8 once UTF8=ACCEPT is on).
+fn encode_label(enc: &mut CommandEncoder, label: &str) -> Result<()> {
+    if label.is_empty() {
+        return Err(Error::invalid("Gmail label", "empty label"));
+    }
+    if label.starts_with('\\') {
+        enc.flag("Gmail system label", label)?;
+    } else {
+        enc.mailbox("Gmail label", label)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn dates_keep_their_own_offset() {
+        assert_eq!(
+            format_date_time(&date("2024-03-10T01:30:00-07:00")).unwrap(),
+            "10-Mar-2024 01:30:00 -0700"
+        );
+        // The night the US went to DST (2024-03-10 02:00 local): the offset given is the
+        // one sent, whatever the machine's zone.
+        assert_eq!(
+            format_date_time(&date("2024-03-10T03:30:00-06:00")).unwrap(),
+            "10-Mar-2024 03:30:00 -0600"
+        );
+        assert_eq!(
+            format_date_time(&date("1996-07-07T02:44:25+05:30")).unwrap(),
+            "07-Jul-1996 02:44:25 +0530"
+        );
+        assert_eq!(
+            format_date_time(&date("2000-12-31T23:59:59+00:00")).unwrap(),
+            "31-Dec-2000 23:59:59 +0000"
+        );
+        let odd = FixedOffset::east_opt(3600 + 15).unwrap();
+        let d = date("2020-01-01T00:00:00+00:00").with_timezone(&odd);
+        assert!(format_date_time(&d).is_err());
+    }
+
+    #[test]
+    fn labels_are_read_in_every_form() {
+        let raw = b"(\\Important \"Work stuff\" &AOk-t&AOk- {3}\r\na b \"\\\\Inbox\")";
+        let labels = parse_labels(raw).unwrap();
+        assert_eq!(
+            labels,
+            vec![
+                Bytes::from_static(b"\\Important"),
+                Bytes::from_static(b"Work stuff"),
+                Bytes::from_static(b"&AOk-t&AOk-"),
+                Bytes::from_static(b"a b"),
+                Bytes::from_static(b"\\Inbox"),
+            ]
+        );
+        assert!(parse_labels(b"()").unwrap().is_empty());
+        assert!(parse_labels(b"(\"open)").is_err());
+        assert!(parse_labels(b"Important").is_err());
+    }
+
+    #[test]
+    fn copyuid_pairs_follow_the_server_order() {
+        let c = CopyUid::from_code(&ResponseCode::CopyUid {
+            uid_validity: 9,
+            source: vec![(5, 5), (1, 2)],
+            destination: vec![(12, 10)],
+        })
+        .unwrap();
+        let pairs: Vec<(u32, u32)> = c.pairs().map(|(a, b)| (a.get(), b.get())).collect();
+        assert_eq!(pairs, [(5, 10), (1, 11), (2, 12)]);
+        assert_eq!(c.source.to_string(), "1:2,5");
+        assert_eq!(c.destination.to_string(), "10:12");
+    }
+
+    #[test]
+    fn append_arguments() {
+        let mut enc = CommandEncoder::new("A1", "APPEND", crate::proto::LiteralSupport::Plus);
+        enc.mailbox("folder", "Drafts").unwrap();
+        let msg = AppendMessage::new(&b"a\nb"[..])
+            .flags(&["\\Seen", "$Junk"])
+            .internal_date(date("2024-03-10T01:30:00-07:00"));
+        encode_message(&mut enc, &msg).unwrap();
+        let cmd = enc.finish();
+        assert_eq!(
+            cmd.redacted,
+            "A1 APPEND Drafts (\\Seen $Junk) \"10-Mar-2024 01:30:00 -0700\" {3}"
+        );
+        let mut enc = CommandEncoder::new("A1", "APPEND", crate::proto::LiteralSupport::Plus);
+        let bad = AppendMessage::new(&b"x"[..]).flags(&["\\Se en"]);
+        assert!(encode_message(&mut enc, &bad).is_err());
+    }
+}

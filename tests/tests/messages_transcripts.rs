@@ -1,0 +1,431 @@
+//! Message commands against scripted servers, for what Dovecot cannot show: Gmail's
+//! X-GM-LABELS (a Gmail-style transcript), MOVE's fallback on a server without MOVE, and
+//! the exact bytes of APPEND.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use imap_async::proto::Untagged;
+use imap_async::session::AppendMessage;
+use imap_async::{ConnectOptions, Error, Seq, SeqSet, Session, Uid, UidSet};
+use imap_async_tests::fake::{FakeServer, Step, expect, send};
+
+fn opts(server: &FakeServer) -> ConnectOptions {
+    ConnectOptions::new("127.0.0.1")
+        .port(server.port)
+        .plaintext()
+        .command_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(5))
+        .login("someone@gmail.com", "app-password")
+}
+
+/// Greeting and login of a server advertising `caps` after login.
+fn login(caps: &str) -> Vec<Step> {
+    vec![
+        send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake ready\r\n"),
+        expect("LOGIN"),
+        Step::Send(format!("{{tag}} OK [CAPABILITY {caps}] logged in\r\n")),
+    ]
+}
+
+fn logout() -> Vec<Step> {
+    vec![expect("LOGOUT"), send("* BYE bye\r\n{tag} OK\r\n")]
+}
+
+fn script(caps: &str, rest: Vec<Step>) -> Vec<Step> {
+    let mut s = login(caps);
+    s.extend(rest);
+    s.extend(logout());
+    s
+}
+
+fn uids(s: &str) -> UidSet {
+    s.parse().unwrap()
+}
+
+fn uid(n: u32) -> Uid {
+    Uid::new(n).unwrap()
+}
+
+fn labels(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// Gmail's login exchange (greeting without capabilities, so the client asks), then the
+/// label commands as Gmail answers them: system labels quoted with an escaped backslash,
+/// user labels in modified UTF-7, one label with a space.
+fn gmail_script(rest: Vec<Step>) -> Vec<Step> {
+    let mut s = vec![
+        send("* OK Gimap ready for requests from 203.0.113.7 a1b2c3d4e5f6\r\n"),
+        expect("CAPABILITY"),
+        send(
+            "* CAPABILITY IMAP4rev1 UNSELECT IDLE NAMESPACE QUOTA ID XLIST CHILDREN \
+             X-GM-EXT-1 XYZZY SASL-IR AUTH=XOAUTH2 AUTH=PLAIN AUTH=PLAIN-CLIENTTOKEN \
+             AUTH=OAUTHBEARER\r\n{tag} OK Thats all she wrote! a1b2c3d4e5f6\r\n",
+        ),
+        expect("LOGIN"),
+        send(
+            "{tag} OK [CAPABILITY IMAP4rev1 UNSELECT IDLE NAMESPACE QUOTA ID XLIST CHILDREN \
+             X-GM-EXT-1 UIDPLUS COMPRESS=DEFLATE ENABLE MOVE CONDSTORE ESEARCH UTF8=ACCEPT \
+             LIST-EXTENDED LIST-STATUS LITERAL- SPECIAL-USE APPENDLIMIT=35651584] \
+             someone@gmail.com authenticated (Success)\r\n",
+        ),
+        expect("SELECT INBOX"),
+        send(
+            "* FLAGS (\\Answered \\Flagged \\Draft \\Deleted \\Seen $NotPhishing $Phishing)\r\n\
+             * OK [PERMANENTFLAGS (\\Answered \\Flagged \\Draft \\Deleted \\Seen $NotPhishing \
+             $Phishing \\*)] Flags permitted.\r\n\
+             * OK [UIDVALIDITY 3] UIDs valid.\r\n\
+             * 3 EXISTS\r\n\
+             * 0 RECENT\r\n\
+             * OK [UIDNEXT 10] Predicted next UID.\r\n\
+             * OK [HIGHESTMODSEQ 1234567] \r\n\
+             {tag} OK [READ-WRITE] INBOX selected. (Success)\r\n",
+        ),
+    ];
+    s.extend(rest);
+    s.extend(logout());
+    s
+}
+
+#[tokio::test]
+async fn gmail_labels_are_encoded_and_decoded_as_modified_utf7() {
+    let server = FakeServer::start(gmail_script(vec![
+        expect("UID FETCH 5:6 (X-GM-LABELS)"),
+        send(
+            "* 1 FETCH (X-GM-LABELS (\"\\\\Important\" \"Work stuff\" &AOk-t&AOk-) UID 5)\r\n\
+             * 2 FETCH (X-GM-LABELS () UID 6)\r\n\
+             * 3 FETCH (X-GM-LABELS (\"\\\\Inbox\") UID 9)\r\n\
+             {tag} OK Success\r\n",
+        ),
+        expect("UID STORE 6 +X-GM-LABELS"),
+        send(
+            "* 2 FETCH (X-GM-LABELS (\"\\\\Important\" &AOk-t&AOk-) UID 6)\r\n\
+             {tag} OK Success\r\n",
+        ),
+        expect("UID STORE 5 -X-GM-LABELS"),
+        send(
+            "* 1 FETCH (X-GM-LABELS (\"\\\\Important\" &AOk-t&AOk-) UID 5)\r\n{tag} OK Success\r\n",
+        ),
+        expect("STORE 1:2 X-GM-LABELS"),
+        send(
+            "* 1 FETCH (X-GM-LABELS (\"Work stuff\"))\r\n\
+             * 2 FETCH (X-GM-LABELS (\"Work stuff\"))\r\n\
+             {tag} OK Success\r\n",
+        ),
+        expect("UID STORE 5 +X-GM-LABELS.SILENT"),
+        send("{tag} OK Success\r\n"),
+        expect("UID STORE 5 X-GM-LABELS.SILENT"),
+        send("{tag} OK Success\r\n"),
+    ]))
+    .await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    session.select_folder("INBOX").await.unwrap();
+
+    let got = session.get_gmail_labels(&uids("5:6")).await.unwrap();
+    let want: BTreeMap<Uid, Vec<String>> = [
+        (uid(5), labels(&["\\Important", "Work stuff", "été"])),
+        (uid(6), labels(&[])),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(got, want);
+    // UID 9 was not asked for: its FETCH is unsolicited, not mixed into the answer.
+    let unsolicited = session.take_unsolicited();
+    assert!(
+        matches!(&unsolicited[..], [Untagged::Fetch { seq: 3, .. }]),
+        "{unsolicited:?}"
+    );
+
+    let added = session
+        .add_gmail_labels(&uids("6"), &["\\Important", "été"])
+        .await
+        .unwrap();
+    assert_eq!(
+        added,
+        [(uid(6), labels(&["\\Important", "été"]))]
+            .into_iter()
+            .collect()
+    );
+    let removed = session
+        .remove_gmail_labels(&uids("5"), &["Work stuff"])
+        .await
+        .unwrap();
+    assert_eq!(
+        removed,
+        [(uid(5), labels(&["\\Important", "été"]))]
+            .into_iter()
+            .collect()
+    );
+    let seqs: SeqSet = "1:2".parse().unwrap();
+    let set = session
+        .set_gmail_labels(&seqs, &["Work stuff"])
+        .await
+        .unwrap();
+    let want: BTreeMap<Seq, Vec<String>> = [
+        (Seq::new(1).unwrap(), labels(&["Work stuff"])),
+        (Seq::new(2).unwrap(), labels(&["Work stuff"])),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(set, want);
+    session
+        .add_gmail_labels_silent(&uids("5"), &["été"])
+        .await
+        .unwrap();
+    session
+        .set_gmail_labels_silent(&uids("5"), &[])
+        .await
+        .unwrap();
+    assert!(session.take_unsolicited().is_empty());
+    session.logout().await.unwrap();
+
+    let lines = server.finish().await;
+    let sent: Vec<&str> = lines.iter().map(|l| l.split_once(' ').unwrap().1).collect();
+    assert_eq!(
+        &sent[3..],
+        [
+            "UID FETCH 5:6 (X-GM-LABELS)",
+            "UID STORE 6 +X-GM-LABELS (\\Important &AOk-t&AOk-)",
+            "UID STORE 5 -X-GM-LABELS (\"Work stuff\")",
+            "STORE 1:2 X-GM-LABELS (\"Work stuff\")",
+            "UID STORE 5 +X-GM-LABELS.SILENT (&AOk-t&AOk-)",
+            "UID STORE 5 X-GM-LABELS.SILENT ()",
+            "LOGOUT",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn gmail_labels_need_x_gm_ext_1_and_nothing_is_sent_without_it() {
+    let server = FakeServer::start(script("IMAP4rev1 UIDPLUS", vec![])).await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    for result in [
+        session.get_gmail_labels(&uids("1")).await,
+        session.add_gmail_labels(&uids("1"), &["x"]).await,
+    ] {
+        match result {
+            Err(Error::MissingCapability { capability, .. }) => {
+                assert_eq!(capability, "X-GM-EXT-1")
+            }
+            other => panic!("expected a missing capability, got {other:?}"),
+        }
+    }
+    session.logout().await.unwrap();
+    let lines = server.finish().await;
+    assert!(lines[1].ends_with(" LOGOUT"), "{lines:?}");
+}
+
+#[tokio::test]
+async fn move_without_move_is_copy_store_and_uid_expunge_of_exactly_the_copied_uids() {
+    let server = FakeServer::start(script(
+        "IMAP4rev1 UIDPLUS",
+        vec![
+            expect("UID COPY"),
+            send("{tag} OK [COPYUID 7 4:5 10:11] Copied\r\n"),
+            expect("UID STORE"),
+            send("{tag} OK Stored\r\n"),
+            expect("UID EXPUNGE"),
+            send("* 3 EXPUNGE\r\n* 3 EXPUNGE\r\n{tag} OK Expunged\r\n"),
+        ],
+    ))
+    .await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    let moved = session
+        .move_messages(&uids("4:5,20"), "Archive")
+        .await
+        .unwrap()
+        .expect("COPYUID");
+    assert_eq!(moved.uid_validity, 7);
+    assert_eq!(moved.source, uids("4:5"));
+    assert_eq!(moved.destination, uids("10:11"));
+    assert_eq!(
+        moved.pairs().collect::<Vec<_>>(),
+        [(uid(4), uid(10)), (uid(5), uid(11))]
+    );
+    // The expunges renumber the folder: they are left for the caller.
+    assert_eq!(
+        session.take_unsolicited(),
+        [Untagged::Expunge(3), Untagged::Expunge(3)]
+    );
+    session.logout().await.unwrap();
+    let lines = server.finish().await;
+    let sent: Vec<&str> = lines.iter().map(|l| l.split_once(' ').unwrap().1).collect();
+    assert_eq!(
+        &sent[1..],
+        [
+            "UID COPY 4:5,20 Archive",
+            // Only what the server says it copied (UID 20 does not exist).
+            "UID STORE 4:5 +FLAGS.SILENT (\\Deleted)",
+            "UID EXPUNGE 4:5",
+            "LOGOUT",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn move_without_move_by_sequence_numbers_switches_to_uids_after_the_copy() {
+    let server = FakeServer::start(script(
+        "IMAP4rev1 UIDPLUS",
+        vec![
+            expect("COPY 2:3"),
+            send("{tag} OK [COPYUID 7 8,12 30:31] Copied\r\n"),
+            expect("UID STORE"),
+            send("{tag} OK Stored\r\n"),
+            expect("UID EXPUNGE"),
+            send("* 2 EXPUNGE\r\n* 2 EXPUNGE\r\n{tag} OK Expunged\r\n"),
+        ],
+    ))
+    .await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    let seqs: SeqSet = "2:3".parse().unwrap();
+    let moved = session.move_messages(&seqs, "Archive").await.unwrap();
+    assert_eq!(moved.map(|m| m.source), Some(uids("8,12")));
+    session.logout().await.unwrap();
+    let lines = server.finish().await;
+    let sent: Vec<&str> = lines.iter().map(|l| l.split_once(' ').unwrap().1).collect();
+    assert_eq!(
+        &sent[1..],
+        [
+            "COPY 2:3 Archive",
+            "UID STORE 8,12 +FLAGS.SILENT (\\Deleted)",
+            "UID EXPUNGE 8,12",
+            "LOGOUT",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn move_without_copyuid_leaves_the_originals_alone() {
+    let server = FakeServer::start(script(
+        "IMAP4rev1 UIDPLUS",
+        vec![
+            expect("UID COPY"),
+            send("{tag} OK [UIDNOTSTICKY] Copied\r\n"),
+        ],
+    ))
+    .await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    let err = session
+        .move_messages(&uids("4"), "Archive")
+        .await
+        .expect_err("no COPYUID, no expunge");
+    assert!(err.to_string().contains("COPYUID"), "{err}");
+    session.logout().await.unwrap();
+    let lines = server.finish().await;
+    assert_eq!(lines.len(), 3, "nothing after the COPY: {lines:?}");
+    assert!(lines[2].ends_with(" LOGOUT"));
+}
+
+#[tokio::test]
+async fn move_without_move_or_uidplus_is_refused_before_sending() {
+    let server = FakeServer::start(script("IMAP4rev1", vec![])).await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    match session.move_messages(&uids("1:3"), "Archive").await {
+        Err(Error::MissingCapability {
+            capability,
+            needed_for,
+        }) => {
+            assert_eq!(capability, "MOVE or UIDPLUS");
+            assert!(needed_for.contains("\\Deleted"), "{needed_for}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    session.logout().await.unwrap();
+    let lines = server.finish().await;
+    assert_eq!(lines.len(), 2, "{lines:?}");
+}
+
+#[tokio::test]
+async fn move_takes_copyuid_from_the_untagged_ok() {
+    let server = FakeServer::start(script(
+        "IMAP4rev1 MOVE UIDPLUS",
+        vec![
+            expect("UID MOVE 4 Archive"),
+            send("* OK [COPYUID 7 4 10] Moved UIDs.\r\n* 2 EXPUNGE\r\n{tag} OK Move completed\r\n"),
+        ],
+    ))
+    .await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    let moved = session.move_messages(&uids("4"), "Archive").await.unwrap();
+    assert_eq!(moved.map(|m| m.destination), Some(uids("10")));
+    assert_eq!(session.take_unsolicited(), [Untagged::Expunge(2)]);
+    session.logout().await.unwrap();
+    server.finish().await;
+}
+
+#[tokio::test]
+async fn append_sends_the_date_in_its_own_offset_and_the_data_byte_exact() {
+    // No LITERAL+: the client must wait for "+" before the data.
+    let server = FakeServer::start(script(
+        "IMAP4rev1 UIDPLUS",
+        vec![
+            expect("APPEND"),
+            send("{tag} OK [APPENDUID 38505 3955] APPEND completed\r\n"),
+        ],
+    ))
+    .await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    let date = chrono::DateTime::parse_from_rfc3339("2024-03-10T01:30:00-07:00").unwrap();
+    let data = b"Subject: bare\n\nline with a bare LF\nand CRLF\r\n".to_vec();
+    let n = data.len();
+    let stored = session
+        .append("Saved", data, &["\\Seen", "$Junk"], Some(date))
+        .await
+        .unwrap()
+        .expect("APPENDUID");
+    assert_eq!(stored.uid_validity, 38505);
+    assert_eq!(stored.uids, uids("3955"));
+    session.logout().await.unwrap();
+    let lines = server.finish().await;
+    assert_eq!(
+        lines[1].split_once(' ').unwrap().1,
+        format!(
+            "APPEND Saved (\\Seen $Junk) \"10-Mar-2024 01:30:00 -0700\" {{{n}}}\
+             Subject: bare\n\nline with a bare LF\nand CRLF\r\n"
+        )
+    );
+}
+
+#[tokio::test]
+async fn multiappend_is_one_command_with_several_literals() {
+    let server = FakeServer::start(script(
+        "IMAP4rev1 UIDPLUS MULTIAPPEND LITERAL+",
+        vec![
+            expect("APPEND"),
+            send("{tag} OK [APPENDUID 7 20:22] done\r\n"),
+        ],
+    ))
+    .await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    let date = chrono::DateTime::parse_from_rfc3339("2023-11-05T01:30:00+05:30").unwrap();
+    let messages = [
+        AppendMessage::new(&b"A\r\n"[..]),
+        AppendMessage::new(&b"BB\r\n"[..]).flags(&["\\Flagged"]),
+        AppendMessage::new(&b"CCC\r\n"[..]).internal_date(date),
+    ];
+    let stored = session.multiappend("Inbox", &messages).await.unwrap();
+    assert_eq!(stored.map(|s| s.uids), Some(uids("20:22")));
+    session.logout().await.unwrap();
+    let lines = server.finish().await;
+    assert_eq!(
+        lines[1].split_once(' ').unwrap().1,
+        "APPEND Inbox {3+}A\r\n (\\Flagged) {4+}BB\r\n \"05-Nov-2023 01:30:00 +0530\" {5+}CCC\r\n"
+    );
+}
+
+#[tokio::test]
+async fn multiappend_needs_the_capability() {
+    let server = FakeServer::start(script("IMAP4rev1 UIDPLUS", vec![])).await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    let err = session
+        .multiappend("Inbox", &[AppendMessage::new(&b"A\r\n"[..])])
+        .await
+        .expect_err("no MULTIAPPEND");
+    assert!(
+        matches!(&err, Error::MissingCapability { capability, .. } if capability == "MULTIAPPEND"),
+        "{err:?}"
+    );
+    session.logout().await.unwrap();
+    assert_eq!(server.finish().await.len(), 2);
+}
