@@ -35,7 +35,10 @@ mod with_session;
 pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
 pub use proto::{Seq, SeqSet, Uid, UidSet};
-pub use session::{Capabilities, Client, Fetched, Folder, SelectInfo, Session};
+pub use session::{
+    Capabilities, Client, Fetched, Folder, FolderStatus, Namespace, Namespaces, SelectInfo,
+    SelectOptions, ServerId, Session, SpecialUse, StatusItems,
+};
 pub use transport::TlsOptions;
 pub use with_session::with_session;
 

@@ -17,7 +17,8 @@ use crate::transport::{self, Stream};
 pub use capabilities::Capabilities;
 use connection::Connection;
 pub use fetch::Fetched;
-pub use folders::{Folder, SelectInfo};
+pub use folders::{Folder, FolderStatus, SelectInfo, SelectOptions, SpecialUse, StatusItems};
+pub use server::{Namespace, Namespaces, ServerId};
 
 /// A connection that is not logged in yet. Log in with [`Client::login`] or
 /// [`Client::authenticate_plain`] to get a [`Session`].
