@@ -548,6 +548,10 @@ impl Session {
     /// RENAME a folder (RFC 3501 §6.3.5), with its sub-folders. Renaming INBOX moves its
     /// messages to the new folder and leaves INBOX empty.
     ///
+    /// Close the folder before renaming it: what happens to a selected folder that is
+    /// renamed depends on the server (Dovecot ends the session with `BYE`), and
+    /// [`Session::selected_folder`] keeps the name it was selected under.
+    ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
     /// session.rename_folder("Drafts 2025", "Archive/Drafts 2025").await?;
@@ -559,11 +563,7 @@ impl Session {
         enc.mailbox("existing mailbox name", from)?;
         enc.mailbox("new mailbox name", to)?;
         let cmd = enc.finish();
-        self.conn.execute(cmd, &mut |u| Some(u)).await?;
-        if self.conn.selected.as_deref() == Some(from) && !from.eq_ignore_ascii_case("INBOX") {
-            self.conn.selected = Some(to.to_owned());
-        }
-        Ok(())
+        self.conn.execute(cmd, &mut |u| Some(u)).await.map(drop)
     }
 
     /// Whether a folder named exactly `name` exists.
