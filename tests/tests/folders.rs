@@ -293,6 +293,13 @@ async fn status_reports_exact_numbers() {
         (None, None, None, None)
     );
 
+    let inbox = session
+        .folder_status("inbox", None)
+        .await
+        .expect("INBOX in any case");
+    assert_eq!(inbox.name, "inbox", "Dovecot echoes the name as asked");
+    assert_eq!(inbox.messages, Some(0));
+
     let err = session
         .folder_status("Reports", Some(StatusItems::NONE))
         .await

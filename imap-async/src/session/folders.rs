@@ -421,6 +421,19 @@ fn same_mailbox(a: &str, b: &str) -> bool {
     a == b || (a.eq_ignore_ascii_case("INBOX") && b.eq_ignore_ascii_case("INBOX"))
 }
 
+/// For matching a STATUS answer to its question: like [`same_mailbox`], and a server may
+/// also spell the `INBOX` of `INBOX/sub` in its own case.
+fn same_status_mailbox(answer: &str, asked: &str) -> bool {
+    fn split_inbox(name: &str) -> Option<&str> {
+        let rest = name.get(5..)?;
+        let next = rest.chars().next();
+        (name[..5].eq_ignore_ascii_case("INBOX") && next.is_none_or(|c| !c.is_alphanumeric()))
+            .then_some(rest)
+    }
+    same_mailbox(answer, asked)
+        || matches!((split_inbox(answer), split_inbox(asked)), (Some(a), Some(b)) if a == b)
+}
+
 impl Session {
     /// Find the folder used for `use_` (Sent, Trash, ...), or `None`.
     ///
@@ -727,12 +740,12 @@ impl Session {
                 other => Some(other),
             })
             .await?;
-        // Pick the answer for this folder; STATUS data about other folders (e.g. NOTIFY)
-        // goes back to the unsolicited queue.
+        // Pick the answer for this folder, by its decoded name; STATUS data about other
+        // folders (e.g. NOTIFY) goes back to the unsolicited queue. No answer for this
+        // folder is an error rather than a guess.
         let position = answers
             .iter()
-            .position(|st| same_mailbox(&decode_mailbox(&self.conn, &st.mailbox), name))
-            .or(if answers.len() == 1 { Some(0) } else { None });
+            .position(|st| same_status_mailbox(&decode_mailbox(&self.conn, &st.mailbox), name));
         let Some(position) = position else {
             for st in answers {
                 self.conn.unsolicited.push_back(Untagged::MailboxStatus(st));
