@@ -219,6 +219,10 @@ async fn folder_exists_is_exact_with_wildcard_names() {
         "INBOX in any case"
     );
     assert!(!session.folder_exists("a").await.unwrap());
+    assert!(
+        !session.folder_exists("").await.unwrap(),
+        "LIST \"\" \"\" is not a folder"
+    );
 
     // Names with wildcards work in every other command too.
     server.append_message(&user.name, "a%", &message(1));

@@ -437,7 +437,7 @@ fn same_status_mailbox(answer: &str, asked: &str) -> bool {
 impl Session {
     /// Find the folder used for `use_` (Sent, Trash, ...), or `None`.
     ///
-    /// 1. RFC 6154: the first selectable folder carrying the attribute, from
+    /// 1. RFC 6154 §2: the first selectable folder carrying the attribute, from
     ///    `LIST (SPECIAL-USE) "" "*"` when the server advertises SPECIAL-USE, else from a
     ///    plain `LIST "" "*"`.
     /// 2. Otherwise the usual names ([`SpecialUse::usual_names`], e.g. "Sent Items") under
@@ -584,7 +584,8 @@ impl Session {
     /// `%` and `*` in a LIST pattern are wildcards, so unlike IMAPClient (where
     /// `folder_exists("a%")` is true when only `ab` exists) the name is listed as a pattern
     /// — which also matches the folder itself — and only an exact match of the decoded name
-    /// counts (INBOX in any case). A `\NonExistent` entry (RFC 5258) does not count.
+    /// counts (INBOX in any case). A `\NonExistent` entry (RFC 5258) does not count; a
+    /// `\Noselect` level that has children does. The empty name never exists.
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
@@ -595,6 +596,11 @@ impl Session {
     /// # }
     /// ```
     pub async fn folder_exists(&mut self, name: &str) -> Result<bool> {
+        if name.is_empty() {
+            // `LIST "" ""` asks for the hierarchy delimiter (RFC 3501 §6.3.8); its answer
+            // is not a folder.
+            return Ok(false);
+        }
         let folders = self.list_folders("", name).await?;
         Ok(folders
             .iter()
