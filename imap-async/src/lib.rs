@@ -37,7 +37,10 @@ pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
 pub use proto::{Seq, SeqSet, Uid, UidSet};
 pub use session::{
-    Capabilities, Client, Fetched, Folder, Idle, IdleEvent, IdleOptions, SelectInfo, Session,
+    AclEntry, AppendMessage, AppendUid, Capabilities, Client, CopyUid, Expunged, Fetched, Folder,
+    FolderStatus, Idle, IdleEvent, IdleOptions, ListRights, Metadata, MetadataDepth,
+    MetadataEntry, MetadataOptions, Namespace, Namespaces, Quota, SelectInfo, SelectOptions,
+    ServerId, Session, SpecialUse, StatusItems,
 };
 pub use transport::TlsOptions;
 pub use watch::{WatchOptions, watch};

@@ -53,6 +53,10 @@ pub(crate) struct Connection {
     pub(crate) unsolicited: VecDeque<Untagged>,
     /// UTF8=ACCEPT is enabled: mailbox names go as UTF-8, not modified UTF-7.
     pub(crate) utf8_enabled: bool,
+    /// The selected folder (set by SELECT/EXAMINE, cleared by CLOSE/UNSELECT or a failed
+    /// SELECT), and whether SELECT/EXAMINE was ever sent (RFC 5161 §3.1 forbids ENABLE after).
+    pub(crate) selected: Option<String>,
+    pub(crate) selected_once: bool,
     /// The server's description, for messages (`host:port`).
     pub(crate) peer: String,
 }
@@ -85,6 +89,8 @@ impl Connection {
             bye: None,
             unsolicited: VecDeque::new(),
             utf8_enabled: false,
+            selected: None,
+            selected_once: false,
             peer,
         }
     }

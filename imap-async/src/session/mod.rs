@@ -23,9 +23,10 @@ pub use admin::{
 pub use capabilities::Capabilities;
 use connection::Connection;
 pub use fetch::Fetched;
-pub use folders::{Folder, SelectInfo};
+pub use folders::{Folder, FolderStatus, SelectInfo, SelectOptions, SpecialUse, StatusItems};
 pub use idle::{Idle, IdleEvent, IdleOptions};
 pub use messages::{AppendMessage, AppendUid, CopyUid, Expunged};
+pub use server::{Namespace, Namespaces, ServerId};
 
 /// A connection that is not logged in yet. Log in with [`Client::login`] or
 /// [`Client::authenticate_plain`] to get a [`Session`].

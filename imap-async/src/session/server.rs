@@ -1,13 +1,19 @@
-//! Server-level commands: ENABLE (RFC 5161).
+//! Server-level commands: ENABLE (RFC 5161), ID (RFC 2971), NAMESPACE (RFC 2342).
 
 use super::Session;
+use super::folders::decode_mailbox;
 use crate::error::{Error, Result};
-use crate::proto::Untagged;
+use crate::proto::{NamespaceDescr, Untagged};
 
 impl Session {
     /// ENABLE extensions (RFC 5161), e.g. `CONDSTORE` so that SELECT reports
     /// `HIGHESTMODSEQ`. Returns what the server says it enabled, upper-cased. Fails before
     /// sending when the server lacks the ENABLE capability.
+    ///
+    /// RFC 5161 §3.1: ENABLE is valid only before any mailbox is selected, and "clients MUST
+    /// NOT issue ENABLE once they SELECT/EXAMINE a mailbox". So once this session has sent
+    /// SELECT or EXAMINE (even if it was closed or unselected since), this fails with
+    /// [`Error::InvalidInput`] without sending anything: enable first, then select.
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
@@ -21,6 +27,13 @@ impl Session {
     /// ```
     pub async fn enable(&mut self, extensions: &[&str]) -> Result<Vec<String>> {
         self.require("ENABLE", "ENABLE").await?;
+        if self.conn.selected_once {
+            return Err(Error::invalid(
+                "ENABLE",
+                "a folder was already selected on this connection; RFC 5161 §3.1 allows \
+                 ENABLE only before the first SELECT/EXAMINE",
+            ));
+        }
         if extensions.is_empty() {
             return Err(Error::invalid("ENABLE", "no extension named"));
         }
@@ -46,5 +59,166 @@ impl Session {
             self.conn.utf8_enabled = true;
         }
         Ok(enabled)
+    }
+}
+
+/// Limits of RFC 2971 §3.3: field names at most 30 octets, values at most 1024, at most 30
+/// pairs.
+const ID_MAX_FIELD: usize = 30;
+const ID_MAX_VALUE: usize = 1024;
+const ID_MAX_PAIRS: usize = 30;
+
+/// The server's answer to ID (RFC 2971 §3.2): field/value pairs in the order sent. A value
+/// is `None` for `NIL`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServerId {
+    pub fields: Vec<(String, Option<String>)>,
+}
+
+impl ServerId {
+    /// The value of a field; field names are not case-sensitive (RFC 2971 §3.3). `None`
+    /// when the field is absent or `NIL`.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(field))
+            .and_then(|(_, value)| value.as_deref())
+    }
+}
+
+/// One namespace (RFC 2342 §5): the folder-name prefix, decoded from modified UTF-7, and
+/// its hierarchy delimiter (`None` for a flat namespace).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Namespace {
+    pub prefix: String,
+    pub delimiter: Option<char>,
+}
+
+/// The three kinds of namespaces (RFC 2342 §5). An empty list is `NIL`: the server has none
+/// of that kind.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Namespaces {
+    /// The user's own folders, e.g. prefix `""` or `"INBOX."`.
+    pub personal: Vec<Namespace>,
+    /// Other users' folders, e.g. `"~"` or `"Other Users/"`.
+    pub other_users: Vec<Namespace>,
+    /// Shared folders, e.g. `"Public/"`.
+    pub shared: Vec<Namespace>,
+}
+
+impl Session {
+    /// ID (RFC 2971): tell the server who we are and learn who it is. `None` (or no
+    /// fields) sends `ID NIL`. Returns the server's fields, or `None` when it answered
+    /// `* ID NIL`. Fails before sending when the server lacks ID, or when a field breaks
+    /// RFC 2971 §3.3's limits (name > 30 octets, value > 1024 octets, > 30 fields).
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// let server = session.id(Some(&[("name", "my-app"), ("version", "1.0")])).await?;
+    /// if let Some(server) = server {
+    ///     println!("server: {:?}", server.get("name"));
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn id(&mut self, fields: Option<&[(&str, &str)]>) -> Result<Option<ServerId>> {
+        self.require("ID", "ID").await?;
+        let fields = fields.unwrap_or(&[]);
+        if fields.len() > ID_MAX_PAIRS {
+            return Err(Error::invalid(
+                "ID fields",
+                format!(
+                    "{} fields; RFC 2971 allows at most {ID_MAX_PAIRS}",
+                    fields.len()
+                ),
+            ));
+        }
+        let mut enc = self.conn.encoder("ID");
+        if fields.is_empty() {
+            enc.nil();
+        } else {
+            enc.open_list();
+            for (name, value) in fields {
+                if name.len() > ID_MAX_FIELD {
+                    return Err(Error::invalid(
+                        "ID field name",
+                        format!("{name:?} is longer than {ID_MAX_FIELD} octets"),
+                    ));
+                }
+                if value.len() > ID_MAX_VALUE {
+                    return Err(Error::invalid(
+                        format!("ID value of {name:?}"),
+                        format!("longer than {ID_MAX_VALUE} octets"),
+                    ));
+                }
+                enc.string("ID field name", name.as_bytes())?;
+                enc.string("ID field value", value.as_bytes())?;
+            }
+            enc.close_list();
+        }
+        let cmd = enc.finish();
+        let mut answer = None;
+        self.conn
+            .execute(cmd, &mut |u| match u {
+                Untagged::Id(fields) => {
+                    answer = Some(fields);
+                    None
+                }
+                other => Some(other),
+            })
+            .await?;
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        Ok(answer.flatten().map(|fields| ServerId {
+            fields: fields
+                .iter()
+                .map(|(name, value)| (text(name), value.as_deref().map(text)))
+                .collect(),
+        }))
+    }
+
+    /// NAMESPACE (RFC 2342): the prefixes under which personal, other users' and shared
+    /// folders live, decoded from modified UTF-7. Fails before sending when the server
+    /// lacks NAMESPACE.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// let ns = session.namespace().await?;
+    /// let prefix = ns.personal.first().map(|n| n.prefix.clone()).unwrap_or_default();
+    /// session.create_folder(&format!("{prefix}Reports")).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn namespace(&mut self) -> Result<Namespaces> {
+        self.require("NAMESPACE", "NAMESPACE").await?;
+        let cmd = self.conn.encoder("NAMESPACE").finish();
+        let mut answer = None;
+        self.conn
+            .execute(cmd, &mut |u| match u {
+                Untagged::Namespace(ns) => {
+                    answer = Some(ns);
+                    None
+                }
+                other => Some(other),
+            })
+            .await?;
+        let Some(ns) = answer else {
+            return Err(Error::Protocol(
+                "NAMESPACE completed without namespace data".into(),
+            ));
+        };
+        let conn = &self.conn;
+        let decode = |list: Vec<NamespaceDescr>| -> Vec<Namespace> {
+            list.into_iter()
+                .map(|d| Namespace {
+                    prefix: decode_mailbox(conn, &d.prefix),
+                    delimiter: d.delimiter.map(char::from),
+                })
+                .collect()
+        };
+        Ok(Namespaces {
+            personal: decode(ns.personal),
+            other_users: decode(ns.other_users),
+            shared: decode(ns.shared),
+        })
     }
 }
