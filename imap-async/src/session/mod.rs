@@ -18,6 +18,9 @@ pub use capabilities::Capabilities;
 use connection::Connection;
 pub use fetch::Fetched;
 pub use folders::{Folder, SelectInfo};
+pub use search::{
+    ESearchResult, SearchQuery, SearchResult, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm,
+};
 
 /// A connection that is not logged in yet. Log in with [`Client::login`] or
 /// [`Client::authenticate_plain`] to get a [`Session`].
