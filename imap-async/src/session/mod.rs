@@ -16,7 +16,7 @@ use crate::transport::{self, Stream};
 
 pub use capabilities::Capabilities;
 use connection::Connection;
-pub use fetch::Fetched;
+pub use fetch::{FetchAttr, FetchChanges, FetchItems, Fetched};
 pub use folders::{Folder, SelectInfo};
 pub use search::{
     ESearchResult, SearchQuery, SearchResult, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm,

@@ -714,7 +714,7 @@ mod tests {
         let key = Search::or(Search::seen(), !Search::subject("Grüße")).and(Search::unseen());
         assert_eq!(
             line(key.clone(), false).unwrap(),
-            "A1 UID SEARCH CHARSET UTF-8 OR SEEN NOT SUBJECT {7+} UNSEEN"
+            "A1 UID SEARCH CHARSET UTF-8 OR SEEN NOT SUBJECT {7} UNSEEN"
         );
         // No charset once UTF8=ACCEPT is on (RFC 6855 §3).
         assert!(!line(key, true).unwrap().contains("CHARSET"));
