@@ -100,12 +100,22 @@ fn mailbox(server: &Dovecot) -> TestUser {
     doveadm(
         server,
         &[
-            "flags", "add", "-u", u, "\\Seen \\Flagged", "mailbox", "INBOX", "uid", "1",
+            "flags",
+            "add",
+            "-u",
+            u,
+            "\\Seen \\Flagged",
+            "mailbox",
+            "INBOX",
+            "uid",
+            "1",
         ],
     );
     doveadm(
         server,
-        &["flags", "add", "-u", u, "$Work", "mailbox", "INBOX", "uid", "2"],
+        &[
+            "flags", "add", "-u", u, "$Work", "mailbox", "INBOX", "uid", "2",
+        ],
     );
     user
 }
@@ -138,7 +148,10 @@ async fn every_criteria_family() {
     assert_eq!(s.search(Search::seen()).await.unwrap(), uids(&[1]));
     assert_eq!(s.search(Search::unseen()).await.unwrap(), uids(&[2, 3, 4]));
     assert_eq!(s.search(Search::flagged()).await.unwrap(), uids(&[1]));
-    assert_eq!(s.search(Search::keyword("$Work")).await.unwrap(), uids(&[2]));
+    assert_eq!(
+        s.search(Search::keyword("$Work")).await.unwrap(),
+        uids(&[2])
+    );
     assert_eq!(
         s.search(Search::unkeyword("$Work")).await.unwrap(),
         uids(&[1, 3, 4])
@@ -147,7 +160,9 @@ async fn every_criteria_family() {
 
     // Dates: Date header (SENT*), exact; internal dates relative to the save time.
     assert_eq!(
-        s.search(Search::sent_before(date(2024, 2, 1))).await.unwrap(),
+        s.search(Search::sent_before(date(2024, 2, 1)))
+            .await
+            .unwrap(),
         uids(&[2])
     );
     assert_eq!(
@@ -155,20 +170,28 @@ async fn every_criteria_family() {
         uids(&[1])
     );
     assert_eq!(
-        s.search(Search::sent_since(date(2024, 3, 15))).await.unwrap(),
+        s.search(Search::sent_since(date(2024, 3, 15)))
+            .await
+            .unwrap(),
         uids(&[3, 4])
     );
-    let saved = s
-        .fetch(&uids(&[1]), FetchAttr::InternalDate)
-        .await
-        .unwrap()[0]
+    let saved = s.fetch(&uids(&[1]), FetchAttr::InternalDate).await.unwrap()[0]
         .internal_date()
         .expect("internal date");
     let saved_day = saved.date_naive();
     let next_day = saved_day.succ_opt().unwrap();
-    assert_eq!(s.search(Search::on(saved_day)).await.unwrap(), uids(&[1, 2, 3, 4]));
-    assert_eq!(s.search(Search::since(next_day)).await.unwrap(), UidSet::new());
-    assert_eq!(s.search(Search::before(saved_day)).await.unwrap(), UidSet::new());
+    assert_eq!(
+        s.search(Search::on(saved_day)).await.unwrap(),
+        uids(&[1, 2, 3, 4])
+    );
+    assert_eq!(
+        s.search(Search::since(next_day)).await.unwrap(),
+        UidSet::new()
+    );
+    assert_eq!(
+        s.search(Search::before(saved_day)).await.unwrap(),
+        UidSet::new()
+    );
 
     // Sizes, against the sizes Dovecot reports (which are the stored sizes).
     let sizes: Vec<(u32, u64)> = s
@@ -192,7 +215,10 @@ async fn every_criteria_family() {
     assert_eq!(s.search(Search::smaller(m3)).await.unwrap(), uids(&small));
 
     // Headers and text.
-    assert_eq!(s.search(Search::from("alice")).await.unwrap(), uids(&[1, 4]));
+    assert_eq!(
+        s.search(Search::from("alice")).await.unwrap(),
+        uids(&[1, 4])
+    );
     assert_eq!(s.search(Search::to("alice")).await.unwrap(), uids(&[3]));
     assert_eq!(s.search(Search::cc("dave")).await.unwrap(), uids(&[1]));
     assert_eq!(
@@ -203,14 +229,26 @@ async fn every_criteria_family() {
         s.search(Search::header("In-Reply-To", "")).await.unwrap(),
         uids(&[3, 4])
     );
-    assert_eq!(s.search(Search::subject("report")).await.unwrap(), uids(&[1, 3, 4]));
-    assert_eq!(s.search(Search::body("quarterly")).await.unwrap(), uids(&[1]));
-    assert_eq!(s.search(Search::text("forwarded")).await.unwrap(), uids(&[3]));
+    assert_eq!(
+        s.search(Search::subject("report")).await.unwrap(),
+        uids(&[1, 3, 4])
+    );
+    assert_eq!(
+        s.search(Search::body("quarterly")).await.unwrap(),
+        uids(&[1])
+    );
+    assert_eq!(
+        s.search(Search::text("forwarded")).await.unwrap(),
+        uids(&[3])
+    );
 
     // OR / NOT nesting and AND groups.
     let key = Search::or(Search::from("carol"), !Search::subject("report"));
     assert_eq!(s.search(key).await.unwrap(), uids(&[2]));
-    let key = !Search::or(Search::seen(), Search::or(Search::keyword("$Work"), Search::to("alice")));
+    let key = !Search::or(
+        Search::seen(),
+        Search::or(Search::keyword("$Work"), Search::to("alice")),
+    );
     assert_eq!(s.search(key).await.unwrap(), uids(&[4]));
     let key = Search::or(
         Search::from("alice").and(Search::unseen()),
@@ -221,7 +259,9 @@ async fn every_criteria_family() {
     // UID and sequence sets, in both result kinds.
     let two_three: UidSet = "2:3".parse().unwrap();
     assert_eq!(
-        s.search(Search::uid(two_three).and(Search::unseen())).await.unwrap(),
+        s.search(Search::uid(two_three).and(Search::unseen()))
+            .await
+            .unwrap(),
         uids(&[2, 3])
     );
     assert_eq!(
@@ -252,24 +292,42 @@ async fn modseq_search_after_enable_condstore() {
     doveadm(
         server,
         &[
-            "flags", "add", "-u", &user.name, "\\Answered", "mailbox", "INBOX", "uid", "3",
+            "flags",
+            "add",
+            "-u",
+            &user.name,
+            "\\Answered",
+            "mailbox",
+            "INBOX",
+            "uid",
+            "3",
         ],
     );
     s.noop().await.unwrap();
-    let r = s.search_full::<Uid>(Search::modseq(highest + 1)).await.unwrap();
-    assert_eq!(r.ids, uids(&[3]));
-    let m3 = s
-        .fetch(&uids(&[3]), FetchAttr::ModSeq)
+    let r = s
+        .search_full::<Uid>(Search::modseq(highest + 1))
         .await
-        .unwrap()[0]
+        .unwrap();
+    assert_eq!(r.ids, uids(&[3]));
+    let m3 = s.fetch(&uids(&[3]), FetchAttr::ModSeq).await.unwrap()[0]
         .modseq()
         .expect("MODSEQ");
     assert!(m3 > highest);
-    assert_eq!(r.modseq, Some(m3), "the search reports the highest MODSEQ of its matches");
-    let r = s.search_full::<Seq>(Search::modseq(highest + 1)).await.unwrap();
+    assert_eq!(
+        r.modseq,
+        Some(m3),
+        "the search reports the highest MODSEQ of its matches"
+    );
+    let r = s
+        .search_full::<Seq>(Search::modseq(highest + 1))
+        .await
+        .unwrap();
     assert_eq!(r.ids, seqs(&[3]));
     assert_eq!(r.modseq, Some(m3));
-    assert_eq!(s.search(Search::modseq(m3 + 1)).await.unwrap(), UidSet::new());
+    assert_eq!(
+        s.search(Search::modseq(m3 + 1)).await.unwrap(),
+        UidSet::new()
+    );
     s.logout().await.unwrap();
 }
 
@@ -320,7 +378,10 @@ async fn esearch_min_max_count_all() {
     assert_eq!(r.min, Uid::new(1));
     assert_eq!(r.max, Uid::new(10));
     assert_eq!(r.count, Some(7));
-    assert_eq!(r.all.as_ref().map(|a| a.to_string()).as_deref(), Some("1,4:5,7:10"));
+    assert_eq!(
+        r.all.as_ref().map(|a| a.to_string()).as_deref(),
+        Some("1,4:5,7:10")
+    );
     let r = s
         .esearch(Search::unseen(), &[SearchReturn::Count])
         .await
@@ -336,8 +397,14 @@ async fn esearch_min_max_count_all() {
     assert_eq!((r.count, r.min, r.max), (Some(0), None, None));
     assert_eq!(r.all, Some(UidSet::new()));
     // `search` itself goes through ESEARCH here and keeps ranges.
-    assert_eq!(s.search(Search::all()).await.unwrap().to_string(), "1:5,7:10");
-    assert!(s.take_unsolicited().is_empty(), "no ESEARCH leaks to the queue");
+    assert_eq!(
+        s.search(Search::all()).await.unwrap().to_string(),
+        "1:5,7:10"
+    );
+    assert!(
+        s.take_unsolicited().is_empty(),
+        "no ESEARCH leaks to the queue"
+    );
     s.logout().await.unwrap();
 }
 
@@ -347,9 +414,14 @@ async fn sort_by_date_subject_and_reverse() {
     let user = mailbox(server);
     let mut s = session(server, &user).await;
     let u = |v: &[u32]| v.iter().map(|&n| Uid::new(n).unwrap()).collect::<Vec<_>>();
-    assert_eq!(s.sort([SortKey::Date], Search::all()).await.unwrap(), u(&[2, 1, 3, 4]));
     assert_eq!(
-        s.sort([SortKey::Date.reverse()], Search::all()).await.unwrap(),
+        s.sort([SortKey::Date], Search::all()).await.unwrap(),
+        u(&[2, 1, 3, 4])
+    );
+    assert_eq!(
+        s.sort([SortKey::Date.reverse()], Search::all())
+            .await
+            .unwrap(),
         u(&[4, 3, 1, 2])
     );
     // Base subjects: "Grüße aus Köln" < "Report 2024" (x3, then by sequence number).
@@ -364,9 +436,12 @@ async fn sort_by_date_subject_and_reverse() {
         u(&[4, 3, 1, 2])
     );
     assert_eq!(
-        s.sort([SortKey::Arrival], Search::subject("Köln").or(Search::cc("dave")))
-            .await
-            .unwrap(),
+        s.sort(
+            [SortKey::Arrival],
+            Search::subject("Köln").or(Search::cc("dave"))
+        )
+        .await
+        .unwrap(),
         u(&[1, 2])
     );
     let by_size = s.seq_sort([SortKey::Size], Search::all()).await.unwrap();
@@ -506,7 +581,11 @@ async fn bodystructure_of_multipart_with_attachment_and_message() {
     assert!(media_type.eq_ignore_ascii_case(b"application"));
     assert!(media_subtype.eq_ignore_ascii_case(b"pdf"));
     assert!(encoding.eq_ignore_ascii_case(b"base64"));
-    assert!(params.iter().any(|(k, v)| k.eq_ignore_ascii_case(b"name") && &v[..] == b"q1.pdf"));
+    assert!(
+        params
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case(b"name") && &v[..] == b"q1.pdf")
+    );
     let disp = ext
         .as_ref()
         .and_then(|e| e.disposition.as_ref())
@@ -554,10 +633,19 @@ async fn body_peek_sections_and_partial_keyed_as_asked() {
     );
     assert_eq!(m.data(&head).map(|b| &b[..]), Some(&M3[..10]));
     assert!(
-        matches!(m.get(&head), Some(FetchItem::Body { origin: Some(0), .. })),
+        matches!(
+            m.get(&head),
+            Some(FetchItem::Body {
+                origin: Some(0),
+                ..
+            })
+        ),
         "a partial answer is BODY[]<0>"
     );
-    assert!(m.data(&FetchAttr::body_peek("")).is_none(), "no whole body was asked");
+    assert!(
+        m.data(&FetchAttr::body_peek("")).is_none(),
+        "no whole body was asked"
+    );
     assert_eq!(
         m.data(&part2).map(|b| &b[..]),
         Some(&b"JVBERi0xLjQKJcOkw7zDtsOfCjIgMCBvYmoKPDwvTGVuZ3RoIDMgMCBSPj4Kc3RyZWFtCg=="[..])
@@ -565,7 +653,10 @@ async fn body_peek_sections_and_partial_keyed_as_asked() {
     // Sequence numbers key the same data by Seq.
     let by_seq = s.fetch_map(&seqs(&[2, 3]), head.clone()).await.unwrap();
     assert_eq!(by_seq.keys().map(|q| q.get()).collect::<Vec<_>>(), [2, 3]);
-    assert_eq!(by_seq[&Seq::new(2).unwrap()].data(&head).map(|b| &b[..]), Some(&M2[..10]));
+    assert_eq!(
+        by_seq[&Seq::new(2).unwrap()].data(&head).map(|b| &b[..]),
+        Some(&M2[..10])
+    );
     // PEEK left \Seen alone.
     assert_eq!(s.search(Search::seen()).await.unwrap(), uids(&[1]));
     s.logout().await.unwrap();
@@ -585,7 +676,14 @@ async fn internaldate_zone_is_kept() {
     let out = server
         .doveadm(
             &[
-                "fetch", "-u", &user.name, "date.received", "mailbox", "INBOX", "uid", "1",
+                "fetch",
+                "-u",
+                &user.name,
+                "date.received",
+                "mailbox",
+                "INBOX",
+                "uid",
+                "1",
             ],
             None,
         )
@@ -602,7 +700,11 @@ async fn internaldate_zone_is_kept() {
     let zone = first.offset().local_minus_utc();
     for m in &msgs {
         let d = m.internal_date().unwrap();
-        assert_eq!(d.offset().local_minus_utc(), zone, "one zone for the mailbox");
+        assert_eq!(
+            d.offset().local_minus_utc(),
+            zone,
+            "one zone for the mailbox"
+        );
         assert!(d.year() >= 2024);
     }
     s.logout().await.unwrap();
@@ -624,7 +726,9 @@ async fn changedsince_and_vanished() {
     let mut other = session(server, &user).await;
     doveadm(
         server,
-        &["flags", "add", "-u", &user.name, "\\Draft", "mailbox", "INBOX", "uid", "4"],
+        &[
+            "flags", "add", "-u", &user.name, "\\Draft", "mailbox", "INBOX", "uid", "4",
+        ],
     );
     doveadm(
         server,
@@ -635,7 +739,9 @@ async fn changedsince_and_vanished() {
     // Let this session learn of the expunge, then ask what changed since `highest`.
     let news = s.noop().await.unwrap();
     assert!(
-        news.iter().any(|u| matches!(u, Untagged::Vanished { earlier: false, uids } if uids == &vec![(2, 2)])),
+        news.iter().any(
+            |u| matches!(u, Untagged::Vanished { earlier: false, uids } if uids == &vec![(2, 2)])
+        ),
         "{news:?}"
     );
     let changes = s
@@ -674,7 +780,9 @@ async fn unsolicited_fetch_does_not_break_or_shrink_a_range_fetch() {
     for set_is_uid in [true, false] {
         doveadm(
             server,
-            &["flags", "add", "-u", &user.name, "$Changed", "mailbox", "INBOX", "uid", "3"],
+            &[
+                "flags", "add", "-u", &user.name, "$Changed", "mailbox", "INBOX", "uid", "3",
+            ],
         );
         let items = [FetchAttr::Envelope, FetchAttr::Rfc822Size];
         let (fetched, seqs_seen): (usize, Vec<u32>) = if set_is_uid {
@@ -697,12 +805,16 @@ async fn unsolicited_fetch_does_not_break_or_shrink_a_range_fetch() {
         assert_eq!(foreign.len(), 1, "{queued:?}");
         assert_eq!(foreign[0].0, 3);
         assert!(
-            foreign[0].1.iter().any(|i| matches!(i, FetchItem::Flags(f) if f.iter().any(|x| &x[..] == b"$Changed"))),
+            foreign[0].1.iter().any(
+                |i| matches!(i, FetchItem::Flags(f) if f.iter().any(|x| &x[..] == b"$Changed"))
+            ),
             "{foreign:?}"
         );
         doveadm(
             server,
-            &["flags", "remove", "-u", &user.name, "$Changed", "mailbox", "INBOX", "uid", "3"],
+            &[
+                "flags", "remove", "-u", &user.name, "$Changed", "mailbox", "INBOX", "uid", "3",
+            ],
         );
         s.noop().await.unwrap();
     }

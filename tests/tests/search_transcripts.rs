@@ -21,7 +21,9 @@ fn script(caps: &str, rest: Vec<Step>) -> Vec<Step> {
     let mut s = vec![
         send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake ready\r\n"),
         expect("LOGIN"),
-        send(&format!("{{tag}} OK [CAPABILITY IMAP4rev1 {caps}] logged in\r\n")),
+        send(&format!(
+            "{{tag}} OK [CAPABILITY IMAP4rev1 {caps}] logged in\r\n"
+        )),
     ];
     s.extend(rest);
     s.push(expect("LOGOUT"));
@@ -73,7 +75,11 @@ async fn gmail_search_needs_x_gm_ext_1_and_sort_display_is_checked() {
         "{err:?}"
     );
     s.logout().await.unwrap();
-    assert_eq!(server.finish().await.len(), 2, "nothing was sent for either");
+    assert_eq!(
+        server.finish().await.len(),
+        2,
+        "nothing was sent for either"
+    );
 }
 
 #[tokio::test]

@@ -237,7 +237,10 @@ impl FetchAttr {
             out.push(']');
             if let Some((o, n)) = partial {
                 if n == 0 {
-                    return Err(Error::invalid("fetch partial", "length 0 (RFC 3501 nz-number)"));
+                    return Err(Error::invalid(
+                        "fetch partial",
+                        "length 0 (RFC 3501 nz-number)",
+                    ));
                 }
                 out.push_str(&format!("<{o}.{n}>"));
             }
@@ -258,7 +261,12 @@ impl FetchAttr {
                 section,
                 peek,
                 partial,
-            } => bracket(out, if *peek { "BODY.PEEK" } else { "BODY" }, section, *partial)?,
+            } => bracket(
+                out,
+                if *peek { "BODY.PEEK" } else { "BODY" },
+                section,
+                *partial,
+            )?,
             FetchAttr::Binary {
                 section,
                 peek,
@@ -290,23 +298,30 @@ impl FetchAttr {
             | (FetchAttr::Envelope, FetchItem::Envelope(_))
             | (FetchAttr::BodyStructure, FetchItem::BodyStructure(_))
             | (FetchAttr::ModSeq, FetchItem::ModSeq(_)) => true,
-            (FetchAttr::Rfc822, FetchItem::Body { section, origin, .. }) => {
-                section.is_empty() && origin.is_none()
-            }
-            (FetchAttr::Rfc822Header, FetchItem::Body { section, origin, .. }) => {
-                same(section, "HEADER") && origin.is_none()
-            }
-            (FetchAttr::Rfc822Text, FetchItem::Body { section, origin, .. }) => {
-                same(section, "TEXT") && origin.is_none()
-            }
+            (
+                FetchAttr::Rfc822,
+                FetchItem::Body {
+                    section, origin, ..
+                },
+            ) => section.is_empty() && origin.is_none(),
+            (
+                FetchAttr::Rfc822Header,
+                FetchItem::Body {
+                    section, origin, ..
+                },
+            ) => same(section, "HEADER") && origin.is_none(),
+            (
+                FetchAttr::Rfc822Text,
+                FetchItem::Body {
+                    section, origin, ..
+                },
+            ) => same(section, "TEXT") && origin.is_none(),
             (
                 FetchAttr::Body {
                     section, partial, ..
                 },
                 FetchItem::Body {
-                    section: s,
-                    origin,
-                    ..
+                    section: s, origin, ..
                 },
             )
             | (
@@ -314,9 +329,7 @@ impl FetchAttr {
                     section, partial, ..
                 },
                 FetchItem::Binary {
-                    section: s,
-                    origin,
-                    ..
+                    section: s, origin, ..
                 },
             ) => same(s, section) && *origin == partial.map(|p| p.0),
             (FetchAttr::BinarySize { section }, FetchItem::BinarySize { section: s, .. }) => {
@@ -856,7 +869,9 @@ mod tests {
             FetchAttr::Envelope,
             FetchAttr::body_peek("HEADER.FIELDS (FROM TO)"),
             FetchAttr::binary_peek("2").partial(5, 7),
-            FetchAttr::BinarySize { section: "2".into() },
+            FetchAttr::BinarySize {
+                section: "2".into(),
+            },
             FetchAttr::ModSeq,
         ]
         .into();
@@ -867,7 +882,11 @@ mod tests {
         assert_eq!(FetchItems::from(" FLAGS ").to_wire().unwrap(), "FLAGS");
         assert!(FetchItems::from(FetchAttr::body("1]x")).to_wire().is_err());
         assert!(FetchItems::from(FetchAttr::body("(")).to_wire().is_err());
-        assert!(FetchItems::from(FetchAttr::body("").partial(0, 0)).to_wire().is_err());
+        assert!(
+            FetchItems::from(FetchAttr::body("").partial(0, 0))
+                .to_wire()
+                .is_err()
+        );
         assert!(FetchItems::from(Vec::new()).to_wire().is_err());
     }
 
@@ -879,7 +898,11 @@ mod tests {
         assert!(env.answers(&[FetchItem::Uid(7), FetchItem::Envelope(Box::default())]));
         assert!(FetchItems::from("FAST").wanted().answers(&flags));
         assert!(FetchItems::from(FetchAttr::Flags).wanted().answers(&flags));
-        assert!(!FetchItems::from(FetchAttr::Rfc822Size).wanted().answers(&flags));
+        assert!(
+            !FetchItems::from(FetchAttr::Rfc822Size)
+                .wanted()
+                .answers(&flags)
+        );
         let gm = FetchItems::from("X-GM-LABELS").wanted();
         let other = FetchItem::Other {
             name: "X-GM-LABELS".into(),

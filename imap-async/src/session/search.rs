@@ -343,9 +343,7 @@ impl Session {
     ) -> Result<SearchResult<K>> {
         let query = query.into();
         if self.capabilities().await?.has("ESEARCH") {
-            let e = self
-                .run_esearch::<K>(&query, &[SearchReturn::All])
-                .await?;
+            let e = self.run_esearch::<K>(&query, &[SearchReturn::All]).await?;
             return Ok(SearchResult {
                 ids: e.all.unwrap_or_default(),
                 modseq: e.modseq,
@@ -700,7 +698,9 @@ mod tests {
     #[test]
     fn raw_criteria_are_checked() {
         assert_eq!(line("  UNSEEN ", false).unwrap(), "A1 UID SEARCH UNSEEN");
-        let e = line("ALL\r\nA1 DELETE INBOX", false).unwrap_err().to_string();
+        let e = line("ALL\r\nA1 DELETE INBOX", false)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("offset 3") && e.contains("CR"), "{e}");
         let e = line("SUBJECT caf\u{e9}", false).unwrap_err().to_string();
         assert!(e.contains("ASCII"), "{e}");
@@ -725,7 +725,13 @@ mod tests {
         let set: UidSet = ranges_to_set(&[(1, 1_000_000), (1_000_002, 1_000_002)]);
         assert_eq!(set.to_string(), "1:1000000,1000002");
         assert!(esearch_is_ours(&None, "A1"));
-        assert!(esearch_is_ours(&Some(bytes::Bytes::from_static(b"A1")), "A1"));
-        assert!(!esearch_is_ours(&Some(bytes::Bytes::from_static(b"A2")), "A1"));
+        assert!(esearch_is_ours(
+            &Some(bytes::Bytes::from_static(b"A1")),
+            "A1"
+        ));
+        assert!(!esearch_is_ours(
+            &Some(bytes::Bytes::from_static(b"A2")),
+            "A1"
+        ));
     }
 }
