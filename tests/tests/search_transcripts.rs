@@ -105,3 +105,21 @@ async fn plain_search_with_modseq_without_esearch() {
     s.logout().await.unwrap();
     server.finish().await;
 }
+
+#[tokio::test]
+async fn search_uses_esearch_all_when_offered_and_keeps_ranges() {
+    let server = FakeServer::start(script(
+        "ESEARCH",
+        vec![
+            expect("UID SEARCH RETURN (ALL) UNSEEN"),
+            send("* ESEARCH (TAG \"{tag}\") UID ALL 1:3000000,3000002\r\n{tag} OK done\r\n"),
+        ],
+    ))
+    .await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let found = s.search(Search::unseen()).await.unwrap();
+    assert_eq!(found.to_string(), "1:3000000,3000002");
+    assert_eq!(found.count(), Some(3_000_001));
+    s.logout().await.unwrap();
+    server.finish().await;
+}
