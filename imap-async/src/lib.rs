@@ -35,12 +35,13 @@ mod with_session;
 
 pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
-pub use proto::{Seq, SeqSet, Uid, UidSet};
+pub use proto::{Search, SearchKey, Seq, SeqSet, Uid, UidSet};
 pub use session::{
-    AclEntry, AppendMessage, AppendUid, Capabilities, Client, CopyUid, Expunged, Fetched, Folder,
-    FolderStatus, Idle, IdleEvent, IdleOptions, ListRights, Metadata, MetadataDepth,
-    MetadataEntry, MetadataOptions, Namespace, Namespaces, Quota, SelectInfo, SelectOptions,
-    ServerId, Session, SpecialUse, StatusItems,
+    AclEntry, AppendMessage, AppendUid, Capabilities, Client, CopyUid, ESearchResult, Expunged,
+    FetchAttr, FetchChanges, FetchItems, Fetched, Folder, FolderStatus, Idle, IdleEvent,
+    IdleOptions, ListRights, Metadata, MetadataDepth, MetadataEntry, MetadataOptions, Namespace,
+    Namespaces, Quota, SearchQuery, SearchResult, SearchReturn, SelectInfo, SelectOptions,
+    ServerId, Session, SortCriterion, SortKey, SpecialUse, StatusItems, ThreadAlgorithm,
 };
 pub use transport::TlsOptions;
 pub use watch::{WatchOptions, watch};

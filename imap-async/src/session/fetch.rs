@@ -1,13 +1,13 @@
 //! FETCH (RFC 3501 §6.4.5, RFC 9051 §6.4.5), by UID by default (§6.4.8).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use bytes::Bytes;
 
 use super::{Session, command_name};
 use crate::error::{Error, Result};
 use crate::proto::sequence::{Id, IdSet};
-use crate::proto::{BodyStructure, Envelope, FetchItem, Uid, Untagged};
+use crate::proto::{BodyStructure, Envelope, FetchItem, Uid, UidSet, Untagged};
 
 /// One message's data from a FETCH, all lines for that message merged.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +80,39 @@ impl Fetched {
         })
     }
 
+    /// The response item answering `attr`, matched the way it was asked: a partial
+    /// `BODY.PEEK[]<0.10>` is answered by `BODY[]<0>` (IMAPClient keys it `BODY[]<0>`).
+    ///
+    /// ```
+    /// use imap_async::Fetched;
+    /// use imap_async::proto::FetchItem;
+    /// use imap_async::session::FetchAttr;
+    ///
+    /// let msg = Fetched {
+    ///     seq: 1,
+    ///     items: vec![FetchItem::Body {
+    ///         section: "".into(),
+    ///         origin: Some(0),
+    ///         data: Some("From: a@b\r\n".into()),
+    ///     }],
+    /// };
+    /// let asked = FetchAttr::body_peek("").partial(0, 10);
+    /// assert_eq!(msg.data(&asked).map(|d| &d[..]), Some(&b"From: a@b\r\n"[..]));
+    /// assert!(msg.data(&FetchAttr::body_peek("")).is_none());
+    /// ```
+    pub fn get(&self, attr: &FetchAttr) -> Option<&FetchItem> {
+        self.items.iter().find(|i| attr.answered_by(i))
+    }
+
+    /// The data of a `BODY[...]`, `BINARY[...]` or `RFC822*` answer, matched like
+    /// [`get`](Self::get). `None` when absent or `NIL`.
+    pub fn data(&self, attr: &FetchAttr) -> Option<&Bytes> {
+        match self.get(attr)? {
+            FetchItem::Body { data, .. } | FetchItem::Binary { data, .. } => data.as_ref(),
+            _ => None,
+        }
+    }
+
     pub fn modseq(&self) -> Option<u64> {
         self.items.iter().find_map(|i| match i {
             FetchItem::ModSeq(n) => Some(*n),
@@ -88,8 +121,461 @@ impl Fetched {
     }
 }
 
-/// FETCH items are raw IMAP syntax (e.g. `"(FLAGS ENVELOPE BODY.PEEK[HEADER])"`) for now:
-/// reject what could end the command or unbalance it.
+/// One FETCH data item to ask for (RFC 3501 §6.4.5 `fetch-att`, RFC 3516 BINARY, RFC 7162
+/// MODSEQ), or raw syntax.
+///
+/// ```
+/// use imap_async::session::{FetchAttr, FetchItems};
+///
+/// let items: FetchItems = vec![
+///     FetchAttr::Flags,
+///     FetchAttr::body_peek("1.MIME"),
+///     FetchAttr::body_peek("").partial(0, 10),
+/// ]
+/// .into();
+/// assert_eq!(items.to_wire()?, "(FLAGS BODY.PEEK[1.MIME] BODY.PEEK[]<0.10>)");
+/// # Ok::<(), imap_async::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FetchAttr {
+    /// `UID` (always included by UID FETCH, RFC 3501 §6.4.8).
+    Uid,
+    /// `FLAGS`.
+    Flags,
+    /// `INTERNALDATE`.
+    InternalDate,
+    /// `RFC822.SIZE`.
+    Rfc822Size,
+    /// `RFC822` (the whole message; sets `\Seen`). Answered like `BODY[]`.
+    Rfc822,
+    /// `RFC822.HEADER` (answered like `BODY[HEADER]`; does not set `\Seen`).
+    Rfc822Header,
+    /// `RFC822.TEXT` (answered like `BODY[TEXT]`; sets `\Seen`).
+    Rfc822Text,
+    /// `ENVELOPE`.
+    Envelope,
+    /// `BODYSTRUCTURE`.
+    BodyStructure,
+    /// `BODY[section]<origin.length>` or, with `peek`, `BODY.PEEK[...]` (does not set
+    /// `\Seen`). `section` is RFC 3501 `section-spec` text: `""` (whole message),
+    /// `"HEADER"`, `"TEXT"`, `"1.2"`, `"1.MIME"`, `"HEADER.FIELDS (FROM TO)"`.
+    Body {
+        section: String,
+        peek: bool,
+        /// `<origin.length>`: `length` octets from `origin`.
+        partial: Option<(u32, u32)>,
+    },
+    /// `BINARY[section]<origin.length>` / `BINARY.PEEK[...]` (RFC 3516, needs BINARY): the
+    /// part with its content transfer encoding removed. `section` is a part number.
+    Binary {
+        section: String,
+        peek: bool,
+        partial: Option<(u32, u32)>,
+    },
+    /// `BINARY.SIZE[section]` (RFC 3516).
+    BinarySize { section: String },
+    /// `MODSEQ` (RFC 7162 §3.1.4.1, needs CONDSTORE).
+    ModSeq,
+    /// Raw fetch item syntax sent as it is, e.g. `X-GM-LABELS` or `BODY[HEADER]`; ASCII,
+    /// no control characters, balanced parentheses.
+    Raw(String),
+}
+
+impl FetchAttr {
+    /// `BODY[section]` (sets `\Seen`).
+    pub fn body(section: impl Into<String>) -> FetchAttr {
+        FetchAttr::Body {
+            section: section.into(),
+            peek: false,
+            partial: None,
+        }
+    }
+
+    /// `BODY.PEEK[section]` (leaves `\Seen` alone).
+    pub fn body_peek(section: impl Into<String>) -> FetchAttr {
+        FetchAttr::Body {
+            section: section.into(),
+            peek: true,
+            partial: None,
+        }
+    }
+
+    /// `BINARY.PEEK[section]` (RFC 3516).
+    pub fn binary_peek(section: impl Into<String>) -> FetchAttr {
+        FetchAttr::Binary {
+            section: section.into(),
+            peek: true,
+            partial: None,
+        }
+    }
+
+    /// The same `BODY`/`BINARY` item limited to `length` octets from `origin`
+    /// (`<origin.length>`); other items are returned unchanged.
+    pub fn partial(self, origin: u32, length: u32) -> FetchAttr {
+        match self {
+            FetchAttr::Body { section, peek, .. } => FetchAttr::Body {
+                section,
+                peek,
+                partial: Some((origin, length)),
+            },
+            FetchAttr::Binary { section, peek, .. } => FetchAttr::Binary {
+                section,
+                peek,
+                partial: Some((origin, length)),
+            },
+            other => other,
+        }
+    }
+
+    fn write(&self, out: &mut String) -> Result<()> {
+        let bracket = |out: &mut String, name: &str, section: &str, partial: Option<(u32, u32)>| {
+            check_section(section)?;
+            out.push_str(name);
+            out.push('[');
+            out.push_str(section);
+            out.push(']');
+            if let Some((o, n)) = partial {
+                if n == 0 {
+                    return Err(Error::invalid(
+                        "fetch partial",
+                        "length 0 (RFC 3501 nz-number)",
+                    ));
+                }
+                out.push_str(&format!("<{o}.{n}>"));
+            }
+            Ok(())
+        };
+        match self {
+            FetchAttr::Uid => out.push_str("UID"),
+            FetchAttr::Flags => out.push_str("FLAGS"),
+            FetchAttr::InternalDate => out.push_str("INTERNALDATE"),
+            FetchAttr::Rfc822Size => out.push_str("RFC822.SIZE"),
+            FetchAttr::Rfc822 => out.push_str("RFC822"),
+            FetchAttr::Rfc822Header => out.push_str("RFC822.HEADER"),
+            FetchAttr::Rfc822Text => out.push_str("RFC822.TEXT"),
+            FetchAttr::Envelope => out.push_str("ENVELOPE"),
+            FetchAttr::BodyStructure => out.push_str("BODYSTRUCTURE"),
+            FetchAttr::ModSeq => out.push_str("MODSEQ"),
+            FetchAttr::Body {
+                section,
+                peek,
+                partial,
+            } => bracket(
+                out,
+                if *peek { "BODY.PEEK" } else { "BODY" },
+                section,
+                *partial,
+            )?,
+            FetchAttr::Binary {
+                section,
+                peek,
+                partial,
+            } => bracket(
+                out,
+                if *peek { "BINARY.PEEK" } else { "BINARY" },
+                section,
+                *partial,
+            )?,
+            FetchAttr::BinarySize { section } => bracket(out, "BINARY.SIZE", section, None)?,
+            FetchAttr::Raw(r) => {
+                check_items(r)?;
+                out.push_str(r.trim());
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a response item answers this request (the way it was asked: a partial
+    /// `BODY.PEEK[]<0.10>` is answered by `BODY[]<0>`).
+    fn answered_by(&self, item: &FetchItem) -> bool {
+        let same = |a: &Bytes, b: &str| a.eq_ignore_ascii_case(b.as_bytes());
+        match (self, item) {
+            (FetchAttr::Uid, FetchItem::Uid(_))
+            | (FetchAttr::Flags, FetchItem::Flags(_))
+            | (FetchAttr::InternalDate, FetchItem::InternalDate(_))
+            | (FetchAttr::Rfc822Size, FetchItem::Rfc822Size(_))
+            | (FetchAttr::Envelope, FetchItem::Envelope(_))
+            | (FetchAttr::BodyStructure, FetchItem::BodyStructure(_))
+            | (FetchAttr::ModSeq, FetchItem::ModSeq(_)) => true,
+            (
+                FetchAttr::Rfc822,
+                FetchItem::Body {
+                    section, origin, ..
+                },
+            ) => section.is_empty() && origin.is_none(),
+            (
+                FetchAttr::Rfc822Header,
+                FetchItem::Body {
+                    section, origin, ..
+                },
+            ) => same(section, "HEADER") && origin.is_none(),
+            (
+                FetchAttr::Rfc822Text,
+                FetchItem::Body {
+                    section, origin, ..
+                },
+            ) => same(section, "TEXT") && origin.is_none(),
+            (
+                FetchAttr::Body {
+                    section, partial, ..
+                },
+                FetchItem::Body {
+                    section: s, origin, ..
+                },
+            )
+            | (
+                FetchAttr::Binary {
+                    section, partial, ..
+                },
+                FetchItem::Binary {
+                    section: s, origin, ..
+                },
+            ) => same(s, section) && *origin == partial.map(|p| p.0),
+            (FetchAttr::BinarySize { section }, FetchItem::BinarySize { section: s, .. }) => {
+                same(s, section)
+            }
+            (FetchAttr::Raw(r), FetchItem::Other { name, .. }) => same(name, r.trim()),
+            _ => false,
+        }
+    }
+}
+
+/// `section-spec` text inside `[...]`: printable ASCII without `]`, balanced parentheses.
+fn check_section(section: &str) -> Result<()> {
+    if let Some(pos) = section
+        .bytes()
+        .position(|b| !(0x20..0x7f).contains(&b) || b == b']' || b == b'[' || b == b'{')
+    {
+        return Err(Error::invalid(
+            "fetch section",
+            format!("{section:?} has a forbidden character at byte {pos}"),
+        ));
+    }
+    let mut depth = 0i32;
+    for b in section.bytes() {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            break;
+        }
+    }
+    if depth != 0 {
+        return Err(Error::invalid(
+            "fetch section",
+            format!("{section:?} has unbalanced parentheses"),
+        ));
+    }
+    Ok(())
+}
+
+/// What a FETCH asks for: typed [`FetchAttr`]s, or a raw string.
+///
+/// Built with `.into()` from a `&str` (raw syntax such as `"(FLAGS ENVELOPE)"`, checked for
+/// control characters, non-ASCII and unbalanced parentheses), one [`FetchAttr`], a
+/// `Vec`/array/slice of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchItems(Vec<FetchAttr>);
+
+impl FetchItems {
+    /// The items as they go on the wire: one raw item as it is, several in parentheses.
+    pub fn to_wire(&self) -> Result<String> {
+        let mut out = String::new();
+        match self.0.as_slice() {
+            [] => return Err(Error::invalid("fetch items", "empty")),
+            [FetchAttr::Raw(r)] => {
+                check_items(r)?;
+                out.push_str(r.trim());
+            }
+            attrs => {
+                out.push('(');
+                for (i, a) in attrs.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    a.write(&mut out)?;
+                }
+                out.push(')');
+            }
+        }
+        Ok(out)
+    }
+
+    /// The items asked for.
+    pub fn attrs(&self) -> &[FetchAttr] {
+        &self.0
+    }
+
+    /// Which response items count as answers (see [`Wanted`]).
+    fn wanted(&self) -> Wanted {
+        let mut w = Wanted::default();
+        for a in &self.0 {
+            match a {
+                FetchAttr::Raw(r) => w.add_raw(r),
+                FetchAttr::Uid => w.uid = true,
+                FetchAttr::Flags => w.flags = true,
+                FetchAttr::InternalDate => w.internal_date = true,
+                FetchAttr::Rfc822Size => w.size = true,
+                FetchAttr::Envelope => w.envelope = true,
+                FetchAttr::BodyStructure => w.structure = true,
+                FetchAttr::Rfc822
+                | FetchAttr::Rfc822Header
+                | FetchAttr::Rfc822Text
+                | FetchAttr::Body { .. } => w.body = true,
+                FetchAttr::Binary { .. } => w.binary = true,
+                FetchAttr::BinarySize { .. } => w.binary_size = true,
+                FetchAttr::ModSeq => w.modseq = true,
+            }
+        }
+        w
+    }
+}
+
+impl From<&str> for FetchItems {
+    fn from(raw: &str) -> Self {
+        FetchItems(vec![FetchAttr::Raw(raw.to_owned())])
+    }
+}
+
+impl From<String> for FetchItems {
+    fn from(raw: String) -> Self {
+        FetchItems(vec![FetchAttr::Raw(raw)])
+    }
+}
+
+impl From<FetchAttr> for FetchItems {
+    fn from(a: FetchAttr) -> Self {
+        FetchItems(vec![a])
+    }
+}
+
+impl From<Vec<FetchAttr>> for FetchItems {
+    fn from(v: Vec<FetchAttr>) -> Self {
+        FetchItems(v)
+    }
+}
+
+impl From<&[FetchAttr]> for FetchItems {
+    fn from(v: &[FetchAttr]) -> Self {
+        FetchItems(v.to_vec())
+    }
+}
+
+impl<const N: usize> From<[FetchAttr; N]> for FetchItems {
+    fn from(v: [FetchAttr; N]) -> Self {
+        FetchItems(v.to_vec())
+    }
+}
+
+/// The kinds of response item a FETCH asked for. A FETCH response is claimed by the
+/// command only when it carries at least one of them: `* 2 FETCH (UID 7 FLAGS (\Seen))`
+/// sent because another client changed flags is not an answer to a fetch of `ENVELOPE`,
+/// and stays unsolicited (IMAPClient #334/#564). UID and MODSEQ count only when asked for
+/// explicitly, since servers add them to every response (RFC 3501 §6.4.8, RFC 7162 §3.2.4).
+#[derive(Debug, Default)]
+struct Wanted {
+    /// Raw syntax we could not read: any item counts.
+    any: bool,
+    uid: bool,
+    flags: bool,
+    internal_date: bool,
+    size: bool,
+    envelope: bool,
+    structure: bool,
+    body: bool,
+    binary: bool,
+    binary_size: bool,
+    modseq: bool,
+    other: Vec<String>,
+}
+
+impl Wanted {
+    /// Read the item names of raw syntax (`fetch-att` names and the macros ALL, FAST,
+    /// FULL, RFC 3501 §6.4.5).
+    fn add_raw(&mut self, raw: &str) {
+        let bytes = raw.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b' ' || b == b'(' || b == b')' {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && !matches!(bytes[i], b' ' | b'(' | b')' | b'[' | b'<') {
+                i += 1;
+            }
+            let name = raw[start..i].to_ascii_uppercase();
+            let bracket = i < bytes.len() && bytes[i] == b'[';
+            if bracket {
+                // Skip the section, which may hold a parenthesized header list.
+                while i < bytes.len() && bytes[i] != b']' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            if i < bytes.len() && bytes[i] == b'<' {
+                while i < bytes.len() && bytes[i] != b'>' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            match (name.as_str(), bracket) {
+                ("UID", _) => self.uid = true,
+                ("FLAGS", _) => self.flags = true,
+                ("INTERNALDATE", _) => self.internal_date = true,
+                ("RFC822.SIZE", _) => self.size = true,
+                ("ENVELOPE", _) => self.envelope = true,
+                ("BODYSTRUCTURE", _) | ("BODY", false) => self.structure = true,
+                ("BODY" | "BODY.PEEK", true) | ("RFC822" | "RFC822.HEADER" | "RFC822.TEXT", _) => {
+                    self.body = true;
+                }
+                ("BINARY" | "BINARY.PEEK", _) => self.binary = true,
+                ("BINARY.SIZE", _) => self.binary_size = true,
+                ("MODSEQ", _) => self.modseq = true,
+                ("FAST", _) => {
+                    self.flags = true;
+                    self.internal_date = true;
+                    self.size = true;
+                }
+                ("ALL" | "FULL", _) => {
+                    self.flags = true;
+                    self.internal_date = true;
+                    self.size = true;
+                    self.envelope = true;
+                    self.structure |= name == "FULL";
+                }
+                ("", _) => self.any = true,
+                _ => self.other.push(name),
+            }
+        }
+    }
+
+    fn answers(&self, items: &[FetchItem]) -> bool {
+        self.any
+            || items.iter().any(|i| match i {
+                FetchItem::Uid(_) => self.uid,
+                FetchItem::Flags(_) => self.flags,
+                FetchItem::InternalDate(_) => self.internal_date,
+                FetchItem::Rfc822Size(_) => self.size,
+                FetchItem::Envelope(_) => self.envelope,
+                FetchItem::BodyStructure(_) => self.structure,
+                FetchItem::Body { .. } => self.body,
+                FetchItem::Binary { .. } => self.binary,
+                FetchItem::BinarySize { .. } => self.binary_size,
+                FetchItem::ModSeq(_) => self.modseq,
+                FetchItem::Other { name, .. } => self
+                    .other
+                    .iter()
+                    .any(|o| name.eq_ignore_ascii_case(o.as_bytes())),
+            })
+    }
+}
+
+/// Raw FETCH items: reject what could end the command or unbalance it.
 fn check_items(items: &str) -> Result<()> {
     if items.trim().is_empty() {
         return Err(Error::invalid("fetch items", "empty"));
@@ -128,6 +614,15 @@ fn check_items(items: &str) -> Result<()> {
     Ok(())
 }
 
+/// What a `UID FETCH ... (CHANGEDSINCE n VANISHED)` returns (RFC 7162 §3.2.6): the messages
+/// changed since `n`, and the UIDs in the set expunged since then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchChanges {
+    pub messages: Vec<Fetched>,
+    /// From `* VANISHED (EARLIER) ...`, kept as ranges.
+    pub vanished: UidSet,
+}
+
 /// Collects FETCH responses for the messages a command asked about; everything else
 /// (another client's flag change, a FETCH for a message outside the set) stays unsolicited.
 struct Collector<F> {
@@ -158,54 +653,264 @@ impl<F: FnMut(u32, &[FetchItem]) -> bool> Collector<F> {
 impl Session {
     /// FETCH: the messages' data, in the order the server sent it.
     ///
-    /// The set's type picks the command: a [`UidSet`](crate::UidSet) sends `UID FETCH`
-    /// (the UID is then always included, RFC 3501 §6.4.8), a [`SeqSet`](crate::SeqSet)
-    /// sends `FETCH` with sequence numbers. Passing one where the other is meant does not
-    /// compile. FETCH responses for messages outside the set (another client's flag change,
-    /// say) are not mixed in: they stay in [`Session::take_unsolicited`].
+    /// `items` is typed ([`FetchAttr`], a `Vec` or array of them) or raw syntax as a `&str`
+    /// (see [`FetchItems`]). The set's type picks the command: a [`UidSet`] sends `UID
+    /// FETCH` (the UID is then always included, RFC 3501 §6.4.8), a
+    /// [`SeqSet`](crate::SeqSet) sends `FETCH` with sequence numbers. Passing one where the
+    /// other is meant does not compile.
+    ///
+    /// FETCH responses for messages outside the set, and responses that carry none of the
+    /// items asked for (another client's flag change while you fetch `ENVELOPE`, say), are
+    /// not mixed in: they stay in [`Session::take_unsolicited`], in order.
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::session::FetchAttr;
     /// use imap_async::{SeqSet, UidSet};
     /// session.select_folder("INBOX").await?;
     /// for msg in session.fetch(&UidSet::all(), "(FLAGS RFC822.SIZE)").await? {
     ///     println!("{:?} {:?} {:?}", msg.uid(), msg.flags(), msg.size());
     /// }
     /// let first: SeqSet = "1".parse().unwrap();
-    /// let headers = session.fetch(&first, "BODY.PEEK[HEADER]").await?;
+    /// let typed = [FetchAttr::Envelope, FetchAttr::body_peek("HEADER")];
+    /// let headers = session.fetch(&first, typed).await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn fetch<K: Id>(&mut self, set: &IdSet<K>, items: &str) -> Result<Vec<Fetched>> {
-        check_items(items)?;
+    pub async fn fetch<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        items: impl Into<FetchItems>,
+    ) -> Result<Vec<Fetched>> {
+        Ok(self.run_fetch(set, &items.into(), None, false).await?.0)
+    }
+
+    /// FETCH keyed by message, like IMAPClient's dict: by [`Uid`] for a [`UidSet`], by
+    /// [`Seq`](crate::Seq) for a [`SeqSet`](crate::SeqSet). Several lines for one message
+    /// are merged.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::session::FetchAttr;
+    /// use imap_async::{Uid, UidSet};
+    /// let by_uid = session.fetch_map(&UidSet::all(), FetchAttr::Flags).await?;
+    /// if let Some(msg) = by_uid.get(&Uid::new(42).unwrap()) {
+    ///     println!("{:?}", msg.flags());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn fetch_map<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        items: impl Into<FetchItems>,
+    ) -> Result<BTreeMap<K, Fetched>> {
+        let list = self.fetch(set, items).await?;
+        keyed(list)
+    }
+
+    /// `FETCH set items (CHANGEDSINCE modseq)` (RFC 7162 §3.1.4.1, needs CONDSTORE): only
+    /// the messages whose mod-sequence is higher than `modseq`; each answer includes its
+    /// `MODSEQ`.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::UidSet;
+    /// use imap_async::session::FetchAttr;
+    /// session.enable(&["CONDSTORE"]).await?;
+    /// session.select_folder("INBOX").await?;
+    /// let changed = session.fetch_changed_since(&UidSet::all(), FetchAttr::Flags, 1234).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn fetch_changed_since<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        items: impl Into<FetchItems>,
+        modseq: u64,
+    ) -> Result<Vec<Fetched>> {
+        self.require("CONDSTORE", "FETCH (CHANGEDSINCE)").await?;
+        Ok(self
+            .run_fetch(set, &items.into(), Some(modseq), false)
+            .await?
+            .0)
+    }
+
+    /// `UID FETCH set items (CHANGEDSINCE modseq VANISHED)` (RFC 7162 §3.2.6): the messages
+    /// changed since `modseq` and the UIDs of the set expunged since then. Needs QRESYNC,
+    /// enabled with [`Session::enable`] (`ENABLE QRESYNC`) before selecting the folder;
+    /// without it the server rejects the command. UID FETCH only (RFC 7162 §3.2.6).
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::UidSet;
+    /// use imap_async::session::FetchAttr;
+    /// session.enable(&["QRESYNC"]).await?;
+    /// session.select_folder("INBOX").await?;
+    /// let changes = session.fetch_vanished(&UidSet::all(), FetchAttr::Flags, 1234).await?;
+    /// println!("{} changed, gone: {}", changes.messages.len(), changes.vanished);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn fetch_vanished(
+        &mut self,
+        set: &UidSet,
+        items: impl Into<FetchItems>,
+        modseq: u64,
+    ) -> Result<FetchChanges> {
+        self.require("QRESYNC", "UID FETCH (VANISHED)").await?;
+        let (messages, vanished) = self
+            .run_fetch(set, &items.into(), Some(modseq), true)
+            .await?;
+        Ok(FetchChanges { messages, vanished })
+    }
+
+    async fn run_fetch<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        items: &FetchItems,
+        changed_since: Option<u64>,
+        vanished: bool,
+    ) -> Result<(Vec<Fetched>, UidSet)> {
+        let wire = items.to_wire()?;
+        if changed_since == Some(0) || changed_since.is_some_and(|m| m > i64::MAX as u64) {
+            return Err(Error::invalid(
+                "CHANGEDSINCE mod-sequence",
+                "must be 1 to 2^63-1 (RFC 7162 §7 mod-sequence-valzer)",
+            ));
+        }
         if set.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), UidSet::new()));
         }
         let mut enc = self.conn.encoder(&command_name::<K>("FETCH"));
         enc.set("message set", set)?;
-        enc.raw(items.trim());
+        enc.raw(&wire);
+        if let Some(m) = changed_since {
+            enc.open_list().raw("CHANGEDSINCE").number(m);
+            if vanished {
+                enc.raw("VANISHED");
+            }
+            enc.close_list();
+        }
         let cmd = enc.finish();
+        let want = items.wanted();
         let mut collector = Collector {
             wanted: |seq: u32, items: &[FetchItem]| {
-                if K::IS_UID {
+                let in_set = if K::IS_UID {
                     items
                         .iter()
                         .any(|i| matches!(i, FetchItem::Uid(u) if set.contains(*u)))
                 } else {
                     set.contains(seq)
-                }
+                };
+                in_set && want.answers(items)
             },
             order: Vec::new(),
             index: HashMap::new(),
         };
-        self.conn.execute(cmd, &mut |u| collector.claim(u)).await?;
-        Ok(collector.order)
+        let mut gone = UidSet::new();
+        self.conn
+            .execute(cmd, &mut |u| match u {
+                // RFC 7162 §3.2.6: the answer to VANISHED is `* VANISHED (EARLIER)`; one
+                // without EARLIER reports a new expunge and stays unsolicited.
+                Untagged::Vanished {
+                    earlier: true,
+                    uids,
+                } if vanished => {
+                    for (a, b) in uids {
+                        if let (Some(a), Some(b)) = (Uid::new(a.min(b)), Uid::new(a.max(b))) {
+                            gone.insert_range(a..=b);
+                        }
+                    }
+                    None
+                }
+                other => collector.claim(other),
+            })
+            .await?;
+        Ok((collector.order, gone))
     }
+}
+
+/// Key fetched messages by UID or sequence number.
+fn keyed<K: Id>(list: Vec<Fetched>) -> Result<BTreeMap<K, Fetched>> {
+    let mut map = BTreeMap::new();
+    for f in list {
+        let n = if K::IS_UID {
+            f.uid().map(Uid::get).ok_or_else(|| {
+                Error::Protocol(format!("UID FETCH answer for message {} has no UID", f.seq))
+            })?
+        } else {
+            f.seq
+        };
+        let Some(nz) = std::num::NonZeroU32::new(n) else {
+            return Err(Error::Protocol("FETCH answer for message 0".into()));
+        };
+        match map.entry(K::from_nonzero(nz)) {
+            std::collections::btree_map::Entry::Occupied(mut e) => {
+                let prev: &mut Fetched = e.get_mut();
+                prev.items.extend(f.items);
+            }
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(f);
+            }
+        }
+    }
+    Ok(map)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_items_on_the_wire() {
+        let items: FetchItems = [
+            FetchAttr::Uid,
+            FetchAttr::Envelope,
+            FetchAttr::body_peek("HEADER.FIELDS (FROM TO)"),
+            FetchAttr::binary_peek("2").partial(5, 7),
+            FetchAttr::BinarySize {
+                section: "2".into(),
+            },
+            FetchAttr::ModSeq,
+        ]
+        .into();
+        assert_eq!(
+            items.to_wire().unwrap(),
+            "(UID ENVELOPE BODY.PEEK[HEADER.FIELDS (FROM TO)] BINARY.PEEK[2]<5.7> BINARY.SIZE[2] MODSEQ)"
+        );
+        assert_eq!(FetchItems::from(" FLAGS ").to_wire().unwrap(), "FLAGS");
+        assert!(FetchItems::from(FetchAttr::body("1]x")).to_wire().is_err());
+        assert!(FetchItems::from(FetchAttr::body("(")).to_wire().is_err());
+        assert!(
+            FetchItems::from(FetchAttr::body("").partial(0, 0))
+                .to_wire()
+                .is_err()
+        );
+        assert!(FetchItems::from(Vec::new()).to_wire().is_err());
+    }
+
+    #[test]
+    fn foreign_flag_changes_are_not_answers() {
+        let flags = [FetchItem::Uid(7), FetchItem::Flags(vec![])];
+        let env = FetchItems::from("(ENVELOPE BODY.PEEK[HEADER.FIELDS (FLAGS)])").wanted();
+        assert!(!env.answers(&flags));
+        assert!(env.answers(&[FetchItem::Uid(7), FetchItem::Envelope(Box::default())]));
+        assert!(FetchItems::from("FAST").wanted().answers(&flags));
+        assert!(FetchItems::from(FetchAttr::Flags).wanted().answers(&flags));
+        assert!(
+            !FetchItems::from(FetchAttr::Rfc822Size)
+                .wanted()
+                .answers(&flags)
+        );
+        let gm = FetchItems::from("X-GM-LABELS").wanted();
+        let other = FetchItem::Other {
+            name: "X-GM-LABELS".into(),
+            value: "()".into(),
+        };
+        assert!(gm.answers(&[other]));
+        assert!(!gm.answers(&flags));
+    }
 
     #[test]
     fn items_are_checked() {

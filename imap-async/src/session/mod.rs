@@ -22,10 +22,13 @@ pub use admin::{
 };
 pub use capabilities::Capabilities;
 use connection::Connection;
-pub use fetch::Fetched;
+pub use fetch::{FetchAttr, FetchChanges, FetchItems, Fetched};
 pub use folders::{Folder, FolderStatus, SelectInfo, SelectOptions, SpecialUse, StatusItems};
 pub use idle::{Idle, IdleEvent, IdleOptions};
 pub use messages::{AppendMessage, AppendUid, CopyUid, Expunged};
+pub use search::{
+    ESearchResult, SearchQuery, SearchResult, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm,
+};
 pub use server::{Namespace, Namespaces, ServerId};
 
 /// A connection that is not logged in yet. Log in with [`Client::login`] or

@@ -48,11 +48,15 @@ async fn client_added_latency() -> Vec<Duration> {
         sock.set_nodelay(true).unwrap();
         let (r, mut w) = sock.into_split();
         let mut r = BufReader::new(r);
-        w.write_all(b"* OK [CAPABILITY IMAP4rev1 IDLE AUTH=PLAIN] bench\r\n").await.unwrap();
+        w.write_all(b"* OK [CAPABILITY IMAP4rev1 IDLE AUTH=PLAIN] bench\r\n")
+            .await
+            .unwrap();
         let mut line = String::new();
         r.read_line(&mut line).await.unwrap(); // LOGIN
         let tag = line.split(' ').next().unwrap().to_owned();
-        w.write_all(format!("{tag} OK [CAPABILITY IMAP4rev1 IDLE] in\r\n").as_bytes()).await.unwrap();
+        w.write_all(format!("{tag} OK [CAPABILITY IMAP4rev1 IDLE] in\r\n").as_bytes())
+            .await
+            .unwrap();
         line.clear();
         r.read_line(&mut line).await.unwrap(); // IDLE
         w.write_all(b"+ idling\r\n").await.unwrap();
@@ -66,7 +70,10 @@ async fn client_added_latency() -> Vec<Duration> {
             }
         }
     });
-    let opts = ConnectOptions::new("127.0.0.1").port(port).plaintext().login("u", "p");
+    let opts = ConnectOptions::new("127.0.0.1")
+        .port(port)
+        .plaintext()
+        .login("u", "p");
     let mut session = Session::connect(&opts).await.unwrap();
     let mut idle = session.idle().await.unwrap();
     let mut lat = Vec::with_capacity(EVENTS);
@@ -101,7 +108,11 @@ async fn dovecot_end_to_end(server: &Dovecot, rounds: usize, pairs: usize) -> Ve
                 let saved = tokio::task::spawn_blocking({
                     let name = name.clone();
                     move || {
-                        Dovecot::shared().append_message(&name, "INBOX", b"Subject: b\r\n\r\nx\r\n");
+                        Dovecot::shared().append_message(
+                            &name,
+                            "INBOX",
+                            b"Subject: b\r\n\r\nx\r\n",
+                        );
                         Instant::now()
                     }
                 })
@@ -150,7 +161,12 @@ async fn many_watchers(server: &Dovecot) {
         .tls_server_name("localhost")
         .login(&user.name, user.password.as_str());
     // Warm up lazily initialised process-wide state (system roots, TLS config) first.
-    Session::connect(&opts).await.unwrap().logout().await.unwrap();
+    Session::connect(&opts)
+        .await
+        .unwrap()
+        .logout()
+        .await
+        .unwrap();
     let before = rss_kib();
     let started = Instant::now();
     let mut watchers = Vec::with_capacity(WATCHERS);
@@ -191,8 +207,16 @@ async fn many_watchers(server: &Dovecot) {
 
 #[tokio::main]
 async fn main() {
-    println!("machine: {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    report("client-added latency (server write -> event at consumer)", client_added_latency().await);
+    println!(
+        "machine: {} cores",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    report(
+        "client-added latency (server write -> event at consumer)",
+        client_added_latency().await,
+    );
 
     let server = Dovecot::shared();
     report(
