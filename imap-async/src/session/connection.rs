@@ -468,6 +468,14 @@ impl Connection {
         self.in_flight = None;
     }
 
+    /// Give the read buffer back while nothing is buffered: a connection that waits for a
+    /// long time (IDLE) then holds no buffer at all; the next read allocates one again.
+    pub(crate) fn release_idle_buffer(&mut self) {
+        if self.read_buf.is_empty() && self.read_buf.capacity() > 0 {
+            self.read_buf = BytesMut::new();
+        }
+    }
+
     /// Mark the connection unusable, with the reason.
     pub(crate) fn poison(&mut self, reason: impl Into<String>) {
         self.unusable.get_or_insert(reason.into());

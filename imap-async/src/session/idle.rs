@@ -418,6 +418,7 @@ async fn step(
         return begin_idle(conn, state).await;
     };
     let wait = restart_at.saturating_duration_since(Instant::now());
+    conn.release_idle_buffer();
     let response = tokio::select! {
         r = conn.read_response_within("IDLE data", wait) => r,
         _ = stop.notified() => return Ok(Vec::new()),
