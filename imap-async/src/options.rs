@@ -106,6 +106,9 @@ pub struct ConnectOptions {
     /// Framing limits applied to everything the server sends.
     pub limits: Limits,
     pub auth: Option<Auth>,
+    /// Turn on COMPRESS=DEFLATE (RFC 4978) right after login when the server offers it
+    /// (off by default). See [`ConnectOptions::compress`].
+    pub compress: bool,
 }
 
 impl ConnectOptions {
@@ -123,6 +126,7 @@ impl ConnectOptions {
             logout_timeout: Duration::from_secs(5),
             limits: Limits::default(),
             auth: None,
+            compress: false,
         }
     }
 
@@ -184,6 +188,23 @@ impl ConnectOptions {
 
     pub fn logout_timeout(mut self, d: Duration) -> Self {
         self.logout_timeout = d;
+        self
+    }
+
+    /// Compress the connection with COMPRESS=DEFLATE (RFC 4978) after login, when the
+    /// server advertises it; silently uncompressed when it does not. Worth it on slow
+    /// links and for large FETCH results (envelopes and headers shrink several times);
+    /// it costs CPU on both ends. [`crate::Session::connect`] and [`crate::with_session`]
+    /// honour it; a session logged in by hand calls [`crate::Session::compress`].
+    ///
+    /// ```
+    /// let opts = imap_async::ConnectOptions::new("imap.example.org")
+    ///     .login("bar@example.org", "passwd")
+    ///     .compress(true);
+    /// assert!(opts.compress);
+    /// ```
+    pub fn compress(mut self, on: bool) -> Self {
+        self.compress = on;
         self
     }
 

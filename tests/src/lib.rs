@@ -21,6 +21,7 @@
 //! # let _ = address;
 //! ```
 
+pub mod bench_data;
 mod certs;
 mod config;
 pub mod fake;

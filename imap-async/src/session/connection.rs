@@ -494,6 +494,17 @@ impl Connection {
             .get_or_insert_with(|| "the session was logged out".to_owned());
     }
 
+    /// RFC 4978 §3: from COMPRESS's tagged OK on, both directions are compressed; bytes
+    /// already read past that OK arrived compressed and are decompressed first.
+    pub(crate) fn start_compression(&mut self) {
+        let already_read = self.read_buf.split();
+        self.stream.start_deflate(&already_read);
+    }
+
+    pub(crate) fn wire_stats(&self) -> crate::transport::WireStats {
+        self.stream.wire_stats()
+    }
+
     pub(crate) fn into_stream(self) -> Stream {
         self.stream
     }

@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod capabilities;
+mod compress;
 pub(crate) mod connection;
 mod fetch;
 mod folders;
@@ -62,7 +63,7 @@ impl Client {
                 let name = opts.effective_server_name();
                 transport::tls_handshake(tcp, name, &opts.tls, opts.connect_timeout).await?
             }
-            Security::StartTls | Security::Plain => Stream::Plain(tcp),
+            Security::StartTls | Security::Plain => Stream::plain(tcp),
         };
         let mut conn = Connection::new(stream, peer, opts.limits, opts.command_timeout);
         let greeting = read_greeting(&mut conn, opts).await?;
@@ -125,7 +126,7 @@ impl Client {
         }
         let peer = self.conn.peer.clone();
         let greeting = self.greeting;
-        let Stream::Plain(tcp) = self.conn.into_stream() else {
+        let Ok(tcp) = self.conn.into_stream().into_plain() else {
             return Err(Error::invalid(
                 "STARTTLS",
                 "the connection already uses TLS",
@@ -180,7 +181,11 @@ impl Session {
             ));
         };
         let client = Client::connect(opts).await?;
-        client.authenticate(auth).await
+        let mut session = client.authenticate(auth).await?;
+        if opts.compress && session.has_capability("COMPRESS=DEFLATE").await? {
+            session.compress().await?;
+        }
+        Ok(session)
     }
 
     /// The server's capabilities (cached; refreshed after login).

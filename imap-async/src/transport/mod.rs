@@ -1,6 +1,8 @@
 //! Bytes on the wire: TCP with a connect timeout and keepalive, implicit TLS, and the TLS
-//! upgrade that STARTTLS needs.
+//! upgrade that STARTTLS needs, COMPRESS=DEFLATE (RFC 4978) over either, and a count of
+//! the bytes that crossed the wire.
 
+mod compress;
 mod tls;
 
 use std::io;
@@ -13,20 +15,124 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
+pub use compress::Deflate;
 pub use tls::TlsOptions;
 
 use crate::error::{Error, Result};
 
-/// A connected socket, plain or TLS.
+/// A connected socket, plain or TLS, possibly compressed (RFC 4978), counting the bytes it
+/// carries.
 #[derive(Debug)]
-pub enum Stream {
+pub struct Stream {
+    layer: Layer,
+    /// Bytes handed to / taken from the connection (IMAP data, uncompressed).
+    data_in: u64,
+    data_out: u64,
+    /// Wire bytes counted before compression started.
+    wire_in_before: u64,
+    wire_out_before: u64,
+}
+
+#[derive(Debug)]
+enum Layer {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
+    Deflate(Box<Deflate<Layer>>),
+    /// Only while a layer is being wrapped in another.
+    Gone,
+}
+
+/// Bytes a session exchanged with the server, from [`crate::Session::wire_stats`].
+///
+/// `sent`/`received` count what crossed the connection below compression (what TLS
+/// encrypted, or the TCP payload for plaintext); `data_sent`/`data_received` count the
+/// IMAP bytes they carried. Without COMPRESS=DEFLATE the two pairs are equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WireStats {
+    pub sent: u64,
+    pub received: u64,
+    pub data_sent: u64,
+    pub data_received: u64,
+    /// COMPRESS=DEFLATE is active.
+    pub compressed: bool,
 }
 
 impl Stream {
+    /// A plaintext TCP stream.
+    pub fn plain(tcp: TcpStream) -> Stream {
+        Stream::from_layer(Layer::Plain(tcp))
+    }
+
+    fn from_layer(layer: Layer) -> Stream {
+        Stream {
+            layer,
+            data_in: 0,
+            data_out: 0,
+            wire_in_before: 0,
+            wire_out_before: 0,
+        }
+    }
+
     pub fn is_tls(&self) -> bool {
-        matches!(self, Stream::Tls(_))
+        fn tls(layer: &Layer) -> bool {
+            match layer {
+                Layer::Plain(_) | Layer::Gone => false,
+                Layer::Tls(_) => true,
+                Layer::Deflate(d) => tls(d.get_ref()),
+            }
+        }
+        tls(&self.layer)
+    }
+
+    /// Whether COMPRESS=DEFLATE is active.
+    pub fn is_compressed(&self) -> bool {
+        matches!(self.layer, Layer::Deflate(_))
+    }
+
+    /// The TCP stream of a plaintext, uncompressed connection (for STARTTLS); `Err` gives
+    /// the stream back otherwise.
+    pub fn into_plain(self) -> std::result::Result<TcpStream, Stream> {
+        match self.layer {
+            Layer::Plain(tcp) => Ok(tcp),
+            layer => Err(Stream { layer, ..self }),
+        }
+    }
+
+    /// Start COMPRESS=DEFLATE (RFC 4978 §3) in both directions. `already_read` are the
+    /// bytes read after the command's tagged OK, which the server already compressed.
+    /// Does nothing if compression is already on (RFC 4978 §3: it cannot be stacked).
+    pub fn start_deflate(&mut self, already_read: &[u8]) {
+        if self.is_compressed() {
+            return;
+        }
+        let n = already_read.len() as u64;
+        // Those bytes were counted as data when read; they were compressed wire bytes,
+        // which the deflate layer counts from now on.
+        self.data_in = self.data_in.saturating_sub(n);
+        self.wire_in_before = self.data_in;
+        self.wire_out_before = self.data_out;
+        let inner = std::mem::replace(&mut self.layer, Layer::Gone);
+        self.layer = Layer::Deflate(Box::new(Deflate::new(inner, already_read)));
+    }
+
+    /// Bytes exchanged so far.
+    pub fn wire_stats(&self) -> WireStats {
+        match &self.layer {
+            Layer::Deflate(d) => WireStats {
+                sent: self.wire_out_before + d.compressed_out,
+                received: self.wire_in_before + d.compressed_in,
+                data_sent: self.data_out,
+                data_received: self.data_in,
+                compressed: true,
+            },
+            _ => WireStats {
+                sent: self.data_out,
+                received: self.data_in,
+                data_sent: self.data_out,
+                data_received: self.data_in,
+                compressed: false,
+            },
+        }
     }
 }
 
@@ -73,7 +179,7 @@ pub async fn tls_handshake(
             after: timeout,
         })?
         .map_err(|e| tls_error(server_name, e))?;
-    Ok(Stream::Tls(Box::new(tls)))
+    Ok(Stream::from_layer(Layer::Tls(Box::new(tls))))
 }
 
 /// tokio-rustls reports handshake failures as `io::Error` wrapping a `rustls::Error`; turn
@@ -111,42 +217,54 @@ fn tls_error(server_name: &str, e: io::Error) -> Error {
     }
 }
 
-impl AsyncRead for Stream {
+fn gone() -> io::Error {
+    io::Error::new(io::ErrorKind::NotConnected, "the stream is being re-layered")
+}
+
+impl AsyncRead for Layer {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Layer::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Layer::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Layer::Deflate(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Layer::Gone => Poll::Ready(Err(gone())),
         }
     }
 }
 
-impl AsyncWrite for Stream {
+impl AsyncWrite for Layer {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Layer::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Layer::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Layer::Deflate(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Layer::Gone => Poll::Ready(Err(gone())),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Layer::Plain(s) => Pin::new(s).poll_flush(cx),
+            Layer::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Layer::Deflate(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Layer::Gone => Poll::Ready(Err(gone())),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Layer::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Layer::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Layer::Deflate(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Layer::Gone => Poll::Ready(Err(gone())),
         }
     }
 
@@ -156,15 +274,73 @@ impl AsyncWrite for Stream {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+            Layer::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Layer::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+            Layer::Deflate(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+            Layer::Gone => Poll::Ready(Err(gone())),
         }
     }
 
     fn is_write_vectored(&self) -> bool {
         match self {
-            Stream::Plain(s) => s.is_write_vectored(),
-            Stream::Tls(s) => s.is_write_vectored(),
+            Layer::Plain(s) => s.is_write_vectored(),
+            Layer::Tls(s) => s.is_write_vectored(),
+            Layer::Deflate(s) => s.is_write_vectored(),
+            Layer::Gone => false,
         }
+    }
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let res = Pin::new(&mut this.layer).poll_read(cx, buf);
+        this.data_in += (buf.filled().len() - before) as u64;
+        res
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let res = Pin::new(&mut this.layer).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = res {
+            this.data_out += n as u64;
+        }
+        res
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().layer).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().layer).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let res = Pin::new(&mut this.layer).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(n)) = res {
+            this.data_out += n as u64;
+        }
+        res
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.layer.is_write_vectored()
     }
 }

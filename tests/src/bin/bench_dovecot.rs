@@ -1,0 +1,234 @@
+//! End-to-end benchmark against Dovecot (a program that prints figures; nothing here is a
+//! test). It starts a private Dovecot, builds a 100,000-message mailbox by writing maildir
+//! files directly and indexing them (`doveadm index`), then times
+//! `UID FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)`:
+//!
+//! * a raw socket read of the response (LOGIN, SELECT, then the command; no parsing);
+//! * imap-async `Session::fetch`, with the CPU time of the client's thread (getrusage);
+//! * imap-async with COMPRESS=DEFLATE on: the same fetch, and the bytes on the wire with
+//!   and without compression (`Session::wire_stats`).
+//!
+//! The first fetch of a fresh mailbox makes Dovecot build its cache; one untimed fetch
+//! warms it, then the rounds alternate between the readers.
+//!
+//! Run: `cargo run --release -p imap-async-tests --bin bench_dovecot [MESSAGES]`
+
+use std::os::unix::fs::chown;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use imap_async::{ConnectOptions, Session, UidSet};
+use imap_async_tests::bench_data::{MessageMeta, Rng};
+use imap_async_tests::{Dovecot, DovecotOptions, TestUser};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const ROUNDS: usize = 5;
+const ITEMS: &str = "(UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)";
+
+fn doveadm_field(server: &Dovecot, user: &str, field: &str) -> String {
+    let out = server
+        .doveadm(&["user", "-f", field, user], None)
+        .expect("doveadm user");
+    assert!(out.status.success(), "doveadm user failed: {out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Write `n` messages into the user's `Maildir/cur` as the mail uid, then index them.
+fn build_mailbox(server: &Dovecot, user: &TestUser, n: u64) -> Duration {
+    let start = Instant::now();
+    let home = PathBuf::from(doveadm_field(server, &user.name, "home"));
+    let uid: u32 = doveadm_field(server, &user.name, "uid").parse().unwrap();
+    let gid: u32 = doveadm_field(server, &user.name, "gid").parse().unwrap();
+    let maildir = home.join("Maildir");
+    for dir in [home.clone(), maildir.clone()]
+        .into_iter()
+        .chain(["cur", "new", "tmp"].map(|d| maildir.join(d)))
+    {
+        std::fs::create_dir_all(&dir).unwrap();
+        chown(&dir, Some(uid), Some(gid)).unwrap();
+    }
+    let mut rng = Rng::new(0x1a2b_3c4d);
+    let base_time = 1_700_000_000u64;
+    for seq in 1..=n {
+        let mut meta = MessageMeta::generate(&mut rng, seq);
+        // Smaller bodies than the generator's default keep the mailbox at ~300 MB; the
+        // ENVELOPE fetch reads headers only.
+        meta.size = 1_000 + rng.below(4_000);
+        let body = meta.rfc822(&mut rng);
+        let flags = match (meta.flagged, meta.seen) {
+            (true, true) => "FS",
+            (true, false) => "F",
+            (false, true) => "S",
+            (false, false) => "",
+        };
+        let name = format!(
+            "{}.M{seq}P1.bench,S={}:2,{flags}",
+            base_time + seq,
+            body.len()
+        );
+        let path = maildir.join("cur").join(name);
+        std::fs::write(&path, &body).unwrap();
+        chown(&path, Some(uid), Some(gid)).unwrap();
+    }
+    let out = server
+        .doveadm(&["index", "-u", &user.name, "INBOX"], None)
+        .expect("doveadm index");
+    assert!(out.status.success(), "doveadm index failed: {out:?}");
+    start.elapsed()
+}
+
+fn thread_cpu() -> Duration {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
+    assert_eq!(rc, 0);
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+struct Run {
+    wall: Duration,
+    cpu: Duration,
+    bytes: u64,
+    wire: u64,
+}
+
+async fn raw_read(server: &Dovecot, user: &TestUser) -> Run {
+    let mut sock = TcpStream::connect((server.host(), server.imap_port()))
+        .await
+        .unwrap();
+    sock.set_nodelay(true).unwrap();
+    let mut buf = vec![0u8; 256 * 1024];
+    async fn until(sock: &mut TcpStream, buf: &mut [u8], end: &[u8]) -> u64 {
+        let mut tail: Vec<u8> = Vec::new();
+        let mut total = 0u64;
+        loop {
+            let n = sock.read(buf).await.unwrap();
+            assert!(n > 0, "server closed");
+            total += n as u64;
+            tail.extend_from_slice(&buf[n.saturating_sub(256)..n]);
+            if let Some(p) = tail.windows(end.len()).position(|w| w == end) {
+                // The tagged line must be complete.
+                if tail[p..].ends_with(b"\r\n") {
+                    return total;
+                }
+            }
+            if tail.len() > 1024 {
+                tail.drain(..tail.len() - 256);
+            }
+        }
+    }
+    until(&mut sock, &mut buf, b"* OK").await;
+    sock.write_all(format!("A1 LOGIN {} {}\r\n", user.name, user.password).as_bytes())
+        .await
+        .unwrap();
+    until(&mut sock, &mut buf, b"A1 OK").await;
+    sock.write_all(b"A2 SELECT INBOX\r\n").await.unwrap();
+    until(&mut sock, &mut buf, b"A2 OK").await;
+    let cpu = thread_cpu();
+    let start = Instant::now();
+    sock.write_all(format!("A3 UID FETCH 1:* {ITEMS}\r\n").as_bytes())
+        .await
+        .unwrap();
+    let bytes = until(&mut sock, &mut buf, b"\r\nA3 OK").await;
+    let wall = start.elapsed();
+    let cpu = thread_cpu() - cpu;
+    sock.write_all(b"A4 LOGOUT\r\n").await.unwrap();
+    Run {
+        wall,
+        cpu,
+        bytes,
+        wire: bytes,
+    }
+}
+
+async fn ours(server: &Dovecot, user: &TestUser, n: u64, compress: bool) -> Run {
+    let opts = ConnectOptions::new(server.host())
+        .port(server.imap_port())
+        .plaintext()
+        .login(&user.name, user.password.as_str())
+        .compress(compress);
+    let mut session = Session::connect(&opts).await.unwrap();
+    assert_eq!(session.is_compressed(), compress);
+    session.select_folder("INBOX").await.unwrap();
+    let before = session.wire_stats();
+    let cpu = thread_cpu();
+    let start = Instant::now();
+    let messages = session.fetch(&UidSet::all(), ITEMS).await.unwrap();
+    let envelopes = messages.iter().filter(|m| m.envelope().is_some()).count();
+    let wall = start.elapsed();
+    let cpu = thread_cpu() - cpu;
+    let after = session.wire_stats();
+    assert_eq!(envelopes as u64, n);
+    drop(messages);
+    session.logout().await.unwrap();
+    Run {
+        wall,
+        cpu,
+        bytes: after.data_received - before.data_received,
+        wire: after.received - before.received,
+    }
+}
+
+fn summary(name: &str, mut runs: Vec<Run>, floor: Option<Duration>) -> Duration {
+    runs.sort_by_key(|r| r.wall);
+    let m = &runs[runs.len() / 2];
+    let vs = floor
+        .map(|f| {
+            format!(
+                " | {:+.1}% vs raw",
+                (m.wall.as_secs_f64() / f.as_secs_f64() - 1.0) * 100.0
+            )
+        })
+        .unwrap_or_default();
+    println!(
+        "{name:<36} median {:>7.1} ms (best {:>7.1}) client CPU {:>6.1} ms | {:>6.1} MB IMAP, {:>6.1} MB on the wire{vs}",
+        m.wall.as_secs_f64() * 1e3,
+        runs[0].wall.as_secs_f64() * 1e3,
+        m.cpu.as_secs_f64() * 1e3,
+        m.bytes as f64 / 1e6,
+        m.wire as f64 / 1e6,
+    );
+    m.wall
+}
+
+fn main() {
+    let n: u64 = std::env::args()
+        .nth(1)
+        .map(|a| a.parse().expect("MESSAGES must be a number"))
+        .unwrap_or(100_000);
+    println!(
+        "bench_dovecot: {} CPU cores (shared with the server); {n} messages; {ROUNDS} rounds; loopback, plaintext",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let server = Dovecot::start(DovecotOptions::default()).expect("start Dovecot");
+    let user = server.new_user();
+    let built = build_mailbox(&server, &user, n);
+    println!(
+        "mailbox built (maildir files + doveadm index) in {:.1} s",
+        built.as_secs_f64()
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let warm = Instant::now();
+        raw_read(&server, &user).await;
+        println!(
+            "first fetch (Dovecot fills its cache): {:.1} s",
+            warm.elapsed().as_secs_f64()
+        );
+        let (mut raw, mut plain, mut deflate) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            raw.push(raw_read(&server, &user).await);
+            plain.push(ours(&server, &user, n, false).await);
+            deflate.push(ours(&server, &user, n, true).await);
+        }
+        let floor = summary("raw socket read", raw, None);
+        summary("imap-async Session::fetch", plain, Some(floor));
+        summary("imap-async, COMPRESS=DEFLATE", deflate, Some(floor));
+    });
+    server.stop();
+}

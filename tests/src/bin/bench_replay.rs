@@ -1,0 +1,237 @@
+//! Replay benchmark (a program that prints figures; nothing here is a test): a loopback
+//! server answers `UID FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)` with a
+//! recorded-style response for 100,000 messages (about 28 MB) from memory, so that the
+//! client's own ceiling shows. Timed from sending the command to holding every envelope:
+//!
+//! * a plain socket read of the same bytes (no parsing: the floor);
+//! * imap-async, `Session::fetch` (collects every message into a `Vec<Fetched>`);
+//! * async-imap 0.11 (`Session::uid_fetch`, every item of its stream taken and its
+//!   envelope looked at), when built with `--features compare-async-imap`.
+//!
+//! Run: `cargo run --release -p imap-async-tests --features compare-async-imap --bin bench_replay`
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use imap_async::{ConnectOptions, Session, UidSet};
+use imap_async_tests::bench_data;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+const MESSAGES: u64 = 100_000;
+const ROUNDS: usize = 5;
+const ITEMS: &str = "(UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)";
+
+/// Serve every connection: greeting, then answer each command line from memory.
+async fn serve(listener: TcpListener, data: Arc<Vec<u8>>) {
+    loop {
+        let Ok((sock, _)) = listener.accept().await else {
+            return;
+        };
+        let data = data.clone();
+        tokio::spawn(async move {
+            let _ = sock.set_nodelay(true);
+            let (r, mut w) = sock.into_split();
+            let mut r = BufReader::new(r);
+            w.write_all(b"* OK [CAPABILITY IMAP4rev1 LITERAL+ AUTH=PLAIN] replay ready\r\n")
+                .await
+                .unwrap();
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                let mut words = line.split_whitespace();
+                let tag = words.next().unwrap_or("*").to_owned();
+                let mut cmd = words.next().unwrap_or("").to_ascii_uppercase();
+                if cmd == "UID" {
+                    cmd = format!("UID {}", words.next().unwrap_or("").to_ascii_uppercase());
+                }
+                let reply = match cmd.as_str() {
+                    "CAPABILITY" => "* CAPABILITY IMAP4rev1 LITERAL+ AUTH=PLAIN\r\n".to_owned(),
+                    "LOGIN" => String::new(),
+                    "SELECT" | "EXAMINE" => format!(
+                        "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n\
+                         * {MESSAGES} EXISTS\r\n* 0 RECENT\r\n\
+                         * OK [UIDVALIDITY 1700000000] UIDs valid\r\n\
+                         * OK [UIDNEXT {}] Predicted next UID\r\n",
+                        MESSAGES + 1
+                    ),
+                    "UID FETCH" | "FETCH" => {
+                        w.write_all(&data).await.unwrap();
+                        String::new()
+                    }
+                    "LOGOUT" => "* BYE Logging out\r\n".to_owned(),
+                    _ => String::new(),
+                };
+                let done = match cmd.as_str() {
+                    "LOGIN" => format!("{tag} OK [CAPABILITY IMAP4rev1 LITERAL+] Logged in\r\n"),
+                    "SELECT" | "EXAMINE" => format!("{tag} OK [READ-WRITE] Select completed.\r\n"),
+                    _ => format!("{tag} OK {cmd} completed.\r\n"),
+                };
+                w.write_all(format!("{reply}{done}").as_bytes())
+                    .await
+                    .unwrap();
+                if cmd == "LOGOUT" {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+/// The floor: read the response's bytes off the socket, find the tagged end, parse nothing.
+async fn raw_read(port: u16, expected: usize) -> Duration {
+    let mut sock = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    sock.set_nodelay(true).unwrap();
+    let mut buf = vec![0u8; 256 * 1024];
+    let n = sock.read(&mut buf).await.unwrap(); // greeting
+    assert!(buf[..n].ends_with(b"\r\n"));
+    let start = Instant::now();
+    sock.write_all(format!("A1 UID FETCH 1:* {ITEMS}\r\n").as_bytes())
+        .await
+        .unwrap();
+    let end = b"A1 OK UID FETCH completed.\r\n";
+    let mut total = 0;
+    let mut tail = Vec::new();
+    loop {
+        let n = sock.read(&mut buf).await.unwrap();
+        assert!(n > 0, "server closed");
+        total += n;
+        tail.extend_from_slice(&buf[n.saturating_sub(64)..n]);
+        if tail.len() > 128 {
+            tail.drain(..tail.len() - 64);
+        }
+        if total >= expected + end.len() && tail.ends_with(end) {
+            break;
+        }
+    }
+    start.elapsed()
+}
+
+async fn ours(port: u16) -> Duration {
+    let opts = ConnectOptions::new("127.0.0.1")
+        .port(port)
+        .plaintext()
+        .login("bench", "bench");
+    let mut session = Session::connect(&opts).await.unwrap();
+    session.select_folder("INBOX").await.unwrap();
+    let start = Instant::now();
+    let messages = session.fetch(&UidSet::all(), ITEMS).await.unwrap();
+    let envelopes = messages.iter().filter(|m| m.envelope().is_some()).count();
+    let elapsed = start.elapsed();
+    assert_eq!(envelopes as u64, MESSAGES);
+    drop(messages);
+    session.logout().await.unwrap();
+    elapsed
+}
+
+#[cfg(feature = "compare-async-imap")]
+async fn async_imap(port: u16) -> Duration {
+    use futures::StreamExt;
+    let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let mut client = async_imap::Client::new(tcp);
+    client.read_response().await.unwrap().unwrap(); // greeting
+    let mut session = client.login("bench", "bench").await.map_err(|e| e.0).unwrap();
+    session.select("INBOX").await.unwrap();
+    let start = Instant::now();
+    let mut envelopes = 0u64;
+    {
+        let mut stream = session.uid_fetch("1:*", ITEMS).await.unwrap();
+        let mut all = Vec::with_capacity(MESSAGES as usize);
+        while let Some(fetch) = stream.next().await {
+            let fetch = fetch.unwrap();
+            if fetch.envelope().is_some() {
+                envelopes += 1;
+            }
+            all.push(fetch);
+        }
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(envelopes, MESSAGES);
+    session.logout().await.unwrap();
+    elapsed
+}
+
+fn summary(name: &str, mut v: Vec<Duration>, bytes: usize, floor: Option<Duration>) -> Duration {
+    v.sort();
+    let best = v[0];
+    let median = v[v.len() / 2];
+    let vs = floor
+        .map(|f| {
+            format!(
+                " | {:.2}x the raw read",
+                median.as_secs_f64() / f.as_secs_f64()
+            )
+        })
+        .unwrap_or_default();
+    println!(
+        "{name:<34} median {:>7.1} ms  best {:>7.1} ms  {:>7.1} MB/s  {:>9.0} msgs/s{vs}",
+        median.as_secs_f64() * 1e3,
+        best.as_secs_f64() * 1e3,
+        bytes as f64 / 1e6 / median.as_secs_f64(),
+        MESSAGES as f64 / median.as_secs_f64(),
+    );
+    median
+}
+
+fn main() {
+    let data = Arc::new(bench_data::envelope_responses(MESSAGES));
+    let bytes = data.len();
+    println!(
+        "bench_replay: {} CPU cores; {MESSAGES} envelopes, {:.1} MB response; server on its own thread; {ROUNDS} rounds",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        bytes as f64 / 1e6
+    );
+    // The server gets its own thread and runtime; the clients run on a current-thread
+    // runtime on the main thread, as a simple application would.
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    std_listener.set_nonblocking(true).unwrap();
+    let port = std_listener.local_addr().unwrap().port();
+    let server_data = data.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = TcpListener::from_std(std_listener).unwrap();
+            serve(listener, server_data).await;
+        });
+    });
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let mut raw = Vec::new();
+        let mut ours_t = Vec::new();
+        #[cfg(feature = "compare-async-imap")]
+        let mut theirs = Vec::new();
+        for _ in 0..ROUNDS {
+            raw.push(raw_read(port, bytes).await);
+            ours_t.push(ours(port).await);
+            #[cfg(feature = "compare-async-imap")]
+            theirs.push(async_imap(port).await);
+        }
+        let floor = summary("plain socket read (floor)", raw, bytes, None);
+        let ours_m = summary("imap-async Session::fetch", ours_t, bytes, Some(floor));
+        #[cfg(feature = "compare-async-imap")]
+        {
+            let theirs_m = summary("async-imap 0.11 uid_fetch", theirs, bytes, Some(floor));
+            println!(
+                "imap-async is {:.2}x faster than async-imap 0.11 (median against median)",
+                theirs_m.as_secs_f64() / ours_m.as_secs_f64()
+            );
+        }
+        #[cfg(not(feature = "compare-async-imap"))]
+        {
+            let _ = ours_m;
+            println!(
+                "async-imap 0.11: not built; add `--features compare-async-imap` to compare"
+            );
+        }
+    });
+}
