@@ -43,9 +43,8 @@ const LAST: &[&str] = &[
 const DOMAINS: &[&str] = &[
     "example.org",
     "example.net",
-    "mail.example.com",
-    "lists.example.org",
-    "corp.example.co.uk",
+    "example.com",
+    "ex.co.uk",
 ];
 const WORDS: &[&str] = &[
     "quarterly", "report", "meeting", "re:", "update", "invoice", "the", "project", "draft",
@@ -60,13 +59,13 @@ fn person(rng: &mut Rng) -> (String, String, &'static str) {
     let host = DOMAINS[rng.below(DOMAINS.len() as u64) as usize];
     (
         format!("{first} {last}"),
-        format!("{}.{}", first.to_lowercase(), last.to_lowercase()),
+        first.to_lowercase(),
         host,
     )
 }
 
 fn subject(rng: &mut Rng, n: u64) -> String {
-    let words = 3 + rng.below(8);
+    let words = 2 + rng.below(5);
     let mut s = String::new();
     for i in 0..words {
         if i > 0 {
@@ -110,9 +109,13 @@ pub struct MessageMeta {
 impl MessageMeta {
     pub fn generate(rng: &mut Rng, seq: u64) -> MessageMeta {
         let from = person(rng);
-        let to = (0..1 + rng.below(2)).map(|_| person(rng)).collect();
-        let cc = (0..rng.below(3)).map(|_| person(rng)).collect();
-        let reply = rng.below(3) == 0;
+        let to = vec![person(rng)];
+        let cc = if rng.below(5) == 0 {
+            vec![person(rng)]
+        } else {
+            Vec::new()
+        };
+        let reply = rng.below(4) == 0;
         MessageMeta {
             seq,
             uid: seq,
@@ -126,8 +129,8 @@ impl MessageMeta {
             minute: rng.below(60) as u32,
             second: rng.below(60) as u32,
             weekday: rng.below(7) as usize,
-            message_id: format!("<{:016x}.{seq}@{}>", rng.next_u64(), from.2),
-            in_reply_to: reply.then(|| format!("<{:016x}@{}>", rng.next_u64(), from.2)),
+            message_id: format!("<{seq}.{:06x}@{}>", rng.next_u64() as u32 & 0xff_ffff, from.2),
+            in_reply_to: reply.then(|| format!("<{:08x}@{}>", rng.next_u64() as u32, from.2)),
             subject: subject(rng, seq),
             from,
             to,

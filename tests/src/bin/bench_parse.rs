@@ -3,7 +3,8 @@
 //! exactly as the connection does (frame, split the frame off as `Bytes`, parse), from
 //! memory. Prints MB/s and messages/s for each kind, best of several rounds.
 //!
-//! Run: `cargo run --release -p imap-async-tests --bin bench_parse`
+//! Run: `cargo run --release -p imap-async-tests --bin bench_parse [KIND] [ROUNDS]`, KIND one
+//! of `envelopes`, `bodystructures`, `flags`, `literals` (default: all).
 
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,16 @@ use bytes::Bytes;
 use imap_async::proto::{Framer, Limits, Response, Untagged, parse_response};
 use imap_async_tests::bench_data;
 
-const ROUNDS: usize = 5;
+fn rounds() -> usize {
+    std::env::args()
+        .nth(2)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5)
+}
+
+fn wanted(kind: &str) -> bool {
+    std::env::args().nth(1).is_none_or(|k| kind.starts_with(&k))
+}
 
 /// Frame and parse everything in `data`; the number of FETCH responses seen.
 fn parse_all(data: &Bytes) -> usize {
@@ -51,7 +61,7 @@ fn frame_all(data: &Bytes) -> usize {
 fn best_of(mut f: impl FnMut() -> usize) -> (Duration, usize) {
     let mut best = Duration::MAX;
     let mut count = 0;
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds() {
         let start = Instant::now();
         count = std::hint::black_box(f());
         best = best.min(start.elapsed());
@@ -59,7 +69,11 @@ fn best_of(mut f: impl FnMut() -> usize) -> (Duration, usize) {
     (best, count)
 }
 
-fn report(kind: &str, data: &Bytes) {
+fn report(kind: &str, data: impl FnOnce() -> Vec<u8>) {
+    if !wanted(kind.split_whitespace().next().unwrap_or(kind)) {
+        return;
+    }
+    let data = &Bytes::from(data());
     let (parse, messages) = best_of(|| parse_all(data));
     let (frame, frames) = best_of(|| frame_all(data));
     assert_eq!(messages, frames);
@@ -75,27 +89,28 @@ fn report(kind: &str, data: &Bytes) {
 
 fn main() {
     println!(
-        "bench_parse: {} CPU cores available, best of {ROUNDS} rounds, single thread",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        "bench_parse: {} CPU cores available, best of {} rounds, single thread",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        rounds()
     );
     report(
         "envelopes (UID FLAGS SIZE DATE ENV)",
-        &Bytes::from(bench_data::envelope_responses(100_000)),
+        || bench_data::envelope_responses(100_000),
     );
     report(
-        "body structures",
-        &Bytes::from(bench_data::bodystructure_responses(100_000)),
+        "bodystructures",
+        || bench_data::bodystructure_responses(100_000),
     );
     report(
         "flags only (UID FLAGS)",
-        &Bytes::from(bench_data::flags_responses(1_000_000)),
+        || bench_data::flags_responses(1_000_000),
     );
     report(
-        "large literals (BODY[] 1 MiB each)",
-        &Bytes::from(bench_data::literal_responses(100, 1 << 20)),
+        "literals, 1 MiB each (BODY[])",
+        || bench_data::literal_responses(100, 1 << 20),
     );
     report(
-        "literals (BODY[] 16 KiB each)",
-        &Bytes::from(bench_data::literal_responses(5_000, 16 << 10)),
+        "literals, 16 KiB each (BODY[])",
+        || bench_data::literal_responses(5_000, 16 << 10),
     );
 }
