@@ -51,3 +51,7 @@ pub use with_session::with_session;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/cleaning-up-connections.md")]
 pub struct GuideCleaningUpConnections;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/idle.md")]
+pub struct GuideIdle;
