@@ -193,18 +193,60 @@ impl Session {
     }
 
     /// [`Session::idle`] with explicit options.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use std::time::Duration;
+    /// use imap_async::IdleOptions;
+    /// session.select_folder("INBOX").await?;
+    /// let opts = IdleOptions { restart_interval: Duration::from_secs(60), ..IdleOptions::default() };
+    /// let mut idle = session.idle_with(opts).await?;
+    /// let events = idle.check(Duration::from_secs(30)).await?;
+    /// idle.done().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn idle_with(&mut self, opts: IdleOptions) -> Result<Idle<'_, &mut Session>> {
         Idle::start(self, opts).await
     }
 
     /// Like [`Session::idle_with`], but the stream owns the session: for watchers that run
     /// on their own task. [`Idle::done`] gives the session back.
+    ///
+    /// ```no_run
+    /// # async fn run(mut session: imap_async::Session) -> imap_async::Result<()> {
+    /// use futures::StreamExt;
+    /// use imap_async::{IdleOptions, Session};
+    /// session.select_folder("INBOX").await?;
+    /// let watcher = tokio::spawn(async move {
+    ///     let mut idle = session.into_idle(IdleOptions::default()).await?;
+    ///     if let Some(event) = idle.next().await {
+    ///         println!("{:?}", event?);
+    ///     }
+    ///     let session: Session = idle.done().await?;
+    ///     session.logout().await
+    /// });
+    /// watcher.await.expect("the watcher task panicked")?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn into_idle(self, opts: IdleOptions) -> Result<Idle<'static, Session>> {
         Idle::start(self, opts).await
     }
 
     /// IMAPClient's `idle_check`: IDLE for at most `timeout`, return the changes seen (as
     /// soon as there is at least one), and end IDLE again.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use std::time::Duration;
+    /// session.select_folder("INBOX").await?;
+    /// for event in session.idle_check(Duration::from_secs(60)).await? {
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn idle_check(&mut self, timeout: Duration) -> Result<Vec<IdleEvent>> {
         let mut idle = self.idle().await?;
         let events = idle.check(timeout).await?;
@@ -242,6 +284,18 @@ impl<'a, S: BorrowMut<Session> + Send + Unpin + 'a> Idle<'a, S> {
 
     /// Wait up to `timeout` for changes; return those seen (as soon as there is at least
     /// one; an empty list when the time ran out).
+    ///
+    /// ```no_run
+    /// # async fn run(mut idle: imap_async::Idle<'_, &mut imap_async::Session>) -> imap_async::Result<()> {
+    /// use std::time::Duration;
+    /// let events = idle.check(Duration::from_secs(30)).await?;
+    /// if events.is_empty() {
+    ///     println!("nothing happened for 30 s");
+    /// }
+    /// idle.done().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn check(&mut self, timeout: Duration) -> Result<Vec<IdleEvent>> {
         use futures::StreamExt;
         let mut out = Vec::new();
@@ -256,6 +310,19 @@ impl<'a, S: BorrowMut<Session> + Send + Unpin + 'a> Idle<'a, S> {
     /// End IDLE (send `DONE` and read the server's completion) and give the session back.
     /// Events not yet taken from the stream, and any that arrive before the completion,
     /// stay in the session's unsolicited queue ([`Session::take_unsolicited`]).
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use std::time::Duration;
+    /// session.select_folder("INBOX").await?;
+    /// let mut idle = session.idle().await?;
+    /// let seen = idle.check(Duration::from_secs(10)).await?;
+    /// let session = idle.done().await?;
+    /// // Whatever arrived while DONE was being answered is not lost:
+    /// let later = session.take_unsolicited();
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn done(mut self) -> Result<S> {
         self.stop.notify_one();
         if let Some(step) = self.step.take() {

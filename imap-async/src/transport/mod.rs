@@ -25,6 +25,7 @@ pub enum Stream {
 }
 
 impl Stream {
+    /// Whether the stream is encrypted (TLS).
     pub fn is_tls(&self) -> bool {
         matches!(self, Stream::Tls(_))
     }
@@ -32,6 +33,16 @@ impl Stream {
 
 /// Open a TCP connection within `timeout` (name resolution included), with TCP keepalive on so
 /// that a dead peer is eventually noticed even on an idle connection.
+///
+/// ```no_run
+/// # async fn run() -> imap_async::Result<()> {
+/// use std::time::Duration;
+/// use imap_async::transport::connect_tcp;
+/// let tcp = connect_tcp("imap.example.org", 993, Duration::from_secs(10)).await?;
+/// println!("connected to {}", tcp.peer_addr().expect("a connected socket has a peer"));
+/// # Ok(())
+/// # }
+/// ```
 pub async fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream> {
     let what = format!("connecting to {host}:{port}");
     let tcp = tokio::time::timeout(timeout, TcpStream::connect((host, port)))
@@ -56,6 +67,19 @@ pub async fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<Tcp
 
 /// Run the TLS handshake over an open TCP connection within `timeout`, verifying the
 /// certificate for `server_name` as `opts` say.
+///
+/// ```no_run
+/// # async fn run() -> imap_async::Result<()> {
+/// use std::time::Duration;
+/// use imap_async::TlsOptions;
+/// use imap_async::transport::{connect_tcp, tls_handshake};
+/// let timeout = Duration::from_secs(10);
+/// let tcp = connect_tcp("imap.example.org", 993, timeout).await?;
+/// let stream = tls_handshake(tcp, "imap.example.org", &TlsOptions::default(), timeout).await?;
+/// assert!(stream.is_tls());
+/// # Ok(())
+/// # }
+/// ```
 pub async fn tls_handshake(
     tcp: TcpStream,
     server_name: &str,
