@@ -399,12 +399,17 @@ async fn begin_idle(conn: &mut Connection, state: &mut IdleState) -> Result<Vec<
     let cmd = conn.encoder("IDLE").finish();
     let tag = cmd.tag.clone();
     conn.send_line_command(&cmd).await?;
+    // From the moment IDLE is sent, whoever sends the next command must end it first
+    // (RFC 2177 §3), even if this future is dropped before the server's "+" arrives:
+    // waiting for IDLE's completion without sending DONE would wait forever.
+    conn.complete_in_flight();
+    conn.idle_tag = Some(tag.clone());
     let mut events = Vec::new();
     loop {
         match conn.read_response("the IDLE continuation").await? {
             Response::Continuation(_) => break,
             Response::Tagged(t) if t.tag == tag.as_bytes() => {
-                conn.complete_in_flight();
+                conn.idle_tag = None;
                 status_result(t.status, "IDLE")?;
                 return Err(Error::Protocol(
                     "the server ended IDLE before accepting it".into(),
@@ -417,10 +422,6 @@ async fn begin_idle(conn: &mut Connection, state: &mut IdleState) -> Result<Vec<
             })?,
         }
     }
-    // From here the IDLE is the connection's business: whoever sends the next command
-    // ends it first (RFC 2177 §3).
-    conn.complete_in_flight();
-    conn.idle_tag = Some(tag.clone());
     state.idling = Some((tag, Instant::now() + state.opts.restart_interval));
     Ok(events)
 }
@@ -431,8 +432,9 @@ async fn end_idle(conn: &mut Connection, state: &mut IdleState) -> Result<Vec<Un
     let Some((tag, _)) = state.idling.take() else {
         return Ok(Vec::new());
     };
-    conn.idle_tag = None;
-    conn.send_raw(b"DONE\r\n", "DONE").await?;
+    // DONE makes IDLE's completion the in-flight command, so that if this future is
+    // dropped half-way the next command reads the rest first.
+    conn.end_idle_send_done().await?;
     let mut events = Vec::new();
     loop {
         let response = match conn
@@ -447,6 +449,7 @@ async fn end_idle(conn: &mut Connection, state: &mut IdleState) -> Result<Vec<Un
         };
         match response {
             Response::Tagged(t) if t.tag == tag.as_bytes() => {
+                conn.complete_in_flight();
                 status_result(t.status, "IDLE")?;
                 return Ok(events);
             }
