@@ -51,3 +51,18 @@ pub use with_session::with_session;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/cleaning-up-connections.md")]
 pub struct GuideCleaningUpConnections;
+
+/// The IDLE page's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/idle.md")]
+pub struct GuideIdle;
+
+/// The IMAPClient mapping page's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/imapclient-mapping.md")]
+pub struct GuideImapclientMapping;
+
+/// The workspace README's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct Readme;

@@ -39,6 +39,11 @@ pub struct ParseError {
 }
 
 /// Printable, length-limited rendering of raw bytes for error messages.
+///
+/// ```
+/// use imap_async::proto::parse::show;
+/// assert_eq!(show(b"* OK hi\r\n\x00"), "* OK hi\\r\\n\\x00");
+/// ```
 pub fn show(raw: &[u8]) -> String {
     let mut s = String::new();
     for &b in raw.iter().take(300) {
@@ -56,6 +61,13 @@ pub fn show(raw: &[u8]) -> String {
 }
 
 /// Parse one complete response, as framed by [`super::Framer`] (CRLF included).
+///
+/// ```
+/// use bytes::Bytes;
+/// use imap_async::proto::{parse_response, Response, Untagged};
+/// let r = parse_response(Bytes::from_static(b"* 23 EXISTS\r\n")).unwrap();
+/// assert!(matches!(r, Response::Untagged(Untagged::Exists(23))));
+/// ```
 pub fn parse_response(frame: Bytes) -> Result<Response, ParseError> {
     // The final line end is not part of any token; cutting it off here means no token
     // reader needs to know about it (CRLF inside literals and after literal headers stays).

@@ -13,6 +13,17 @@ use crate::proto::Continuation;
 impl Client {
     /// LOGIN with a user name and password. Refused before sending anything when the server
     /// advertises LOGINDISABLED (typically: plaintext connection, use STARTTLS).
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// let mut session = imap_async::Client::connect_tls("imap.example.org")
+    ///     .await?
+    ///     .login("bar@example.org", "passwd")
+    ///     .await?;
+    /// session.logout().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn login(mut self, username: &str, password: &str) -> Result<Session> {
         if self.capabilities().await?.login_disabled() {
             return Err(Error::MissingCapability {
@@ -33,6 +44,18 @@ impl Client {
 
     /// AUTHENTICATE PLAIN (RFC 4616) with an optional authorization identity; the initial
     /// response goes on the command line when the server offers SASL-IR (RFC 4959).
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// // Log in as the administrator "admin", acting as the user "bar" (authzid).
+    /// let session = imap_async::Client::connect_tls("imap.example.org")
+    ///     .await?
+    ///     .authenticate_plain(Some("bar@example.org"), "admin", "admin-passwd")
+    ///     .await?;
+    /// session.logout().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn authenticate_plain(
         self,
         authzid: Option<&str>,
@@ -54,6 +77,20 @@ impl Client {
     /// Any SASL mechanism: `initial` is the client's first message (sent with SASL-IR when
     /// offered, else after the first empty challenge); `respond` answers each further
     /// challenge (already base64-decoded) with the raw bytes to send.
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// // AUTHENTICATE EXTERNAL with an empty authorization identity.
+    /// let session = imap_async::Client::connect_tls("imap.example.org")
+    ///     .await?
+    ///     .authenticate_sasl("EXTERNAL", Some(Vec::new()), |challenge| {
+    ///         Err(imap_async::Error::Protocol(format!("unexpected challenge {challenge:?}")))
+    ///     })
+    ///     .await?;
+    /// session.logout().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn authenticate_sasl(
         mut self,
         mechanism: &str,
@@ -210,6 +247,16 @@ impl Client {
     }
 
     /// Log in as `auth` says.
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// use imap_async::{Auth, Client};
+    /// let auth = Auth::Login { username: "bar@example.org".into(), password: "passwd".into() };
+    /// let session = Client::connect_tls("imap.example.org").await?.authenticate(&auth).await?;
+    /// session.logout().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn authenticate(self, auth: &Auth) -> Result<Session> {
         match auth {
             Auth::OAuth2 { username, token } => self.oauth2_login(username, token.expose()).await,

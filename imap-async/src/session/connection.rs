@@ -223,11 +223,10 @@ impl Connection {
             self.unusable = Some(reason.clone());
             return Err(Error::Unusable(reason));
         }
-        if let Some(tag) = self.idle_tag.take() {
+        if self.idle_tag.is_some() {
             // An IDLE whose owner went away without ending it (RFC 2177 §3: "DONE").
-            tracing::debug!(%tag, "ending an abandoned IDLE");
-            self.in_flight = Some(tag);
-            self.send_raw(b"DONE\r\n", "DONE").await?;
+            tracing::debug!("ending an abandoned IDLE");
+            self.end_idle_send_done().await?;
         }
         while let Some(tag) = self.in_flight.clone() {
             tracing::debug!(%tag, "reading the rest of an abandoned command's response");
@@ -441,6 +440,16 @@ impl Connection {
         self.write(bytes, what).await?;
         self.flush(what).await?;
         self.writing = false;
+        Ok(())
+    }
+
+    /// End the IDLE in progress: send DONE, and from then on its tagged completion is what
+    /// the next command waits for (the IDLE tag becomes the in-flight command).
+    pub(crate) async fn end_idle_send_done(&mut self) -> Result<()> {
+        if let Some(tag) = self.idle_tag.take() {
+            self.in_flight = Some(tag);
+            self.send_raw(b"DONE\r\n", "DONE").await?;
+        }
         Ok(())
     }
 

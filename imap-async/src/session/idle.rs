@@ -193,18 +193,60 @@ impl Session {
     }
 
     /// [`Session::idle`] with explicit options.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use std::time::Duration;
+    /// use imap_async::IdleOptions;
+    /// session.select_folder("INBOX").await?;
+    /// let opts = IdleOptions { restart_interval: Duration::from_secs(60), ..IdleOptions::default() };
+    /// let mut idle = session.idle_with(opts).await?;
+    /// let events = idle.check(Duration::from_secs(30)).await?;
+    /// idle.done().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn idle_with(&mut self, opts: IdleOptions) -> Result<Idle<'_, &mut Session>> {
         Idle::start(self, opts).await
     }
 
     /// Like [`Session::idle_with`], but the stream owns the session: for watchers that run
     /// on their own task. [`Idle::done`] gives the session back.
+    ///
+    /// ```no_run
+    /// # async fn run(mut session: imap_async::Session) -> imap_async::Result<()> {
+    /// use futures::StreamExt;
+    /// use imap_async::{IdleOptions, Session};
+    /// session.select_folder("INBOX").await?;
+    /// let watcher = tokio::spawn(async move {
+    ///     let mut idle = session.into_idle(IdleOptions::default()).await?;
+    ///     if let Some(event) = idle.next().await {
+    ///         println!("{:?}", event?);
+    ///     }
+    ///     let session: Session = idle.done().await?;
+    ///     session.logout().await
+    /// });
+    /// watcher.await.expect("the watcher task panicked")?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn into_idle(self, opts: IdleOptions) -> Result<Idle<'static, Session>> {
         Idle::start(self, opts).await
     }
 
     /// IMAPClient's `idle_check`: IDLE for at most `timeout`, return the changes seen (as
     /// soon as there is at least one), and end IDLE again.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use std::time::Duration;
+    /// session.select_folder("INBOX").await?;
+    /// for event in session.idle_check(Duration::from_secs(60)).await? {
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn idle_check(&mut self, timeout: Duration) -> Result<Vec<IdleEvent>> {
         let mut idle = self.idle().await?;
         let events = idle.check(timeout).await?;
@@ -242,6 +284,18 @@ impl<'a, S: BorrowMut<Session> + Send + Unpin + 'a> Idle<'a, S> {
 
     /// Wait up to `timeout` for changes; return those seen (as soon as there is at least
     /// one; an empty list when the time ran out).
+    ///
+    /// ```no_run
+    /// # async fn run(mut idle: imap_async::Idle<'_, &mut imap_async::Session>) -> imap_async::Result<()> {
+    /// use std::time::Duration;
+    /// let events = idle.check(Duration::from_secs(30)).await?;
+    /// if events.is_empty() {
+    ///     println!("nothing happened for 30 s");
+    /// }
+    /// idle.done().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn check(&mut self, timeout: Duration) -> Result<Vec<IdleEvent>> {
         use futures::StreamExt;
         let mut out = Vec::new();
@@ -256,6 +310,19 @@ impl<'a, S: BorrowMut<Session> + Send + Unpin + 'a> Idle<'a, S> {
     /// End IDLE (send `DONE` and read the server's completion) and give the session back.
     /// Events not yet taken from the stream, and any that arrive before the completion,
     /// stay in the session's unsolicited queue ([`Session::take_unsolicited`]).
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use std::time::Duration;
+    /// session.select_folder("INBOX").await?;
+    /// let mut idle = session.idle().await?;
+    /// let seen = idle.check(Duration::from_secs(10)).await?;
+    /// let session = idle.done().await?;
+    /// // Whatever arrived while DONE was being answered is not lost:
+    /// let later = session.take_unsolicited();
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn done(mut self) -> Result<S> {
         self.stop.notify_one();
         if let Some(step) = self.step.take() {
@@ -332,12 +399,17 @@ async fn begin_idle(conn: &mut Connection, state: &mut IdleState) -> Result<Vec<
     let cmd = conn.encoder("IDLE").finish();
     let tag = cmd.tag.clone();
     conn.send_line_command(&cmd).await?;
+    // From the moment IDLE is sent, whoever sends the next command must end it first
+    // (RFC 2177 §3), even if this future is dropped before the server's "+" arrives:
+    // waiting for IDLE's completion without sending DONE would wait forever.
+    conn.complete_in_flight();
+    conn.idle_tag = Some(tag.clone());
     let mut events = Vec::new();
     loop {
         match conn.read_response("the IDLE continuation").await? {
             Response::Continuation(_) => break,
             Response::Tagged(t) if t.tag == tag.as_bytes() => {
-                conn.complete_in_flight();
+                conn.idle_tag = None;
                 status_result(t.status, "IDLE")?;
                 return Err(Error::Protocol(
                     "the server ended IDLE before accepting it".into(),
@@ -350,10 +422,6 @@ async fn begin_idle(conn: &mut Connection, state: &mut IdleState) -> Result<Vec<
             })?,
         }
     }
-    // From here the IDLE is the connection's business: whoever sends the next command
-    // ends it first (RFC 2177 §3).
-    conn.complete_in_flight();
-    conn.idle_tag = Some(tag.clone());
     state.idling = Some((tag, Instant::now() + state.opts.restart_interval));
     Ok(events)
 }
@@ -364,8 +432,9 @@ async fn end_idle(conn: &mut Connection, state: &mut IdleState) -> Result<Vec<Un
     let Some((tag, _)) = state.idling.take() else {
         return Ok(Vec::new());
     };
-    conn.idle_tag = None;
-    conn.send_raw(b"DONE\r\n", "DONE").await?;
+    // DONE makes IDLE's completion the in-flight command, so that if this future is
+    // dropped half-way the next command reads the rest first.
+    conn.end_idle_send_done().await?;
     let mut events = Vec::new();
     loop {
         let response = match conn
@@ -380,6 +449,7 @@ async fn end_idle(conn: &mut Connection, state: &mut IdleState) -> Result<Vec<Un
         };
         match response {
             Response::Tagged(t) if t.tag == tag.as_bytes() => {
+                conn.complete_in_flight();
                 status_result(t.status, "IDLE")?;
                 return Ok(events);
             }

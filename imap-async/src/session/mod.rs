@@ -54,6 +54,18 @@ pub struct Session {
 impl Client {
     /// Connect as `opts` says: TCP, then implicit TLS or STARTTLS, then the greeting. Does
     /// not log in (see [`Session::connect`] for that).
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// use imap_async::{Client, ConnectOptions};
+    /// let opts = ConnectOptions::new("imap.example.org").starttls();
+    /// let client = Client::connect(&opts).await?;
+    /// assert!(client.is_tls());
+    /// let session = client.login("bar@example.org", "passwd").await?;
+    /// session.logout().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn connect(opts: &ConnectOptions) -> Result<Client> {
         let port = opts.effective_port();
         let peer = format!("{}:{}", opts.host, port);
@@ -93,11 +105,27 @@ impl Client {
     }
 
     /// The server's greeting (`* OK ...` or `* PREAUTH ...`).
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// let client = imap_async::Client::connect_tls("imap.example.org").await?;
+    /// println!("server says: {}", String::from_utf8_lossy(&client.greeting().text));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn greeting(&self) -> &StatusText {
         &self.greeting
     }
 
     /// Whether the connection is encrypted.
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// let client = imap_async::Client::connect_tls("imap.example.org").await?;
+    /// assert!(client.is_tls());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_tls(&self) -> bool {
         self.conn.is_tls()
     }
@@ -105,6 +133,17 @@ impl Client {
     /// Upgrade to TLS with STARTTLS (RFC 3501 §6.2.1, RFC 2595). Fails closed: if the server
     /// does not offer STARTTLS, this is an error and nothing is sent. Capabilities learnt
     /// before TLS are forgotten and asked for again over TLS.
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// use imap_async::{Client, ConnectOptions};
+    /// // Plain TCP first, then upgrade by hand (`.starttls()` on the options does both at once).
+    /// let opts = ConnectOptions::new("imap.example.org").plaintext();
+    /// let client = Client::connect(&opts).await?.starttls(&opts).await?;
+    /// assert!(client.is_tls());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn starttls(mut self, opts: &ConnectOptions) -> Result<Client> {
         if self.conn.is_tls() {
             return Err(Error::invalid(
@@ -140,16 +179,40 @@ impl Client {
 
     /// The server's capabilities: cached from the greeting or the last answer, asked for
     /// with CAPABILITY when unknown.
+    ///
+    /// ```no_run
+    /// # async fn run(client: &mut imap_async::Client) -> imap_async::Result<()> {
+    /// if client.capabilities().await?.has_auth("PLAIN") {
+    ///     println!("AUTHENTICATE PLAIN offered");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn capabilities(&mut self) -> Result<&Capabilities> {
         capabilities(&mut self.conn).await
     }
 
     /// Ask the server for its capabilities now (CAPABILITY), refreshing the cache.
+    ///
+    /// ```no_run
+    /// # async fn run(client: &mut imap_async::Client) -> imap_async::Result<()> {
+    /// let caps = client.refresh_capabilities().await?;
+    /// println!("{:?}", caps.iter().collect::<Vec<_>>());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn refresh_capabilities(&mut self) -> Result<&Capabilities> {
         refresh_capabilities(&mut self.conn).await
     }
 
     /// NOOP: does nothing, but lets the server send pending data.
+    ///
+    /// ```no_run
+    /// # async fn run(client: &mut imap_async::Client) -> imap_async::Result<()> {
+    /// client.noop().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn noop(&mut self) -> Result<()> {
         let cmd = self.conn.encoder("NOOP").finish();
         self.conn.execute(cmd, &mut |u| Some(u)).await.map(drop)
@@ -157,6 +220,18 @@ impl Client {
 
     /// When the greeting was `PREAUTH`, the connection is already authenticated: the
     /// session, or the client back when it was not.
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// let client = imap_async::Client::connect_tls("imap.example.org").await?;
+    /// let session = match client.into_preauthenticated() {
+    ///     Ok(session) => session,
+    ///     Err(client) => client.login("bar@example.org", "passwd").await?,
+    /// };
+    /// session.logout().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_preauthenticated(self) -> Result<Session, Box<Client>> {
         if self.greeting.status == Status::PreAuth {
             Ok(Session { conn: self.conn })
@@ -166,6 +241,15 @@ impl Client {
     }
 
     /// LOGOUT without logging in.
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// let client = imap_async::Client::connect_tls("imap.example.org").await?;
+    /// println!("{}", String::from_utf8_lossy(&client.greeting().text));
+    /// client.logout().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn logout(mut self) -> Result<()> {
         logout(&mut self.conn).await
     }
@@ -173,6 +257,17 @@ impl Client {
 
 impl Session {
     /// Connect and log in as `opts` say ([`ConnectOptions::auth`] must be set).
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// use imap_async::{ConnectOptions, Session};
+    /// let opts = ConnectOptions::new("imap.example.org").login("bar@example.org", "passwd");
+    /// let mut session = Session::connect(&opts).await?;
+    /// session.select_folder("INBOX").await?;
+    /// session.logout().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn connect(opts: &ConnectOptions) -> Result<Session> {
         let Some(auth) = &opts.auth else {
             return Err(Error::invalid(
@@ -189,22 +284,56 @@ impl Session {
     }
 
     /// The server's capabilities (cached; refreshed after login).
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// let caps = session.capabilities().await?;
+    /// println!("IMAP4rev2: {}, MOVE: {}", caps.is_rev2(), caps.has("MOVE"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn capabilities(&mut self) -> Result<&Capabilities> {
         capabilities(&mut self.conn).await
     }
 
     /// Whether the server advertises `name`.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// if session.has_capability("CONDSTORE").await? {
+    ///     session.enable(&["CONDSTORE"]).await?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn has_capability(&mut self, name: &str) -> Result<bool> {
         Ok(self.capabilities().await?.has(name))
     }
 
     /// Ask the server for its capabilities now (CAPABILITY).
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// let has_sort = session.refresh_capabilities().await?.has("SORT");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn refresh_capabilities(&mut self) -> Result<&Capabilities> {
         refresh_capabilities(&mut self.conn).await
     }
 
     /// NOOP (RFC 3501 §6.1.2): lets the server report changes. Returns every unsolicited
     /// response received so far, this NOOP's included, and empties the queue.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// session.select_folder("INBOX").await?;
+    /// for change in session.noop().await? {
+    ///     println!("{change:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn noop(&mut self) -> Result<Vec<Untagged>> {
         let cmd = self.conn.encoder("NOOP").finish();
         self.conn.execute(cmd, &mut |u| Some(u)).await?;
@@ -213,21 +342,62 @@ impl Session {
 
     /// Take every unsolicited response received so far (EXISTS, EXPUNGE, FETCH of flags
     /// changed elsewhere, ALERT, ...), oldest first.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// session.select_folder("INBOX").await?;
+    /// for u in session.take_unsolicited() {
+    ///     println!("the server also said: {u:?}");
+    /// }
+    /// assert_eq!(session.unsolicited_len(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn take_unsolicited(&mut self) -> Vec<Untagged> {
         self.conn.take_unsolicited()
     }
 
     /// How many unsolicited responses are waiting.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// if session.unsolicited_len() > 0 {
+    ///     let pending = session.take_unsolicited();
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unsolicited_len(&self) -> usize {
         self.conn.unsolicited.len()
     }
 
     /// Whether the connection is encrypted.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// if !session.is_tls() {
+    ///     eprintln!("warning: this session is not encrypted");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_tls(&self) -> bool {
         self.conn.is_tls()
     }
 
     /// LOGOUT (RFC 3501 §6.1.3), then close the connection.
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// let mut session = imap_async::Client::connect_tls("imap.example.org")
+    ///     .await?
+    ///     .login("bar@example.org", "passwd")
+    ///     .await?;
+    /// session.select_folder("INBOX").await?;
+    /// session.logout().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn logout(mut self) -> Result<()> {
         logout(&mut self.conn).await
     }

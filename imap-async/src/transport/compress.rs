@@ -23,7 +23,7 @@ const MAX_PENDING_OUT: usize = 64 * 1024;
 
 /// A stream whose both directions are raw-deflate compressed. It counts the bytes that
 /// really crossed the inner stream (compressed) and the bytes it carried (decompressed).
-pub struct Deflate<S> {
+pub(crate) struct Deflate<S> {
     inner: S,
     compress: Compress,
     decompress: Decompress,
@@ -81,11 +81,13 @@ impl<S> Deflate<S> {
     }
 
     /// Uncompressed bytes delivered to the reader so far.
+    #[cfg(test)]
     pub fn data_in(&self) -> u64 {
         self.decompress.total_out()
     }
 
     /// Uncompressed bytes accepted from the writer so far.
+    #[cfg(test)]
     pub fn data_out(&self) -> u64 {
         self.compress.total_in()
     }

@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-pub use compress::Deflate;
+use compress::Deflate;
 pub use tls::TlsOptions;
 
 use crate::error::{Error, Result};
@@ -59,6 +59,17 @@ pub struct WireStats {
 
 impl Stream {
     /// A plaintext TCP stream.
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// use std::time::Duration;
+    /// use imap_async::transport::{Stream, connect_tcp};
+    /// let tcp = connect_tcp("imap.example.org", 143, Duration::from_secs(10)).await?;
+    /// let stream = Stream::plain(tcp);
+    /// assert!(!stream.is_tls() && !stream.is_compressed());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn plain(tcp: TcpStream) -> Stream {
         Stream::from_layer(Layer::Plain(tcp))
     }
@@ -73,6 +84,7 @@ impl Stream {
         }
     }
 
+    /// Whether the stream is encrypted (TLS).
     pub fn is_tls(&self) -> bool {
         fn tls(layer: &Layer) -> bool {
             match layer {
@@ -85,12 +97,27 @@ impl Stream {
     }
 
     /// Whether COMPRESS=DEFLATE is active.
+    ///
+    /// ```no_run
+    /// # fn run(stream: &imap_async::transport::Stream) {
+    /// println!("compressed: {}", stream.is_compressed());
+    /// # }
+    /// ```
     pub fn is_compressed(&self) -> bool {
         matches!(self.layer, Layer::Deflate(_))
     }
 
     /// The TCP stream of a plaintext, uncompressed connection (for STARTTLS); `Err` gives
     /// the stream back otherwise.
+    ///
+    /// ```no_run
+    /// # fn run(stream: imap_async::transport::Stream) {
+    /// match stream.into_plain() {
+    ///     Ok(tcp) => println!("plain TCP to {:?}", tcp.peer_addr()),
+    ///     Err(stream) => println!("TLS: {}", stream.is_tls()),
+    /// }
+    /// # }
+    /// ```
     pub fn into_plain(self) -> std::result::Result<TcpStream, Stream> {
         match self.layer {
             Layer::Plain(tcp) => Ok(tcp),
@@ -101,7 +128,7 @@ impl Stream {
     /// Start COMPRESS=DEFLATE (RFC 4978 §3) in both directions. `already_read` are the
     /// bytes read after the command's tagged OK, which the server already compressed.
     /// Does nothing if compression is already on (RFC 4978 §3: it cannot be stacked).
-    pub fn start_deflate(&mut self, already_read: &[u8]) {
+    pub(crate) fn start_deflate(&mut self, already_read: &[u8]) {
         if self.is_compressed() {
             return;
         }
@@ -116,6 +143,13 @@ impl Stream {
     }
 
     /// Bytes exchanged so far.
+    ///
+    /// ```no_run
+    /// # fn run(stream: &imap_async::transport::Stream) {
+    /// let stats = stream.wire_stats();
+    /// println!("{} bytes received, {} of IMAP data", stats.received, stats.data_received);
+    /// # }
+    /// ```
     pub fn wire_stats(&self) -> WireStats {
         match &self.layer {
             Layer::Deflate(d) => WireStats {
@@ -138,6 +172,16 @@ impl Stream {
 
 /// Open a TCP connection within `timeout` (name resolution included), with TCP keepalive on so
 /// that a dead peer is eventually noticed even on an idle connection.
+///
+/// ```no_run
+/// # async fn run() -> imap_async::Result<()> {
+/// use std::time::Duration;
+/// use imap_async::transport::connect_tcp;
+/// let tcp = connect_tcp("imap.example.org", 993, Duration::from_secs(10)).await?;
+/// println!("connected to {}", tcp.peer_addr().expect("a connected socket has a peer"));
+/// # Ok(())
+/// # }
+/// ```
 pub async fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream> {
     let what = format!("connecting to {host}:{port}");
     let tcp = tokio::time::timeout(timeout, TcpStream::connect((host, port)))
@@ -162,6 +206,19 @@ pub async fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<Tcp
 
 /// Run the TLS handshake over an open TCP connection within `timeout`, verifying the
 /// certificate for `server_name` as `opts` say.
+///
+/// ```no_run
+/// # async fn run() -> imap_async::Result<()> {
+/// use std::time::Duration;
+/// use imap_async::TlsOptions;
+/// use imap_async::transport::{connect_tcp, tls_handshake};
+/// let timeout = Duration::from_secs(10);
+/// let tcp = connect_tcp("imap.example.org", 993, timeout).await?;
+/// let stream = tls_handshake(tcp, "imap.example.org", &TlsOptions::default(), timeout).await?;
+/// assert!(stream.is_tls());
+/// # Ok(())
+/// # }
+/// ```
 pub async fn tls_handshake(
     tcp: TcpStream,
     server_name: &str,

@@ -90,11 +90,67 @@ fn load_ca_file(path: &PathBuf) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
-/// Build the rustls configuration for these options.
+/// What makes two configurations the same: the options, and the CA file's identity as it
+/// is on disk now (so an updated file is read again).
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ConfigKey {
+    ca_file: Option<(PathBuf, Option<std::time::SystemTime>, u64)>,
+    use_system_roots: bool,
+    check_hostname: bool,
+    verify_cert: bool,
+}
+
+/// The rustls configuration for these options, built once and shared by every connection
+/// that uses the same options. Sharing matters: a configuration holds the parsed root
+/// store (well over 100 KiB with the system roots), and a service with 1,000 watchers
+/// would otherwise hold 1,000 copies.
 pub(crate) fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>> {
     if let Some(cfg) = &opts.client_config {
         return Ok(cfg.clone());
     }
+    static CACHE: OnceLock<
+        std::sync::Mutex<std::collections::HashMap<ConfigKey, Arc<ClientConfig>>>,
+    > = OnceLock::new();
+    let key = ConfigKey {
+        ca_file: opts.ca_file.as_ref().map(|p| {
+            let meta = std::fs::metadata(p).ok();
+            (
+                p.clone(),
+                meta.as_ref().and_then(|m| m.modified().ok()),
+                meta.map_or(0, |m| m.len()),
+            )
+        }),
+        use_system_roots: opts.use_system_roots,
+        check_hostname: opts.check_hostname,
+        verify_cert: opts.verify_cert,
+    };
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(cfg) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if !opts.verify_cert || !opts.check_hostname {
+            warn_unsafe(opts);
+        }
+        return Ok(cfg.clone());
+    }
+    let cfg = build_client_config(opts)?;
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, cfg.clone());
+    Ok(cfg)
+}
+
+/// The warnings an explicit opt-out earns, at every connection.
+fn warn_unsafe(opts: &TlsOptions) {
+    if !opts.verify_cert {
+        tracing::warn!(
+            "TLS certificate verification is switched off: the connection is not authenticated"
+        );
+    } else if !opts.check_hostname {
+        tracing::warn!("TLS host name check is switched off: any trusted certificate is accepted");
+    }
+}
+
+fn build_client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>> {
     let provider = provider();
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -132,7 +188,6 @@ pub(crate) fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>> {
     let cfg = if opts.check_hostname {
         builder.with_webpki_verifier(webpki).with_no_client_auth()
     } else {
-        tracing::warn!("TLS host name check is switched off: any trusted certificate is accepted");
         builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(IgnoreHostname { inner: webpki }))

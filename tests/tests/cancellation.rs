@@ -1,0 +1,138 @@
+//! Cancellation safety against a real Dovecot: command futures dropped at random await
+//! points leave the session either usable, with every later answer matched to the right
+//! command, or refusing further use with a clear error. Never a response given to the
+//! wrong command.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use imap_async::{ConnectOptions, Error, Session, UidSet};
+use imap_async_tests::Dovecot;
+
+/// Polls a future `polls` times (yielding to the runtime in between, so socket I/O makes
+/// progress), then drops it wherever it stands.
+async fn poll_then_drop<F: Future>(fut: F, polls: usize) -> Option<F::Output> {
+    let mut fut = Box::pin(fut);
+    for _ in 0..polls {
+        let ready = std::future::poll_fn(|cx: &mut Context<'_>| match fut.as_mut().poll(cx) {
+            Poll::Ready(v) => Poll::Ready(Some(v)),
+            Poll::Pending => Poll::Ready(None),
+        })
+        .await;
+        if ready.is_some() {
+            return ready;
+        }
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+    drop(fut);
+    None
+}
+
+/// A small deterministic generator, so a failure can be replayed from its seed.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+type BoxFut<'a> = Pin<Box<dyn Future<Output = imap_async::Result<()>> + Send + 'a>>;
+
+/// One of several commands, chosen by `which`, with its result discarded.
+fn some_command(s: &mut Session, which: u64) -> BoxFut<'_> {
+    match which {
+        0 => Box::pin(async move { s.search("ALL").await.map(drop) }),
+        1 => Box::pin(async move {
+            s.fetch(&UidSet::all(), "(FLAGS ENVELOPE BODY.PEEK[])")
+                .await
+                .map(drop)
+        }),
+        2 => Box::pin(async move { s.select_folder("INBOX").await.map(drop) }),
+        3 => Box::pin(async move { s.noop().await.map(drop) }),
+        4 => Box::pin(async move { s.list_folders("", "*").await.map(drop) }),
+        _ => Box::pin(async move {
+            let mut idle = s.idle().await?;
+            let _ = idle.check(Duration::from_millis(5)).await?;
+            idle.done().await.map(drop)
+        }),
+    }
+}
+
+#[tokio::test]
+async fn commands_dropped_at_random_points_never_confuse_later_ones() {
+    let server = Dovecot::shared();
+    let user = server.new_user();
+    for i in 0..40u32 {
+        let body = format!(
+            "Subject: message {i}\r\n\r\n{}\r\n",
+            "x".repeat(200 * i as usize)
+        );
+        server.append_message(&user.name, "INBOX", body.as_bytes());
+    }
+    let opts = ConnectOptions::new(server.host())
+        .port(server.imap_port())
+        .plaintext()
+        .command_timeout(Duration::from_secs(10))
+        .login(&user.name, user.password.as_str());
+    let mut session = Session::connect(&opts).await.unwrap();
+    session.select_folder("INBOX").await.unwrap();
+
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let mut cancelled = 0;
+    let mut reconnects = 0;
+    for round in 0..200 {
+        let which = rng.below(6);
+        let polls = rng.below(12) as usize;
+        if poll_then_drop(some_command(&mut session, which), polls)
+            .await
+            .is_none()
+        {
+            cancelled += 1;
+        }
+        // Whatever state that left, the next commands get their own answers.
+        match session.select_folder("INBOX").await {
+            Ok(info) => {
+                assert_eq!(
+                    info.exists, 40,
+                    "round {round}: SELECT answered with another command's data"
+                );
+                let all = session.search("ALL").await.unwrap();
+                assert_eq!(all.to_string(), "1:40", "round {round}");
+                let one = session
+                    .fetch(
+                        &"7".parse::<UidSet>().unwrap(),
+                        "BODY.PEEK[HEADER.FIELDS (SUBJECT)]",
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(one.len(), 1, "round {round}");
+                assert_eq!(one[0].uid().map(|u| u.get()), Some(7));
+                let subject = one[0].body("HEADER.FIELDS (SUBJECT)").unwrap();
+                assert!(subject.starts_with(b"Subject: message 6"), "round {round}");
+            }
+            Err(Error::Unusable(reason)) => {
+                // Cut while writing: the session says so, clearly. Start a new one.
+                assert!(!reason.is_empty());
+                reconnects += 1;
+                session = Session::connect(&opts).await.unwrap();
+                session.select_folder("INBOX").await.unwrap();
+            }
+            Err(e) => panic!("round {round}: unexpected error after a cancellation: {e:?}"),
+        }
+    }
+    assert!(
+        cancelled > 40,
+        "the test really cancelled commands ({cancelled})"
+    );
+    println!("cancelled {cancelled} of 200 commands; {reconnects} needed a new session");
+    session.logout().await.unwrap();
+}

@@ -1,0 +1,160 @@
+//! More faults over real TCP from a scripted server, each ending in a typed error, never a
+//! panic or a hang: cuts mid-line, mid-IDLE and mid-handshake, an endless line, a tag we
+//! never sent, BYE at the greeting and at login.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use imap_async::{Client, ConnectOptions, Error, Session, UidSet};
+use imap_async_tests::fake::{FakeServer, Step, expect, send};
+
+const GREETING: &str = "* OK [CAPABILITY IMAP4rev1 IDLE AUTH=PLAIN] fake\r\n";
+
+fn login() -> Vec<Step> {
+    vec![
+        send(GREETING),
+        expect("LOGIN"),
+        send("{tag} OK [CAPABILITY IMAP4rev1 IDLE] in\r\n"),
+    ]
+}
+
+fn then(rest: Vec<Step>) -> Vec<Step> {
+    let mut s = login();
+    s.extend(rest);
+    s
+}
+
+fn opts(server: &FakeServer) -> ConnectOptions {
+    ConnectOptions::new("127.0.0.1")
+        .port(server.port)
+        .plaintext()
+        .command_timeout(Duration::from_secs(2))
+        .connect_timeout(Duration::from_secs(2))
+        .login("user", "pw")
+}
+
+#[tokio::test]
+async fn cut_mid_line() {
+    let server = FakeServer::start(then(vec![
+        expect("UID FETCH"),
+        send("* 1 FETCH (FLAGS (\\Se"),
+        Step::Close,
+    ]))
+    .await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let err = s.fetch(&UidSet::all(), "FLAGS").await.unwrap_err();
+    assert!(matches!(err, Error::ConnectionClosed { .. }), "{err:?}");
+    assert!(err.to_string().contains("UID FETCH"), "{err}");
+}
+
+#[tokio::test]
+async fn cut_mid_idle() {
+    let server = FakeServer::start(then(vec![
+        expect("IDLE"),
+        send("+ idling\r\n"),
+        Step::Close,
+    ]))
+    .await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let mut idle = s.idle().await.unwrap();
+    let start = Instant::now();
+    match idle.next().await {
+        Some(Err(Error::ConnectionClosed { .. })) => {}
+        other => panic!("expected ConnectionClosed, got {other:?}"),
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "noticed at once, not at a timeout"
+    );
+}
+
+#[tokio::test]
+async fn cut_mid_tls_handshake() {
+    // The server accepts TCP, reads the ClientHello, and hangs up.
+    let server =
+        FakeServer::start(vec![Step::Sleep(Duration::from_millis(100)), Step::Close]).await;
+    let opts = ConnectOptions::new("127.0.0.1")
+        .port(server.port)
+        .tls_server_name("localhost")
+        .connect_timeout(Duration::from_secs(2));
+    let err = Client::connect(&opts).await.unwrap_err();
+    match &err {
+        Error::Tls { reason, .. } => assert!(reason.contains("closed"), "{reason}"),
+        other => panic!("expected a TLS error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_line_that_never_ends_is_refused_at_the_limit() {
+    // 10 MB without CRLF: refused once the line passes the 1 MiB limit, without buffering
+    // the rest.
+    let big = "x".repeat(10 * 1024 * 1024);
+    let server = FakeServer::start(then(vec![
+        expect("NOOP"),
+        Step::Send(format!("* OK {big}")),
+    ]))
+    .await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let err = s.noop().await.unwrap_err();
+    match &err {
+        Error::Frame(imap_async::proto::FrameError::LineTooLong { limit }) => {
+            assert_eq!(*limit, imap_async::proto::Limits::default().max_line)
+        }
+        other => panic!("expected LineTooLong, got {other:?}"),
+    }
+    assert!(matches!(s.noop().await, Err(Error::Unusable(_))));
+}
+
+#[tokio::test]
+async fn a_tag_we_never_sent_is_ignored() {
+    let server = FakeServer::start(then(vec![
+        expect("NOOP"),
+        send("ZZZ9 OK not yours\r\n* 2 EXISTS\r\n{tag} OK yours\r\n"),
+        expect("NOOP"),
+        send("{tag} OK\r\n"),
+    ]))
+    .await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let news = s
+        .noop()
+        .await
+        .expect("the stray tag does not end or break the command");
+    assert_eq!(news, vec![imap_async::proto::Untagged::Exists(2)]);
+    assert!(s.noop().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn bye_at_the_greeting() {
+    let server = FakeServer::start(vec![send("* BYE too many connections\r\n"), Step::Close]).await;
+    let err = Client::connect(&opts(&server)).await.unwrap_err();
+    match err {
+        Error::Bye { text, .. } => assert_eq!(text, "too many connections"),
+        other => panic!("expected BYE, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn bye_during_login() {
+    let server = FakeServer::start(vec![
+        send(GREETING),
+        expect("LOGIN"),
+        send("* BYE [UNAVAILABLE] maintenance\r\n"),
+        Step::Close,
+    ])
+    .await;
+    let err = Session::connect(&opts(&server)).await.unwrap_err();
+    match err {
+        Error::Bye { text, .. } => assert_eq!(text, "maintenance"),
+        other => panic!("expected BYE, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn bye_without_text_or_space() {
+    // iCloud has been seen sending "* BYE" with nothing after it.
+    let server =
+        FakeServer::start(then(vec![expect("NOOP"), send("* BYE\r\n"), Step::Close])).await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let err = s.noop().await.unwrap_err();
+    assert!(matches!(err, Error::Bye { .. }), "{err:?}");
+}
