@@ -318,7 +318,7 @@ impl<'a> Parser<'a> {
     fn scan_quoted(&self) -> R<(usize, bool)> {
         let rest = self.b.get(self.pos + 1..).unwrap_or_default();
         // Fast path: most strings have no backslash at all.
-        let Some(mut j) = rest.iter().position(|&c| c == b'"' || c == b'\\') else {
+        let Some(mut j) = memchr::memchr2(b'"', b'\\', rest) else {
             return self.fail("unterminated quoted string");
         };
         let mut escaped = false;
