@@ -37,19 +37,49 @@ const FIRST: &[&str] = &[
     "Niaj", "Olivia", "Peggy", "Rupert", "Sybil", "Trent", "Victor", "Walter", "Zoë",
 ];
 const LAST: &[&str] = &[
-    "Smith", "Johnson", "Müller", "García", "Martin", "Rossi", "Novak", "Kowalski", "Dubois",
-    "Andersson", "Tanaka", "Okafor",
+    "Smith",
+    "Johnson",
+    "Müller",
+    "García",
+    "Martin",
+    "Rossi",
+    "Novak",
+    "Kowalski",
+    "Dubois",
+    "Andersson",
+    "Tanaka",
+    "Okafor",
 ];
-const DOMAINS: &[&str] = &[
-    "example.org",
-    "example.net",
-    "example.com",
-    "ex.co.uk",
-];
+const DOMAINS: &[&str] = &["example.org", "example.net", "example.com", "ex.co.uk"];
 const WORDS: &[&str] = &[
-    "quarterly", "report", "meeting", "re:", "update", "invoice", "the", "project", "draft",
-    "review", "lunch", "schedule", "release", "notes", "budget", "question", "about", "next",
-    "week", "plan", "urgent", "fwd:", "photos", "build", "failed", "deploy", "server", "weekly",
+    "quarterly",
+    "report",
+    "meeting",
+    "re:",
+    "update",
+    "invoice",
+    "the",
+    "project",
+    "draft",
+    "review",
+    "lunch",
+    "schedule",
+    "release",
+    "notes",
+    "budget",
+    "question",
+    "about",
+    "next",
+    "week",
+    "plan",
+    "urgent",
+    "fwd:",
+    "photos",
+    "build",
+    "failed",
+    "deploy",
+    "server",
+    "weekly",
 ];
 
 /// One person: (display name, mailbox, host).
@@ -57,11 +87,7 @@ fn person(rng: &mut Rng) -> (String, String, &'static str) {
     let first = rng.pick(FIRST);
     let last = rng.pick(LAST);
     let host = DOMAINS[rng.below(DOMAINS.len() as u64) as usize];
-    (
-        format!("{first} {last}"),
-        first.to_lowercase(),
-        host,
-    )
+    (format!("{first} {last}"), first.to_lowercase(), host)
 }
 
 fn subject(rng: &mut Rng, n: u64) -> String {
@@ -129,7 +155,11 @@ impl MessageMeta {
             minute: rng.below(60) as u32,
             second: rng.below(60) as u32,
             weekday: rng.below(7) as usize,
-            message_id: format!("<{seq}.{:06x}@{}>", rng.next_u64() as u32 & 0xff_ffff, from.2),
+            message_id: format!(
+                "<{seq}.{:06x}@{}>",
+                rng.next_u64() as u32 & 0xff_ffff,
+                from.2
+            ),
             in_reply_to: reply.then(|| format!("<{:08x}@{}>", rng.next_u64() as u32, from.2)),
             subject: subject(rng, seq),
             from,
@@ -336,7 +366,9 @@ pub fn literal_responses(n: u64, size: usize) -> Vec<u8> {
         };
         let mut body = meta.rfc822(&mut rng);
         body.truncate(size);
-        out.extend_from_slice(format!("* {seq} FETCH (UID {seq} BODY[] {{{}}}\r\n", body.len()).as_bytes());
+        out.extend_from_slice(
+            format!("* {seq} FETCH (UID {seq} BODY[] {{{}}}\r\n", body.len()).as_bytes(),
+        );
         out.extend_from_slice(&body);
         out.extend_from_slice(b")\r\n");
     }
@@ -352,10 +384,16 @@ mod tests {
         let a = envelope_responses(1000);
         let b = envelope_responses(1000);
         assert_eq!(a, b);
-        let lines = a.split(|&c| c == b'\n').filter(|l| l.starts_with(b"* ")).count();
+        let lines = a
+            .split(|&c| c == b'\n')
+            .filter(|l| l.starts_with(b"* "))
+            .count();
         // Literals (non-ASCII names) add lines, never remove one.
         assert!(lines >= 1000, "{lines}");
         let per_message = a.len() / 1000;
-        assert!((200..400).contains(&per_message), "{per_message} bytes each");
+        assert!(
+            (200..400).contains(&per_message),
+            "{per_message} bytes each"
+        );
     }
 }

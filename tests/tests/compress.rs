@@ -24,7 +24,9 @@ fn message(i: usize) -> Vec<u8> {
     )
     .into_bytes();
     for line in 0..4000 {
-        m.extend_from_slice(format!("line {line} of message {i}: the quick brown fox\r\n").as_bytes());
+        m.extend_from_slice(
+            format!("line {line} of message {i}: the quick brown fox\r\n").as_bytes(),
+        );
     }
     m
 }
@@ -72,7 +74,9 @@ async fn a_compressed_session_sees_the_same_data_with_fewer_bytes() {
     assert_eq!(plain_stats.sent, plain_stats.data_sent);
     plain.logout().await.unwrap();
 
-    let mut z = Session::connect(&opts.clone().compress(true)).await.unwrap();
+    let mut z = Session::connect(&opts.clone().compress(true))
+        .await
+        .unwrap();
     assert!(z.is_compressed());
     let (z_found, z_got) = read_everything(&mut z).await;
     assert_eq!(z_found, plain_found);

@@ -104,7 +104,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Deflate<S> {
     /// Write buffered compressed output to `inner` until none is left.
     fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while self.out_pos < self.out_buf.len() {
-            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, &self.out_buf[self.out_pos..]))?;
+            let n =
+                ready!(Pin::new(&mut self.inner).poll_write(cx, &self.out_buf[self.out_pos..]))?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
@@ -260,7 +261,8 @@ mod tests {
             loop {
                 out.reserve(input.len() + 1024);
                 let before = c.total_in();
-                c.compress_vec(input, &mut out, FlushCompress::Sync).unwrap();
+                c.compress_vec(input, &mut out, FlushCompress::Sync)
+                    .unwrap();
                 input = &input[(c.total_in() - before) as usize..];
                 if input.is_empty() && out.capacity() > out.len() {
                     break;

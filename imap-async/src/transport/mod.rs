@@ -275,7 +275,10 @@ fn tls_error(server_name: &str, e: io::Error) -> Error {
 }
 
 fn gone() -> io::Error {
-    io::Error::new(io::ErrorKind::NotConnected, "the stream is being re-layered")
+    io::Error::new(
+        io::ErrorKind::NotConnected,
+        "the stream is being re-layered",
+    )
 }
 
 impl AsyncRead for Layer {

@@ -107,15 +107,16 @@ async fn raw_read(server: &Dovecot, user: &TestUser) -> Run {
             let n = sock.read(buf).await.unwrap();
             assert!(n > 0, "server closed");
             total += n as u64;
-            tail.extend_from_slice(&buf[n.saturating_sub(256)..n]);
+            // A tagged line (with a CAPABILITY code) fits in 4 KiB.
+            tail.extend_from_slice(&buf[n.saturating_sub(4096)..n]);
             if let Some(p) = tail.windows(end.len()).position(|w| w == end) {
                 // The tagged line must be complete.
                 if tail[p..].ends_with(b"\r\n") {
                     return total;
                 }
             }
-            if tail.len() > 1024 {
-                tail.drain(..tail.len() - 256);
+            if tail.len() > 8192 {
+                tail.drain(..tail.len() - 4096);
             }
         }
     }

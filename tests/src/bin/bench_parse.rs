@@ -93,24 +93,19 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         rounds()
     );
-    report(
-        "envelopes (UID FLAGS SIZE DATE ENV)",
-        || bench_data::envelope_responses(100_000),
-    );
-    report(
-        "bodystructures",
-        || bench_data::bodystructure_responses(100_000),
-    );
-    report(
-        "flags only (UID FLAGS)",
-        || bench_data::flags_responses(1_000_000),
-    );
-    report(
-        "literals, 1 MiB each (BODY[])",
-        || bench_data::literal_responses(100, 1 << 20),
-    );
-    report(
-        "literals, 16 KiB each (BODY[])",
-        || bench_data::literal_responses(5_000, 16 << 10),
-    );
+    report("envelopes (UID FLAGS SIZE DATE ENV)", || {
+        bench_data::envelope_responses(100_000)
+    });
+    report("bodystructures", || {
+        bench_data::bodystructure_responses(100_000)
+    });
+    report("flags only (UID FLAGS)", || {
+        bench_data::flags_responses(1_000_000)
+    });
+    report("literals, 1 MiB each (BODY[])", || {
+        bench_data::literal_responses(100, 1 << 20)
+    });
+    report("literals, 16 KiB each (BODY[])", || {
+        bench_data::literal_responses(5_000, 16 << 10)
+    });
 }

@@ -134,7 +134,11 @@ async fn async_imap(port: u16) -> Duration {
     tcp.set_nodelay(true).unwrap();
     let mut client = async_imap::Client::new(tcp);
     client.read_response().await.unwrap().unwrap(); // greeting
-    let mut session = client.login("bench", "bench").await.map_err(|e| e.0).unwrap();
+    let mut session = client
+        .login("bench", "bench")
+        .await
+        .map_err(|e| e.0)
+        .unwrap();
     session.select("INBOX").await.unwrap();
     let start = Instant::now();
     let mut envelopes = 0u64;
@@ -229,9 +233,7 @@ fn main() {
         #[cfg(not(feature = "compare-async-imap"))]
         {
             let _ = ours_m;
-            println!(
-                "async-imap 0.11: not built; add `--features compare-async-imap` to compare"
-            );
+            println!("async-imap 0.11: not built; add `--features compare-async-imap` to compare");
         }
     });
 }
