@@ -66,3 +66,8 @@ pub struct GuideImapclientMapping;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct Readme;
+
+/// The performance page's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/performance.md")]
+pub struct GuidePerformance;

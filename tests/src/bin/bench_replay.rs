@@ -9,6 +9,7 @@
 //!   envelope looked at), when built with `--features compare-async-imap`.
 //!
 //! Run: `cargo run --release -p imap-async-tests --features compare-async-imap --bin bench_replay`
+//! (`bench_replay ours` runs imap-async alone, once: for profiling with callgrind).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -209,6 +210,11 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    if std::env::args().nth(1).as_deref() == Some("ours") {
+        let t = rt.block_on(ours(port));
+        println!("imap-async Session::fetch: {:.1} ms", t.as_secs_f64() * 1e3);
+        return;
+    }
     rt.block_on(async move {
         let mut raw = Vec::new();
         let mut ours_t = Vec::new();
