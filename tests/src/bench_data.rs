@@ -392,7 +392,7 @@ mod tests {
         assert!(lines >= 1000, "{lines}");
         let per_message = a.len() / 1000;
         assert!(
-            (200..400).contains(&per_message),
+            (250..500).contains(&per_message),
             "{per_message} bytes each"
         );
     }
