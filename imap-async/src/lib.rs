@@ -54,3 +54,8 @@ pub use with_session::{with_session, with_session_config};
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/cleaning-up-connections.md")]
 pub struct GuideCleaningUpConnections;
+
+/// The configuration guide's examples are compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/configuration.md")]
+pub struct GuideConfiguration;
