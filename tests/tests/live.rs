@@ -200,9 +200,29 @@ async fn remove_scratch(s: &mut Session, folder: &str, dest: &str) -> Res<()> {
 /// One full run: connect, exercise in a scratch folder, always remove it, log out.
 async fn run_suite<K: Addressing>(section: &ConfigSection) -> Res<()> {
     let started = Instant::now();
+    let result = in_scratch(section, K::LABEL, async |s, folder, dest| {
+        exercise::<K>(s, folder, dest).await
+    })
+    .await;
+    println!(
+        "live: [{}] by {} in {:?}: {}",
+        section.name,
+        K::LABEL,
+        started.elapsed(),
+        if result.is_ok() { "ok" } else { "FAILED" }
+    );
+    result
+}
+
+/// Runs `body` with fresh scratch folder names and removes the folders afterwards, whether
+/// `body` succeeded, failed or panicked.
+async fn in_scratch<F>(section: &ConfigSection, label: &str, body: F) -> Res<()>
+where
+    F: AsyncFnOnce(&mut Session, &str, &str) -> Res<()>,
+{
     let mut s = section.connect().await?;
-    let (folder, dest) = scratch_names(&mut s, K::LABEL).await?;
-    let outcome = AssertUnwindSafe(exercise::<K>(&mut s, &folder, &dest))
+    let (folder, dest) = scratch_names(&mut s, label).await?;
+    let outcome = AssertUnwindSafe(body(&mut s, &folder, &dest))
         .catch_unwind()
         .await;
     // Clean up on the same connection, or a new one if that one is broken.
@@ -213,18 +233,10 @@ async fn run_suite<K: Addressing>(section: &ConfigSection) -> Res<()> {
     } else {
         s.logout().await?;
     }
-    let result = match outcome {
+    match outcome {
         Err(panic) => std::panic::resume_unwind(panic),
         Ok(r) => r,
-    };
-    println!(
-        "live: [{}] by {} in {:?}: {}",
-        section.name,
-        K::LABEL,
-        started.elapsed(),
-        if result.is_ok() { "ok" } else { "FAILED" }
-    );
-    result
+    }
 }
 
 fn random() -> u64 {
@@ -273,13 +285,24 @@ fn harness_live_ini(server: &Dovecot) -> PathBuf {
         rt2 = revoked.refresh_token,
         url = client.token_url,
     );
-    let dir = std::env::temp_dir().join(format!("imap-async-live-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "imap-async-live-{}-{:08x}",
+        std::process::id(),
+        random() as u32
+    ));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("live.ini");
     std::fs::write(&path, text).expect("write live.ini");
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     path
+}
+
+/// Removes a generated live.ini and its directory once it has been read.
+fn remove_generated(path: &std::path::Path) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 #[tokio::test]
@@ -291,6 +314,9 @@ async fn live_suite() {
     };
     println!("live: using {}", path.display());
     let config = Config::from_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    if std::env::var_os("IMAP_ASYNC_LIVE").is_none() {
+        remove_generated(&path);
+    }
 
     let mut sections = vec![&config.default];
     let mut failures = Vec::new();
@@ -344,4 +370,46 @@ async fn live_suite() {
         "the DEFAULT section runs by UID and by sequence number"
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn scratch_folders_are_removed_when_a_step_fails_or_panics() {
+    let path = harness_live_ini(Dovecot::shared());
+    let config = Config::from_file(&path).unwrap();
+    remove_generated(&path);
+    let section = &config.default;
+    let seen = std::sync::Mutex::new(Vec::new());
+    let failed = in_scratch(section, "fail", async |s, folder, dest| {
+        seen.lock().unwrap().push(folder.to_owned());
+        s.create_folder(folder).await?;
+        s.create_folder(dest).await?;
+        s.append(folder, message("doomed"), &[], None).await?;
+        s.select_folder(folder).await?;
+        // A step that fails: the folder already exists.
+        s.create_folder(folder).await
+    })
+    .await;
+    assert!(failed.is_err());
+    let panicked = AssertUnwindSafe(in_scratch(section, "panic", async |s, folder, dest| {
+        seen.lock().unwrap().push(folder.to_owned());
+        s.create_folder(folder).await?;
+        s.create_folder(dest).await?;
+        panic!("a step panicked");
+    }))
+    .catch_unwind()
+    .await;
+    assert!(panicked.is_err());
+
+    let folders = seen.into_inner().unwrap();
+    assert_eq!(folders.len(), 2);
+    let mut s = section.connect().await.unwrap();
+    for folder in &folders {
+        assert!(
+            !s.folder_exists(folder).await.unwrap(),
+            "{folder} left behind"
+        );
+    }
+    let left = s.list_folders("", "imap-async-live-*").await.unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    s.logout().await.unwrap();
 }
