@@ -310,6 +310,9 @@ fn readable_file_with_password_is_warned_about() {
         missing.starts_with("/nonexistent/imap-async.ini: cannot read the file:"),
         "{missing}"
     );
+    for path in [open, private, no_secret] {
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
 }
 
 fn harness_ini(server: &Dovecot, user: &imap_async_tests::TestUser, extra: &str) -> String {
