@@ -296,6 +296,12 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
         })
         .register_fn("to_string", |t: &mut Tuple| pretty::pretty(&Dynamic::from(t.clone())))
         .register_iterator::<Tuple>();
+    // `print(x)` and `${x}` show results the way the shell does.
+    e.register_fn("to_string", |m: &mut Map| pretty::pretty(&Dynamic::from_map(m.clone())));
+    e.register_fn("to_string", |a: &mut Array| pretty::pretty(&Dynamic::from_array(a.clone())));
+    e.register_fn("print", |m: Map| println!("{}", pretty::pretty(&Dynamic::from_map(m))));
+    e.register_fn("print", |a: Array| println!("{}", pretty::pretty(&Dynamic::from_array(a))));
+    e.register_fn("print", |t: Tuple| println!("{}", pretty::pretty(&Dynamic::from(t))));
     e.register_fn("help", || print!("{}", help_text(None)));
     e.register_fn("help", |topic: &str| print!("{}", help_text(Some(topic))));
 
