@@ -279,7 +279,8 @@ fn eval_print(engine: &Engine, scope: &mut Scope, ctx: &Ctx, src: &str) -> bool 
     }
     match engine.eval_with_scope::<Dynamic>(scope, src) {
         Ok(v) => {
-            if !v.is_unit() {
+            // A trailing `;` silences the value, as in Julia or MATLAB.
+            if !v.is_unit() && !src.trim_end().ends_with(';') {
                 println!("{}", pretty::pretty(&v));
             }
             true
