@@ -196,7 +196,9 @@ pub fn fetched(msg: &Fetched) -> Dynamic {
                 "FLAGS".to_owned(),
                 Tuple::dynamic(f.iter().map(|b| text(b))),
             ),
-            FetchItem::InternalDate(d) => ("INTERNALDATE".to_owned(), Dynamic::from(d.to_rfc3339())),
+            FetchItem::InternalDate(d) => {
+                ("INTERNALDATE".to_owned(), Dynamic::from(d.to_rfc3339()))
+            }
             FetchItem::Rfc822Size(n) => ("RFC822.SIZE".to_owned(), int(*n as i64)),
             FetchItem::Envelope(e) => ("ENVELOPE".to_owned(), envelope(e)),
             FetchItem::BodyStructure(b) => ("BODYSTRUCTURE".to_owned(), body_structure(b)),

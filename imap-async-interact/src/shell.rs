@@ -62,10 +62,18 @@ impl Ctx {
     }
 
     /// Logs out if still connected (Ctrl-D, end of script).
-    pub fn logout(&self) -> imap_async::Result<bool> {
-        let session = self.session.lock().unwrap_or_else(|p| p.into_inner()).take();
+    pub fn logout(&self) -> Result<bool, String> {
+        let session = self
+            .session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         match session {
-            Some(s) => self.rt.block_on(s.logout()).map(|()| true),
+            Some(s) => self
+                .rt
+                .block_on(s.logout())
+                .map(|()| true)
+                .map_err(|e| e.to_string()),
             None => Ok(false),
         }
     }
@@ -146,7 +154,9 @@ fn strings(v: &Dynamic, what: &str) -> Res<Vec<String>> {
             .map(|x| {
                 x.read_lock::<ImmutableString>()
                     .map(|s| s.to_string())
-                    .ok_or_else(|| err(format!("{what}: expected strings, found {}", x.type_name())))
+                    .ok_or_else(|| {
+                        err(format!("{what}: expected strings, found {}", x.type_name()))
+                    })
             })
             .collect();
     }
@@ -175,7 +185,10 @@ fn copy_uid(c: Option<imap_async::CopyUid>) -> Dynamic {
     match c {
         Some(c) => {
             let mut m = Map::new();
-            m.insert("uid_validity".into(), Dynamic::from_int(c.uid_validity.into()));
+            m.insert(
+                "uid_validity".into(),
+                Dynamic::from_int(c.uid_validity.into()),
+            );
             m.insert("source".into(), uid_list(&c.source));
             m.insert("destination".into(), uid_list(&c.destination));
             Dynamic::from_map(m)
@@ -199,10 +212,16 @@ fn event_text(ev: &IdleEvent) -> String {
             if let Some(f) = flags {
                 m.insert("FLAGS".into(), Dynamic::from(Tuple(f.clone())));
             }
-            format!("({seq}, \"FETCH\", {})", pretty::pretty(&Dynamic::from_map(m)))
+            format!(
+                "({seq}, \"FETCH\", {})",
+                pretty::pretty(&Dynamic::from_map(m))
+            )
         }
         IdleEvent::Vanished { uids, .. } => format!("(\"VANISHED\", \"{uids}\")"),
-        IdleEvent::Flags(f) => format!("(\"FLAGS\", {})", pretty::pretty(&Dynamic::from(Tuple(f.clone())))),
+        IdleEvent::Flags(f) => format!(
+            "(\"FLAGS\", {})",
+            pretty::pretty(&Dynamic::from(Tuple(f.clone())))
+        ),
         IdleEvent::Alert(t) => format!("(\"ALERT\", {t:?})"),
         other => format!("{other:?}"),
     }
@@ -216,37 +235,161 @@ pub struct MethodHelp {
 }
 
 pub const METHODS: &[MethodHelp] = &[
-    MethodHelp { name: "select_folder", usage: "c.select_folder(name)", text: "SELECT a folder read-write; returns EXISTS, FLAGS, PERMANENTFLAGS, READ-WRITE, RECENT, UIDNEXT, UIDVALIDITY, ..." },
-    MethodHelp { name: "examine_folder", usage: "c.examine_folder(name)", text: "EXAMINE a folder (read-only SELECT); same result as select_folder." },
-    MethodHelp { name: "unselect_folder", usage: "c.unselect_folder()", text: "UNSELECT: leave the selected folder without expunging." },
-    MethodHelp { name: "close_folder", usage: "c.close_folder()", text: "CLOSE: leave the selected folder, expunging \\Deleted messages." },
-    MethodHelp { name: "selected_folder", usage: "c.selected_folder()", text: "The name of the selected folder, or None." },
-    MethodHelp { name: "list_folders", usage: "c.list_folders() / c.list_folders(pattern) / c.list_folders(reference, pattern)", text: "LIST folders (default pattern \"*\"); each as {flags, delimiter, name}." },
-    MethodHelp { name: "folder_exists", usage: "c.folder_exists(name)", text: "True when the folder exists." },
-    MethodHelp { name: "folder_status", usage: "c.folder_status(name)", text: "STATUS of a folder: MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, ..." },
-    MethodHelp { name: "create_folder", usage: "c.create_folder(name)", text: "CREATE a folder." },
-    MethodHelp { name: "delete_folder", usage: "c.delete_folder(name)", text: "DELETE a folder." },
-    MethodHelp { name: "rename_folder", usage: "c.rename_folder(old, new)", text: "RENAME a folder." },
-    MethodHelp { name: "subscribe_folder", usage: "c.subscribe_folder(name)", text: "SUBSCRIBE to a folder." },
-    MethodHelp { name: "unsubscribe_folder", usage: "c.unsubscribe_folder(name)", text: "UNSUBSCRIBE from a folder." },
-    MethodHelp { name: "search", usage: "c.search() / c.search(\"UNSEEN\") / c.search([\"FROM\", \"\\\"bob\\\"\", \"UNSEEN\"])", text: "UID SEARCH in the selected folder with raw criteria (an array is joined with spaces; default ALL); returns an array of UIDs." },
-    MethodHelp { name: "fetch", usage: "c.fetch(ids, items)", text: "UID FETCH. ids: an array of UIDs (e.g. from search) or a set string like \"1:*\"; items: a string like \"(FLAGS ENVELOPE)\" or an array like [\"FLAGS\", \"ENVELOPE\", \"BODY.PEEK[HEADER]\"]. Returns {uid: {SEQ, FLAGS, ENVELOPE, ...}}." },
-    MethodHelp { name: "append", usage: "c.append(folder, message) / c.append(folder, message, flags)", text: "APPEND a message (a string) to a folder, with optional flags; returns the APPENDUID when the server gives one." },
-    MethodHelp { name: "get_flags", usage: "c.get_flags(ids)", text: "The flags of messages: {uid: (flags...)}." },
-    MethodHelp { name: "add_flags", usage: "c.add_flags(ids, flags)", text: "STORE +FLAGS; returns the new flags {uid: (flags...)}." },
-    MethodHelp { name: "remove_flags", usage: "c.remove_flags(ids, flags)", text: "STORE -FLAGS; returns the new flags {uid: (flags...)}." },
-    MethodHelp { name: "set_flags", usage: "c.set_flags(ids, flags)", text: "STORE FLAGS (replace); returns the new flags {uid: (flags...)}." },
-    MethodHelp { name: "copy", usage: "c.copy(ids, folder)", text: "UID COPY messages to a folder; returns the COPYUID when the server gives one." },
-    MethodHelp { name: "move_messages", usage: "c.move_messages(ids, folder)", text: "UID MOVE messages to a folder (needs MOVE); returns the COPYUID when given." },
-    MethodHelp { name: "delete_messages", usage: "c.delete_messages(ids)", text: "Add \\Deleted to messages (expunge() removes them)." },
-    MethodHelp { name: "expunge", usage: "c.expunge()", text: "EXPUNGE; returns the sequence numbers expunged." },
-    MethodHelp { name: "noop", usage: "c.noop()", text: "NOOP; returns what the server reported meanwhile." },
-    MethodHelp { name: "capabilities", usage: "c.capabilities()", text: "The server's capabilities, as a tuple." },
-    MethodHelp { name: "has_capability", usage: "c.has_capability(name)", text: "True when the server has this capability." },
-    MethodHelp { name: "namespace", usage: "c.namespace()", text: "NAMESPACE: {personal, other_users, shared}, each a list of [prefix, delimiter]." },
-    MethodHelp { name: "id", usage: "c.id()", text: "ID: the server's identification fields, or None." },
-    MethodHelp { name: "idle", usage: "c.idle()", text: "IDLE on the selected folder, printing changes as they come, until Ctrl-C; returns the number of events seen." },
-    MethodHelp { name: "logout", usage: "c.logout()", text: "LOGOUT and close the connection (Ctrl-D does this too, then exits)." },
+    MethodHelp {
+        name: "select_folder",
+        usage: "c.select_folder(name)",
+        text: "SELECT a folder read-write; returns EXISTS, FLAGS, PERMANENTFLAGS, READ-WRITE, RECENT, UIDNEXT, UIDVALIDITY, ...",
+    },
+    MethodHelp {
+        name: "examine_folder",
+        usage: "c.examine_folder(name)",
+        text: "EXAMINE a folder (read-only SELECT); same result as select_folder.",
+    },
+    MethodHelp {
+        name: "unselect_folder",
+        usage: "c.unselect_folder()",
+        text: "UNSELECT: leave the selected folder without expunging.",
+    },
+    MethodHelp {
+        name: "close_folder",
+        usage: "c.close_folder()",
+        text: "CLOSE: leave the selected folder, expunging \\Deleted messages.",
+    },
+    MethodHelp {
+        name: "selected_folder",
+        usage: "c.selected_folder()",
+        text: "The name of the selected folder, or None.",
+    },
+    MethodHelp {
+        name: "list_folders",
+        usage: "c.list_folders() / c.list_folders(pattern) / c.list_folders(reference, pattern)",
+        text: "LIST folders (default pattern \"*\"); each as {flags, delimiter, name}.",
+    },
+    MethodHelp {
+        name: "folder_exists",
+        usage: "c.folder_exists(name)",
+        text: "True when the folder exists.",
+    },
+    MethodHelp {
+        name: "folder_status",
+        usage: "c.folder_status(name)",
+        text: "STATUS of a folder: MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, ...",
+    },
+    MethodHelp {
+        name: "create_folder",
+        usage: "c.create_folder(name)",
+        text: "CREATE a folder.",
+    },
+    MethodHelp {
+        name: "delete_folder",
+        usage: "c.delete_folder(name)",
+        text: "DELETE a folder.",
+    },
+    MethodHelp {
+        name: "rename_folder",
+        usage: "c.rename_folder(old, new)",
+        text: "RENAME a folder.",
+    },
+    MethodHelp {
+        name: "subscribe_folder",
+        usage: "c.subscribe_folder(name)",
+        text: "SUBSCRIBE to a folder.",
+    },
+    MethodHelp {
+        name: "unsubscribe_folder",
+        usage: "c.unsubscribe_folder(name)",
+        text: "UNSUBSCRIBE from a folder.",
+    },
+    MethodHelp {
+        name: "search",
+        usage: "c.search() / c.search(\"UNSEEN\") / c.search([\"FROM\", \"\\\"bob\\\"\", \"UNSEEN\"])",
+        text: "UID SEARCH in the selected folder with raw criteria (an array is joined with spaces; default ALL); returns an array of UIDs.",
+    },
+    MethodHelp {
+        name: "fetch",
+        usage: "c.fetch(ids, items)",
+        text: "UID FETCH. ids: an array of UIDs (e.g. from search) or a set string like \"1:*\"; items: a string like \"(FLAGS ENVELOPE)\" or an array like [\"FLAGS\", \"ENVELOPE\", \"BODY.PEEK[HEADER]\"]. Returns {uid: {SEQ, FLAGS, ENVELOPE, ...}}.",
+    },
+    MethodHelp {
+        name: "append",
+        usage: "c.append(folder, message) / c.append(folder, message, flags)",
+        text: "APPEND a message (a string) to a folder, with optional flags; returns the APPENDUID when the server gives one.",
+    },
+    MethodHelp {
+        name: "get_flags",
+        usage: "c.get_flags(ids)",
+        text: "The flags of messages: {uid: (flags...)}.",
+    },
+    MethodHelp {
+        name: "add_flags",
+        usage: "c.add_flags(ids, flags)",
+        text: "STORE +FLAGS; returns the new flags {uid: (flags...)}.",
+    },
+    MethodHelp {
+        name: "remove_flags",
+        usage: "c.remove_flags(ids, flags)",
+        text: "STORE -FLAGS; returns the new flags {uid: (flags...)}.",
+    },
+    MethodHelp {
+        name: "set_flags",
+        usage: "c.set_flags(ids, flags)",
+        text: "STORE FLAGS (replace); returns the new flags {uid: (flags...)}.",
+    },
+    MethodHelp {
+        name: "copy",
+        usage: "c.copy(ids, folder)",
+        text: "UID COPY messages to a folder; returns the COPYUID when the server gives one.",
+    },
+    MethodHelp {
+        name: "move_messages",
+        usage: "c.move_messages(ids, folder)",
+        text: "UID MOVE messages to a folder (needs MOVE); returns the COPYUID when given.",
+    },
+    MethodHelp {
+        name: "delete_messages",
+        usage: "c.delete_messages(ids)",
+        text: "Add \\Deleted to messages (expunge() removes them).",
+    },
+    MethodHelp {
+        name: "expunge",
+        usage: "c.expunge()",
+        text: "EXPUNGE; returns the sequence numbers expunged.",
+    },
+    MethodHelp {
+        name: "noop",
+        usage: "c.noop()",
+        text: "NOOP; returns what the server reported meanwhile.",
+    },
+    MethodHelp {
+        name: "capabilities",
+        usage: "c.capabilities()",
+        text: "The server's capabilities, as a tuple.",
+    },
+    MethodHelp {
+        name: "has_capability",
+        usage: "c.has_capability(name)",
+        text: "True when the server has this capability.",
+    },
+    MethodHelp {
+        name: "namespace",
+        usage: "c.namespace()",
+        text: "NAMESPACE: {personal, other_users, shared}, each a list of [prefix, delimiter].",
+    },
+    MethodHelp {
+        name: "id",
+        usage: "c.id()",
+        text: "ID: the server's identification fields, or None.",
+    },
+    MethodHelp {
+        name: "idle",
+        usage: "c.idle()",
+        text: "IDLE on the selected folder, printing changes as they come, until Ctrl-C; returns the number of events seen.",
+    },
+    MethodHelp {
+        name: "logout",
+        usage: "c.logout()",
+        text: "LOGOUT and close the connection (Ctrl-D does this too, then exits).",
+    },
 ];
 
 pub fn help_text(topic: Option<&str>) -> String {
@@ -284,24 +427,40 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
         }
     });
     e.register_type_with_name::<Client>("Session");
-    e.register_fn("to_string", |_: &mut Client| "<imap-async Session>".to_string());
+    e.register_fn("to_string", |_: &mut Client| {
+        "<imap-async Session>".to_string()
+    });
     e.register_type_with_name::<Tuple>("Tuple")
         .register_fn("len", |t: &mut Tuple| t.0.len() as i64)
-        .register_fn("contains", |t: &mut Tuple, s: &str| t.0.iter().any(|x| x == s))
+        .register_fn("contains", |t: &mut Tuple, s: &str| {
+            t.0.iter().any(|x| x == s)
+        })
         .register_indexer_get(|t: &mut Tuple, i: i64| -> Res<String> {
             usize::try_from(i)
                 .ok()
                 .and_then(|i| t.0.get(i).cloned())
                 .ok_or_else(|| err(format!("index {i} out of range")))
         })
-        .register_fn("to_string", |t: &mut Tuple| pretty::pretty(&Dynamic::from(t.clone())))
+        .register_fn("to_string", |t: &mut Tuple| {
+            pretty::pretty(&Dynamic::from(t.clone()))
+        })
         .register_iterator::<Tuple>();
     // `print(x)` and `${x}` show results the way the shell does.
-    e.register_fn("to_string", |m: &mut Map| pretty::pretty(&Dynamic::from_map(m.clone())));
-    e.register_fn("to_string", |a: &mut Array| pretty::pretty(&Dynamic::from_array(a.clone())));
-    e.register_fn("print", |m: Map| println!("{}", pretty::pretty(&Dynamic::from_map(m))));
-    e.register_fn("print", |a: Array| println!("{}", pretty::pretty(&Dynamic::from_array(a))));
-    e.register_fn("print", |t: Tuple| println!("{}", pretty::pretty(&Dynamic::from(t))));
+    e.register_fn("to_string", |m: &mut Map| {
+        pretty::pretty(&Dynamic::from_map(m.clone()))
+    });
+    e.register_fn("to_string", |a: &mut Array| {
+        pretty::pretty(&Dynamic::from_array(a.clone()))
+    });
+    e.register_fn("print", |m: Map| {
+        println!("{}", pretty::pretty(&Dynamic::from_map(m)))
+    });
+    e.register_fn("print", |a: Array| {
+        println!("{}", pretty::pretty(&Dynamic::from_array(a)))
+    });
+    e.register_fn("print", |t: Tuple| {
+        println!("{}", pretty::pretty(&Dynamic::from(t)))
+    });
     e.register_fn("help", || print!("{}", help_text(None)));
     e.register_fn("help", |topic: &str| print!("{}", help_text(Some(topic))));
 
@@ -316,7 +475,9 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
     e.register_fn("unselect_folder", |c: &mut Client| {
         c.run(async |s| s.unselect_folder().await)
     });
-    e.register_fn("close_folder", |c: &mut Client| c.run(async |s| s.close_folder().await));
+    e.register_fn("close_folder", |c: &mut Client| {
+        c.run(async |s| s.close_folder().await)
+    });
     e.register_fn("selected_folder", |c: &mut Client| -> Res<Dynamic> {
         let guard = c.0.session.lock().unwrap_or_else(|p| p.into_inner());
         Ok(guard
@@ -331,7 +492,9 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
     }
     e.register_fn("list_folders", |c: &mut Client| list(c, "", "*"));
     e.register_fn("list_folders", |c: &mut Client, p: &str| list(c, "", p));
-    e.register_fn("list_folders", |c: &mut Client, r: &str, p: &str| list(c, r, p));
+    e.register_fn("list_folders", |c: &mut Client, r: &str, p: &str| {
+        list(c, r, p)
+    });
     e.register_fn("folder_exists", |c: &mut Client, name: &str| {
         c.run(async |s| s.folder_exists(name).await)
     });
@@ -378,7 +541,10 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
             .map(|a| match a {
                 Some(a) => {
                     let mut m = Map::new();
-                    m.insert("uid_validity".into(), Dynamic::from_int(a.uid_validity.into()));
+                    m.insert(
+                        "uid_validity".into(),
+                        Dynamic::from_int(a.uid_validity.into()),
+                    );
                     m.insert("uids".into(), uid_list(&a.uids));
                     Dynamic::from_map(m)
                 }
@@ -388,42 +554,62 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
     e.register_fn("append", |c: &mut Client, folder: &str, msg: &str| {
         append(c, folder, msg, Vec::new())
     });
-    e.register_fn("append", |c: &mut Client, folder: &str, msg: &str, flags: Dynamic| {
-        append(c, folder, msg, strings(&flags, "flags")?)
-    });
+    e.register_fn(
+        "append",
+        |c: &mut Client, folder: &str, msg: &str, flags: Dynamic| {
+            append(c, folder, msg, strings(&flags, "flags")?)
+        },
+    );
     e.register_fn("get_flags", |c: &mut Client, ids: Dynamic| {
         let set = uids(&ids)?;
         c.run(async |s| s.get_flags(&set).await).map(flag_map)
     });
-    e.register_fn("add_flags", |c: &mut Client, ids: Dynamic, flags: Dynamic| {
-        let set = uids(&ids)?;
-        let flags = strings(&flags, "flags")?;
-        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-        c.run(async |s| s.add_flags(&set, &flags).await).map(flag_map)
-    });
-    e.register_fn("remove_flags", |c: &mut Client, ids: Dynamic, flags: Dynamic| {
-        let set = uids(&ids)?;
-        let flags = strings(&flags, "flags")?;
-        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-        c.run(async |s| s.remove_flags(&set, &flags).await).map(flag_map)
-    });
-    e.register_fn("set_flags", |c: &mut Client, ids: Dynamic, flags: Dynamic| {
-        let set = uids(&ids)?;
-        let flags = strings(&flags, "flags")?;
-        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-        c.run(async |s| s.set_flags(&set, &flags).await).map(flag_map)
-    });
+    e.register_fn(
+        "add_flags",
+        |c: &mut Client, ids: Dynamic, flags: Dynamic| {
+            let set = uids(&ids)?;
+            let flags = strings(&flags, "flags")?;
+            let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+            c.run(async |s| s.add_flags(&set, &flags).await)
+                .map(flag_map)
+        },
+    );
+    e.register_fn(
+        "remove_flags",
+        |c: &mut Client, ids: Dynamic, flags: Dynamic| {
+            let set = uids(&ids)?;
+            let flags = strings(&flags, "flags")?;
+            let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+            c.run(async |s| s.remove_flags(&set, &flags).await)
+                .map(flag_map)
+        },
+    );
+    e.register_fn(
+        "set_flags",
+        |c: &mut Client, ids: Dynamic, flags: Dynamic| {
+            let set = uids(&ids)?;
+            let flags = strings(&flags, "flags")?;
+            let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+            c.run(async |s| s.set_flags(&set, &flags).await)
+                .map(flag_map)
+        },
+    );
     e.register_fn("copy", |c: &mut Client, ids: Dynamic, folder: &str| {
         let set = uids(&ids)?;
         c.run(async |s| s.copy(&set, folder).await).map(copy_uid)
     });
-    e.register_fn("move_messages", |c: &mut Client, ids: Dynamic, folder: &str| {
-        let set = uids(&ids)?;
-        c.run(async |s| s.move_messages(&set, folder).await).map(copy_uid)
-    });
+    e.register_fn(
+        "move_messages",
+        |c: &mut Client, ids: Dynamic, folder: &str| {
+            let set = uids(&ids)?;
+            c.run(async |s| s.move_messages(&set, folder).await)
+                .map(copy_uid)
+        },
+    );
     e.register_fn("delete_messages", |c: &mut Client, ids: Dynamic| {
         let set = uids(&ids)?;
-        c.run(async |s| s.delete_messages(&set, false).await).map(flag_map)
+        c.run(async |s| s.delete_messages(&set, false).await)
+            .map(flag_map)
     });
     e.register_fn("expunge", |c: &mut Client| {
         c.run(async |s| s.expunge().await).map(|x| {
@@ -524,7 +710,7 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
         match c.0.logout() {
             Ok(true) => Ok("Logged out".into()),
             Ok(false) => Err(err("not connected: the session has logged out")),
-            Err(e) => Err(err(e.to_string())),
+            Err(e) => Err(err(e)),
         }
     });
     e

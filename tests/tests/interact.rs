@@ -31,7 +31,10 @@ fn shell_binary() -> &'static PathBuf {
             .stderr(Stdio::inherit())
             .output()
             .expect("run cargo build -p imap-async-interact");
-        assert!(out.status.success(), "cargo build -p imap-async-interact failed");
+        assert!(
+            out.status.success(),
+            "cargo build -p imap-async-interact failed"
+        );
         let text = String::from_utf8_lossy(&out.stdout);
         let key = "\"executable\":\"";
         text.lines()
@@ -115,7 +118,9 @@ async fn interactive_session_under_a_pty() {
     let server = Dovecot::shared();
     let user = user_with_mail(server);
     // What the library itself says, to compare the shell's output with.
-    let mut s = Session::connect(&library_session(server, &user)).await.unwrap();
+    let mut s = Session::connect(&library_session(server, &user))
+        .await
+        .unwrap();
     s.select_folder("INBOX").await.unwrap();
     let unseen = s.search("UNSEEN").await.unwrap();
     s.logout().await.unwrap();
@@ -174,7 +179,10 @@ async fn interactive_session_under_a_pty() {
     let out = expect(&mut p, ">>> ");
     assert!(out.contains("{\"EXISTS\": 3,"), "{out:?}");
     assert!(out.contains("\"READ-WRITE\": True"), "{out:?}");
-    assert!(out.contains("(\"\\\\Answered\","), "flags print as a tuple: {out:?}");
+    assert!(
+        out.contains("(\"\\\\Answered\","),
+        "flags print as a tuple: {out:?}"
+    );
 
     p.send_line("let ids = c.search([\"UNSEEN\"])").unwrap();
     expect(&mut p, ">>> ");
@@ -182,10 +190,14 @@ async fn interactive_session_under_a_pty() {
     let out = expect(&mut p, ">>> ");
     assert!(out.contains(&expected_ids), "{out:?} lacks {expected_ids}");
 
-    p.send_line("c.fetch(ids, [\"ENVELOPE\", \"FLAGS\"])").unwrap();
+    p.send_line("c.fetch(ids, [\"ENVELOPE\", \"FLAGS\"])")
+        .unwrap();
     let out = expect(&mut p, ">>> ");
     for i in 1..=3 {
-        assert!(out.contains(&format!("\"subject\": \"{}\"", subject(i))), "{out:?}");
+        assert!(
+            out.contains(&format!("\"subject\": \"{}\"", subject(i))),
+            "{out:?}"
+        );
     }
     assert!(out.contains("\"mailbox\": \"s2\""), "{out:?}");
 
@@ -221,7 +233,10 @@ async fn interactive_session_under_a_pty() {
         user.name
     );
     let history = std::fs::read_to_string(home.join(".imap_async_history")).unwrap();
-    assert!(history.contains("c.select_folder(\"INBOX\")"), "{history:?}");
+    assert!(
+        history.contains("c.select_folder(\"INBOX\")"),
+        "{history:?}"
+    );
     let _ = std::fs::remove_dir_all(&home);
 }
 
@@ -251,7 +266,11 @@ fn command_flag_prints_the_result_and_exit_code_tells_errors() {
     let server = Dovecot::shared();
     let user = user_with_mail(server);
     let ok = run(
-        &with_password(server, &user, &["-c", "c.select_folder(\"INBOX\")[\"EXISTS\"]"]),
+        &with_password(
+            server,
+            &user,
+            &["-c", "c.select_folder(\"INBOX\")[\"EXISTS\"]"],
+        ),
         None,
     );
     assert!(ok.status.success(), "{ok:?}");
@@ -264,7 +283,10 @@ fn command_flag_prints_the_result_and_exit_code_tells_errors() {
         None,
     );
     assert!(!bad.status.success(), "{bad:?}");
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("error:"), "{bad:?}");
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("error:"),
+        "{bad:?}"
+    );
 }
 
 #[test]
@@ -295,5 +317,20 @@ fn script_on_stdin_runs_statement_by_statement() {
 fn missing_host_is_a_clear_error() {
     let out = run(&["-u".into(), "x".into(), "-p".into(), "y".into()], None);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("-H HOST"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("-H HOST"),
+        "{out:?}"
+    );
+}
+
+/// The configuration-file module has not landed in the library yet: `-f` must say so
+/// plainly instead of connecting somewhere else.
+#[test]
+fn config_file_flag_says_it_is_not_supported_yet() {
+    let out = run(&["-f".into(), "imap.ini".into()], None);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not supported yet"),
+        "{out:?}"
+    );
 }

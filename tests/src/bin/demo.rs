@@ -24,7 +24,10 @@ const SENDERS: &[(&str, &str)] = &[
     ("Alice Martin", "alice@example.org"),
     ("Bob Stone", "bob@example.net"),
     ("=?UTF-8?B?SsO8cmdlbiBNw7xsbGVy?=", "juergen@example.de"),
-    ("=?UTF-8?Q?Fran=C3=A7oise_Ch=C3=A2telet?=", "francoise@example.fr"),
+    (
+        "=?UTF-8?Q?Fran=C3=A7oise_Ch=C3=A2telet?=",
+        "francoise@example.fr",
+    ),
     ("Carol Li", "carol@example.com"),
     ("=?UTF-8?B?55Sw5Lit5aSq6YOO?=", "tanaka@example.jp"),
     ("Build Bot", "ci@builds.example.org"),
@@ -49,8 +52,8 @@ const SUBJECTS: &[&str] = &[
 ];
 
 const WORDS: &[&str] = &[
-    "the", "server", "mailbox", "release", "meeting", "tomorrow", "invoice", "report",
-    "attached", "please", "review", "thanks", "draft", "folder", "message", "schedule",
+    "the", "server", "mailbox", "release", "meeting", "tomorrow", "invoice", "report", "attached",
+    "please", "review", "thanks", "draft", "folder", "message", "schedule",
 ];
 
 /// A small deterministic generator, so every run makes the same mailbox.
