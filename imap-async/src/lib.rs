@@ -25,7 +25,9 @@
 //! }
 //! ```
 
+pub mod config;
 pub mod error;
+pub mod oauth;
 pub mod options;
 pub mod proto;
 pub mod session;
@@ -33,6 +35,7 @@ pub mod transport;
 mod watch;
 mod with_session;
 
+pub use config::{Config, ConfigError, ConfigSection};
 pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
 pub use proto::{Search, SearchKey, Seq, SeqSet, Uid, UidSet};
@@ -45,7 +48,7 @@ pub use session::{
 };
 pub use transport::TlsOptions;
 pub use watch::{WatchOptions, watch};
-pub use with_session::with_session;
+pub use with_session::{with_session, with_session_config};
 
 /// The user guide's examples are compiled as doctests, so the guide cannot drift from the API.
 #[cfg(doctest)]
@@ -71,3 +74,8 @@ pub struct Readme;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/performance.md")]
 pub struct GuidePerformance;
+
+/// The configuration guide's examples are compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/configuration.md")]
+pub struct GuideConfiguration;

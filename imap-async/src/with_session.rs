@@ -2,9 +2,11 @@
 //! path. The async counterpart of IMAPClient's context manager.
 
 use std::panic::AssertUnwindSafe;
+use std::time::Duration;
 
 use futures::FutureExt;
 
+use crate::config::ConfigSection;
 use crate::error::Result;
 use crate::options::ConnectOptions;
 use crate::session::Session;
@@ -34,9 +36,41 @@ pub async fn with_session<T, F>(opts: &ConnectOptions, work: F) -> Result<T>
 where
     F: AsyncFnOnce(&mut Session) -> Result<T>,
 {
-    let mut session = Session::connect(opts).await?;
+    let session = Session::connect(opts).await?;
+    scoped(session, opts.logout_timeout, work).await
+}
+
+/// [`with_session`] for a configuration-file section: connect and log in as the section
+/// says (password or OAuth2, see [`ConfigSection::connect`]), run `work`, then LOGOUT and
+/// close on every path.
+///
+/// ```no_run
+/// use imap_async::{with_session_config, Config};
+///
+/// # async fn run() -> imap_async::Result<()> {
+/// let config = Config::from_file("live.ini")?;
+/// let n = with_session_config(&config.default, async |c| {
+///     Ok(c.select_folder("INBOX").await?.exists)
+/// })
+/// .await?;
+/// println!("{n} messages");
+/// # Ok(())
+/// # }
+/// ```
+pub async fn with_session_config<T, F>(section: &ConfigSection, work: F) -> Result<T>
+where
+    F: AsyncFnOnce(&mut Session) -> Result<T>,
+{
+    let session = section.connect().await?;
+    scoped(session, section.base_options().logout_timeout, work).await
+}
+
+async fn scoped<T, F>(mut session: Session, logout_timeout: Duration, work: F) -> Result<T>
+where
+    F: AsyncFnOnce(&mut Session) -> Result<T>,
+{
     let outcome = AssertUnwindSafe(work(&mut session)).catch_unwind().await;
-    let logout = session.logout_within(opts.logout_timeout).await;
+    let logout = session.logout_within(logout_timeout).await;
     match outcome {
         Err(panic) => {
             if let Err(e) = &logout {

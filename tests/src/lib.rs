@@ -30,4 +30,4 @@ mod server;
 
 pub use certs::other_ca_pem;
 pub use install::ensure_dovecot_installed;
-pub use server::{Dovecot, DovecotOptions, TestUser};
+pub use server::{Dovecot, DovecotOptions, OAuthClient, TestUser};

@@ -267,13 +267,75 @@ impl Dovecot {
     /// (RFC 7662 style, `POST token=...`), which knows the tokens issued here. Any other
     /// token is refused (`401 {"active": false}`).
     pub fn oauth_token_for(&self, user: &str) -> String {
-        let token = format!("at{:016x}{:016x}", random(), random());
+        self.oauth.state().issue(user, None, true)
+    }
+
+    /// The harness's OAuth 2.0 token endpoint (RFC 6749 §6 refresh-token grant, plain HTTP
+    /// on loopback). It issues access tokens that Dovecot's introspection accepts.
+    pub fn oauth_token_url(&self) -> String {
+        format!("http://127.0.0.1:{}/token", self.oauth.port)
+    }
+
+    /// Registers a fresh OAuth client and refresh token for `user` at
+    /// [`Dovecot::oauth_token_url`]. Access tokens it grants live an hour unless
+    /// [`Dovecot::set_oauth_token_lifetime`] says otherwise.
+    pub fn oauth_client_for(&self, user: &str) -> OAuthClient {
+        let client = OAuthClient {
+            token_url: self.oauth_token_url(),
+            client_id: format!("client-{:08x}", random() as u32),
+            client_secret: format!("cs{:016x}", random()),
+            refresh_token: format!("rt{:016x}{:016x}", random(), random()),
+        };
+        self.oauth.state().refresh.insert(
+            client.refresh_token.clone(),
+            RefreshGrant {
+                user: user.to_owned(),
+                client_id: client.client_id.clone(),
+                client_secret: client.client_secret.clone(),
+                lifetime: 3600,
+                revoked: false,
+                grant_rejected_tokens: false,
+                grants: 0,
+            },
+        );
+        client
+    }
+
+    /// Access tokens granted from now on for this refresh token say `expires_in: secs` and
+    /// stop being accepted by introspection after that many seconds.
+    pub fn set_oauth_token_lifetime(&self, refresh_token: &str, secs: u64) {
+        if let Some(g) = self.oauth.state().refresh.get_mut(refresh_token) {
+            g.lifetime = secs;
+        }
+    }
+
+    /// The token endpoint refuses this refresh token from now on (`invalid_grant`).
+    pub fn revoke_refresh_token(&self, refresh_token: &str) {
+        if let Some(g) = self.oauth.state().refresh.get_mut(refresh_token) {
+            g.revoked = true;
+        }
+    }
+
+    /// Grants for this refresh token still succeed, but the access tokens they give are
+    /// refused by Dovecot (introspection answers `active: false`).
+    pub fn grant_rejected_tokens(&self, refresh_token: &str) {
+        if let Some(g) = self.oauth.state().refresh.get_mut(refresh_token) {
+            g.grant_rejected_tokens = true;
+        }
+    }
+
+    /// Every access token issued so far for `user` is refused from now on.
+    pub fn revoke_access_tokens(&self, user: &str) {
+        self.oauth.state().access.retain(|_, t| t.user != user);
+    }
+
+    /// How many access tokens the endpoint granted for this refresh token.
+    pub fn oauth_grants(&self, refresh_token: &str) -> usize {
         self.oauth
-            .tokens
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(token.clone(), user.to_owned());
-        token
+            .state()
+            .refresh
+            .get(refresh_token)
+            .map_or(0, |g| g.grants)
     }
 
     /// Stops the server. Idempotent; also done on drop and at process exit.
@@ -465,11 +527,60 @@ impl Dovecot {
     }
 }
 
-/// Tokens issued by [`Dovecot::oauth_token_for`]: token → user name.
-type Tokens = Arc<Mutex<HashMap<String, String>>>;
+/// A client registered at the harness's token endpoint by [`Dovecot::oauth_client_for`].
+#[derive(Debug, Clone)]
+pub struct OAuthClient {
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub refresh_token: String,
+}
 
-/// The OAuth2 token introspection endpoint Dovecot's `oauth2` passdb asks (a minimal
-/// HTTP/1.1 responder on loopback, one thread per request, `Connection: close`).
+struct RefreshGrant {
+    user: String,
+    client_id: String,
+    client_secret: String,
+    lifetime: u64,
+    revoked: bool,
+    grant_rejected_tokens: bool,
+    grants: usize,
+}
+
+struct IssuedToken {
+    user: String,
+    expires: Option<Instant>,
+}
+
+/// The OAuth state: access tokens (checked by introspection) and refresh tokens (used at
+/// the token endpoint).
+#[derive(Default)]
+struct OAuthState {
+    access: HashMap<String, IssuedToken>,
+    refresh: HashMap<String, RefreshGrant>,
+}
+
+impl OAuthState {
+    /// A new access token for `user`; introspection accepts it only when `accepted`.
+    fn issue(&mut self, user: &str, lifetime: Option<u64>, accepted: bool) -> String {
+        let token = format!("at{:016x}{:016x}", random(), random());
+        if accepted {
+            self.access.insert(
+                token.clone(),
+                IssuedToken {
+                    user: user.to_owned(),
+                    expires: lifetime.map(|s| Instant::now() + Duration::from_secs(s)),
+                },
+            );
+        }
+        token
+    }
+}
+
+type Tokens = Arc<Mutex<OAuthState>>;
+
+/// The OAuth2 token introspection endpoint Dovecot's `oauth2` passdb asks, and the token
+/// endpoint clients use (`POST /token`), on one loopback port (a minimal HTTP/1.1 responder,
+/// one thread per request, `Connection: close`).
 struct Introspection {
     port: u16,
     tokens: Tokens,
@@ -499,6 +610,10 @@ impl Introspection {
             })?;
         Ok(Introspection { port, tokens, stop })
     }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, OAuthState> {
+        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl Drop for Introspection {
@@ -509,14 +624,15 @@ impl Drop for Introspection {
     }
 }
 
-/// Reads one HTTP request and answers it: 200 `{"active": true, "username": USER}` when
-/// the form body's `token` was issued for USER, else 401 `{"active": false}`.
+/// Reads one HTTP request and answers it: `POST /token` is the token endpoint, anything
+/// else introspection (`token=...` in the form body).
 fn answer_introspection(stream: TcpStream, tokens: &Tokens) -> io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut content_length = 0usize;
     let mut line = String::new();
     reader.read_line(&mut line)?; // request line
+    let is_token_request = line.split_whitespace().nth(1) == Some("/token");
     loop {
         line.clear();
         if reader.read_line(&mut line)? == 0 {
@@ -535,25 +651,16 @@ fn answer_introspection(stream: TcpStream, tokens: &Tokens) -> io::Result<()> {
     let mut body = vec![0; content_length.min(64 * 1024)];
     reader.read_exact(&mut body)?;
     let body = String::from_utf8_lossy(&body);
-    let token = body
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("token="))
-        .map(percent_decode)
-        .unwrap_or_default();
-    let user = tokens
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&token)
-        .cloned();
-    let (status, json) = match user {
-        Some(user) => (
-            "200 OK",
-            format!(
-                "{{\"active\": true, \"username\": \"{}\"}}",
-                user.replace('\\', "\\\\").replace('"', "\\\"")
-            ),
-        ),
-        None => ("401 Unauthorized", "{\"active\": false}".to_owned()),
+    let form = |name: &str| {
+        body.split('&')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .map(percent_decode)
+            .unwrap_or_default()
+    };
+    let (status, json) = if is_token_request {
+        answer_token_grant(&form, tokens)
+    } else {
+        answer_token_check(&form("token"), tokens)
     };
     let mut out = &stream;
     write!(
@@ -563,6 +670,72 @@ fn answer_introspection(stream: TcpStream, tokens: &Tokens) -> io::Result<()> {
         json.len()
     )?;
     out.flush()
+}
+
+/// The refresh-token grant (RFC 6749 §6 and §5.1/§5.2): client credentials in the form
+/// body; `invalid_grant` for an unknown or revoked refresh token.
+fn answer_token_grant(form: &dyn Fn(&str) -> String, tokens: &Tokens) -> (&'static str, String) {
+    let error = |status, code: &str, description: &str| {
+        (
+            status,
+            format!("{{\"error\": \"{code}\", \"error_description\": \"{description}\"}}"),
+        )
+    };
+    if form("grant_type") != "refresh_token" {
+        return error(
+            "400 Bad Request",
+            "unsupported_grant_type",
+            "only refresh_token",
+        );
+    }
+    let mut state = tokens.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(grant) = state.refresh.get_mut(&form("refresh_token")) else {
+        return error("400 Bad Request", "invalid_grant", "unknown refresh token");
+    };
+    if grant.client_id != form("client_id") || grant.client_secret != form("client_secret") {
+        return error(
+            "401 Unauthorized",
+            "invalid_client",
+            "client authentication failed",
+        );
+    }
+    if grant.revoked {
+        return error("400 Bad Request", "invalid_grant", "refresh token revoked");
+    }
+    grant.grants += 1;
+    let (user, lifetime, accepted) = (
+        grant.user.clone(),
+        grant.lifetime,
+        !grant.grant_rejected_tokens,
+    );
+    let token = state.issue(&user, Some(lifetime), accepted);
+    (
+        "200 OK",
+        format!(
+            "{{\"access_token\": \"{token}\", \"token_type\": \"bearer\", \"expires_in\": {lifetime}}}"
+        ),
+    )
+}
+
+/// Introspection: 200 `{"active": true, "username": USER}` for a live token, else 401.
+fn answer_token_check(token: &str, tokens: &Tokens) -> (&'static str, String) {
+    let user = tokens
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .access
+        .get(token)
+        .filter(|t| t.expires.is_none_or(|e| Instant::now() < e))
+        .map(|t| t.user.clone());
+    match user {
+        Some(user) => (
+            "200 OK",
+            format!(
+                "{{\"active\": true, \"username\": \"{}\"}}",
+                user.replace('\\', "\\\\").replace('"', "\\\"")
+            ),
+        ),
+        None => ("401 Unauthorized", "{\"active\": false}".to_owned()),
+    }
 }
 
 /// `application/x-www-form-urlencoded` value decoding (`+` and `%XX`).

@@ -1,16 +1,184 @@
 //! The quick-start demo: starts a private Dovecot on loopback (installing it first when
-//! missing), fills a mailbox, then uses imap-async the way an application would: connect
-//! with STARTTLS verified against the server's CA, log in, list folders, select INBOX,
-//! search and fetch, all inside `with_session` so the connection is always closed.
+//! missing), fills a demo account with a few hundred varied messages (senders, non-ASCII
+//! subjects, sizes, flags, folders, multipart messages with attachments), then opens the
+//! interactive shell `imap-async-interact` on it, connected with STARTTLS verified against
+//! the server's CA.
+//!
+//! `cargo run -p imap-async-tests --bin demo` opens the shell when standard input is a
+//! terminal. With `--no-shell`, or without a terminal (CI), it runs a few expressions in
+//! the shell non-interactively instead and exits with the shell's status.
+//!
+//! The shell is another package's binary: the demo builds it with `cargo build -p
+//! imap-async-interact` (a no-op when it is up to date) and takes its path from cargo's
+//! JSON messages.
 
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use imap_async::{ConnectOptions, with_session};
+use imap_async::{AppendMessage, ConnectOptions, with_session};
 use imap_async_tests::{Dovecot, DovecotOptions, ensure_dovecot_installed};
+
+const SENDERS: &[(&str, &str)] = &[
+    ("Alice Martin", "alice@example.org"),
+    ("Bob Stone", "bob@example.net"),
+    ("=?UTF-8?B?SsO8cmdlbiBNw7xsbGVy?=", "juergen@example.de"),
+    (
+        "=?UTF-8?Q?Fran=C3=A7oise_Ch=C3=A2telet?=",
+        "francoise@example.fr",
+    ),
+    ("Carol Li", "carol@example.com"),
+    ("=?UTF-8?B?55Sw5Lit5aSq6YOO?=", "tanaka@example.jp"),
+    ("Build Bot", "ci@builds.example.org"),
+    ("Dave O'Neil", "dave@example.ie"),
+    ("", "noreply@shop.example.com"),
+    ("Eve Adams", "eve@example.org"),
+];
+
+const SUBJECTS: &[&str] = &[
+    "Weekly report",
+    "Lunch on Friday?",
+    "Your invoice #{n}",
+    "=?UTF-8?Q?R=C3=A9union_de_projet?=",
+    "=?UTF-8?B?0J/RgNC40LLQtdGCLCDQvNC40YAh?=",
+    "Re: release plan",
+    "Build #{n} failed",
+    "=?UTF-8?B?5Lya6K2w44Gu6K2w5LqL6Yyy?=",
+    "Photos from the trip",
+    "Fwd: contract draft",
+    "Meeting notes",
+    "=?UTF-8?Q?Gr=C3=BC=C3=9Fe_aus_M=C3=BCnchen?=",
+];
+
+const WORDS: &[&str] = &[
+    "the", "server", "mailbox", "release", "meeting", "tomorrow", "invoice", "report", "attached",
+    "please", "review", "thanks", "draft", "folder", "message", "schedule",
+];
+
+/// A small deterministic generator, so every run makes the same mailbox.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+fn message(rng: &mut Lcg, n: usize, to: &str) -> (Vec<u8>, Vec<&'static str>) {
+    let (name, addr) = SENDERS[rng.next(SENDERS.len())];
+    let from = if name.is_empty() {
+        addr.to_owned()
+    } else {
+        format!("{name} <{addr}>")
+    };
+    let subject = SUBJECTS[rng.next(SUBJECTS.len())].replace("{n}", &(1000 + n).to_string());
+    let day = 1 + n % 28;
+    let mut body = String::new();
+    let paragraphs = 1 + rng.next(4) * rng.next(6);
+    for _ in 0..paragraphs {
+        for i in 0..(20 + rng.next(60)) {
+            body.push_str(WORDS[rng.next(WORDS.len())]);
+            body.push(if i % 12 == 11 { '\n' } else { ' ' });
+        }
+        body.push_str("\n\n");
+    }
+    let body = body.replace('\n', "\r\n");
+    let head = format!(
+        "From: {from}\r\nTo: Demo <{to}@example.org>\r\nSubject: {subject}\r\n\
+         Date: {day:02} Mar 2025 {:02}:{:02}:00 +0100\r\nMessage-ID: <demo-{n}@example.org>\r\n\
+         MIME-Version: 1.0\r\n",
+        8 + n % 12,
+        n % 60
+    );
+    let data = if rng.next(5) == 0 {
+        let attachment: String = (0..(50 + rng.next(400)))
+            .map(|i| format!("{i},{},{}\n", WORDS[i % WORDS.len()], i * 7))
+            .collect();
+        let encoded = base64_lines(attachment.as_bytes());
+        format!(
+            "{head}Content-Type: multipart/mixed; boundary=\"b{n}\"\r\n\r\n\
+             --b{n}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n\
+             --b{n}\r\nContent-Type: text/csv; name=\"data-{n}.csv\"\r\n\
+             Content-Disposition: attachment; filename=\"data-{n}.csv\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{encoded}\r\n--b{n}--\r\n"
+        )
+    } else {
+        format!("{head}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}")
+    };
+    let mut flags = Vec::new();
+    if rng.next(3) > 0 {
+        flags.push("\\Seen");
+    }
+    if rng.next(8) == 0 {
+        flags.push("\\Flagged");
+    }
+    if rng.next(6) == 0 {
+        flags.push("\\Answered");
+    }
+    (data.into_bytes(), flags)
+}
+
+fn base64_lines(data: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for (i, chunk) in data.chunks(3).enumerate() {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for j in 0..4 {
+            if j <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * j)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+        if i % 19 == 18 {
+            out.push_str("\r\n");
+        }
+    }
+    out
+}
+
+/// Builds the shell (a no-op when up to date) and returns its path.
+fn shell_binary() -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "build",
+            "-p",
+            "imap-async-interact",
+            "--message-format=json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stderr(Stdio::inherit())
+        .output()?;
+    if !out.status.success() {
+        return Err("cargo build -p imap-async-interact failed".into());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let key = "\"executable\":\"";
+    text.lines()
+        .filter(|l| l.contains("imap-async-interact"))
+        .find_map(|l| {
+            let start = l.find(key)? + key.len();
+            let end = start + l[start..].find('"')?;
+            Some(PathBuf::from(&l[start..end]))
+        })
+        .ok_or_else(|| "cargo did not report the imap-async-interact binary".into())
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
+    let no_shell = std::env::args().any(|a| a == "--no-shell") || !std::io::stdin().is_terminal();
     ensure_dovecot_installed()?;
     let server = Dovecot::start(DovecotOptions { tls: true })?;
     println!(
@@ -22,55 +190,73 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         started.elapsed()
     );
     let user = server.new_user();
-    for (i, subject) in ["Welcome", "Your invoice", "Lunch?"].iter().enumerate() {
-        let msg = format!(
-            "From: Sender {i} <sender{i}@example.org>\r\nTo: {}@example.org\r\n\
-             Subject: {subject}\r\n\r\nMessage number {i}.\r\n",
-            user.name
-        );
-        server.append_message(&user.name, "INBOX", msg.as_bytes());
-    }
-
     let opts = ConnectOptions::new(server.host())
         .port(server.imap_port())
         .starttls()
         .ca_file(server.ca_pem_path())
         .tls_server_name("localhost")
         .login(&user.name, user.password.as_str());
-    println!("Connecting as {} with STARTTLS...", user.name);
 
-    with_session(&opts, async |c| {
-        println!("Folders:");
-        for folder in c.list_folders("", "*").await? {
-            println!("  {:<10} {}", folder.name, folder.attributes.join(" "));
+    let mut rng = Lcg(7);
+    let plan: &[(&str, usize)] = &[
+        ("INBOX", 220),
+        ("Archive", 50),
+        ("Sent", 30),
+        ("Projects/Rust", 25),
+        ("Projects/Café", 15),
+    ];
+    let mut n = 0;
+    let mut batches = Vec::new();
+    for &(folder, count) in plan {
+        let mut msgs = Vec::new();
+        for _ in 0..count {
+            n += 1;
+            let (data, flags) = message(&mut rng, n, &user.name);
+            msgs.push(AppendMessage::new(data).flags(&flags));
         }
-        let inbox = c.select_folder("INBOX").await?;
-        println!(
-            "INBOX: {} messages, UIDVALIDITY {:?}, UIDNEXT {:?}",
-            inbox.exists, inbox.uid_validity, inbox.uid_next
-        );
-        let uids = c.search("ALL").await?;
-        println!("SEARCH ALL -> UIDs {uids}");
-        for msg in c.fetch(&uids, "(FLAGS RFC822.SIZE ENVELOPE)").await? {
-            let env = msg.envelope();
-            let subject = env
-                .and_then(|e| e.subject.as_ref())
-                .map(|s| String::from_utf8_lossy(s).into_owned())
-                .unwrap_or_default();
-            println!(
-                "  UID {:>3}  {:>4} bytes  flags {:?}  {subject}",
-                msg.uid().map(|u| u.to_string()).unwrap_or_default(),
-                msg.size().unwrap_or_default(),
-                msg.flags().unwrap_or_default(),
-            );
+        batches.push((folder, msgs));
+    }
+    with_session(&opts, async |c| {
+        for (folder, msgs) in &batches {
+            if !c.folder_exists(folder).await? {
+                c.create_folder(folder).await?;
+            }
+            c.multiappend(folder, msgs).await?;
         }
         Ok(())
     })
     .await?;
     println!(
-        "Logged out; connection closed. Total {:?}",
-        started.elapsed()
+        "Demo account {} (password {}) holds {n} messages in {} folders.",
+        user.name,
+        user.password.as_str(),
+        plan.len()
     );
+
+    let shell = shell_binary()?;
+    let mut cmd = Command::new(&shell);
+    cmd.args(["-H", server.host(), "--tls-server-name", "localhost"])
+        .args(["-P", &server.imap_port().to_string()])
+        .arg("--starttls")
+        .arg("--ca-file")
+        .arg(server.ca_pem_path())
+        .args(["-u", &user.name, "-p", user.password.as_str()]);
+    if no_shell {
+        cmd.arg("-c").arg(
+            "print(c.select_folder(\"INBOX\"));\n\
+             let unseen = c.search([\"UNSEEN\"]);\n\
+             print(`${unseen.len()} unseen in INBOX`);\n\
+             c.fetch(unseen[0], [\"FLAGS\", \"RFC822.SIZE\", \"ENVELOPE\"])",
+        );
+        println!("Running the shell non-interactively (--no-shell or no terminal)...");
+    } else {
+        println!("Opening the shell: try c.list_folders(), help, or Ctrl-D to leave.");
+    }
+    // Not exec: Dovecot must be stopped after the shell exits.
+    let status = cmd.status()?;
     server.stop();
+    if !status.success() {
+        return Err(format!("the shell exited with {status}").into());
+    }
     Ok(())
 }

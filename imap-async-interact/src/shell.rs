@@ -1,0 +1,717 @@
+//! The script side: the `c` object, whose methods are the library's, and `help`.
+//!
+//! Threading design: the whole shell (line editor, script engine, every `c.method()` call)
+//! runs on the main thread. Rhai functions are synchronous, so each method blocks on the
+//! async library call with [`tokio::runtime::Runtime::block_on`]; the future runs on the
+//! calling thread. The runtime is a multi-thread one with a single worker, whose only job
+//! is a task listening for SIGINT: it sets [`Ctx::interrupted`], which every running call
+//! watches (and the script engine checks between operations), so Ctrl-C abandons the
+//! running command. The library drains an abandoned command before its next one, so the
+//! session stays usable.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use imap_async::{IdleEvent, Session, Uid, UidSet};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
+
+use crate::pretty::{self, Tuple};
+
+pub type Res<T> = Result<T, Box<EvalAltResult>>;
+
+pub fn err(msg: impl Into<String>) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(Dynamic::from(msg.into()), Position::NONE).into()
+}
+
+/// What every copy of `c` shares.
+pub struct Ctx {
+    pub rt: tokio::runtime::Runtime,
+    pub session: Mutex<Option<Session>>,
+    pub interrupted: Arc<AtomicBool>,
+}
+
+impl Ctx {
+    /// Builds the runtime and starts the Ctrl-C listener.
+    pub fn new() -> std::io::Result<Arc<Ctx>> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let flag = interrupted.clone();
+        rt.spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                flag.store(true, Ordering::SeqCst);
+            }
+        });
+        Ok(Arc::new(Ctx {
+            rt,
+            session: Mutex::new(None),
+            interrupted,
+        }))
+    }
+
+    pub fn was_interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
+    }
+
+    pub fn clear_interrupt(&self) {
+        self.interrupted.store(false, Ordering::SeqCst);
+    }
+
+    /// Logs out if still connected (Ctrl-D, end of script).
+    pub fn logout(&self) -> Result<bool, String> {
+        let session = self
+            .session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        match session {
+            Some(s) => self
+                .rt
+                .block_on(s.logout())
+                .map(|()| true)
+                .map_err(|e| e.to_string()),
+            None => Ok(false),
+        }
+    }
+}
+
+async fn interrupt(flag: &AtomicBool) {
+    while !flag.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The `c` object.
+#[derive(Clone)]
+pub struct Client(pub Arc<Ctx>);
+
+impl Client {
+    /// Runs one library call on the session, abandoning it on Ctrl-C.
+    fn run<T>(&self, f: impl AsyncFnOnce(&mut Session) -> imap_async::Result<T>) -> Res<T> {
+        let ctx = &*self.0;
+        let mut guard = ctx.session.lock().unwrap_or_else(|p| p.into_inner());
+        let session = guard
+            .as_mut()
+            .ok_or_else(|| err("not connected: the session has logged out"))?;
+        if ctx.was_interrupted() {
+            return Err(err("interrupted"));
+        }
+        ctx.rt.block_on(async {
+            tokio::select! {
+                r = f(session) => r.map_err(|e| err(e.to_string())),
+                () = interrupt(&ctx.interrupted) => Err(err("interrupted")),
+            }
+        })
+    }
+}
+
+fn uids(ids: &Dynamic) -> Res<UidSet> {
+    if let Some(s) = ids.read_lock::<ImmutableString>() {
+        return s
+            .parse::<UidSet>()
+            .map_err(|e| err(format!("message set {s:?}: {e}")));
+    }
+    if let Ok(n) = ids.as_int() {
+        return one_uid(n).map(UidSet::from);
+    }
+    if let Some(a) = ids.read_lock::<Array>() {
+        let mut set = UidSet::new();
+        for v in a.iter() {
+            let n = v
+                .as_int()
+                .map_err(|t| err(format!("message ids: expected integers, found {t}")))?;
+            set.insert(one_uid(n)?);
+        }
+        return Ok(set);
+    }
+    Err(err(format!(
+        "message ids: expected an array of UIDs or a set like \"1:*\", found {}",
+        ids.type_name()
+    )))
+}
+
+fn one_uid(n: i64) -> Res<Uid> {
+    u32::try_from(n)
+        .ok()
+        .and_then(Uid::new)
+        .ok_or_else(|| err(format!("message id {n}: not a valid UID (1..4294967295)")))
+}
+
+fn strings(v: &Dynamic, what: &str) -> Res<Vec<String>> {
+    if let Some(s) = v.read_lock::<ImmutableString>() {
+        return Ok(vec![s.to_string()]);
+    }
+    if let Some(t) = v.read_lock::<Tuple>() {
+        return Ok(t.0.clone());
+    }
+    if let Some(a) = v.read_lock::<Array>() {
+        return a
+            .iter()
+            .map(|x| {
+                x.read_lock::<ImmutableString>()
+                    .map(|s| s.to_string())
+                    .ok_or_else(|| {
+                        err(format!("{what}: expected strings, found {}", x.type_name()))
+                    })
+            })
+            .collect();
+    }
+    Err(err(format!(
+        "{what}: expected a string or an array of strings, found {}",
+        v.type_name()
+    )))
+}
+
+fn uid_list(set: &UidSet) -> Dynamic {
+    match set.iter() {
+        Some(it) => pretty::int_array(it.map(|u| u.get())),
+        None => Dynamic::from(set.to_string()),
+    }
+}
+
+fn flag_map(m: std::collections::BTreeMap<Uid, Vec<String>>) -> Dynamic {
+    let mut out = Map::new();
+    for (k, v) in m {
+        out.insert(k.get().to_string().into(), Dynamic::from(Tuple(v)));
+    }
+    Dynamic::from_map(out)
+}
+
+fn copy_uid(c: Option<imap_async::CopyUid>) -> Dynamic {
+    match c {
+        Some(c) => {
+            let mut m = Map::new();
+            m.insert(
+                "uid_validity".into(),
+                Dynamic::from_int(c.uid_validity.into()),
+            );
+            m.insert("source".into(), uid_list(&c.source));
+            m.insert("destination".into(), uid_list(&c.destination));
+            Dynamic::from_map(m)
+        }
+        None => Dynamic::UNIT,
+    }
+}
+
+fn event_text(ev: &IdleEvent) -> String {
+    match ev {
+        IdleEvent::Exists(n) => format!("({n}, \"EXISTS\")"),
+        IdleEvent::Recent(n) => format!("({n}, \"RECENT\")"),
+        IdleEvent::Expunge(n) => format!("({n}, \"EXPUNGE\")"),
+        IdleEvent::Fetch {
+            seq, uid, flags, ..
+        } => {
+            let mut m = Map::new();
+            if let Some(u) = uid {
+                m.insert("UID".into(), Dynamic::from_int(u.get().into()));
+            }
+            if let Some(f) = flags {
+                m.insert("FLAGS".into(), Dynamic::from(Tuple(f.clone())));
+            }
+            format!(
+                "({seq}, \"FETCH\", {})",
+                pretty::pretty(&Dynamic::from_map(m))
+            )
+        }
+        IdleEvent::Vanished { uids, .. } => format!("(\"VANISHED\", \"{uids}\")"),
+        IdleEvent::Flags(f) => format!(
+            "(\"FLAGS\", {})",
+            pretty::pretty(&Dynamic::from(Tuple(f.clone())))
+        ),
+        IdleEvent::Alert(t) => format!("(\"ALERT\", {t:?})"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// One method of `c`: its name, how to call it, and what it does.
+pub struct MethodHelp {
+    pub name: &'static str,
+    pub usage: &'static str,
+    pub text: &'static str,
+}
+
+pub const METHODS: &[MethodHelp] = &[
+    MethodHelp {
+        name: "select_folder",
+        usage: "c.select_folder(name)",
+        text: "SELECT a folder read-write; returns EXISTS, FLAGS, PERMANENTFLAGS, READ-WRITE, RECENT, UIDNEXT, UIDVALIDITY, ...",
+    },
+    MethodHelp {
+        name: "examine_folder",
+        usage: "c.examine_folder(name)",
+        text: "EXAMINE a folder (read-only SELECT); same result as select_folder.",
+    },
+    MethodHelp {
+        name: "unselect_folder",
+        usage: "c.unselect_folder()",
+        text: "UNSELECT: leave the selected folder without expunging.",
+    },
+    MethodHelp {
+        name: "close_folder",
+        usage: "c.close_folder()",
+        text: "CLOSE: leave the selected folder, expunging \\Deleted messages.",
+    },
+    MethodHelp {
+        name: "selected_folder",
+        usage: "c.selected_folder()",
+        text: "The name of the selected folder, or None.",
+    },
+    MethodHelp {
+        name: "list_folders",
+        usage: "c.list_folders() / c.list_folders(pattern) / c.list_folders(reference, pattern)",
+        text: "LIST folders (default pattern \"*\"); each as {flags, delimiter, name}.",
+    },
+    MethodHelp {
+        name: "folder_exists",
+        usage: "c.folder_exists(name)",
+        text: "True when the folder exists.",
+    },
+    MethodHelp {
+        name: "folder_status",
+        usage: "c.folder_status(name)",
+        text: "STATUS of a folder: MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, ...",
+    },
+    MethodHelp {
+        name: "create_folder",
+        usage: "c.create_folder(name)",
+        text: "CREATE a folder.",
+    },
+    MethodHelp {
+        name: "delete_folder",
+        usage: "c.delete_folder(name)",
+        text: "DELETE a folder.",
+    },
+    MethodHelp {
+        name: "rename_folder",
+        usage: "c.rename_folder(old, new)",
+        text: "RENAME a folder.",
+    },
+    MethodHelp {
+        name: "subscribe_folder",
+        usage: "c.subscribe_folder(name)",
+        text: "SUBSCRIBE to a folder.",
+    },
+    MethodHelp {
+        name: "unsubscribe_folder",
+        usage: "c.unsubscribe_folder(name)",
+        text: "UNSUBSCRIBE from a folder.",
+    },
+    MethodHelp {
+        name: "search",
+        usage: "c.search() / c.search(\"UNSEEN\") / c.search([\"FROM\", \"\\\"bob\\\"\", \"UNSEEN\"])",
+        text: "UID SEARCH in the selected folder with raw criteria (an array is joined with spaces; default ALL); returns an array of UIDs.",
+    },
+    MethodHelp {
+        name: "fetch",
+        usage: "c.fetch(ids, items)",
+        text: "UID FETCH. ids: an array of UIDs (e.g. from search) or a set string like \"1:*\"; items: a string like \"(FLAGS ENVELOPE)\" or an array like [\"FLAGS\", \"ENVELOPE\", \"BODY.PEEK[HEADER]\"]. Returns {uid: {SEQ, FLAGS, ENVELOPE, ...}}.",
+    },
+    MethodHelp {
+        name: "append",
+        usage: "c.append(folder, message) / c.append(folder, message, flags)",
+        text: "APPEND a message (a string) to a folder, with optional flags; returns the APPENDUID when the server gives one.",
+    },
+    MethodHelp {
+        name: "get_flags",
+        usage: "c.get_flags(ids)",
+        text: "The flags of messages: {uid: (flags...)}.",
+    },
+    MethodHelp {
+        name: "add_flags",
+        usage: "c.add_flags(ids, flags)",
+        text: "STORE +FLAGS; returns the new flags {uid: (flags...)}.",
+    },
+    MethodHelp {
+        name: "remove_flags",
+        usage: "c.remove_flags(ids, flags)",
+        text: "STORE -FLAGS; returns the new flags {uid: (flags...)}.",
+    },
+    MethodHelp {
+        name: "set_flags",
+        usage: "c.set_flags(ids, flags)",
+        text: "STORE FLAGS (replace); returns the new flags {uid: (flags...)}.",
+    },
+    MethodHelp {
+        name: "copy",
+        usage: "c.copy(ids, folder)",
+        text: "UID COPY messages to a folder; returns the COPYUID when the server gives one.",
+    },
+    MethodHelp {
+        name: "move_messages",
+        usage: "c.move_messages(ids, folder)",
+        text: "UID MOVE messages to a folder (needs MOVE); returns the COPYUID when given.",
+    },
+    MethodHelp {
+        name: "delete_messages",
+        usage: "c.delete_messages(ids)",
+        text: "Add \\Deleted to messages (expunge() removes them).",
+    },
+    MethodHelp {
+        name: "expunge",
+        usage: "c.expunge()",
+        text: "EXPUNGE; returns the sequence numbers expunged.",
+    },
+    MethodHelp {
+        name: "noop",
+        usage: "c.noop()",
+        text: "NOOP; returns what the server reported meanwhile.",
+    },
+    MethodHelp {
+        name: "capabilities",
+        usage: "c.capabilities()",
+        text: "The server's capabilities, as a tuple.",
+    },
+    MethodHelp {
+        name: "has_capability",
+        usage: "c.has_capability(name)",
+        text: "True when the server has this capability.",
+    },
+    MethodHelp {
+        name: "namespace",
+        usage: "c.namespace()",
+        text: "NAMESPACE: {personal, other_users, shared}, each a list of [prefix, delimiter].",
+    },
+    MethodHelp {
+        name: "id",
+        usage: "c.id()",
+        text: "ID: the server's identification fields, or None.",
+    },
+    MethodHelp {
+        name: "idle",
+        usage: "c.idle()",
+        text: "IDLE on the selected folder, printing changes as they come, until Ctrl-C; returns the number of events seen.",
+    },
+    MethodHelp {
+        name: "logout",
+        usage: "c.logout()",
+        text: "LOGOUT and close the connection (Ctrl-D does this too, then exits).",
+    },
+];
+
+pub fn help_text(topic: Option<&str>) -> String {
+    match topic {
+        None => {
+            let mut s = String::from(
+                "The connected session is \"c\"; call its methods like c.select_folder(\"INBOX\").\n\
+                 Expressions are Rhai script: let ids = c.search([\"UNSEEN\"]); for m in ids { print(m) }\n\
+                 help(\"fetch\") explains one method. Ctrl-C stops the running command, Ctrl-D logs out and exits.\n\nMethods of c:\n",
+            );
+            for m in METHODS {
+                s.push_str(&format!("  {:<20} {}\n", m.name, m.usage));
+            }
+            s
+        }
+        Some(name) => {
+            let name = name.trim_start_matches("c.");
+            match METHODS.iter().find(|m| m.name == name) {
+                Some(m) => format!("{}\n    {}\n", m.usage, m.text),
+                None => format!("no method {name:?}; help() lists them\n"),
+            }
+        }
+    }
+}
+
+/// The script engine with `c`'s methods, `help` and Ctrl-C checks registered.
+pub fn engine(ctx: Arc<Ctx>) -> Engine {
+    let mut e = Engine::new();
+    let flag = ctx.interrupted.clone();
+    e.on_progress(move |_| {
+        if flag.load(Ordering::SeqCst) {
+            Some(Dynamic::from("interrupted"))
+        } else {
+            None
+        }
+    });
+    e.register_type_with_name::<Client>("Session");
+    e.register_fn("to_string", |_: &mut Client| {
+        "<imap-async Session>".to_string()
+    });
+    e.register_type_with_name::<Tuple>("Tuple")
+        .register_fn("len", |t: &mut Tuple| t.0.len() as i64)
+        .register_fn("contains", |t: &mut Tuple, s: &str| {
+            t.0.iter().any(|x| x == s)
+        })
+        .register_indexer_get(|t: &mut Tuple, i: i64| -> Res<String> {
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| t.0.get(i).cloned())
+                .ok_or_else(|| err(format!("index {i} out of range")))
+        })
+        .register_fn("to_string", |t: &mut Tuple| {
+            pretty::pretty(&Dynamic::from(t.clone()))
+        })
+        .register_iterator::<Tuple>();
+    // `print(x)` and `${x}` show results the way the shell does.
+    e.register_fn("to_string", |m: &mut Map| {
+        pretty::pretty(&Dynamic::from_map(m.clone()))
+    });
+    e.register_fn("to_string", |a: &mut Array| {
+        pretty::pretty(&Dynamic::from_array(a.clone()))
+    });
+    e.register_fn("print", |m: Map| {
+        println!("{}", pretty::pretty(&Dynamic::from_map(m)))
+    });
+    e.register_fn("print", |a: Array| {
+        println!("{}", pretty::pretty(&Dynamic::from_array(a)))
+    });
+    e.register_fn("print", |t: Tuple| {
+        println!("{}", pretty::pretty(&Dynamic::from(t)))
+    });
+    e.register_fn("help", || print!("{}", help_text(None)));
+    e.register_fn("help", |topic: &str| print!("{}", help_text(Some(topic))));
+
+    e.register_fn("select_folder", |c: &mut Client, name: &str| {
+        c.run(async |s| s.select_folder(name).await)
+            .map(|i| pretty::select_info(&i))
+    });
+    e.register_fn("examine_folder", |c: &mut Client, name: &str| {
+        c.run(async |s| s.examine_folder(name).await)
+            .map(|i| pretty::select_info(&i))
+    });
+    e.register_fn("unselect_folder", |c: &mut Client| {
+        c.run(async |s| s.unselect_folder().await)
+    });
+    e.register_fn("close_folder", |c: &mut Client| {
+        c.run(async |s| s.close_folder().await)
+    });
+    e.register_fn("selected_folder", |c: &mut Client| -> Res<Dynamic> {
+        let guard = c.0.session.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(guard
+            .as_ref()
+            .and_then(|s| s.selected_folder())
+            .map(|n| Dynamic::from(n.to_owned()))
+            .unwrap_or(Dynamic::UNIT))
+    });
+    fn list(c: &Client, reference: &str, pattern: &str) -> Res<Dynamic> {
+        c.run(async |s| s.list_folders(reference, pattern).await)
+            .map(|v| Dynamic::from_array(v.iter().map(pretty::folder).collect()))
+    }
+    e.register_fn("list_folders", |c: &mut Client| list(c, "", "*"));
+    e.register_fn("list_folders", |c: &mut Client, p: &str| list(c, "", p));
+    e.register_fn("list_folders", |c: &mut Client, r: &str, p: &str| {
+        list(c, r, p)
+    });
+    e.register_fn("folder_exists", |c: &mut Client, name: &str| {
+        c.run(async |s| s.folder_exists(name).await)
+    });
+    e.register_fn("folder_status", |c: &mut Client, name: &str| {
+        c.run(async |s| s.folder_status(name, None).await)
+            .map(|st| pretty::folder_status(&st))
+    });
+    e.register_fn("create_folder", |c: &mut Client, name: &str| {
+        c.run(async |s| s.create_folder(name).await)
+    });
+    e.register_fn("delete_folder", |c: &mut Client, name: &str| {
+        c.run(async |s| s.delete_folder(name).await)
+    });
+    e.register_fn("rename_folder", |c: &mut Client, from: &str, to: &str| {
+        c.run(async |s| s.rename_folder(from, to).await)
+    });
+    e.register_fn("subscribe_folder", |c: &mut Client, name: &str| {
+        c.run(async |s| s.subscribe_folder(name).await)
+    });
+    e.register_fn("unsubscribe_folder", |c: &mut Client, name: &str| {
+        c.run(async |s| s.unsubscribe_folder(name).await)
+    });
+    fn search(c: &Client, criteria: String) -> Res<Dynamic> {
+        c.run(async |s| s.search(criteria.as_str()).await)
+            .map(|set| uid_list(&set))
+    }
+    e.register_fn("search", |c: &mut Client| search(c, "ALL".into()));
+    e.register_fn("search", |c: &mut Client, criteria: Dynamic| {
+        search(c, strings(&criteria, "search criteria")?.join(" "))
+    });
+    e.register_fn("fetch", |c: &mut Client, ids: Dynamic, items: Dynamic| {
+        let set = uids(&ids)?;
+        let items = match items.read_lock::<ImmutableString>() {
+            Some(s) => s.to_string(),
+            None => format!("({})", strings(&items, "fetch items")?.join(" ")),
+        };
+        c.run(async |s| s.fetch(&set, items).await)
+            .map(|v| pretty::fetch_result(&v))
+    });
+    fn append(c: &Client, folder: &str, msg: &str, flags: Vec<String>) -> Res<Dynamic> {
+        let data = msg.replace("\r\n", "\n").replace('\n', "\r\n");
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        c.run(async |s| s.append(folder, data.into_bytes(), &flags, None).await)
+            .map(|a| match a {
+                Some(a) => {
+                    let mut m = Map::new();
+                    m.insert(
+                        "uid_validity".into(),
+                        Dynamic::from_int(a.uid_validity.into()),
+                    );
+                    m.insert("uids".into(), uid_list(&a.uids));
+                    Dynamic::from_map(m)
+                }
+                None => Dynamic::UNIT,
+            })
+    }
+    e.register_fn("append", |c: &mut Client, folder: &str, msg: &str| {
+        append(c, folder, msg, Vec::new())
+    });
+    e.register_fn(
+        "append",
+        |c: &mut Client, folder: &str, msg: &str, flags: Dynamic| {
+            append(c, folder, msg, strings(&flags, "flags")?)
+        },
+    );
+    e.register_fn("get_flags", |c: &mut Client, ids: Dynamic| {
+        let set = uids(&ids)?;
+        c.run(async |s| s.get_flags(&set).await).map(flag_map)
+    });
+    e.register_fn(
+        "add_flags",
+        |c: &mut Client, ids: Dynamic, flags: Dynamic| {
+            let set = uids(&ids)?;
+            let flags = strings(&flags, "flags")?;
+            let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+            c.run(async |s| s.add_flags(&set, &flags).await)
+                .map(flag_map)
+        },
+    );
+    e.register_fn(
+        "remove_flags",
+        |c: &mut Client, ids: Dynamic, flags: Dynamic| {
+            let set = uids(&ids)?;
+            let flags = strings(&flags, "flags")?;
+            let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+            c.run(async |s| s.remove_flags(&set, &flags).await)
+                .map(flag_map)
+        },
+    );
+    e.register_fn(
+        "set_flags",
+        |c: &mut Client, ids: Dynamic, flags: Dynamic| {
+            let set = uids(&ids)?;
+            let flags = strings(&flags, "flags")?;
+            let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+            c.run(async |s| s.set_flags(&set, &flags).await)
+                .map(flag_map)
+        },
+    );
+    e.register_fn("copy", |c: &mut Client, ids: Dynamic, folder: &str| {
+        let set = uids(&ids)?;
+        c.run(async |s| s.copy(&set, folder).await).map(copy_uid)
+    });
+    e.register_fn(
+        "move_messages",
+        |c: &mut Client, ids: Dynamic, folder: &str| {
+            let set = uids(&ids)?;
+            c.run(async |s| s.move_messages(&set, folder).await)
+                .map(copy_uid)
+        },
+    );
+    e.register_fn("delete_messages", |c: &mut Client, ids: Dynamic| {
+        let set = uids(&ids)?;
+        c.run(async |s| s.delete_messages(&set, false).await)
+            .map(flag_map)
+    });
+    e.register_fn("expunge", |c: &mut Client| {
+        c.run(async |s| s.expunge().await).map(|x| {
+            let mut m = Map::new();
+            m.insert(
+                "expunged".into(),
+                pretty::int_array(x.seqs.iter().map(|s| s.get())),
+            );
+            if !x.vanished.is_empty() {
+                m.insert("vanished".into(), uid_list(&x.vanished));
+            }
+            Dynamic::from_map(m)
+        })
+    });
+    e.register_fn("noop", |c: &mut Client| {
+        c.run(async |s| s.noop().await).map(|v| {
+            Dynamic::from_array(
+                v.into_iter()
+                    .map(|u| event_text(&IdleEvent::from(u)).into())
+                    .collect(),
+            )
+        })
+    });
+    e.register_fn("capabilities", |c: &mut Client| {
+        c.run(async |s| Ok(s.capabilities().await?.iter().map(str::to_owned).collect()))
+            .map(|v: Vec<String>| Dynamic::from(Tuple(v)))
+    });
+    e.register_fn("has_capability", |c: &mut Client, name: &str| {
+        c.run(async |s| s.has_capability(name).await)
+    });
+    e.register_fn("namespace", |c: &mut Client| {
+        c.run(async |s| s.namespace().await).map(|ns| {
+            let conv = |list: &[imap_async::Namespace]| -> Dynamic {
+                Dynamic::from_array(
+                    list.iter()
+                        .map(|n| {
+                            Dynamic::from_array(vec![
+                                Dynamic::from(n.prefix.clone()),
+                                n.delimiter
+                                    .map(|d| Dynamic::from(d.to_string()))
+                                    .unwrap_or(Dynamic::UNIT),
+                            ])
+                        })
+                        .collect(),
+                )
+            };
+            let mut m = Map::new();
+            m.insert("personal".into(), conv(&ns.personal));
+            m.insert("other_users".into(), conv(&ns.other_users));
+            m.insert("shared".into(), conv(&ns.shared));
+            Dynamic::from_map(m)
+        })
+    });
+    e.register_fn("id", |c: &mut Client| {
+        c.run(async |s| s.id(None).await).map(|id| match id {
+            Some(id) => {
+                let mut m = Map::new();
+                for (k, v) in id.fields {
+                    m.insert(k.into(), v.map(Dynamic::from).unwrap_or(Dynamic::UNIT));
+                }
+                Dynamic::from_map(m)
+            }
+            None => Dynamic::UNIT,
+        })
+    });
+    e.register_fn("idle", |c: &mut Client| -> Res<i64> {
+        let ctx = c.0.clone();
+        let mut guard = ctx.session.lock().unwrap_or_else(|p| p.into_inner());
+        let session = guard
+            .as_mut()
+            .ok_or_else(|| err("not connected: the session has logged out"))?;
+        let flag = &ctx.interrupted;
+        let seen = ctx.rt.block_on(async {
+            let mut idle = session.idle().await?;
+            println!("Idling; Ctrl-C stops.");
+            let mut seen = 0i64;
+            loop {
+                tokio::select! {
+                    ev = idle.next() => match ev {
+                        Some(Ok(ev)) => {
+                            seen += 1;
+                            println!("{}", event_text(&ev));
+                        }
+                        Some(Err(e)) => return Err(e),
+                        None => break,
+                    },
+                    () = interrupt(flag) => break,
+                }
+            }
+            idle.done().await?;
+            Ok::<_, imap_async::Error>(seen)
+        });
+        // Ctrl-C is how IDLE is meant to end: it is not an error for what follows.
+        ctx.clear_interrupt();
+        seen.map_err(|e| err(e.to_string()))
+    });
+    e.register_fn("logout", |c: &mut Client| -> Res<String> {
+        match c.0.logout() {
+            Ok(true) => Ok("Logged out".into()),
+            Ok(false) => Err(err("not connected: the session has logged out")),
+            Err(e) => Err(err(e)),
+        }
+    });
+    e
+}

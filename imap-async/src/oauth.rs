@@ -1,0 +1,262 @@
+//! OAuth 2.0 access tokens from a refresh token (RFC 6749 §6, the refresh-token grant),
+//! with a process-wide cache, for XOAUTH2 and OAUTHBEARER (RFC 7628) logins.
+//!
+//! The HTTP client is `reqwest` with rustls (never OpenSSL), no redirects, and a deadline
+//! on every request. Access tokens, refresh tokens and client secrets are held in
+//! [`Secret`] and never appear in logs, `Debug` output or errors.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use oauth2::basic::BasicClient;
+use oauth2::{
+    AuthType, ClientId, ClientSecret, RefreshToken, RequestTokenError, TokenResponse, TokenUrl,
+};
+
+use crate::options::Secret;
+
+/// Token endpoints of the providers whose IMAP host names are known, by host name
+/// (compared without regard to case). Any other provider needs `oauth2_token_url`.
+const KNOWN_TOKEN_URLS: &[(&str, &str)] = &[
+    ("imap.gmail.com", "https://oauth2.googleapis.com/token"),
+    ("imap.googlemail.com", "https://oauth2.googleapis.com/token"),
+    (
+        "imap.mail.yahoo.com",
+        "https://api.login.yahoo.com/oauth2/get_token",
+    ),
+    (
+        "outlook.office365.com",
+        "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+    ),
+    (
+        "outlook.office.com",
+        "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+    ),
+    (
+        "imap-mail.outlook.com",
+        "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+    ),
+];
+
+/// How long a token is kept when the endpoint does not say (`expires_in` absent).
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// A cached token is refreshed this long before it expires (at most half its lifetime).
+const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
+
+/// The token endpoint for a known IMAP host (Gmail, Yahoo, Outlook/Office 365).
+///
+/// ```
+/// assert_eq!(
+///     imap_async::oauth::token_url_for_host("IMAP.gmail.com"),
+///     Some("https://oauth2.googleapis.com/token")
+/// );
+/// assert_eq!(imap_async::oauth::token_url_for_host("imap.example.org"), None);
+/// ```
+pub fn token_url_for_host(host: &str) -> Option<&'static str> {
+    KNOWN_TOKEN_URLS
+        .iter()
+        .find(|(h, _)| h.eq_ignore_ascii_case(host.trim_end_matches('.')))
+        .map(|(_, url)| *url)
+}
+
+/// What the refresh-token grant needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshParams {
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub refresh_token: Secret,
+}
+
+/// An access token and when it stops being usable.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub token: Secret,
+    /// When the cache stops handing it out (shortly before the endpoint's `expires_in`).
+    pub refresh_after: Instant,
+}
+
+/// Why no access token could be obtained. The text never contains a token or a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    /// The endpoint answered with an OAuth error (RFC 6749 §5.2), e.g. `invalid_grant` for
+    /// a revoked or expired refresh token.
+    #[error("OAuth2 token endpoint {url} refused the refresh token: {error}{}",
+        .description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Refused {
+        url: String,
+        error: String,
+        description: Option<String>,
+    },
+    /// No answer in time.
+    #[error("OAuth2 token endpoint {url} did not answer within {after:?}")]
+    Timeout { url: String, after: Duration },
+    /// Connection or HTTP failure.
+    #[error("OAuth2 token endpoint {url} could not be reached: {reason}")]
+    Unreachable { url: String, reason: String },
+    /// An answer that is not a token response.
+    #[error("OAuth2 token endpoint {url} sent an unusable answer: {reason}")]
+    BadResponse { url: String, reason: String },
+    /// The token URL is not a valid URL.
+    #[error("invalid OAuth2 token URL {url:?}: {reason}")]
+    BadUrl { url: String, reason: String },
+}
+
+impl From<OAuthError> for crate::Error {
+    fn from(e: OAuthError) -> Self {
+        crate::Error::other(e)
+    }
+}
+
+type CacheKey = (String, String, String);
+
+fn cache() -> &'static Mutex<HashMap<CacheKey, AccessToken>> {
+    static CACHE: OnceLock<Mutex<HashMap<CacheKey, AccessToken>>> = OnceLock::new();
+    CACHE.get_or_init(Mutex::default)
+}
+
+fn key(p: &RefreshParams) -> CacheKey {
+    (
+        p.token_url.clone(),
+        p.client_id.clone(),
+        p.refresh_token.expose().to_owned(),
+    )
+}
+
+/// A usable access token: the cached one while it has not expired, else a fresh one from
+/// [`refresh_access_token`] (then cached). The `bool` is true when it came from the cache.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), imap_async::oauth::OAuthError> {
+/// use std::time::Duration;
+/// use imap_async::oauth::{access_token, RefreshParams};
+///
+/// let params = RefreshParams {
+///     token_url: "https://oauth2.googleapis.com/token".into(),
+///     client_id: "my-client.apps.googleusercontent.com".into(),
+///     client_secret: "client-secret".into(),
+///     refresh_token: "1//refresh".into(),
+/// };
+/// let (token, _from_cache) = access_token(&params, Duration::from_secs(30)).await?;
+/// # let _ = token;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn access_token(
+    params: &RefreshParams,
+    timeout: Duration,
+) -> Result<(Secret, bool), OAuthError> {
+    let k = key(params);
+    if let Some(t) = cache().lock().unwrap_or_else(|e| e.into_inner()).get(&k)
+        && Instant::now() < t.refresh_after
+    {
+        tracing::debug!(url = %params.token_url, "using the cached OAuth2 access token");
+        return Ok((t.token.clone(), true));
+    }
+    let fresh = refresh_access_token(params, timeout).await?;
+    let token = fresh.token.clone();
+    cache()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(k, fresh);
+    Ok((token, false))
+}
+
+/// Drop the cached access token for these parameters (for example after the server refused
+/// it), so that the next [`access_token`] asks the endpoint.
+pub fn forget_cached_token(params: &RefreshParams) {
+    cache()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&key(params));
+}
+
+/// Run the refresh-token grant (RFC 6749 §6) against `params.token_url`: a POST of
+/// `grant_type=refresh_token`, `refresh_token`, `client_id` and `client_secret` in the form
+/// body. The whole exchange must finish within `timeout`. Does not use or fill the cache.
+pub async fn refresh_access_token(
+    params: &RefreshParams,
+    timeout: Duration,
+) -> Result<AccessToken, OAuthError> {
+    let url = params.token_url.clone();
+    let token_url = TokenUrl::new(url.clone()).map_err(|e| OAuthError::BadUrl {
+        url: url.clone(),
+        reason: e.to_string(),
+    })?;
+    let client = BasicClient::new(ClientId::new(params.client_id.clone()))
+        .set_client_secret(ClientSecret::new(params.client_secret.expose().to_owned()))
+        .set_auth_type(AuthType::RequestBody)
+        .set_token_uri(token_url);
+    let http = oauth2::reqwest::ClientBuilder::new()
+        // No redirects: a token endpoint that redirects is not followed (SSRF).
+        .redirect(oauth2::reqwest::redirect::Policy::none())
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .build()
+        .map_err(|e| OAuthError::Unreachable {
+            url: url.clone(),
+            reason: format!("cannot build the HTTP client: {e}"),
+        })?;
+    let refresh = RefreshToken::new(params.refresh_token.expose().to_owned());
+    let started = Instant::now();
+    let request = client.exchange_refresh_token(&refresh).request_async(&http);
+    let response = match tokio::time::timeout(timeout, request).await {
+        Err(_) => {
+            return Err(OAuthError::Timeout {
+                url,
+                after: timeout,
+            });
+        }
+        Ok(r) => r,
+    };
+    let response = response.map_err(|e| describe(e, &url, timeout))?;
+    let lifetime = response.expires_in().unwrap_or(DEFAULT_LIFETIME);
+    let margin = EXPIRY_MARGIN.min(lifetime / 2);
+    tracing::debug!(url = %url, expires_in = ?response.expires_in(), "OAuth2 access token refreshed");
+    Ok(AccessToken {
+        token: Secret::new(response.access_token().secret().clone()),
+        refresh_after: started + lifetime - margin,
+    })
+}
+
+fn describe<RE: std::error::Error + 'static>(
+    e: RequestTokenError<oauth2::HttpClientError<RE>, oauth2::basic::BasicErrorResponse>,
+    url: &str,
+    timeout: Duration,
+) -> OAuthError {
+    let url = url.to_owned();
+    match e {
+        RequestTokenError::ServerResponse(r) => OAuthError::Refused {
+            url,
+            error: r.error().to_string(),
+            description: r.error_description().cloned(),
+        },
+        RequestTokenError::Request(e) => {
+            // Walk the source chain for the useful part (connection refused, timed out...).
+            let mut reason = e.to_string();
+            let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+            let mut timed_out = false;
+            while let Some(s) = source {
+                let text = s.to_string();
+                timed_out |= text.contains("timed out");
+                reason = format!("{reason}: {text}");
+                source = s.source();
+            }
+            if timed_out {
+                OAuthError::Timeout {
+                    url,
+                    after: timeout,
+                }
+            } else {
+                OAuthError::Unreachable { url, reason }
+            }
+        }
+        // The body may hold a token: only the JSON path of the problem is reported.
+        RequestTokenError::Parse(e, _body) => OAuthError::BadResponse {
+            url,
+            reason: format!("not a token response (problem at `{}`)", e.path()),
+        },
+        RequestTokenError::Other(text) => OAuthError::BadResponse { url, reason: text },
+    }
+}

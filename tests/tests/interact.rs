@@ -1,0 +1,336 @@
+//! The real `imap-async-interact` binary against the harness's Dovecot: interactively under
+//! a pseudo-terminal (rexpect), and non-interactively with `-c` and a script on stdin.
+//!
+//! The shell is another package's binary, so `CARGO_BIN_EXE_*` does not name it: the tests
+//! run `cargo build -p imap-async-interact --message-format=json` once (a no-op when it is
+//! up to date, as after `cargo test --workspace`) and take the path cargo reports.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use imap_async::{ConnectOptions, Session};
+use imap_async_tests::{Dovecot, TestUser};
+use rexpect::process::wait::WaitStatus;
+use rexpect::session::{Options, PtySession, spawn_with_options};
+
+fn shell_binary() -> &'static PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = Command::new(cargo)
+            .args([
+                "build",
+                "-p",
+                "imap-async-interact",
+                "--message-format=json",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run cargo build -p imap-async-interact");
+        assert!(
+            out.status.success(),
+            "cargo build -p imap-async-interact failed"
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        let key = "\"executable\":\"";
+        text.lines()
+            .filter(|l| l.contains("imap-async-interact"))
+            .find_map(|l| {
+                let start = l.find(key)? + key.len();
+                let end = start + l[start..].find('"')?;
+                Some(PathBuf::from(&l[start..end]))
+            })
+            .expect("cargo reports the imap-async-interact executable")
+    })
+}
+
+fn subject(i: usize) -> String {
+    format!("Shell test message {i}")
+}
+
+/// A user with three messages in INBOX.
+fn user_with_mail(server: &Dovecot) -> TestUser {
+    let user = server.new_user();
+    for i in 1..=3 {
+        let msg = format!(
+            "From: Sender {i} <s{i}@example.org>\r\nTo: {}@example.org\r\n\
+             Subject: {}\r\n\r\nBody {i}.\r\n",
+            user.name,
+            subject(i)
+        );
+        server.append_message(&user.name, "INBOX", msg.as_bytes());
+    }
+    user
+}
+
+/// The connection flags, STARTTLS verified against the harness's CA.
+fn connect_args(server: &Dovecot, user: &TestUser) -> Vec<String> {
+    vec![
+        "-H".into(),
+        server.host().into(),
+        "-P".into(),
+        server.imap_port().to_string(),
+        "--starttls".into(),
+        "--ca-file".into(),
+        server.ca_pem_path().display().to_string(),
+        "--tls-server-name".into(),
+        "localhost".into(),
+        "--timeout".into(),
+        "20".into(),
+        "-u".into(),
+        user.name.clone(),
+    ]
+}
+
+fn library_session(server: &Dovecot, user: &TestUser) -> ConnectOptions {
+    ConnectOptions::new(server.host())
+        .port(server.imap_port())
+        .plaintext()
+        .login(&user.name, user.password.as_str())
+}
+
+fn wait_for_log(server: &Dovecot, user: &str, needle: &str) -> bool {
+    let who = format!("imap({user})");
+    for _ in 0..50 {
+        if server
+            .log_text()
+            .lines()
+            .any(|l| l.contains(&who) && l.contains(needle))
+        {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+fn expect(p: &mut PtySession, needle: &str) -> String {
+    p.exp_string(needle)
+        .unwrap_or_else(|e| panic!("waiting for {needle:?}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interactive_session_under_a_pty() {
+    let server = Dovecot::shared();
+    let user = user_with_mail(server);
+    // What the library itself says, to compare the shell's output with.
+    let mut s = Session::connect(&library_session(server, &user))
+        .await
+        .unwrap();
+    s.select_folder("INBOX").await.unwrap();
+    let unseen = s.search("UNSEEN").await.unwrap();
+    s.logout().await.unwrap();
+    let expected_ids = format!(
+        "[{}]",
+        unseen
+            .iter()
+            .unwrap()
+            .map(|u| u.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    let home = std::env::temp_dir().join(format!("interact-home-{}", user.name));
+    std::fs::create_dir_all(&home).unwrap();
+    // The pty starts with echo off (rexpect); turn it on so that a password that were
+    // echoed would show.
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty echo && exec \"$0\" \"$@\"")
+        .arg(shell_binary())
+        .args(connect_args(server, &user))
+        .env("HOME", &home)
+        .env("TERM", "xterm");
+    let mut p = spawn_with_options(
+        cmd,
+        Options {
+            timeout_ms: Some(30_000),
+            strip_ansi_escape_codes: true,
+        },
+    )
+    .unwrap();
+
+    expect(&mut p, "Password: ");
+    p.send_line(user.password.as_str()).unwrap();
+    let before = expect(&mut p, "Connected.");
+    assert!(before.contains("Connecting..."), "{before:?}");
+    assert!(
+        !before.contains(user.password.as_str()),
+        "the password was echoed: {before:?}"
+    );
+    let banner = expect(&mut p, ">>> ");
+    assert!(banner.contains("session is \"c\""), "{banner:?}");
+
+    // Tab completion: a method name after `c.`, then a folder name inside the string.
+    p.send("c.select_fo").unwrap();
+    p.send("\t").unwrap();
+    p.flush().unwrap();
+    expect(&mut p, "select_folder(");
+    p.send("\"IN").unwrap();
+    p.send("\t").unwrap();
+    p.flush().unwrap();
+    expect(&mut p, "\"INBOX");
+    p.send("\")\r").unwrap();
+    p.flush().unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(out.contains("{\"EXISTS\": 3,"), "{out:?}");
+    assert!(out.contains("\"READ-WRITE\": True"), "{out:?}");
+    assert!(
+        out.contains("(\"\\\\Answered\","),
+        "flags print as a tuple: {out:?}"
+    );
+
+    p.send_line("let ids = c.search([\"UNSEEN\"])").unwrap();
+    expect(&mut p, ">>> ");
+    p.send_line("ids").unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(out.contains(&expected_ids), "{out:?} lacks {expected_ids}");
+
+    p.send_line("c.fetch(ids, [\"ENVELOPE\", \"FLAGS\"])")
+        .unwrap();
+    let out = expect(&mut p, ">>> ");
+    for i in 1..=3 {
+        assert!(
+            out.contains(&format!("\"subject\": \"{}\"", subject(i))),
+            "{out:?}"
+        );
+    }
+    assert!(out.contains("\"mailbox\": \"s2\""), "{out:?}");
+
+    // A server error is shown and the shell goes on.
+    p.send_line("c.select_folder(\"No such folder\")").unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(out.contains("error:"), "{out:?}");
+
+    p.send_line("help(\"fetch\")").unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(out.contains("c.fetch(ids, items)"), "{out:?}");
+
+    // Ctrl-C ends a long-running command (IDLE) and the session is still usable.
+    p.send_line("c.select_folder(\"INBOX\"); c.idle()").unwrap();
+    expect(&mut p, "Idling; Ctrl-C stops.");
+    p.send_control('c').unwrap();
+    expect(&mut p, ">>> ");
+    p.send_line("c.folder_status(\"INBOX\")").unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(out.contains("\"MESSAGES\": 3"), "{out:?}");
+
+    // Ctrl-D logs out and exits.
+    p.send_control('d').unwrap();
+    expect(&mut p, "Logged out.");
+    p.exp_eof().unwrap();
+    match p.process.wait().unwrap() {
+        WaitStatus::Exited(_, 0) => {}
+        other => panic!("shell ended with {other:?}"),
+    }
+    assert!(
+        wait_for_log(server, &user.name, "Logged out"),
+        "Dovecot did not log a LOGOUT for {}",
+        user.name
+    );
+    let history = std::fs::read_to_string(home.join(".imap_async_history")).unwrap();
+    assert!(
+        history.contains("c.select_folder(\"INBOX\")"),
+        "{history:?}"
+    );
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+fn run(args: &[String], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(shell_binary())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn with_password(server: &Dovecot, user: &TestUser, more: &[&str]) -> Vec<String> {
+    let mut args = connect_args(server, user);
+    args.extend(["-p".into(), user.password.as_str().into()]);
+    args.extend(more.iter().map(|s| s.to_string()));
+    args
+}
+
+#[test]
+fn command_flag_prints_the_result_and_exit_code_tells_errors() {
+    let server = Dovecot::shared();
+    let user = user_with_mail(server);
+    let ok = run(
+        &with_password(
+            server,
+            &user,
+            &["-c", "c.select_folder(\"INBOX\")[\"EXISTS\"]"],
+        ),
+        None,
+    );
+    assert!(ok.status.success(), "{ok:?}");
+    assert_eq!(String::from_utf8_lossy(&ok.stdout), "3\n");
+    assert!(String::from_utf8_lossy(&ok.stderr).contains("Connected."));
+    assert!(wait_for_log(server, &user.name, "Logged out"));
+
+    let bad = run(
+        &with_password(server, &user, &["-c", "c.select_folder(\"Nope\")"]),
+        None,
+    );
+    assert!(!bad.status.success(), "{bad:?}");
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("error:"),
+        "{bad:?}"
+    );
+}
+
+#[test]
+fn script_on_stdin_runs_statement_by_statement() {
+    let server = Dovecot::shared();
+    let user = user_with_mail(server);
+    let script = "c.select_folder(\"INBOX\");\n\
+                  let ids = c.search();\n\
+                  ids.len()\n\
+                  for id in ids {\n    print(`uid ${id}`);\n}\n\
+                  c.create_folder(\"Made by script\");\n\
+                  c.folder_exists(\"Made by script\")\n";
+    let out = run(&with_password(server, &user, &[]), Some(script));
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "3\nuid 1\nuid 2\nuid 3\nTrue\n"
+    );
+
+    // The first error stops the script with a non-zero status.
+    let failing = "c.select_folder(\"Nope\")\nprint(\"not reached\")\n";
+    let out = run(&with_password(server, &user, &[]), Some(failing));
+    assert!(!out.status.success(), "{out:?}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("not reached"));
+}
+
+#[test]
+fn missing_host_is_a_clear_error() {
+    let out = run(&["-u".into(), "x".into(), "-p".into(), "y".into()], None);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("-H HOST"),
+        "{out:?}"
+    );
+}
+
+/// The configuration-file module has not landed in the library yet: `-f` must say so
+/// plainly instead of connecting somewhere else.
+#[test]
+fn config_file_flag_says_it_is_not_supported_yet() {
+    let out = run(&["-f".into(), "imap.ini".into()], None);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not supported yet"),
+        "{out:?}"
+    );
+}
