@@ -15,8 +15,8 @@ use chrono::NaiveDate;
 use imap_async::proto::search::{SearchKey, encode_search, encode_search_program};
 use imap_async::proto::testing::{Arg, check_lines, content, read_back};
 use imap_async::proto::{
-    CommandEncoder, EncodeError, FrameError, Framer, LiteralSupport, ParseError, Response,
-    SeqSet, UidSet, parse_response, utf7,
+    CommandEncoder, EncodeError, FrameError, Framer, LiteralSupport, ParseError, Response, SeqSet,
+    UidSet, parse_response, utf7,
 };
 use imap_async::proto::{Limits, Seq, Uid};
 use proptest::prelude::*;
@@ -142,14 +142,17 @@ fn search_key() -> impl Strategy<Value = SearchKey> {
         date().prop_map(SearchKey::SentBefore),
         (0u64..1 << 40).prop_map(SearchKey::Larger),
         (1u32..100, 100u32..1000).prop_map(|(a, b)| {
-            SearchKey::Uid(UidSet::from_range(Uid::new(a).unwrap()..=Uid::new(b).unwrap()))
+            SearchKey::Uid(UidSet::from_range(
+                Uid::new(a).unwrap()..=Uid::new(b).unwrap(),
+            ))
         }),
         (1u32..100).prop_map(|a| SearchKey::Sequence(SeqSet::from(Seq::new(a).unwrap()))),
     ];
     leaf.prop_recursive(4, 32, 4, |inner| {
         prop_oneof![
             inner.clone().prop_map(|k| SearchKey::Not(Box::new(k))),
-            (inner.clone(), inner.clone()).prop_map(|(a, b)| SearchKey::Or(Box::new(a), Box::new(b))),
+            (inner.clone(), inner.clone())
+                .prop_map(|(a, b)| SearchKey::Or(Box::new(a), Box::new(b))),
             proptest::collection::vec(inner, 0..4).prop_map(SearchKey::And),
         ]
     })
@@ -158,10 +161,9 @@ fn search_key() -> impl Strategy<Value = SearchKey> {
 /// Every string in a key built by [`search_key`].
 fn any_non_ascii(k: &SearchKey) -> bool {
     match k {
-        SearchKey::Subject(s)
-        | SearchKey::Body(s)
-        | SearchKey::From(s)
-        | SearchKey::Keyword(s) => !s.is_ascii(),
+        SearchKey::Subject(s) | SearchKey::Body(s) | SearchKey::From(s) | SearchKey::Keyword(s) => {
+            !s.is_ascii()
+        }
         SearchKey::Header { field, value } => !field.is_ascii() || !value.is_ascii(),
         SearchKey::Not(a) => any_non_ascii(a),
         SearchKey::Or(a, b) => any_non_ascii(a) || any_non_ascii(b),

@@ -31,7 +31,13 @@ fuzz_target!(|data: &[u8]| {
                 e.raw("1");
                 let first = m(&mut e, "first", data);
                 if let Some(offset) = data.iter().position(|&b| b == 0) {
-                    assert_eq!(first, Err(EncodeError::Nul { what: "first", offset }));
+                    assert_eq!(
+                        first,
+                        Err(EncodeError::Nul {
+                            what: "first",
+                            offset
+                        })
+                    );
                     continue;
                 }
                 first.unwrap();
@@ -42,7 +48,11 @@ fuzz_target!(|data: &[u8]| {
                 let cmd = e.finish();
                 let ctx = format!("{name} {support:?} utf8={utf8}");
                 let (tag, words, args) = read_back(&cmd, 1);
-                assert_eq!((tag.as_str(), &words[..]), ("T1", &["X".to_owned()][..]), "{ctx}");
+                assert_eq!(
+                    (tag.as_str(), &words[..]),
+                    ("T1", &["X".to_owned()][..]),
+                    "{ctx}"
+                );
                 assert_eq!(args.len(), 4, "{ctx}: {args:?}");
                 assert_eq!(args[0], Arg::Atom(b"1".to_vec()), "{ctx}");
                 assert_eq!(content(&args[1]), data, "{ctx}");

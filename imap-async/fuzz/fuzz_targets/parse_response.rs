@@ -44,7 +44,11 @@ fn run(input: &[u8], chunks: &[usize]) -> Outcome {
         loop {
             match framer.frame(&buf) {
                 Ok(Some(n)) => {
-                    assert!(n >= 1 && n <= buf.len(), "frame length {n} of {}", buf.len());
+                    assert!(
+                        n >= 1 && n <= buf.len(),
+                        "frame length {n} of {}",
+                        buf.len()
+                    );
                     assert!(n as u64 <= LIMITS.max_response, "frame of {n} bytes");
                     assert_eq!(buf[n - 1], b'\n');
                     let frame: Vec<u8> = buf.drain(..n).collect();

@@ -154,9 +154,7 @@ fn strings<'a>(k: &'a SearchKey, out: &mut Vec<&'a str>, raw: &mut bool) {
             out.push(field);
             out.push(value);
         }
-        SearchKey::ModSeq {
-            entry: Some(e), ..
-        } => out.push(&e.flag),
+        SearchKey::ModSeq { entry: Some(e), .. } => out.push(&e.flag),
         SearchKey::Not(a) => strings(a, out, raw),
         SearchKey::Or(a, b) => {
             strings(a, out, raw);
@@ -198,7 +196,9 @@ fuzz_target!(|data: &[u8]| {
             let bare = bare.finish();
             let charset = cmd.redacted != bare.redacted;
             if charset {
-                let expected = bare.redacted.replacen("T1 SEARCH", "T1 SEARCH CHARSET UTF-8", 1);
+                let expected = bare
+                    .redacted
+                    .replacen("T1 SEARCH", "T1 SEARCH CHARSET UTF-8", 1);
                 assert_eq!(cmd.redacted, expected);
             }
             if !raw {

@@ -17,13 +17,21 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(set) = text.parse::<UidSet>() {
             let shown = set.to_string();
-            assert_eq!(shown.parse::<UidSet>().as_ref(), Ok(&set), "{text:?} -> {shown:?}");
+            assert_eq!(
+                shown.parse::<UidSet>().as_ref(),
+                Ok(&set),
+                "{text:?} -> {shown:?}"
+            );
             // Printing is canonical: printing the reparsed set gives the same text.
             assert_eq!(shown.parse::<UidSet>().unwrap().to_string(), shown);
         }
         if let Ok(set) = text.parse::<SeqSet>() {
             let shown = set.to_string();
-            assert_eq!(shown.parse::<SeqSet>().as_ref(), Ok(&set), "{text:?} -> {shown:?}");
+            assert_eq!(
+                shown.parse::<SeqSet>().as_ref(),
+                Ok(&set),
+                "{text:?} -> {shown:?}"
+            );
         }
     }
     let mut u = Unstructured::new(data);
@@ -38,7 +46,11 @@ fuzz_target!(|data: &[u8]| {
             break;
         };
         // Small numbers more often, so ranges meet and merge.
-        let (a, b) = if op & 0x10 == 0 { (a % 64, b % 64) } else { (a, b) };
+        let (a, b) = if op & 0x10 == 0 {
+            (a % 64, b % 64)
+        } else {
+            (a, b)
+        };
         let (lo, hi) = (nz(a.min(b)), nz(a.max(b)));
         match op % 4 {
             0 => {

@@ -14,5 +14,9 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let wire = utf7::encode(&text);
     assert!(wire.bytes().all(|b| (0x20..0x7f).contains(&b)), "{wire:?}");
-    assert_eq!(utf7::decode(wire.as_bytes()).as_deref(), Ok(&*text), "{wire:?}");
+    assert_eq!(
+        utf7::decode(wire.as_bytes()).as_deref(),
+        Ok(&*text),
+        "{wire:?}"
+    );
 });

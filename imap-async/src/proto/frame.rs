@@ -396,7 +396,10 @@ A1 OK done\r\n";
         for at in 1..input.len() {
             assert_eq!(split(input, at), whole(input), "split at {at}");
         }
-        assert_eq!(whole(input), Err(FrameError::ResponseTooLarge { limit: 20 }));
+        assert_eq!(
+            whole(input),
+            Err(FrameError::ResponseTooLarge { limit: 20 })
+        );
         // The line limit crossed first, then the response limit.
         let input = b"* {1}\r\nx 012345678901234\r\n";
         for at in 1..input.len() {

@@ -147,9 +147,7 @@ impl Reader<'_> {
                 Arg::Quoted(v)
             }
             // `~` starts a literal8 only before `{`; otherwise it is an atom character.
-            b'{' | b'~'
-                if self.peek() == Some(b'{') || self.w.get(self.pos + 1) == Some(&b'{') =>
-            {
+            b'{' | b'~' if self.peek() == Some(b'{') || self.w.get(self.pos + 1) == Some(&b'{') => {
                 if self.peek() == Some(b'~') {
                     self.pos += 1;
                 }
