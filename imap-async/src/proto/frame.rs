@@ -81,17 +81,13 @@ impl Framer {
             };
             let Some(off) = unscanned.iter().position(|&b| b == b'\n') else {
                 // Check the limits on the partial line now, so that a server that never
-                // sends a line end cannot make the caller buffer without bound.
-                if buf.len().saturating_sub(self.line_start) > self.limits.max_line {
-                    return Err(FrameError::LineTooLong {
-                        limit: self.limits.max_line,
-                    });
+                // sends a line end cannot make the caller buffer without bound. A final CR
+                // may be the start of the line end, which does not count in the line.
+                let mut partial = buf.len().saturating_sub(self.line_start);
+                if buf.last() == Some(&b'\r') {
+                    partial = partial.saturating_sub(1);
                 }
-                if buf.len() as u64 > self.limits.max_response {
-                    return Err(FrameError::ResponseTooLarge {
-                        limit: self.limits.max_response,
-                    });
-                }
+                self.check_sizes(partial, buf.len() as u64)?;
                 self.pos = buf.len();
                 return Ok(None);
             };
@@ -103,17 +99,8 @@ impl Framer {
                 line_end -= 1;
             }
             let line = buf.get(self.line_start..line_end).unwrap_or_default();
-            if line.len() > self.limits.max_line {
-                return Err(FrameError::LineTooLong {
-                    limit: self.limits.max_line,
-                });
-            }
             let after_line = lf as u64 + 1;
-            if after_line > self.limits.max_response {
-                return Err(FrameError::ResponseTooLarge {
-                    limit: self.limits.max_response,
-                });
-            }
+            self.check_sizes(line.len(), after_line)?;
             match literal_header(line)? {
                 None => {
                     self.pos = 0;
@@ -143,6 +130,35 @@ impl Framer {
                     self.line_start = next;
                 }
             }
+        }
+    }
+}
+
+impl Framer {
+    /// The line and response limits for a line of `line_len` bytes (so far, line end not
+    /// counted) in a response of `total` bytes (so far). When both are exceeded, the error
+    /// names the limit that the stream crossed first, so that the error does not depend
+    /// on how the bytes were split into reads (the partial-line check and the complete-line
+    /// check must agree).
+    fn check_sizes(&self, line_len: usize, total: u64) -> Result<(), FrameError> {
+        let line_over = line_len > self.limits.max_line;
+        let total_over = total > self.limits.max_response;
+        // Offsets (from the start of the response) of the first byte beyond each limit. On a
+        // tie the response limit wins: a partial line ending in that byte as a CR only knows
+        // the response limit is exceeded.
+        let line_cross = (self.line_start as u64).saturating_add(self.limits.max_line as u64);
+        let total_cross = self.limits.max_response;
+        match (line_over, total_over) {
+            (true, true) if total_cross <= line_cross => Err(FrameError::ResponseTooLarge {
+                limit: self.limits.max_response,
+            }),
+            (true, _) => Err(FrameError::LineTooLong {
+                limit: self.limits.max_line,
+            }),
+            (false, true) => Err(FrameError::ResponseTooLarge {
+                limit: self.limits.max_response,
+            }),
+            (false, false) => Ok(()),
         }
     }
 }
@@ -349,6 +365,48 @@ A1 OK done\r\n";
             }
         }
         assert_eq!(res, Err(FrameError::ResponseTooLarge { limit: 64 }));
+    }
+
+    /// Regression (found while writing the `parse_response` fuzz target, which fails at once
+    /// on the old framer with the kept corpus): the same bytes must give the
+    /// same frames and the same error however they are split into reads. A read ending in the
+    /// CR of a line exactly `max_line` long used to count the CR and fail; and a read ending
+    /// after the response limit but before the line limit named a different limit than the
+    /// complete line did.
+    #[test]
+    fn limit_errors_do_not_depend_on_read_splits() {
+        let limits = Limits {
+            max_line: 8,
+            max_literal: 100,
+            max_response: 20,
+        };
+        let whole = |input: &[u8]| Framer::new(limits).frame(input);
+        let split = |input: &[u8], at: usize| {
+            let mut f = Framer::new(limits);
+            match f.frame(&input[..at]) {
+                Ok(None) => f.frame(input),
+                other => other,
+            }
+        };
+        // A line of exactly max_line bytes, read ending at its CR.
+        let input = b"* 345678\r\n";
+        assert_eq!(whole(input), Ok(Some(10)));
+        assert_eq!(split(input, 9), Ok(Some(10)));
+        // After a literal, a line too long that also crosses max_response first.
+        let input = b"* {7}\r\nabcdefg 0123456789\r\n";
+        for at in 1..input.len() {
+            assert_eq!(split(input, at), whole(input), "split at {at}");
+        }
+        assert_eq!(
+            whole(input),
+            Err(FrameError::ResponseTooLarge { limit: 20 })
+        );
+        // The line limit crossed first, then the response limit.
+        let input = b"* {1}\r\nx 012345678901234\r\n";
+        for at in 1..input.len() {
+            assert_eq!(split(input, at), whole(input), "split at {at}");
+        }
+        assert_eq!(whole(input), Err(FrameError::LineTooLong { limit: 8 }));
     }
 
     pub(crate) struct XorShift(pub u64);

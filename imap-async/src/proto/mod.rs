@@ -13,6 +13,8 @@ pub mod frame;
 pub mod parse;
 pub mod search;
 pub mod sequence;
+#[doc(hidden)]
+pub mod testing;
 pub mod types;
 pub mod utf7;
 
