@@ -141,7 +141,7 @@ fn main() -> ExitCode {
         }
     };
     let opts = match source {
-        Source::Flags(opts) => opts,
+        Source::Flags(opts) => *opts,
         Source::Config(section, server_name) => match ctx.rt.block_on(section.connect_options()) {
             Ok(opts) => match server_name {
                 Some(name) => opts.tls_server_name(name),
@@ -205,7 +205,7 @@ fn main() -> ExitCode {
 /// with the flags given beside it applied on top (its OAuth2 token is fetched once the
 /// runtime runs).
 enum Source {
-    Flags(ConnectOptions),
+    Flags(Box<ConnectOptions>),
     Config(Box<imap_async::ConfigSection>, Option<String>),
 }
 
@@ -253,7 +253,7 @@ fn options(cli: &Cli) -> Result<Source, String> {
         None => rpassword::prompt_password("Password: ")
             .map_err(|e| format!("no password given (-p) and cannot ask for one: {e}"))?,
     };
-    Ok(Source::Flags(opts.login(username, password)))
+    Ok(Source::Flags(Box::new(opts.login(username, password))))
 }
 
 fn warn_insecure() {
