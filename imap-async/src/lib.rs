@@ -37,6 +37,9 @@ pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
 pub use proto::{Search, SearchKey, Seq, SeqSet, Uid, UidSet};
 pub use session::{
+    BatchOptions, FetchStream, SyncChanges, SyncResult, SyncState,
+};
+pub use session::{
     AclEntry, AppendMessage, AppendUid, Capabilities, Client, CopyUid, ESearchResult, Expunged,
     FetchAttr, FetchChanges, FetchItems, Fetched, Folder, FolderStatus, Idle, IdleEvent,
     IdleOptions, ListRights, Metadata, MetadataDepth, MetadataEntry, MetadataOptions, Namespace,

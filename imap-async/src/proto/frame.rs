@@ -417,7 +417,7 @@ A1 OK done\r\n";
         let mut f = Framer::new(limits);
         assert_eq!(
             f.frame_streaming(b"* 1 FETCH (BODY[] {5}\r\nabcde)\r\n", Some(50)),
-            Ok(Some(Framed::Complete(30)))
+            Ok(Some(Framed::Complete(31)))
         );
     }
 

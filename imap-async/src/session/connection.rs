@@ -67,7 +67,7 @@ pub(crate) enum Event {
     /// from [`Connection::literal_chunk`]; then the response continues.
     Literal { head: Bytes, size: u64 },
     /// A continuation request (not expected by streaming commands).
-    Continuation(Continuation),
+    Continuation,
 }
 
 /// One response, or the start of one whose literal is streamed.
@@ -112,6 +112,8 @@ pub(crate) struct Connection {
     pub(crate) unsolicited: VecDeque<Untagged>,
     /// UTF8=ACCEPT is enabled: mailbox names go as UTF-8, not modified UTF-7.
     pub(crate) utf8_enabled: bool,
+    /// QRESYNC is enabled (RFC 7162 §3.2.3).
+    pub(crate) qresync_enabled: bool,
     /// The selected folder (set by SELECT/EXAMINE, cleared by CLOSE/UNSELECT or a failed
     /// SELECT), and whether SELECT/EXAMINE was ever sent (RFC 5161 §3.1 forbids ENABLE after).
     pub(crate) selected: Option<String>,
@@ -152,6 +154,7 @@ impl Connection {
             bye: None,
             unsolicited: VecDeque::new(),
             utf8_enabled: false,
+            qresync_enabled: false,
             selected: None,
             selected_once: false,
             peer,
@@ -427,7 +430,7 @@ impl Connection {
     }
 
     /// Remove the in-flight command with this tag, if any.
-    fn take_in_flight(&mut self, tag: &[u8]) -> Option<InFlight> {
+    pub(crate) fn take_in_flight(&mut self, tag: &[u8]) -> Option<InFlight> {
         let i = self.in_flight.iter().position(|f| f.tag.as_bytes() == tag)?;
         self.in_flight.remove(i)
     }
@@ -486,7 +489,7 @@ impl Connection {
             .await?
         {
             Streamed::Literal { head, size } => Ok(Event::Literal { head, size }),
-            Streamed::Response(Response::Continuation(c)) => Ok(Event::Continuation(c)),
+            Streamed::Response(Response::Continuation(_)) => Ok(Event::Continuation),
             Streamed::Response(Response::Untagged(u)) => {
                 self.inspect(&u, false)?;
                 Ok(Event::Untagged(u))
@@ -515,10 +518,6 @@ impl Connection {
         self.unsolicited.push_back(u);
     }
 
-    /// How many commands are in flight.
-    pub(crate) fn in_flight_len(&self) -> usize {
-        self.in_flight.len()
-    }
 
     /// Look at untagged data before it goes anywhere: BYE ends the session, CAPABILITY
     /// refreshes the cache, ALERT is logged; the rest goes to `claim`, and what it does not
