@@ -242,9 +242,18 @@ impl Session {
                 .open_list()
                 .number(u64::from(state.uid_validity))
                 .number(state.highest_modseq);
-            if !state.known_uids.is_empty() {
-                enc.set("known UIDs", &state.known_uids)?;
+            // The known UIDs plus every UID above them: with known-uids the server
+            // reports changes only for those messages (§3.2.5.1), and new messages must
+            // be reported too. Dovecot refuses `*` there, so the top is the largest UID.
+            let max = state.known_uids.ranges().last().and_then(|r| match r {
+                IdRange::Closed(_, b) => Some(b.get()),
+                _ => None,
+            });
+            let mut known = state.known_uids.clone();
+            if let Some(next) = Uid::new(max.map_or(1, |m| m.saturating_add(1))) {
+                known.insert_range(next..=Uid::new(u32::MAX).expect("non-zero"));
             }
+            enc.set("known UIDs", &known)?;
             enc.close_list();
         } else {
             enc.raw("CONDSTORE");
