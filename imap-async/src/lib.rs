@@ -37,15 +37,13 @@ pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
 pub use proto::{Search, SearchKey, Seq, SeqSet, Uid, UidSet};
 pub use session::{
-    BatchOptions, FetchStream, SyncChanges, SyncResult, SyncState,
-};
-pub use session::{
     AclEntry, AppendMessage, AppendUid, Capabilities, Client, CopyUid, ESearchResult, Expunged,
     FetchAttr, FetchChanges, FetchItems, Fetched, Folder, FolderStatus, Idle, IdleEvent,
     IdleOptions, ListRights, Metadata, MetadataDepth, MetadataEntry, MetadataOptions, Namespace,
     Namespaces, Quota, SearchQuery, SearchResult, SearchReturn, SelectInfo, SelectOptions,
     ServerId, Session, SortCriterion, SortKey, SpecialUse, StatusItems, ThreadAlgorithm,
 };
+pub use session::{BatchOptions, FetchStream, SyncChanges, SyncResult, SyncState};
 pub use transport::TlsOptions;
 pub use watch::{WatchOptions, watch};
 pub use with_session::with_session;
@@ -54,3 +52,7 @@ pub use with_session::with_session;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/cleaning-up-connections.md")]
 pub struct GuideCleaningUpConnections;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/large-mailboxes.md")]
+pub struct GuideLargeMailboxes;

@@ -245,7 +245,9 @@ impl Dovecot {
     /// become messages after [`Dovecot::index_folder`]. Panics on failure.
     pub fn maildir_path(&self, user: &str, folder: &str) -> PathBuf {
         let _ = self.doveadm(&["mailbox", "create", "-u", user, folder], None);
-        let out = self.doveadm(&["mailbox", "path", "-u", user, folder], None).expect("doveadm");
+        let out = self
+            .doveadm(&["mailbox", "path", "-u", user, folder], None)
+            .expect("doveadm");
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("cur");
         fs::create_dir_all(&dir).expect("create the maildir");
         dir
@@ -258,8 +260,14 @@ impl Dovecot {
 
     /// `doveadm index` of a folder, so that files written into its maildir are messages.
     pub fn index_folder(&self, user: &str, folder: &str) {
-        let out = self.doveadm(&["index", "-u", user, folder], None).expect("doveadm");
-        assert!(out.status.success(), "doveadm index: {}", describe_output(&out));
+        let out = self
+            .doveadm(&["index", "-u", user, folder], None)
+            .expect("doveadm");
+        assert!(
+            out.status.success(),
+            "doveadm index: {}",
+            describe_output(&out)
+        );
     }
 
     /// Writes `messages` straight into `folder`'s maildir and indexes it: far faster than

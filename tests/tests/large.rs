@@ -116,13 +116,17 @@ async fn dropped_stream_leaves_session_usable_and_queues_nothing() {
     let pending = s.noop().await.unwrap();
     let envelopes = pending
         .iter()
-        .filter(|u| matches!(u, Untagged::Fetch { items, .. }
-            if items.iter().any(|i| matches!(i, imap_async::proto::FetchItem::Envelope(_)))))
+        .filter(|u| {
+            matches!(u, Untagged::Fetch { items, .. }
+            if items.iter().any(|i| matches!(i, imap_async::proto::FetchItem::Envelope(_))))
+        })
         .count();
     assert_eq!(envelopes, 0, "abandoned stream's messages were queued");
     // The other client's flag change is reported (as a FETCH of FLAGS for message 7).
     assert!(
-        pending.iter().any(|u| matches!(u, Untagged::Fetch { seq: 7, .. })),
+        pending
+            .iter()
+            .any(|u| matches!(u, Untagged::Fetch { seq: 7, .. })),
         "{pending:?}"
     );
     // A stream dropped before its first poll sends nothing at all.
@@ -285,13 +289,14 @@ async fn batches_cover_exactly_the_set() {
     assert_eq!(got, want);
     // Dropping a pipelined walk half-way: the next command still works, nothing queued.
     {
-        let mut walk = s
-            .fetch_batched(&set, FetchAttr::Envelope, options)
-            .unwrap();
+        let mut walk = s.fetch_batched(&set, FetchAttr::Envelope, options).unwrap();
         walk.next().await.unwrap().unwrap();
     }
     assert_eq!(s.noop().await.unwrap(), Vec::<Untagged>::new());
-    assert!(s.fetch_batched(&UidSet::all(), FetchAttr::Flags, options).is_err());
+    assert!(
+        s.fetch_batched(&UidSet::all(), FetchAttr::Flags, options)
+            .is_err()
+    );
     s.logout().await.unwrap();
 }
 
@@ -365,7 +370,12 @@ async fn sync_round(qresync: bool) {
     server.fill_maildir(&user.name, folder, (0..10).map(message));
     let mut a = connect(server, &user).await;
     if qresync {
-        assert!(a.enable(&["QRESYNC"]).await.unwrap().contains(&"QRESYNC".to_owned()));
+        assert!(
+            a.enable(&["QRESYNC"])
+                .await
+                .unwrap()
+                .contains(&"QRESYNC".to_owned())
+        );
     } else {
         // Selecting first forbids ENABLE: sync must fall back to CONDSTORE.
         a.select_folder("INBOX").await.unwrap();
@@ -422,7 +432,9 @@ async fn sync_enables_qresync_itself_when_nothing_was_selected() {
     let mut a = connect(server, &user).await;
     let mut b = connect(server, &user).await;
     let state = initial_state(&mut b, "INBOX").await;
-    b.add_flags_silent(&UidSet::from(uid(2)), &["\\Seen"]).await.unwrap();
+    b.add_flags_silent(&UidSet::from(uid(2)), &["\\Seen"])
+        .await
+        .unwrap();
     b.logout().await.unwrap();
     let SyncResult::Changes(c) = a.sync("INBOX", &state).await.unwrap() else {
         panic!("UIDVALIDITY should not change");

@@ -410,7 +410,10 @@ A1 OK done\r\n";
             f.frame_streaming(rest, Some(50)),
             Ok(Some(Framed::Complete(13)))
         );
-        assert_eq!(f.frame_streaming(&rest[13..], Some(50)), Ok(Some(Framed::Complete(12))));
+        assert_eq!(
+            f.frame_streaming(&rest[13..], Some(50)),
+            Ok(Some(Framed::Complete(12)))
+        );
         // Without a threshold the same literal breaks the limits.
         let mut f = Framer::new(limits);
         assert!(f.frame(&buf).is_err());

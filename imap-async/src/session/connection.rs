@@ -431,7 +431,10 @@ impl Connection {
 
     /// Remove the in-flight command with this tag, if any.
     pub(crate) fn take_in_flight(&mut self, tag: &[u8]) -> Option<InFlight> {
-        let i = self.in_flight.iter().position(|f| f.tag.as_bytes() == tag)?;
+        let i = self
+            .in_flight
+            .iter()
+            .position(|f| f.tag.as_bytes() == tag)?;
         self.in_flight.remove(i)
     }
 
@@ -517,7 +520,6 @@ impl Connection {
         tracing::debug!(data = ?u, "unsolicited");
         self.unsolicited.push_back(u);
     }
-
 
     /// Look at untagged data before it goes anywhere: BYE ends the session, CAPABILITY
     /// refreshes the cache, ALERT is logged; the rest goes to `claim`, and what it does not

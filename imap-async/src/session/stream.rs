@@ -496,14 +496,15 @@ impl Session {
     /// usable (the rest of the body is skipped by the next command).
     ///
     /// ```no_run
-    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// # async fn run(
+    /// #     session: &mut imap_async::Session,
+    /// #     file: &mut (impl tokio::io::AsyncWrite + Unpin),
+    /// # ) -> imap_async::Result<()> {
     /// use imap_async::Uid;
     ///
     /// session.select_folder("INBOX").await?;
-    /// let mut file = tokio::fs::File::create("message.eml")
-    ///     .await
-    ///     .map_err(|e| imap_async::Error::invalid("output file", e.to_string()))?;
-    /// let n = session.fetch_body_to(Uid::new(42).unwrap(), "", &mut file).await?;
+    /// // `file`: any AsyncWrite (a tokio::fs::File, a socket, a Vec<u8>, ...).
+    /// let n = session.fetch_body_to(Uid::new(42).unwrap(), "", file).await?;
     /// println!("{n} bytes saved");
     /// # Ok(())
     /// # }
@@ -601,7 +602,8 @@ fn head_is_body(head: &[u8], attr: &FetchAttr) -> bool {
         }
     }
     let want = format!("BODY[{section}]");
-    name.len() >= want.len() && name[name.len() - want.len()..].eq_ignore_ascii_case(want.as_bytes())
+    name.len() >= want.len()
+        && name[name.len() - want.len()..].eq_ignore_ascii_case(want.as_bytes())
 }
 
 /// `UID FETCH uid (attr)` with the body written to `writer` as it arrives. Returns the
@@ -634,7 +636,10 @@ async fn body_to<W: AsyncWrite + Unpin + ?Sized>(
     let mut found = false;
     let mut parse_error = None;
     loop {
-        match conn.next_event(waiting_for, Some(STREAM_LITERAL_ABOVE)).await {
+        match conn
+            .next_event(waiting_for, Some(STREAM_LITERAL_ABOVE))
+            .await
+        {
             Ok(Event::Literal { head, size }) => {
                 if head_is_body(&head, attr) {
                     tracing::debug!(size, "streaming a body to the writer");
@@ -732,8 +737,14 @@ mod tests {
     fn body_heads() {
         let attr = FetchAttr::body_peek("");
         assert!(head_is_body(b"* 3 FETCH (UID 9 BODY[] {100000}\r\n", &attr));
-        assert!(head_is_body(b"* 3 FETCH (UID 9 BODY[]<0> {100000}\r\n", &attr));
-        assert!(!head_is_body(b"* 3 FETCH (UID 9 BODY[TEXT] {100000}\r\n", &attr));
+        assert!(head_is_body(
+            b"* 3 FETCH (UID 9 BODY[]<0> {100000}\r\n",
+            &attr
+        ));
+        assert!(!head_is_body(
+            b"* 3 FETCH (UID 9 BODY[TEXT] {100000}\r\n",
+            &attr
+        ));
         let text = FetchAttr::body_peek("text");
         assert!(head_is_body(b"* 3 FETCH (BODY[TEXT] ~{100000}\r\n", &text));
         assert!(!head_is_body(b"A1 OK {5}\r\n", &text));

@@ -388,9 +388,15 @@ mod tests {
 
     #[test]
     fn set_algebra() {
-        assert_eq!(intersect(&set("1:10,20:30"), &set("5:25")), set("5:10,20:25"));
+        assert_eq!(
+            intersect(&set("1:10,20:30"), &set("5:25")),
+            set("5:10,20:25")
+        );
         assert_eq!(intersect(&set("1:3"), &set("4:9")), UidSet::new());
-        assert_eq!(difference(&set("1:10,20:30"), &set("5:25")), set("1:4,26:30"));
+        assert_eq!(
+            difference(&set("1:10,20:30"), &set("5:25")),
+            set("1:4,26:30")
+        );
         assert_eq!(difference(&set("1:10"), &set("1:10")), UidSet::new());
         assert_eq!(difference(&set("1:10"), &set("2,4,6")), set("1,3,5,7:10"));
         assert_eq!(difference(&set("5"), &UidSet::new()), set("5"));

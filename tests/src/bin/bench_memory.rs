@@ -49,7 +49,10 @@ async fn pass(server: &Dovecot, count: usize) {
     let build = Instant::now();
     let dir = server.maildir_path(&user.name, "INBOX");
     for i in 0..count {
-        let path = dir.join(format!("1700000000.M{i:09}P1.bench:2,{}", if i % 3 == 0 { "S" } else { "" }));
+        let path = dir.join(format!(
+            "1700000000.M{i:09}P1.bench:2,{}",
+            if i % 3 == 0 { "S" } else { "" }
+        ));
         std::fs::write(&path, message(i)).expect("write");
         server.give_to_mail_user(&path);
     }
@@ -107,7 +110,11 @@ async fn pass(server: &Dovecot, count: usize) {
         mib(rss_before),
         mib(rss_at_half),
         mib(status_kib("VmHWM:")),
-        if reset { "" } else { " (peak not reset: whole-process peak)" }
+        if reset {
+            ""
+        } else {
+            " (peak not reset: whole-process peak)"
+        }
     );
     s.logout().await.expect("logout");
 }
@@ -126,8 +133,15 @@ fn cpu_seconds() -> f64 {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let counts: Vec<usize> = {
-        let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
-        if args.is_empty() { vec![100_000, 1_000_000] } else { args }
+        let args: Vec<usize> = std::env::args()
+            .skip(1)
+            .filter_map(|a| a.parse().ok())
+            .collect();
+        if args.is_empty() {
+            vec![100_000, 1_000_000]
+        } else {
+            args
+        }
     };
     let server = Dovecot::start(DovecotOptions::default()).expect("start Dovecot");
     for count in counts {

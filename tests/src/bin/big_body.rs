@@ -34,7 +34,11 @@ struct Sink {
 }
 
 impl tokio::io::AsyncWrite for Sink {
-    fn poll_write(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         self.bytes += buf.len() as u64;
         self.hash.write(buf);
         Poll::Ready(Ok(buf.len()))
@@ -88,7 +92,10 @@ fn write_message(path: &std::path::Path, size: u64) -> (u64, u64) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let mb: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(500);
+    let mb: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(500);
     let server = Dovecot::start(DovecotOptions::default()).expect("start Dovecot");
     let user = server.new_user();
     let dir = server.maildir_path(&user.name, "INBOX");
@@ -122,6 +129,12 @@ async fn main() {
         n == size && sink.bytes == size && sink.hash.0 == expected
     );
     println!("time: {secs:.2} s, {:.1} MB/s", n as f64 / 1e6 / secs);
-    println!("peak RSS (VmHWM) before fetching: {:.1} MiB", hwm_before as f64 / 1024.0);
-    println!("peak RSS (VmHWM) after fetching:  {:.1} MiB", vm_hwm_kib() as f64 / 1024.0);
+    println!(
+        "peak RSS (VmHWM) before fetching: {:.1} MiB",
+        hwm_before as f64 / 1024.0
+    );
+    println!(
+        "peak RSS (VmHWM) after fetching:  {:.1} MiB",
+        vm_hwm_kib() as f64 / 1024.0
+    );
 }
