@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use futures::TryStreamExt;
-use imap_async::session::FetchAttr;
+use imap_async::session::{BatchOptions, FetchAttr};
 use imap_async::{ConnectOptions, Session, UidSet};
 use imap_async_tests::{Dovecot, DovecotOptions};
 
@@ -82,11 +82,37 @@ async fn pass(server: &Dovecot, count: usize) {
     ];
     let start = Instant::now();
     let cpu_start = cpu_seconds();
-    let mut stream = s.fetch_stream(&UidSet::all(), items).expect("fetch_stream");
+    // One `UID FETCH 1:*` up to 200,000 messages; above, Dovecot's imap process closes
+    // the connection during a single FETCH of 1,000,000 envelopes (server-side limit), so
+    // the walk goes in pipelined batches of 50,000 UIDs found by one (ESEARCH) search.
+    let batched = count > 200_000;
+    let mut stream = if batched {
+        let options = BatchOptions {
+            batch_size: 50_000,
+            pipeline: 2,
+        };
+        s.fetch_search_batched("ALL", items, options)
+            .await
+            .expect("search")
+    } else {
+        s.fetch_stream(&UidSet::all(), items).expect("fetch_stream")
+    };
+    println!(
+        "  method: {}",
+        if batched {
+            "fetch_search_batched (50,000 UIDs per command, 2 in flight)"
+        } else {
+            "fetch_stream over UID FETCH 1:*"
+        }
+    );
     let mut n = 0usize;
     let mut bytes_in_subjects = 0usize;
     let mut rss_at_half = 0;
-    while let Some(msg) = stream.try_next().await.expect("fetch") {
+    while let Some(msg) = stream
+        .try_next()
+        .await
+        .unwrap_or_else(|e| panic!("fetch: {e}\nserver log tail: {}", tail(&server.log_text())))
+    {
         n += 1;
         bytes_in_subjects += msg
             .envelope()
@@ -117,6 +143,10 @@ async fn pass(server: &Dovecot, count: usize) {
         }
     );
     s.logout().await.expect("logout");
+}
+
+fn tail(log: &str) -> &str {
+    &log[log.len().saturating_sub(1500)..]
 }
 
 /// User + system CPU time of this process.
