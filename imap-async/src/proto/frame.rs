@@ -74,6 +74,25 @@ impl Framer {
     /// An error means the stream cannot be framed within the limits; the connection has to
     /// be dropped (the framer's state is not meaningful afterwards).
     pub fn frame(&mut self, buf: &[u8]) -> Result<Option<usize>, FrameError> {
+        match self.frame_streaming(buf, None)? {
+            Some(Framed::Complete(n)) => Ok(Some(n)),
+            // Without a threshold no literal is ever handed out separately.
+            Some(Framed::LiteralHeader { .. }) | None => Ok(None),
+        }
+    }
+
+    /// Like [`frame`](Self::frame), but a literal larger than `threshold` bytes is not
+    /// framed into the response: the framer stops at its header and returns
+    /// [`Framed::LiteralHeader`], so the caller can take the literal's bytes straight from
+    /// the socket in chunks instead of buffering them. Such a literal is exempt from
+    /// [`Limits::max_literal`] and [`Limits::max_response`] (it is never held in memory).
+    /// After the caller removed the `len` header bytes and consumed the `size` literal
+    /// bytes, framing continues with the rest of the response as if it were a new one.
+    pub fn frame_streaming(
+        &mut self,
+        buf: &[u8],
+        threshold: Option<u64>,
+    ) -> Result<Option<Framed>, FrameError> {
         loop {
             // Inside a literal whose data has not fully arrived: nothing to scan yet.
             let Some(unscanned) = buf.get(self.pos..) else {
@@ -105,7 +124,12 @@ impl Framer {
                 None => {
                     self.pos = 0;
                     self.line_start = 0;
-                    return Ok(Some(lf + 1));
+                    return Ok(Some(Framed::Complete(lf + 1)));
+                }
+                Some(size) if threshold.is_some_and(|t| size > t) => {
+                    self.pos = 0;
+                    self.line_start = 0;
+                    return Ok(Some(Framed::LiteralHeader { len: lf + 1, size }));
                 }
                 Some(size) => {
                     if size > self.limits.max_literal {
@@ -161,6 +185,16 @@ impl Framer {
             (false, false) => Ok(()),
         }
     }
+}
+
+/// What [`Framer::frame_streaming`] found at the front of the buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framed {
+    /// `buf[..n]` is one complete response.
+    Complete(usize),
+    /// `buf[..len]` is the start of a response up to and including a literal header
+    /// announcing `size` bytes, above the threshold; the literal's bytes follow.
+    LiteralHeader { len: usize, size: u64 },
 }
 
 /// If `line` (without its line end) ends in a literal header `{N}`, `{N+}` or `~{N}`
@@ -407,6 +441,45 @@ A1 OK done\r\n";
             assert_eq!(split(input, at), whole(input), "split at {at}");
         }
         assert_eq!(whole(input), Err(FrameError::LineTooLong { limit: 8 }));
+    }
+
+    #[test]
+    fn big_literal_stops_at_its_header() {
+        let limits = Limits {
+            max_line: 64,
+            max_literal: 10,
+            max_response: 40,
+        };
+        let mut f = Framer::new(limits);
+        let input = b"* 1 FETCH (UID 3 BODY[] {100}\r\n";
+        let mut buf = input.to_vec();
+        buf.extend_from_slice(&[b'x'; 100]);
+        buf.extend_from_slice(b" FLAGS (a))\r\n* 2 EXISTS\r\n");
+        // Small literals are still framed whole; the big one is handed out by header.
+        assert_eq!(
+            f.frame_streaming(&buf, Some(50)),
+            Ok(Some(Framed::LiteralHeader {
+                len: input.len(),
+                size: 100
+            }))
+        );
+        let rest = &buf[input.len() + 100..];
+        assert_eq!(
+            f.frame_streaming(rest, Some(50)),
+            Ok(Some(Framed::Complete(13)))
+        );
+        assert_eq!(
+            f.frame_streaming(&rest[13..], Some(50)),
+            Ok(Some(Framed::Complete(12)))
+        );
+        // Without a threshold the same literal breaks the limits.
+        let mut f = Framer::new(limits);
+        assert!(f.frame(&buf).is_err());
+        let mut f = Framer::new(limits);
+        assert_eq!(
+            f.frame_streaming(b"* 1 FETCH (BODY[] {5}\r\nabcde)\r\n", Some(50)),
+            Ok(Some(Framed::Complete(31)))
+        );
     }
 
     pub(crate) struct XorShift(pub u64);

@@ -19,7 +19,7 @@ pub mod types;
 pub mod utf7;
 
 pub use encode::{Command, CommandEncoder, EncodeError, Fragment, LiteralMode, LiteralSupport};
-pub use frame::{FrameError, Framer, Limits};
+pub use frame::{FrameError, Framed, Framer, Limits};
 pub use parse::{ParseError, parse_response};
 pub use search::{Search, SearchError, SearchKey, encode_search, encode_search_program};
 pub use sequence::{Seq, SeqSet, Uid, UidSet};
