@@ -30,4 +30,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test --workspace"
 cargo test --workspace
 
+step "fuzz every protocol target briefly (imap-async/fuzz)"
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked
+fi
+bash imap-async/fuzz/run.sh 10
+
 step "all checks passed"

@@ -117,7 +117,7 @@ fn main() -> ExitCode {
         (None, None) if std::io::stdin().is_terminal() => Mode::Interactive,
         (None, None) => Mode::Lines,
     };
-    let opts = match options(&cli) {
+    let source = match options(&cli) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
@@ -139,6 +139,19 @@ fn main() -> ExitCode {
         } else {
             eprintln!("{s}");
         }
+    };
+    let opts = match source {
+        Source::Flags(opts) => *opts,
+        Source::Config(section, server_name) => match ctx.rt.block_on(section.connect_options()) {
+            Ok(opts) => match server_name {
+                Some(name) => opts.tls_server_name(name),
+                None => opts,
+            },
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
     };
     say("Connecting...");
     let connected = ctx.rt.block_on(async {
@@ -188,13 +201,19 @@ fn main() -> ExitCode {
     }
 }
 
-/// Connection options from the flags (and, once supported, the configuration file).
-fn options(cli: &Cli) -> Result<ConnectOptions, String> {
+/// Where the connection options come from: flags alone, or a configuration file section
+/// with the flags given beside it applied on top (its OAuth2 token is fetched once the
+/// runtime runs).
+enum Source {
+    Flags(Box<ConnectOptions>),
+    Config(Box<imap_async::ConfigSection>, Option<String>),
+}
+
+/// Connection options from the flags, or from `-f CONFIG [--section NAME]` overridden by
+/// the flags.
+fn options(cli: &Cli) -> Result<Source, String> {
     if let Some(file) = &cli.file {
-        return Err(format!(
-            "-f {}: configuration files are not supported yet; give -H/-u/-P and the TLS flags",
-            file.display()
-        ));
+        return config_options(cli, file);
     }
     let host = cli
         .host
@@ -216,10 +235,7 @@ fn options(cli: &Cli) -> Result<ConnectOptions, String> {
         opts = opts.tls_server_name(name);
     }
     if cli.insecure {
-        eprintln!(
-            "warning: --insecure: the server's certificate and host name are NOT checked; \
-             anyone on the path can read and change this session"
-        );
+        warn_insecure();
         opts = opts
             .danger_accept_invalid_certs()
             .danger_skip_hostname_check();
@@ -237,7 +253,72 @@ fn options(cli: &Cli) -> Result<ConnectOptions, String> {
         None => rpassword::prompt_password("Password: ")
             .map_err(|e| format!("no password given (-p) and cannot ask for one: {e}"))?,
     };
-    Ok(opts.login(username, password))
+    Ok(Source::Flags(Box::new(opts.login(username, password))))
+}
+
+fn warn_insecure() {
+    eprintln!(
+        "warning: --insecure: the server's certificate and host name are NOT checked; \
+         anyone on the path can read and change this session"
+    );
+}
+
+/// A configuration file's section (DEFAULT unless --section), with the flags given beside
+/// `-f` taking precedence over the file.
+fn config_options(cli: &Cli, file: &std::path::Path) -> Result<Source, String> {
+    let config = imap_async::Config::from_file(file).map_err(|e| e.to_string())?;
+    let mut section = match &cli.section {
+        None => config.default,
+        Some(name) => config.alternates.get(name).cloned().ok_or_else(|| {
+            let known: Vec<&str> = config.alternates.keys().map(String::as_str).collect();
+            format!(
+                "{}: no section [{name}] (sections: DEFAULT{}{})",
+                file.display(),
+                if known.is_empty() { "" } else { ", " },
+                known.join(", ")
+            )
+        })?,
+    };
+    if let Some(h) = &cli.host {
+        section.host = h.clone();
+    }
+    if let Some(u) = &cli.username {
+        section.username = Some(u.clone());
+    }
+    if let Some(p) = &cli.password {
+        // A password on the command line means password login, whatever the file says.
+        section.password = Some(imap_async::Secret::new(p.clone()));
+        section.oauth2 = None;
+    }
+    let security_flag = cli.ssl || cli.no_ssl || cli.starttls;
+    if cli.ssl {
+        (section.ssl, section.starttls) = (true, false);
+    } else if cli.starttls {
+        (section.ssl, section.starttls) = (false, true);
+    } else if cli.no_ssl {
+        (section.ssl, section.starttls) = (false, false);
+    }
+    match cli.port {
+        Some(p) => section.port = p,
+        // The file's port belonged to its own choice of TLS.
+        None if security_flag => section.port = if section.ssl { 993 } else { 143 },
+        None => {}
+    }
+    if let Some(ca) = &cli.ca_file {
+        section.ssl_ca_file = Some(ca.clone());
+    }
+    if cli.insecure {
+        warn_insecure();
+        section.ssl_verify_cert = false;
+        section.ssl_check_hostname = false;
+    }
+    if let Some(t) = cli.timeout {
+        section.timeout = Some(Duration::from_secs(t));
+    }
+    Ok(Source::Config(
+        Box::new(section),
+        cli.tls_server_name.clone(),
+    ))
 }
 
 /// Reads one line from the terminal (not standard input, which may be the script).

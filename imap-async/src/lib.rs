@@ -46,6 +46,7 @@ pub use session::{
     Namespaces, Quota, SearchQuery, SearchResult, SearchReturn, SelectInfo, SelectOptions,
     ServerId, Session, SortCriterion, SortKey, SpecialUse, StatusItems, ThreadAlgorithm,
 };
+pub use session::{BatchOptions, FetchStream, SyncChanges, SyncResult, SyncState};
 pub use transport::TlsOptions;
 pub use watch::{WatchOptions, watch};
 pub use with_session::{with_session, with_session_config};
@@ -79,3 +80,8 @@ pub struct GuidePerformance;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/configuration.md")]
 pub struct GuideConfiguration;
+
+/// The large-mailboxes guide's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/large-mailboxes.md")]
+pub struct GuideLargeMailboxes;

@@ -326,11 +326,82 @@ fn missing_host_is_a_clear_error() {
 /// The configuration-file module has not landed in the library yet: `-f` must say so
 /// plainly instead of connecting somewhere else.
 #[test]
-fn config_file_flag_says_it_is_not_supported_yet() {
-    let out = run(&["-f".into(), "imap.ini".into()], None);
-    assert_eq!(out.status.code(), Some(2), "{out:?}");
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("not supported yet"),
-        "{out:?}"
+fn config_file_with_sections_and_flags_overriding_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = Dovecot::shared();
+    let user = user_with_mail(server);
+    let dir = std::env::temp_dir().join(format!("imap-async-interact-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("imap.ini");
+    let ini = format!(
+        "[DEFAULT]\nhost = {}\nport = {}\nstarttls = true\nssl_ca_file = {}\n\
+         username = {}\npassword = {}\ntimeout = 20\n\n[wrong]\npassword = not-it\n",
+        server.host(),
+        server.imap_port(),
+        server.ca_pem_path().display(),
+        user.name,
+        user.password
     );
+    std::fs::write(&path, ini).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let file = path.display().to_string();
+    let expr = "c.select_folder(\"INBOX\")[\"EXISTS\"]";
+
+    // DEFAULT section.
+    let ok = run(&["-f".into(), file.clone(), "-c".into(), expr.into()], None);
+    assert!(ok.status.success(), "{ok:?}");
+    assert_eq!(String::from_utf8_lossy(&ok.stdout), "3\n");
+
+    // An alternate section inherits DEFAULT and overrides the password: refused.
+    let wrong = run(
+        &[
+            "-f".into(),
+            file.clone(),
+            "--section".into(),
+            "wrong".into(),
+            "-c".into(),
+            expr.into(),
+        ],
+        None,
+    );
+    assert_eq!(wrong.status.code(), Some(1), "{wrong:?}");
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(err.contains("LOGIN") && err.contains("error:"), "{err}");
+    assert!(!err.contains("not-it"), "the password is not shown: {err}");
+
+    // A flag beside -f wins over the file.
+    let fixed = run(
+        &[
+            "-f".into(),
+            file.clone(),
+            "--section".into(),
+            "wrong".into(),
+            "-p".into(),
+            user.password.clone(),
+            "-c".into(),
+            expr.into(),
+        ],
+        None,
+    );
+    assert!(fixed.status.success(), "{fixed:?}");
+
+    // An unknown section is a clear error naming the ones there are.
+    let missing = run(
+        &[
+            "-f".into(),
+            file.clone(),
+            "--section".into(),
+            "nope".into(),
+            "-c".into(),
+            "1".into(),
+        ],
+        None,
+    );
+    assert_eq!(missing.status.code(), Some(2), "{missing:?}");
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.contains("no section [nope]") && err.contains("wrong"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -74,6 +74,25 @@ impl Framer {
     /// An error means the stream cannot be framed within the limits; the connection has to
     /// be dropped (the framer's state is not meaningful afterwards).
     pub fn frame(&mut self, buf: &[u8]) -> Result<Option<usize>, FrameError> {
+        match self.frame_streaming(buf, None)? {
+            Some(Framed::Complete(n)) => Ok(Some(n)),
+            // Without a threshold no literal is ever handed out separately.
+            Some(Framed::LiteralHeader { .. }) | None => Ok(None),
+        }
+    }
+
+    /// Like [`frame`](Self::frame), but a literal larger than `threshold` bytes is not
+    /// framed into the response: the framer stops at its header and returns
+    /// [`Framed::LiteralHeader`], so the caller can take the literal's bytes straight from
+    /// the socket in chunks instead of buffering them. Such a literal is exempt from
+    /// [`Limits::max_literal`] and [`Limits::max_response`] (it is never held in memory).
+    /// After the caller removed the `len` header bytes and consumed the `size` literal
+    /// bytes, framing continues with the rest of the response as if it were a new one.
+    pub fn frame_streaming(
+        &mut self,
+        buf: &[u8],
+        threshold: Option<u64>,
+    ) -> Result<Option<Framed>, FrameError> {
         loop {
             // Inside a literal whose data has not fully arrived: nothing to scan yet.
             let Some(unscanned) = buf.get(self.pos..) else {
@@ -81,17 +100,13 @@ impl Framer {
             };
             let Some(off) = unscanned.iter().position(|&b| b == b'\n') else {
                 // Check the limits on the partial line now, so that a server that never
-                // sends a line end cannot make the caller buffer without bound.
-                if buf.len().saturating_sub(self.line_start) > self.limits.max_line {
-                    return Err(FrameError::LineTooLong {
-                        limit: self.limits.max_line,
-                    });
+                // sends a line end cannot make the caller buffer without bound. A final CR
+                // may be the start of the line end, which does not count in the line.
+                let mut partial = buf.len().saturating_sub(self.line_start);
+                if buf.last() == Some(&b'\r') {
+                    partial = partial.saturating_sub(1);
                 }
-                if buf.len() as u64 > self.limits.max_response {
-                    return Err(FrameError::ResponseTooLarge {
-                        limit: self.limits.max_response,
-                    });
-                }
+                self.check_sizes(partial, buf.len() as u64)?;
                 self.pos = buf.len();
                 return Ok(None);
             };
@@ -103,22 +118,18 @@ impl Framer {
                 line_end -= 1;
             }
             let line = buf.get(self.line_start..line_end).unwrap_or_default();
-            if line.len() > self.limits.max_line {
-                return Err(FrameError::LineTooLong {
-                    limit: self.limits.max_line,
-                });
-            }
             let after_line = lf as u64 + 1;
-            if after_line > self.limits.max_response {
-                return Err(FrameError::ResponseTooLarge {
-                    limit: self.limits.max_response,
-                });
-            }
+            self.check_sizes(line.len(), after_line)?;
             match literal_header(line)? {
                 None => {
                     self.pos = 0;
                     self.line_start = 0;
-                    return Ok(Some(lf + 1));
+                    return Ok(Some(Framed::Complete(lf + 1)));
+                }
+                Some(size) if threshold.is_some_and(|t| size > t) => {
+                    self.pos = 0;
+                    self.line_start = 0;
+                    return Ok(Some(Framed::LiteralHeader { len: lf + 1, size }));
                 }
                 Some(size) => {
                     if size > self.limits.max_literal {
@@ -145,6 +156,45 @@ impl Framer {
             }
         }
     }
+}
+
+impl Framer {
+    /// The line and response limits for a line of `line_len` bytes (so far, line end not
+    /// counted) in a response of `total` bytes (so far). When both are exceeded, the error
+    /// names the limit that the stream crossed first, so that the error does not depend
+    /// on how the bytes were split into reads (the partial-line check and the complete-line
+    /// check must agree).
+    fn check_sizes(&self, line_len: usize, total: u64) -> Result<(), FrameError> {
+        let line_over = line_len > self.limits.max_line;
+        let total_over = total > self.limits.max_response;
+        // Offsets (from the start of the response) of the first byte beyond each limit. On a
+        // tie the response limit wins: a partial line ending in that byte as a CR only knows
+        // the response limit is exceeded.
+        let line_cross = (self.line_start as u64).saturating_add(self.limits.max_line as u64);
+        let total_cross = self.limits.max_response;
+        match (line_over, total_over) {
+            (true, true) if total_cross <= line_cross => Err(FrameError::ResponseTooLarge {
+                limit: self.limits.max_response,
+            }),
+            (true, _) => Err(FrameError::LineTooLong {
+                limit: self.limits.max_line,
+            }),
+            (false, true) => Err(FrameError::ResponseTooLarge {
+                limit: self.limits.max_response,
+            }),
+            (false, false) => Ok(()),
+        }
+    }
+}
+
+/// What [`Framer::frame_streaming`] found at the front of the buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framed {
+    /// `buf[..n]` is one complete response.
+    Complete(usize),
+    /// `buf[..len]` is the start of a response up to and including a literal header
+    /// announcing `size` bytes, above the threshold; the literal's bytes follow.
+    LiteralHeader { len: usize, size: u64 },
 }
 
 /// If `line` (without its line end) ends in a literal header `{N}`, `{N+}` or `~{N}`
@@ -349,6 +399,87 @@ A1 OK done\r\n";
             }
         }
         assert_eq!(res, Err(FrameError::ResponseTooLarge { limit: 64 }));
+    }
+
+    /// Regression (found while writing the `parse_response` fuzz target, which fails at once
+    /// on the old framer with the kept corpus): the same bytes must give the
+    /// same frames and the same error however they are split into reads. A read ending in the
+    /// CR of a line exactly `max_line` long used to count the CR and fail; and a read ending
+    /// after the response limit but before the line limit named a different limit than the
+    /// complete line did.
+    #[test]
+    fn limit_errors_do_not_depend_on_read_splits() {
+        let limits = Limits {
+            max_line: 8,
+            max_literal: 100,
+            max_response: 20,
+        };
+        let whole = |input: &[u8]| Framer::new(limits).frame(input);
+        let split = |input: &[u8], at: usize| {
+            let mut f = Framer::new(limits);
+            match f.frame(&input[..at]) {
+                Ok(None) => f.frame(input),
+                other => other,
+            }
+        };
+        // A line of exactly max_line bytes, read ending at its CR.
+        let input = b"* 345678\r\n";
+        assert_eq!(whole(input), Ok(Some(10)));
+        assert_eq!(split(input, 9), Ok(Some(10)));
+        // After a literal, a line too long that also crosses max_response first.
+        let input = b"* {7}\r\nabcdefg 0123456789\r\n";
+        for at in 1..input.len() {
+            assert_eq!(split(input, at), whole(input), "split at {at}");
+        }
+        assert_eq!(
+            whole(input),
+            Err(FrameError::ResponseTooLarge { limit: 20 })
+        );
+        // The line limit crossed first, then the response limit.
+        let input = b"* {1}\r\nx 012345678901234\r\n";
+        for at in 1..input.len() {
+            assert_eq!(split(input, at), whole(input), "split at {at}");
+        }
+        assert_eq!(whole(input), Err(FrameError::LineTooLong { limit: 8 }));
+    }
+
+    #[test]
+    fn big_literal_stops_at_its_header() {
+        let limits = Limits {
+            max_line: 64,
+            max_literal: 10,
+            max_response: 40,
+        };
+        let mut f = Framer::new(limits);
+        let input = b"* 1 FETCH (UID 3 BODY[] {100}\r\n";
+        let mut buf = input.to_vec();
+        buf.extend_from_slice(&[b'x'; 100]);
+        buf.extend_from_slice(b" FLAGS (a))\r\n* 2 EXISTS\r\n");
+        // Small literals are still framed whole; the big one is handed out by header.
+        assert_eq!(
+            f.frame_streaming(&buf, Some(50)),
+            Ok(Some(Framed::LiteralHeader {
+                len: input.len(),
+                size: 100
+            }))
+        );
+        let rest = &buf[input.len() + 100..];
+        assert_eq!(
+            f.frame_streaming(rest, Some(50)),
+            Ok(Some(Framed::Complete(13)))
+        );
+        assert_eq!(
+            f.frame_streaming(&rest[13..], Some(50)),
+            Ok(Some(Framed::Complete(12)))
+        );
+        // Without a threshold the same literal breaks the limits.
+        let mut f = Framer::new(limits);
+        assert!(f.frame(&buf).is_err());
+        let mut f = Framer::new(limits);
+        assert_eq!(
+            f.frame_streaming(b"* 1 FETCH (BODY[] {5}\r\nabcde)\r\n", Some(50)),
+            Ok(Some(Framed::Complete(31)))
+        );
     }
 
     pub(crate) struct XorShift(pub u64);

@@ -13,11 +13,13 @@ pub mod frame;
 pub mod parse;
 pub mod search;
 pub mod sequence;
+#[doc(hidden)]
+pub mod testing;
 pub mod types;
 pub mod utf7;
 
 pub use encode::{Command, CommandEncoder, EncodeError, Fragment, LiteralMode, LiteralSupport};
-pub use frame::{FrameError, Framer, Limits};
+pub use frame::{FrameError, Framed, Framer, Limits};
 pub use parse::{ParseError, parse_response};
 pub use search::{Search, SearchError, SearchKey, encode_search, encode_search_program};
 pub use sequence::{Seq, SeqSet, Uid, UidSet};

@@ -4,21 +4,32 @@
 //!
 //! Cancellation: a command future dropped after its bytes were sent leaves its tag
 //! "in flight"; the next command first reads up to that tag's completion (keeping the
-//! untagged data as unsolicited), so it never mistakes leftovers for its own response. A
-//! future dropped while its bytes were being written leaves the server with half a command,
-//! which nothing can repair: the connection is then marked unusable and says so.
+//! untagged data as unsolicited, except what the abandoned command said was its own, such
+//! as the rest of a dropped fetch stream), so it never mistakes leftovers for its own
+//! response. A future dropped while its bytes were being written leaves the server with
+//! half a command, which nothing can repair: the connection is then marked unusable and
+//! says so.
+//!
+//! Pipelining: several commands may be in flight at once (a batched fetch sends the next
+//! batch before the previous one completes); their tags are kept in the order sent.
+//!
+//! Large literals: in streaming mode ([`Connection::next_event`] with a threshold), a
+//! literal above the threshold is not read into the buffer. The connection hands out the
+//! response's beginning, then the literal's bytes in chunks as they arrive
+//! ([`Connection::literal_chunk`]), then the whole response parsed with that literal
+//! replaced by an empty one. The normal path stays one framing pass and one zero-copy split.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tracing::Instrument;
 
 use crate::error::{Error, Result};
 use crate::proto::{
-    Command, CommandEncoder, Continuation, Fragment, Framer, Limits, LiteralMode, LiteralSupport,
-    Response, ResponseCode, Status, StatusText, Untagged, parse_response,
+    Command, CommandEncoder, Continuation, Fragment, Framed, Framer, Limits, LiteralMode,
+    LiteralSupport, Response, ResponseCode, Status, StatusText, Untagged, parse_response,
 };
 use crate::session::Capabilities;
 use crate::transport::Stream;
@@ -27,6 +38,52 @@ use crate::transport::Stream;
 /// after a large response.
 const SHRINK_ABOVE: usize = 256 * 1024;
 const INITIAL_BUFFER: usize = 8 * 1024;
+/// Largest piece of a streamed literal read at once.
+const LITERAL_CHUNK: usize = 64 * 1024;
+/// While draining an abandoned command, literals above this size are skipped without
+/// being buffered.
+const DRAIN_LITERAL_THRESHOLD: u64 = 64 * 1024;
+
+/// Says whether an untagged response belongs to an abandoned command, so that draining
+/// discards it instead of queueing it as unsolicited (a dropped fetch stream must not
+/// leave the rest of the mailbox in the queue).
+pub(crate) type Discard = Box<dyn FnMut(&Untagged) -> bool + Send>;
+
+/// A command sent completely whose tagged completion has not been read yet.
+pub(crate) struct InFlight {
+    pub(crate) tag: String,
+    discard: Option<Discard>,
+}
+
+/// What [`Connection::next_event`] read.
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// Untagged data, already inspected (BYE, CAPABILITY, ALERT); the caller routes it.
+    Untagged(Untagged),
+    /// The tagged completion of one of the commands in flight (removed from the list).
+    Done { tag: String, status: StatusText },
+    /// A literal above the streaming threshold starts: `head` is the response so far (up
+    /// to and including the literal header), `size` the literal's length. Its bytes come
+    /// from [`Connection::literal_chunk`]; then the response continues.
+    Literal { head: Bytes, size: u64 },
+    /// A continuation request (not expected by streaming commands).
+    Continuation,
+}
+
+/// One response, or the start of one whose literal is streamed.
+enum Streamed {
+    Response(Response),
+    Literal { head: Bytes, size: u64 },
+}
+
+/// A streamed literal in progress.
+#[derive(Debug)]
+struct LiteralState {
+    /// Bytes of the literal not consumed yet.
+    remaining: u64,
+    /// The response so far, with every streamed literal's header rewritten as `{0}`.
+    head: BytesMut,
+}
 
 /// What a command does with a continuation request (`+`): SASL exchanges answer it.
 pub(crate) type ContinuationHandler<'a> =
@@ -39,8 +96,10 @@ pub(crate) struct Connection {
     next_tag: u32,
     pub(crate) capabilities: Option<Capabilities>,
     pub(crate) command_timeout: Duration,
-    /// Tag of a command that was sent completely but whose completion was not read.
-    in_flight: Option<String>,
+    /// Commands sent completely whose completion was not read, oldest first.
+    in_flight: VecDeque<InFlight>,
+    /// A literal being streamed, or the response whose literal was streamed.
+    literal: Option<LiteralState>,
     /// True while a command's bytes are being written.
     writing: bool,
     /// Tag of an IDLE command in progress (RFC 2177): the next command must send DONE and
@@ -53,6 +112,8 @@ pub(crate) struct Connection {
     pub(crate) unsolicited: VecDeque<Untagged>,
     /// UTF8=ACCEPT is enabled: mailbox names go as UTF-8, not modified UTF-7.
     pub(crate) utf8_enabled: bool,
+    /// QRESYNC is enabled (RFC 7162 §3.2.3).
+    pub(crate) qresync_enabled: bool,
     /// The selected folder (set by SELECT/EXAMINE, cleared by CLOSE/UNSELECT or a failed
     /// SELECT), and whether SELECT/EXAMINE was ever sent (RFC 5161 §3.1 forbids ENABLE after).
     pub(crate) selected: Option<String>,
@@ -66,7 +127,10 @@ impl std::fmt::Debug for Connection {
         f.debug_struct("Connection")
             .field("peer", &self.peer)
             .field("tls", &self.stream.is_tls())
-            .field("in_flight", &self.in_flight)
+            .field(
+                "in_flight",
+                &self.in_flight.iter().map(|f| &f.tag).collect::<Vec<_>>(),
+            )
             .field("unusable", &self.unusable)
             .field("unsolicited", &self.unsolicited.len())
             .finish_non_exhaustive()
@@ -82,13 +146,15 @@ impl Connection {
             next_tag: 1,
             capabilities: None,
             command_timeout: timeout,
-            in_flight: None,
+            in_flight: VecDeque::new(),
+            literal: None,
             writing: false,
             idle_tag: None,
             unusable: None,
             bye: None,
             unsolicited: VecDeque::new(),
             utf8_enabled: false,
+            qresync_enabled: false,
             selected: None,
             selected_once: false,
             peer,
@@ -125,15 +191,82 @@ impl Connection {
         waiting_for: &str,
         timeout: Duration,
     ) -> Result<Response> {
+        self.read_maybe_skipping(waiting_for, timeout, None).await
+    }
+
+    /// Read one response; with `skip_above`, literals above that size are read past in
+    /// chunks and dropped instead of being buffered (draining an abandoned command).
+    async fn read_maybe_skipping(
+        &mut self,
+        waiting_for: &str,
+        timeout: Duration,
+        skip_above: Option<u64>,
+    ) -> Result<Response> {
         loop {
-            match self.framer.frame(&self.read_buf) {
-                Ok(Some(n)) => {
-                    let frame = self.read_buf.split_to(n).freeze();
+            // A streamed literal nobody finished reading: skip the rest of it.
+            while self.literal_chunk(waiting_for).await?.is_some() {}
+            match self
+                .read_framed_within(waiting_for, timeout, skip_above)
+                .await?
+            {
+                Streamed::Response(r) => return Ok(r),
+                Streamed::Literal { size, .. } => {
+                    tracing::debug!(size, "skipping a large literal of an abandoned command");
+                }
+            }
+        }
+    }
+
+    /// Read one response, or (with `threshold`) the start of a response whose next literal
+    /// is larger than `threshold`.
+    async fn read_framed_within(
+        &mut self,
+        waiting_for: &str,
+        timeout: Duration,
+        threshold: Option<u64>,
+    ) -> Result<Streamed> {
+        if self.literal.as_ref().is_some_and(|l| l.remaining > 0) {
+            return Err(Error::Protocol(
+                "internal: a response was read while a literal was being streamed".into(),
+            ));
+        }
+        loop {
+            match self.framer.frame_streaming(&self.read_buf, threshold) {
+                Ok(Some(Framed::Complete(n))) => {
+                    let mut frame = self.read_buf.split_to(n).freeze();
                     if self.read_buf.is_empty() && self.read_buf.capacity() > SHRINK_ABOVE {
                         self.read_buf = BytesMut::with_capacity(INITIAL_BUFFER);
                     }
+                    if let Some(lit) = self.literal.take() {
+                        // The end of a response whose literal was streamed: parse it whole,
+                        // the literal now empty. Only the lines are copied, never data.
+                        let mut head = lit.head;
+                        head.extend_from_slice(&frame);
+                        frame = head.freeze();
+                    }
                     tracing::trace!(response = %crate::proto::parse::show(&frame), "S:");
-                    return parse_response(frame).map_err(Error::from);
+                    return parse_response(frame)
+                        .map(Streamed::Response)
+                        .map_err(Error::from);
+                }
+                Ok(Some(Framed::LiteralHeader { len, size })) => {
+                    let line = self.read_buf.split_to(len);
+                    let mut head = match self.literal.take() {
+                        Some(l) => l.head,
+                        None => BytesMut::new(),
+                    };
+                    head.extend_from_slice(&line);
+                    let shown = head.clone().freeze();
+                    // `{123}\r\n` / `~{123}` / `{123+}` becomes `{0}\r\n`.
+                    let brace = head.iter().rposition(|&b| b == b'{').unwrap_or(head.len());
+                    head.truncate(brace + 1);
+                    head.extend_from_slice(b"0}\r\n");
+                    self.literal = Some(LiteralState {
+                        remaining: size,
+                        head,
+                    });
+                    tracing::trace!(response = %crate::proto::parse::show(&shown), size, "S: (literal streamed)");
+                    return Ok(Streamed::Literal { head: shown, size });
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -146,31 +279,63 @@ impl Connection {
                 self.read_buf
                     .reserve(INITIAL_BUFFER.max(self.read_buf.len()));
             }
-            let read = tokio::time::timeout(timeout, self.stream.read_buf(&mut self.read_buf));
-            let n = match read.await {
-                Err(_) => {
-                    return Err(Error::Timeout {
-                        waiting_for: waiting_for.to_owned(),
-                        after: timeout,
-                    });
-                }
-                Ok(Err(e)) => {
-                    self.unusable = Some(format!("read failed: {e}"));
-                    return Err(Error::io(format!("reading {waiting_for}"), e));
-                }
-                Ok(Ok(n)) => n,
-            };
-            if n == 0 {
-                let reason = "the server closed the connection".to_owned();
-                self.unusable = Some(reason);
-                if let Some(bye) = &self.bye {
-                    return Err(bye_error(bye));
-                }
-                return Err(Error::ConnectionClosed {
-                    during: format!("waiting for {waiting_for}"),
+            self.fill(waiting_for, timeout).await?;
+        }
+    }
+
+    /// The next piece of the literal being streamed, as it arrives (at most 64 KiB, never
+    /// more than the literal holds); `None` once it is complete. Cancel-safe.
+    pub(crate) async fn literal_chunk(&mut self, waiting_for: &str) -> Result<Option<Bytes>> {
+        let Some(remaining) = self.literal.as_ref().map(|l| l.remaining) else {
+            return Ok(None);
+        };
+        if remaining == 0 {
+            return Ok(None);
+        }
+        if self.read_buf.is_empty() {
+            // Reuses the allocation of earlier chunks once their consumer dropped them.
+            self.read_buf.reserve(LITERAL_CHUNK);
+            let timeout = self.command_timeout;
+            self.fill(waiting_for, timeout).await?;
+        }
+        let take = usize::try_from(remaining)
+            .unwrap_or(usize::MAX)
+            .min(self.read_buf.len())
+            .min(LITERAL_CHUNK);
+        let chunk = self.read_buf.split_to(take).freeze();
+        if let Some(l) = self.literal.as_mut() {
+            l.remaining -= take as u64;
+        }
+        Ok(Some(chunk))
+    }
+
+    /// One read from the socket into the buffer, within `timeout`.
+    async fn fill(&mut self, waiting_for: &str, timeout: Duration) -> Result<()> {
+        let read = tokio::time::timeout(timeout, self.stream.read_buf(&mut self.read_buf));
+        let n = match read.await {
+            Err(_) => {
+                return Err(Error::Timeout {
+                    waiting_for: waiting_for.to_owned(),
+                    after: timeout,
                 });
             }
+            Ok(Err(e)) => {
+                self.unusable = Some(format!("read failed: {e}"));
+                return Err(Error::io(format!("reading {waiting_for}"), e));
+            }
+            Ok(Ok(n)) => n,
+        };
+        if n == 0 {
+            let reason = "the server closed the connection".to_owned();
+            self.unusable = Some(reason);
+            if let Some(bye) = &self.bye {
+                return Err(bye_error(bye));
+            }
+            return Err(Error::ConnectionClosed {
+                during: format!("waiting for {waiting_for}"),
+            });
         }
+        Ok(())
     }
 
     async fn write(&mut self, bytes: &[u8], what: &str) -> Result<()> {
@@ -228,20 +393,131 @@ impl Connection {
             tracing::debug!("ending an abandoned IDLE");
             self.end_idle_send_done().await?;
         }
-        while let Some(tag) = self.in_flight.clone() {
-            tracing::debug!(%tag, "reading the rest of an abandoned command's response");
+        while !self.in_flight.is_empty() {
+            tracing::debug!(tags = ?self.in_flight.iter().map(|f| &f.tag).collect::<Vec<_>>(),
+                "reading the rest of abandoned commands' responses");
+            let timeout = self.command_timeout;
             match self
-                .read_response("the response to an abandoned command")
+                .read_maybe_skipping(
+                    "the response to an abandoned command",
+                    timeout,
+                    Some(DRAIN_LITERAL_THRESHOLD),
+                )
                 .await
             {
-                Ok(Response::Tagged(t)) if t.tag == tag.as_bytes() => self.in_flight = None,
-                Ok(Response::Tagged(_)) | Ok(Response::Continuation(_)) => {}
-                Ok(Response::Untagged(u)) => self.note_untagged(u, false, &mut |u| Some(u))?,
+                Ok(Response::Tagged(t)) => {
+                    if self.take_in_flight(&t.tag).is_none() {
+                        warn_stray_tag(&t.tag);
+                    }
+                }
+                Ok(Response::Continuation(_)) => {}
+                Ok(Response::Untagged(u)) => {
+                    let theirs = self
+                        .in_flight
+                        .iter_mut()
+                        .any(|f| f.discard.as_mut().is_some_and(|d| d(&u)));
+                    if theirs {
+                        continue;
+                    }
+                    self.note_untagged(u, false, &mut |u| Some(u))?
+                }
                 Err(Error::Parse(e)) => tracing::warn!(error = %e, "skipping unparseable response"),
                 Err(e) => return Err(e),
             }
         }
         Ok(())
+    }
+
+    /// Remove the in-flight command with this tag, if any.
+    pub(crate) fn take_in_flight(&mut self, tag: &[u8]) -> Option<InFlight> {
+        let i = self
+            .in_flight
+            .iter()
+            .position(|f| f.tag.as_bytes() == tag)?;
+        self.in_flight.remove(i)
+    }
+
+    /// Send a command without waiting for its completion; read its responses with
+    /// [`Connection::next_event`]. Commands still in flight are finished first (see
+    /// [`Connection::recover`]). `discard` says which untagged data is this command's own,
+    /// to be dropped if the caller abandons it. Commands with literals are refused.
+    pub(crate) async fn start(&mut self, cmd: Command, discard: Option<Discard>) -> Result<()> {
+        self.recover().await?;
+        self.pipeline(cmd, discard).await
+    }
+
+    /// Send one more command while others are still in flight (pipelining, RFC 3501 §5.5):
+    /// only for commands whose responses cannot be confused with those before them.
+    pub(crate) async fn pipeline(&mut self, cmd: Command, discard: Option<Discard>) -> Result<()> {
+        if let Some(reason) = &self.unusable {
+            return Err(Error::Unusable(reason.clone()));
+        }
+        if self.writing || self.idle_tag.is_some() {
+            return Err(Error::Protocol(
+                "internal: pipelining while a command is being sent or IDLE runs".into(),
+            ));
+        }
+        tracing::debug!(command = %cmd.redacted, "C:");
+        let mut line = Vec::new();
+        for fragment in &cmd.fragments {
+            match fragment {
+                Fragment::Line(l) => line.extend_from_slice(l),
+                Fragment::Literal { .. } => {
+                    return Err(Error::invalid(&cmd.name, "a command with a literal"));
+                }
+            }
+        }
+        self.send_raw(&line, &cmd.name).await?;
+        self.in_flight.push_back(InFlight {
+            tag: cmd.tag.clone(),
+            discard,
+        });
+        Ok(())
+    }
+
+    /// Read the next thing the server sends while commands started with
+    /// [`Connection::start`] are in flight. Untagged data is inspected (BYE is an error,
+    /// CAPABILITY is cached) and given to the caller to route; a tagged completion removes
+    /// its command from the in-flight list. With `threshold`, a literal larger than it
+    /// comes as [`Event::Literal`] and its bytes through [`Connection::literal_chunk`].
+    pub(crate) async fn next_event(
+        &mut self,
+        waiting_for: &str,
+        threshold: Option<u64>,
+    ) -> Result<Event> {
+        let timeout = self.command_timeout;
+        match self
+            .read_framed_within(waiting_for, timeout, threshold)
+            .await?
+        {
+            Streamed::Literal { head, size } => Ok(Event::Literal { head, size }),
+            Streamed::Response(Response::Continuation(_)) => Ok(Event::Continuation),
+            Streamed::Response(Response::Untagged(u)) => {
+                self.inspect(&u, false)?;
+                Ok(Event::Untagged(u))
+            }
+            Streamed::Response(Response::Tagged(t)) => match self.take_in_flight(&t.tag) {
+                Some(f) => {
+                    if let Some(ResponseCode::Capability(caps)) = &t.status.code {
+                        self.capabilities = Some(Capabilities::from_atoms(caps));
+                    }
+                    Ok(Event::Done {
+                        tag: f.tag,
+                        status: t.status,
+                    })
+                }
+                None => {
+                    warn_stray_tag(&t.tag);
+                    Box::pin(self.next_event(waiting_for, threshold)).await
+                }
+            },
+        }
+    }
+
+    /// Queue untagged data nobody claimed.
+    pub(crate) fn push_unsolicited(&mut self, u: Untagged) {
+        tracing::debug!(data = ?u, "unsolicited");
+        self.unsolicited.push_back(u);
     }
 
     /// Look at untagged data before it goes anywhere: BYE ends the session, CAPABILITY
@@ -253,7 +529,17 @@ impl Connection {
         expect_bye: bool,
         claim: &mut dyn FnMut(Untagged) -> Option<Untagged>,
     ) -> Result<()> {
-        match &u {
+        self.inspect(&u, expect_bye)?;
+        if let Some(rest) = claim(u) {
+            self.push_unsolicited(rest);
+        }
+        Ok(())
+    }
+
+    /// What the connection itself learns from untagged data: BYE ends the session (an
+    /// error unless expected), CAPABILITY refreshes the cache, ALERT is logged.
+    fn inspect(&mut self, u: &Untagged, expect_bye: bool) -> Result<()> {
+        match u {
             Untagged::Status(st) if st.status == Status::Bye => {
                 tracing::debug!(text = %String::from_utf8_lossy(&st.text), "server said BYE");
                 self.bye = Some(st.clone());
@@ -274,10 +560,6 @@ impl Connection {
                 self.capabilities = Some(Capabilities::from_atoms(caps));
             }
             _ => {}
-        }
-        if let Some(rest) = claim(u) {
-            tracing::debug!(data = ?rest, "unsolicited");
-            self.unsolicited.push_back(rest);
         }
         Ok(())
     }
@@ -353,7 +635,10 @@ impl Connection {
         if let Some(status) = rejected_early {
             return status_result(status, &cmd.name);
         }
-        self.in_flight = Some(tag.clone());
+        self.in_flight.push_back(InFlight {
+            tag: tag.clone(),
+            discard: None,
+        });
 
         // Read to the tagged completion. An unparseable untagged response does not end the
         // command early (that would leave the rest of its data for the next command); it is
@@ -364,7 +649,7 @@ impl Connection {
                 Ok(r) => r,
                 Err(Error::Parse(e)) => {
                     if e.raw.starts_with(tag.as_bytes()) && e.raw.get(tag.len()) == Some(&b' ') {
-                        self.in_flight = None;
+                        self.take_in_flight(tag.as_bytes());
                         return Err(Error::Parse(e));
                     }
                     tracing::warn!(error = %e, "unparseable response");
@@ -375,7 +660,7 @@ impl Connection {
                     if expect_bye && self.bye.is_some() {
                         // LOGOUT: the server may close right after its BYE.
                         if let Error::ConnectionClosed { .. } | Error::Bye { .. } = e {
-                            self.in_flight = None;
+                            self.take_in_flight(tag.as_bytes());
                             let bye = self.bye.clone().expect("checked above");
                             return Ok(bye);
                         }
@@ -385,7 +670,7 @@ impl Connection {
             };
             match response {
                 Response::Tagged(t) if t.tag == tag.as_bytes() => {
-                    self.in_flight = None;
+                    self.take_in_flight(tag.as_bytes());
                     if let Some(ResponseCode::Capability(caps)) = &t.status.code {
                         self.capabilities = Some(Capabilities::from_atoms(caps));
                     }
@@ -447,7 +732,7 @@ impl Connection {
     /// the next command waits for (the IDLE tag becomes the in-flight command).
     pub(crate) async fn end_idle_send_done(&mut self) -> Result<()> {
         if let Some(tag) = self.idle_tag.take() {
-            self.in_flight = Some(tag);
+            self.in_flight.push_back(InFlight { tag, discard: None });
             self.send_raw(b"DONE\r\n", "DONE").await?;
         }
         Ok(())
@@ -468,13 +753,16 @@ impl Connection {
             }
         }
         self.send_raw(&line, &cmd.name).await?;
-        self.in_flight = Some(cmd.tag.clone());
+        self.in_flight.push_back(InFlight {
+            tag: cmd.tag.clone(),
+            discard: None,
+        });
         Ok(())
     }
 
     /// The tagged completion of the in-flight command arrived.
     pub(crate) fn complete_in_flight(&mut self) {
-        self.in_flight = None;
+        self.in_flight.pop_back();
     }
 
     /// Give the read buffer back while nothing is buffered: a connection that waits for a

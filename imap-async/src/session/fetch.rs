@@ -1,13 +1,14 @@
 //! FETCH (RFC 3501 §6.4.5, RFC 9051 §6.4.5), by UID by default (§6.4.8).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use super::{Session, command_name};
+use super::Session;
+use super::stream::FetchRun;
 use crate::error::{Error, Result};
 use crate::proto::sequence::{Id, IdSet};
-use crate::proto::{BodyStructure, Envelope, FetchItem, Uid, UidSet, Untagged};
+use crate::proto::{BodyStructure, Envelope, FetchItem, Uid, UidSet};
 
 /// One message's data from a FETCH, all lines for that message merged.
 #[derive(Debug, Clone, PartialEq)]
@@ -288,7 +289,7 @@ impl FetchAttr {
 
     /// Whether a response item answers this request (the way it was asked: a partial
     /// `BODY.PEEK[]<0.10>` is answered by `BODY[]<0>`).
-    fn answered_by(&self, item: &FetchItem) -> bool {
+    pub(crate) fn answered_by(&self, item: &FetchItem) -> bool {
         let same = |a: &Bytes, b: &str| a.eq_ignore_ascii_case(b.as_bytes());
         match (self, item) {
             (FetchAttr::Uid, FetchItem::Uid(_))
@@ -410,7 +411,7 @@ impl FetchItems {
     }
 
     /// Which response items count as answers (see [`Wanted`]).
-    fn wanted(&self) -> Wanted {
+    pub(crate) fn wanted(&self) -> Wanted {
         let mut w = Wanted::default();
         for a in &self.0 {
             match a {
@@ -476,7 +477,7 @@ impl<const N: usize> From<[FetchAttr; N]> for FetchItems {
 /// and stays unsolicited (IMAPClient #334/#564). UID and MODSEQ count only when asked for
 /// explicitly, since servers add them to every response (RFC 3501 §6.4.8, RFC 7162 §3.2.4).
 #[derive(Debug, Default)]
-struct Wanted {
+pub(crate) struct Wanted {
     /// Raw syntax we could not read: any item counts.
     any: bool,
     uid: bool,
@@ -554,7 +555,7 @@ impl Wanted {
         }
     }
 
-    fn answers(&self, items: &[FetchItem]) -> bool {
+    pub(crate) fn answers(&self, items: &[FetchItem]) -> bool {
         self.any
             || items.iter().any(|i| match i {
                 FetchItem::Uid(_) => self.uid,
@@ -621,33 +622,6 @@ pub struct FetchChanges {
     pub messages: Vec<Fetched>,
     /// From `* VANISHED (EARLIER) ...`, kept as ranges.
     pub vanished: UidSet,
-}
-
-/// Collects FETCH responses for the messages a command asked about; everything else
-/// (another client's flag change, a FETCH for a message outside the set) stays unsolicited.
-struct Collector<F> {
-    wanted: F,
-    order: Vec<Fetched>,
-    index: HashMap<u32, usize>,
-}
-
-impl<F: FnMut(u32, &[FetchItem]) -> bool> Collector<F> {
-    fn claim(&mut self, u: Untagged) -> Option<Untagged> {
-        match u {
-            Untagged::Fetch { seq, items } if (self.wanted)(seq, &items) => {
-                match self.index.get(&seq) {
-                    // Servers may split one message's data over several FETCH lines.
-                    Some(&i) => self.order[i].items.extend(items),
-                    None => {
-                        self.index.insert(seq, self.order.len());
-                        self.order.push(Fetched { seq, items });
-                    }
-                }
-                None
-            }
-            other => Some(other),
-        }
-    }
 }
 
 impl Session {
@@ -772,62 +746,9 @@ impl Session {
         changed_since: Option<u64>,
         vanished: bool,
     ) -> Result<(Vec<Fetched>, UidSet)> {
-        let wire = items.to_wire()?;
-        if changed_since == Some(0) || changed_since.is_some_and(|m| m > i64::MAX as u64) {
-            return Err(Error::invalid(
-                "CHANGEDSINCE mod-sequence",
-                "must be 1 to 2^63-1 (RFC 7162 §7 mod-sequence-valzer)",
-            ));
-        }
-        if set.is_empty() {
-            return Ok((Vec::new(), UidSet::new()));
-        }
-        let mut enc = self.conn.encoder(&command_name::<K>("FETCH"));
-        enc.set("message set", set)?;
-        enc.raw(&wire);
-        if let Some(m) = changed_since {
-            enc.open_list().raw("CHANGEDSINCE").number(m);
-            if vanished {
-                enc.raw("VANISHED");
-            }
-            enc.close_list();
-        }
-        let cmd = enc.finish();
-        let want = items.wanted();
-        let mut collector = Collector {
-            wanted: |seq: u32, items: &[FetchItem]| {
-                let in_set = if K::IS_UID {
-                    items
-                        .iter()
-                        .any(|i| matches!(i, FetchItem::Uid(u) if set.contains(*u)))
-                } else {
-                    set.contains(seq)
-                };
-                in_set && want.answers(items)
-            },
-            order: Vec::new(),
-            index: HashMap::new(),
-        };
-        let mut gone = UidSet::new();
-        self.conn
-            .execute(cmd, &mut |u| match u {
-                // RFC 7162 §3.2.6: the answer to VANISHED is `* VANISHED (EARLIER)`; one
-                // without EARLIER reports a new expunge and stays unsolicited.
-                Untagged::Vanished {
-                    earlier: true,
-                    uids,
-                } if vanished => {
-                    for (a, b) in uids {
-                        if let (Some(a), Some(b)) = (Uid::new(a.min(b)), Uid::new(a.max(b))) {
-                            gone.insert_range(a..=b);
-                        }
-                    }
-                    None
-                }
-                other => collector.claim(other),
-            })
-            .await?;
-        Ok((collector.order, gone))
+        let mut run = FetchRun::new(set, items, None, changed_since, vanished)?;
+        let messages = run.collect(&mut self.conn).await?;
+        Ok((messages, run.gone))
     }
 }
 

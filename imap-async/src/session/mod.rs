@@ -12,6 +12,8 @@ mod idle;
 mod messages;
 mod search;
 mod server;
+mod stream;
+mod sync;
 
 use crate::error::{Error, Result};
 use crate::options::{ConnectOptions, Security};
@@ -31,6 +33,8 @@ pub use search::{
     ESearchResult, SearchQuery, SearchResult, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm,
 };
 pub use server::{Namespace, Namespaces, ServerId};
+pub use stream::{BatchOptions, Batches, FetchStream, batches};
+pub use sync::{FlagChange, SyncChanges, SyncResult, SyncState};
 
 /// A connection that is not logged in yet. Log in with [`Client::login`] or
 /// [`Client::authenticate_plain`] to get a [`Session`].

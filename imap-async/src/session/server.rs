@@ -58,6 +58,7 @@ impl Session {
         if enabled.iter().any(|e| e == "UTF8=ACCEPT") {
             self.conn.utf8_enabled = true;
         }
+        self.conn.qresync_enabled |= enabled.iter().any(|e| e == "QRESYNC");
         Ok(enabled)
     }
 }

@@ -1,0 +1,757 @@
+//! Large mailboxes: fetch results as a stream, batched and pipelined fetches, and message
+//! bodies streamed to a writer without holding them in memory.
+//!
+//! A [`FetchStream`] reads the socket only while it is polled, and hands out each message
+//! as soon as its response is parsed: memory is bounded by one response, not by the
+//! mailbox, and a slow consumer slows the reads (TCP does the rest of the backpressure).
+
+use std::collections::{HashMap, VecDeque};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use futures::stream::BoxStream;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use super::connection::{Connection, Discard, Event, status_result};
+use super::fetch::{FetchAttr, FetchItems, Fetched, Wanted};
+use super::search::SearchQuery;
+use super::{Session, command_name};
+use crate::error::{Error, Result};
+use crate::proto::sequence::{Id, IdRange, IdSet};
+use crate::proto::{FetchItem, Uid, UidSet, Untagged};
+
+/// Literals above this size are streamed from the socket instead of being buffered.
+const STREAM_LITERAL_ABOVE: u64 = 64 * 1024;
+
+/// The messages of a FETCH, one [`Fetched`] per FETCH response, in the order the server
+/// sends them (see [`Session::fetch_stream`]).
+///
+/// Dropping it before the end is fine: the session's next command first reads the rest of
+/// the answer and throws away the messages nobody wants (they are not queued as
+/// unsolicited), keeping anything else the server said.
+#[must_use = "a stream does nothing unless polled"]
+pub struct FetchStream<'a> {
+    inner: BoxStream<'a, Result<Fetched>>,
+}
+
+impl std::fmt::Debug for FetchStream<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FetchStream").finish_non_exhaustive()
+    }
+}
+
+impl Stream for FetchStream<'_> {
+    type Item = Result<Fetched>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+/// How [`Session::fetch_batched`] walks a set of UIDs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchOptions {
+    /// UIDs per `UID FETCH` command (at least 1). Default 1,000.
+    pub batch_size: u32,
+    /// How many batch commands may be on the wire at once (at least 1): the next batch is
+    /// sent before the previous one completes, so the server never waits for the client
+    /// between batches. Default 4.
+    pub pipeline: usize,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            batch_size: 1000,
+            pipeline: 4,
+        }
+    }
+}
+
+/// Splits a set of UIDs or sequence numbers into consecutive pieces of at most `size`
+/// numbers each, keeping ranges (a piece of `1:1000000` is one range, not a list).
+///
+/// Fails on a set involving `*` (its size depends on the mailbox: search first) and on
+/// `size == 0`.
+///
+/// ```
+/// use imap_async::UidSet;
+/// use imap_async::session::batches;
+///
+/// let set: UidSet = "1:5,10,20:22".parse().unwrap();
+/// let parts: Vec<String> = batches(&set, 3)?.map(|b| b.to_string()).collect();
+/// assert_eq!(parts, ["1:3", "4:5,10", "20:22"]);
+/// # Ok::<(), imap_async::Error>(())
+/// ```
+pub fn batches<K: Id>(set: &IdSet<K>, size: u32) -> Result<Batches<K>> {
+    if size == 0 {
+        return Err(Error::invalid("batch size", "must be at least 1"));
+    }
+    let mut ranges = VecDeque::new();
+    for r in set.ranges() {
+        match r {
+            IdRange::Closed(a, b) => ranges.push_back((a.get(), b.get())),
+            IdRange::From(_) | IdRange::Star => {
+                return Err(Error::invalid(
+                    "batched set",
+                    format!("{set} involves `*`; search for the UIDs first"),
+                ));
+            }
+        }
+    }
+    Ok(Batches {
+        ranges,
+        size,
+        kind: std::marker::PhantomData,
+    })
+}
+
+/// The pieces of a set, from [`batches`].
+#[derive(Debug, Clone)]
+pub struct Batches<K> {
+    ranges: VecDeque<(u32, u32)>,
+    size: u32,
+    kind: std::marker::PhantomData<K>,
+}
+
+impl<K: Id> Iterator for Batches<K> {
+    type Item = IdSet<K>;
+
+    fn next(&mut self) -> Option<IdSet<K>> {
+        let mut left = self.size;
+        let mut out = IdSet::new();
+        while left > 0 {
+            let Some(&(a, b)) = self.ranges.front() else {
+                break;
+            };
+            let n = b - a + 1;
+            let nz = |n| K::from_nonzero(std::num::NonZeroU32::new(n).expect("IdSet has no 0"));
+            if n <= left {
+                out.insert_range(nz(a)..=nz(b));
+                self.ranges.pop_front();
+                left -= n;
+            } else {
+                let end = a + left - 1;
+                out.insert_range(nz(a)..=nz(end));
+                if let Some(front) = self.ranges.front_mut() {
+                    front.0 = end + 1;
+                }
+                left = 0;
+            }
+        }
+        (!out.is_empty()).then_some(out)
+    }
+}
+
+/// Which FETCH responses belong to a fetch: the message is in the set and the response
+/// carries an item that was asked for (the rule of [`Session::fetch`]).
+struct Filter<K> {
+    set: IdSet<K>,
+    want: Wanted,
+}
+
+impl<K: Id> Filter<K> {
+    fn ours(&self, seq: u32, items: &[FetchItem]) -> bool {
+        let in_set = if K::IS_UID {
+            items
+                .iter()
+                .any(|i| matches!(i, FetchItem::Uid(u) if self.set.contains(*u)))
+        } else {
+            self.set.contains(seq)
+        };
+        in_set && self.want.answers(items)
+    }
+}
+
+/// One fetch in progress: its batches, the commands on the wire, and what it collects.
+pub(crate) struct FetchRun<K: Id> {
+    batches: Batches<K>,
+    /// The whole set when it involves `*` (one command, never split).
+    whole: Option<IdSet<K>>,
+    wire: String,
+    changed_since: Option<u64>,
+    vanished: bool,
+    depth: usize,
+    tags: VecDeque<String>,
+    started: bool,
+    finished: bool,
+    filter: Arc<Filter<K>>,
+    /// UIDs reported by `* VANISHED (EARLIER)` (with `vanished` only).
+    pub(crate) gone: UidSet,
+}
+
+impl<K: Id> FetchRun<K> {
+    pub(crate) fn new(
+        set: &IdSet<K>,
+        items: &FetchItems,
+        batch: Option<BatchOptions>,
+        changed_since: Option<u64>,
+        vanished: bool,
+    ) -> Result<Self> {
+        let wire = items.to_wire()?;
+        if changed_since == Some(0) || changed_since.is_some_and(|m| m > i64::MAX as u64) {
+            return Err(Error::invalid(
+                "CHANGEDSINCE mod-sequence",
+                "must be 1 to 2^63-1 (RFC 7162 §7 mod-sequence-valzer)",
+            ));
+        }
+        let (batches, whole, depth) = match batch {
+            Some(o) => {
+                if o.pipeline == 0 {
+                    return Err(Error::invalid("pipeline depth", "must be at least 1"));
+                }
+                (batches(set, o.batch_size)?, None, o.pipeline)
+            }
+            None => (
+                Batches {
+                    ranges: VecDeque::new(),
+                    size: 1,
+                    kind: std::marker::PhantomData,
+                },
+                (!set.is_empty()).then(|| set.clone()),
+                1,
+            ),
+        };
+        Ok(FetchRun {
+            batches,
+            whole,
+            wire,
+            changed_since,
+            vanished,
+            depth,
+            tags: VecDeque::new(),
+            started: false,
+            finished: false,
+            filter: Arc::new(Filter {
+                set: set.clone(),
+                want: items.wanted(),
+            }),
+            gone: UidSet::new(),
+        })
+    }
+
+    fn next_set(&mut self) -> Option<IdSet<K>> {
+        self.whole.take().or_else(|| self.batches.next())
+    }
+
+    /// Keep up to `depth` commands on the wire.
+    async fn top_up(&mut self, conn: &mut Connection) -> Result<()> {
+        while self.tags.len() < self.depth {
+            let Some(set) = self.next_set() else { break };
+            let mut enc = conn.encoder(&command_name::<K>("FETCH"));
+            enc.set("message set", &set)?;
+            enc.raw(&self.wire);
+            if let Some(m) = self.changed_since {
+                enc.open_list().raw("CHANGEDSINCE").number(m);
+                if self.vanished {
+                    enc.raw("VANISHED");
+                }
+                enc.close_list();
+            }
+            let cmd = enc.finish();
+            let tag = cmd.tag.clone();
+            let filter = Arc::clone(&self.filter);
+            let discard: Discard = Box::new(move |u| match u {
+                Untagged::Fetch { seq, items } => filter.ours(*seq, items),
+                _ => false,
+            });
+            if self.started {
+                conn.pipeline(cmd, Some(discard)).await?;
+            } else {
+                // The first command finishes whatever else was in flight.
+                conn.start(cmd, Some(discard)).await?;
+                self.started = true;
+            }
+            self.tags.push_back(tag);
+        }
+        Ok(())
+    }
+
+    /// The next message, or `None` once every command completed. After an error other
+    /// than an unparseable response, the run is over.
+    pub(crate) async fn next(&mut self, conn: &mut Connection) -> Option<Result<Fetched>> {
+        loop {
+            if self.finished {
+                return None;
+            }
+            if let Err(e) = self.top_up(conn).await {
+                self.finished = true;
+                return Some(Err(e));
+            }
+            if self.tags.is_empty() {
+                self.finished = true;
+                return None;
+            }
+            let waiting_for = if K::IS_UID {
+                "the response to UID FETCH"
+            } else {
+                "the response to FETCH"
+            };
+            match conn.next_event(waiting_for, None).await {
+                Ok(Event::Untagged(Untagged::Fetch { seq, items })) => {
+                    if self.filter.ours(seq, &items) {
+                        return Some(Ok(Fetched { seq, items }));
+                    }
+                    conn.push_unsolicited(Untagged::Fetch { seq, items });
+                }
+                // RFC 7162 §3.2.6: the answer to VANISHED is `* VANISHED (EARLIER)`; one
+                // without EARLIER reports a new expunge and stays unsolicited.
+                Ok(Event::Untagged(Untagged::Vanished {
+                    earlier: true,
+                    uids,
+                })) if self.vanished => {
+                    for (a, b) in uids {
+                        if let (Some(a), Some(b)) = (Uid::new(a.min(b)), Uid::new(a.max(b))) {
+                            self.gone.insert_range(a..=b);
+                        }
+                    }
+                }
+                Ok(Event::Untagged(u)) => conn.push_unsolicited(u),
+                Ok(Event::Done { tag, status }) => {
+                    self.tags.retain(|t| *t != tag);
+                    if let Err(e) = status_result(status, &command_name::<K>("FETCH")) {
+                        self.finished = true;
+                        return Some(Err(e));
+                    }
+                }
+                Ok(Event::Literal { .. }) | Ok(Event::Continuation) => {
+                    let msg = "unexpected continuation request during FETCH".to_owned();
+                    conn.poison(msg.clone());
+                    self.finished = true;
+                    return Some(Err(Error::Protocol(msg)));
+                }
+                Err(Error::Parse(e)) => {
+                    // Our own completion unparseable: that command is over.
+                    let tag = self
+                        .tags
+                        .iter()
+                        .position(|t| {
+                            e.raw.starts_with(t.as_bytes()) && e.raw.get(t.len()) == Some(&b' ')
+                        })
+                        .and_then(|i| self.tags.remove(i));
+                    if let Some(tag) = tag {
+                        conn.take_in_flight(tag.as_bytes());
+                    }
+                    return Some(Err(Error::Parse(e)));
+                }
+                Err(e) => {
+                    self.finished = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+
+    /// Drive the run to its end, merging several responses for one message like
+    /// [`Session::fetch`] always did. An unparseable response is reported at the end.
+    pub(crate) async fn collect(&mut self, conn: &mut Connection) -> Result<Vec<Fetched>> {
+        let mut order: Vec<Fetched> = Vec::new();
+        let mut index: HashMap<u32, usize> = HashMap::new();
+        let mut parse_error = None;
+        while let Some(item) = self.next(conn).await {
+            match item {
+                Ok(f) => match index.get(&f.seq) {
+                    // Servers may split one message's data over several FETCH lines.
+                    Some(&i) => order[i].items.extend(f.items),
+                    None => {
+                        index.insert(f.seq, order.len());
+                        order.push(f);
+                    }
+                },
+                Err(Error::Parse(e)) => {
+                    parse_error.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        match parse_error {
+            Some(e) => Err(Error::Parse(e)),
+            None => Ok(order),
+        }
+    }
+
+    fn into_stream(self, conn: &mut Connection) -> FetchStream<'_> {
+        let inner = futures::stream::unfold((conn, self), |(conn, mut run)| async move {
+            let item = run.next(conn).await?;
+            Some((item, (conn, run)))
+        });
+        FetchStream {
+            inner: Box::pin(inner),
+        }
+    }
+}
+
+impl Session {
+    /// FETCH as a stream: each message is yielded as soon as its response is parsed, and
+    /// the socket is read only while the stream is polled, so memory stays bounded by one
+    /// response however large the mailbox (a slow consumer slows the server down instead
+    /// of filling memory).
+    ///
+    /// Same command and routing as [`Session::fetch`]: a [`UidSet`] sends `UID FETCH`, a
+    /// [`SeqSet`](crate::SeqSet) sends `FETCH`; FETCH responses for messages outside the
+    /// set, or carrying none of the items asked for, stay in
+    /// [`Session::take_unsolicited`]. Each FETCH response is one item (servers send one
+    /// per message; [`Session::fetch`] merges split ones).
+    ///
+    /// Nothing is sent until the stream is first polled. Dropping the stream early leaves
+    /// the session usable: the next command reads the rest of this answer first and
+    /// discards its messages (they do not pile up as unsolicited data).
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use imap_async::UidSet;
+    /// use imap_async::session::FetchAttr;
+    ///
+    /// session.select_folder("INBOX").await?;
+    /// let mut total = 0u64;
+    /// let mut messages = session.fetch_stream(&UidSet::all(), [FetchAttr::Rfc822Size])?;
+    /// while let Some(msg) = messages.try_next().await? {
+    ///     total += msg.size().unwrap_or(0);
+    /// }
+    /// println!("{total} bytes in the folder");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn fetch_stream<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        items: impl Into<FetchItems>,
+    ) -> Result<FetchStream<'_>> {
+        let run = FetchRun::new(set, &items.into(), None, None, false)?;
+        Ok(run.into_stream(&mut self.conn))
+    }
+
+    /// Fetch a known set of UIDs in batches of `options.batch_size` UIDs, with up to
+    /// `options.pipeline` `UID FETCH` commands on the wire at once, as one stream of
+    /// messages in UID order of the batches. The set keeps its ranges: `1:1000000` is split
+    /// into ranges, never into a million numbers.
+    ///
+    /// The set must not involve `*` (search first: [`Session::fetch_search_batched`] does
+    /// both). Dropping the stream early is fine (see [`Session::fetch_stream`]).
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use imap_async::session::{BatchOptions, FetchAttr};
+    ///
+    /// session.select_folder("INBOX").await?;
+    /// let uids = session.search("ALL").await?;
+    /// let options = BatchOptions { batch_size: 500, pipeline: 4 };
+    /// let mut messages = session.fetch_batched(&uids, [FetchAttr::Flags], options)?;
+    /// while let Some(msg) = messages.try_next().await? {
+    ///     println!("{:?} {:?}", msg.uid(), msg.flags());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn fetch_batched(
+        &mut self,
+        uids: &UidSet,
+        items: impl Into<FetchItems>,
+        options: BatchOptions,
+    ) -> Result<FetchStream<'_>> {
+        let run = FetchRun::new(uids, &items.into(), Some(options), None, false)?;
+        Ok(run.into_stream(&mut self.conn))
+    }
+
+    /// Walk the messages matching `query`: one search (through ESEARCH when the server has
+    /// it, so the answer stays compact ranges), then [`Session::fetch_batched`] on the
+    /// UIDs found.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use imap_async::session::{BatchOptions, FetchAttr};
+    ///
+    /// session.select_folder("INBOX").await?;
+    /// let items = [FetchAttr::Envelope, FetchAttr::Rfc822Size];
+    /// let mut all = session.fetch_search_batched("ALL", items, BatchOptions::default()).await?;
+    /// while let Some(msg) = all.try_next().await? {
+    ///     println!("{:?}", msg.envelope().and_then(|e| e.subject.clone()));
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn fetch_search_batched(
+        &mut self,
+        query: impl Into<SearchQuery>,
+        items: impl Into<FetchItems>,
+        options: BatchOptions,
+    ) -> Result<FetchStream<'_>> {
+        let items = items.into();
+        // Check everything before the search goes out.
+        FetchRun::new(&UidSet::new(), &items, Some(options), None, false)?;
+        let uids = self.search(query).await?;
+        self.fetch_batched(&uids, items, options)
+    }
+
+    /// Write the data of `BODY[section]` of message `uid` to `writer` as it arrives, and
+    /// return how many bytes were written. A body above 64 KiB is never held in memory: its
+    /// bytes go from the socket to the writer in chunks of at most 64 KiB, so a 500 MB
+    /// message costs no more memory than a small one. `section` is as for
+    /// [`FetchAttr::body`]: `""` for the whole message, `"TEXT"`, `"1.2"`, ... The message
+    /// is fetched with `BODY.PEEK`, so its `\Seen` flag does not change.
+    ///
+    /// A UID that is not in the selected folder is an [`Error::InvalidInput`]; a section
+    /// the message does not have is written as 0 bytes (the server answers `NIL` or
+    /// an empty string). If the writer fails, the error is returned and the session stays
+    /// usable (the rest of the body is skipped by the next command).
+    ///
+    /// ```no_run
+    /// # async fn run(
+    /// #     session: &mut imap_async::Session,
+    /// #     file: &mut (impl tokio::io::AsyncWrite + Unpin),
+    /// # ) -> imap_async::Result<()> {
+    /// use imap_async::Uid;
+    ///
+    /// session.select_folder("INBOX").await?;
+    /// // `file`: any AsyncWrite (a tokio::fs::File, a socket, a Vec<u8>, ...).
+    /// let n = session.fetch_body_to(Uid::new(42).unwrap(), "", file).await?;
+    /// println!("{n} bytes saved");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn fetch_body_to<W: AsyncWrite + Unpin + ?Sized>(
+        &mut self,
+        uid: Uid,
+        section: &str,
+        writer: &mut W,
+    ) -> Result<u64> {
+        let attr = FetchAttr::body_peek(section);
+        let n = body_to(&mut self.conn, uid, &attr, writer).await?;
+        writer
+            .flush()
+            .await
+            .map_err(|e| Error::io("flushing the body's writer", e))?;
+        Ok(n)
+    }
+
+    /// Download `BODY[section]` of message `uid` in pieces of `chunk_size` bytes with
+    /// partial fetches (`BODY.PEEK[section]<offset.chunk_size>`, RFC 3501 §6.4.5), starting
+    /// at byte `offset`, writing each piece to `writer`; returns the bytes written. To
+    /// resume an interrupted download, pass the number of bytes already saved as
+    /// `offset`. Each piece is a separate command, so a dropped connection loses at most
+    /// one piece. Offsets are limited to 32 bits (RFC 3501 `number`), i.e. 4 GiB.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::Uid;
+    ///
+    /// session.select_folder("INBOX").await?;
+    /// let mut saved: Vec<u8> = Vec::new();
+    /// // ... a previous attempt saved some bytes; continue from there:
+    /// let offset = saved.len() as u64;
+    /// session
+    ///     .fetch_body_chunks_to(Uid::new(42).unwrap(), "", offset, 1 << 20, &mut saved)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn fetch_body_chunks_to<W: AsyncWrite + Unpin + ?Sized>(
+        &mut self,
+        uid: Uid,
+        section: &str,
+        offset: u64,
+        chunk_size: u32,
+        writer: &mut W,
+    ) -> Result<u64> {
+        if chunk_size == 0 {
+            return Err(Error::invalid("chunk size", "must be at least 1"));
+        }
+        let mut at = offset;
+        loop {
+            let origin = u32::try_from(at).map_err(|_| {
+                Error::invalid(
+                    "partial fetch offset",
+                    format!("{at} does not fit in 32 bits (RFC 3501 partial)"),
+                )
+            })?;
+            let attr = FetchAttr::body_peek(section).partial(origin, chunk_size);
+            let n = body_to(&mut self.conn, uid, &attr, writer).await?;
+            at += n;
+            if n < u64::from(chunk_size) {
+                break;
+            }
+        }
+        writer
+            .flush()
+            .await
+            .map_err(|e| Error::io("flushing the body's writer", e))?;
+        Ok(at - offset)
+    }
+}
+
+/// Whether a response beginning (up to a big literal's header) is the data of `attr`:
+/// `... BODY[section]<origin> {n}`.
+fn head_is_body(head: &[u8], attr: &FetchAttr) -> bool {
+    let FetchAttr::Body { section, .. } = attr else {
+        return false;
+    };
+    if !head.starts_with(b"* ") {
+        return false;
+    }
+    let Some(brace) = head.iter().rposition(|&b| b == b'{') else {
+        return false;
+    };
+    let mut name = &head[..brace];
+    name = name.strip_suffix(b"~").unwrap_or(name);
+    while let Some(rest) = name.strip_suffix(b" ") {
+        name = rest;
+    }
+    if name.ends_with(b">") {
+        if let Some(lt) = name.iter().rposition(|&b| b == b'<') {
+            name = &name[..lt];
+        }
+    }
+    let want = format!("BODY[{section}]");
+    name.len() >= want.len()
+        && name[name.len() - want.len()..].eq_ignore_ascii_case(want.as_bytes())
+}
+
+/// `UID FETCH uid (attr)` with the body written to `writer` as it arrives. Returns the
+/// bytes written.
+async fn body_to<W: AsyncWrite + Unpin + ?Sized>(
+    conn: &mut Connection,
+    uid: Uid,
+    attr: &FetchAttr,
+    writer: &mut W,
+) -> Result<u64> {
+    let wire = FetchItems::from(attr.clone()).to_wire()?;
+    let mut enc = conn.encoder("UID FETCH");
+    enc.set("message set", &UidSet::from(uid))?;
+    enc.raw(&wire);
+    let cmd = enc.finish();
+    let n = uid.get();
+    let is_ours = move |items: &[FetchItem]| {
+        items
+            .iter()
+            .any(|i| matches!(i, FetchItem::Uid(u) if *u == n))
+            && items.iter().any(|i| matches!(i, FetchItem::Body { .. }))
+    };
+    let discard: Discard = Box::new(move |u| match u {
+        Untagged::Fetch { items, .. } => is_ours(items),
+        _ => false,
+    });
+    conn.start(cmd, Some(discard)).await?;
+    let waiting_for = "the body of a message";
+    let mut written = 0u64;
+    let mut found = false;
+    let mut parse_error = None;
+    loop {
+        match conn
+            .next_event(waiting_for, Some(STREAM_LITERAL_ABOVE))
+            .await
+        {
+            Ok(Event::Literal { head, size }) => {
+                if head_is_body(&head, attr) {
+                    tracing::debug!(size, "streaming a body to the writer");
+                    while let Some(chunk) = conn.literal_chunk(waiting_for).await? {
+                        writer
+                            .write_all(&chunk)
+                            .await
+                            .map_err(|e| Error::io("writing a body to its writer", e))?;
+                        written += chunk.len() as u64;
+                    }
+                } else {
+                    tracing::warn!(size, "skipping a large literal that is not the body");
+                    while conn.literal_chunk(waiting_for).await?.is_some() {}
+                }
+            }
+            Ok(Event::Untagged(Untagged::Fetch { seq, items })) => {
+                if !is_ours(&items) {
+                    conn.push_unsolicited(Untagged::Fetch { seq, items });
+                    continue;
+                }
+                found = true;
+                for item in &items {
+                    // A streamed literal was parsed as empty: nothing more to write.
+                    if let FetchItem::Body {
+                        data: Some(data), ..
+                    } = item
+                    {
+                        if attr.answered_by(item) {
+                            writer
+                                .write_all(data)
+                                .await
+                                .map_err(|e| Error::io("writing a body to its writer", e))?;
+                            written += data.len() as u64;
+                        }
+                    }
+                }
+            }
+            Ok(Event::Untagged(u)) => conn.push_unsolicited(u),
+            Ok(Event::Done { status, .. }) => {
+                status_result(status, "UID FETCH")?;
+                break;
+            }
+            Ok(Event::Continuation) => {
+                let msg = "unexpected continuation request during UID FETCH".to_owned();
+                conn.poison(msg.clone());
+                return Err(Error::Protocol(msg));
+            }
+            Err(Error::Parse(e)) => {
+                parse_error.get_or_insert(e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if let Some(e) = parse_error {
+        return Err(Error::Parse(e));
+    }
+    if !found {
+        return Err(Error::invalid(
+            "UID",
+            format!("no message with UID {} in the selected folder", uid.get()),
+        ));
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_keep_ranges_and_cover_the_set() {
+        let set: UidSet = "1:1000000,2000000".parse().unwrap();
+        let parts: Vec<UidSet> = batches(&set, 300_000).unwrap().collect();
+        let shown: Vec<String> = parts.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "1:300000",
+                "300001:600000",
+                "600001:900000",
+                "900001:1000000,2000000"
+            ]
+        );
+        let mut union = UidSet::new();
+        for p in &parts {
+            union.union_with(p);
+        }
+        assert_eq!(union, set);
+        assert!(batches(&UidSet::all(), 10).is_err());
+        assert!(batches(&set, 0).is_err());
+        assert_eq!(batches(&UidSet::new(), 5).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn body_heads() {
+        let attr = FetchAttr::body_peek("");
+        assert!(head_is_body(b"* 3 FETCH (UID 9 BODY[] {100000}\r\n", &attr));
+        assert!(head_is_body(
+            b"* 3 FETCH (UID 9 BODY[]<0> {100000}\r\n",
+            &attr
+        ));
+        assert!(!head_is_body(
+            b"* 3 FETCH (UID 9 BODY[TEXT] {100000}\r\n",
+            &attr
+        ));
+        let text = FetchAttr::body_peek("text");
+        assert!(head_is_body(b"* 3 FETCH (BODY[TEXT] ~{100000}\r\n", &text));
+        assert!(!head_is_body(b"A1 OK {5}\r\n", &text));
+    }
+}

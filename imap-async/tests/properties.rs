@@ -1,0 +1,312 @@
+//! Property tests for the pure protocol core: the invariants the fuzz targets in
+//! `imap-async/fuzz/` check, run on every `cargo test` with proptest's default 256 cases.
+//!
+//! * framing + parsing: the same bytes split into arbitrary reads give the same frames,
+//!   parse results and error as fed whole, and never exceed the limits;
+//! * encoding: any string (without NUL) reads back as the same value in its own argument,
+//!   with no CR or LF outside a literal, under every literal mode and with UTF-8 on and off;
+//! * modified UTF-7: encode then decode is the identity; decoding any bytes never panics;
+//! * search criteria: no CR/LF outside literals, `needs_utf8` iff some string is non-ASCII,
+//!   `CHARSET UTF-8` exactly when needed;
+//! * sequence sets: `Display` then `FromStr` is the identity; parsing never panics.
+
+use bytes::Bytes;
+use chrono::NaiveDate;
+use imap_async::proto::search::{SearchKey, encode_search, encode_search_program};
+use imap_async::proto::testing::{Arg, check_lines, content, read_back};
+use imap_async::proto::{
+    CommandEncoder, EncodeError, FrameError, Framer, LiteralSupport, ParseError, Response, SeqSet,
+    UidSet, parse_response, utf7,
+};
+use imap_async::proto::{Limits, Seq, Uid};
+use proptest::prelude::*;
+
+const LIMITS: Limits = Limits {
+    max_line: 120,
+    max_literal: 200,
+    max_response: 400,
+};
+
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    frames: Vec<(Vec<u8>, Result<Response, ParseError>)>,
+    error: Option<FrameError>,
+    leftover: Vec<u8>,
+}
+
+/// Feed `input` in reads of the given sizes (cycled), as the connection driver does.
+fn frame_all(input: &[u8], chunks: &[usize]) -> Outcome {
+    let mut framer = Framer::new(LIMITS);
+    let mut buf = Vec::new();
+    let mut out = Outcome {
+        frames: Vec::new(),
+        error: None,
+        leftover: Vec::new(),
+    };
+    let (mut fed, mut i) = (0, 0);
+    while fed < input.len() {
+        let n = chunks[i % chunks.len()].clamp(1, input.len() - fed);
+        i += 1;
+        buf.extend_from_slice(&input[fed..fed + n]);
+        fed += n;
+        loop {
+            match framer.frame(&buf) {
+                Ok(Some(n)) => {
+                    assert!(n as u64 <= LIMITS.max_response);
+                    assert_eq!(buf[n - 1], b'\n');
+                    let frame: Vec<u8> = buf.drain(..n).collect();
+                    let parsed = parse_response(Bytes::from(frame.clone()));
+                    out.frames.push((frame, parsed));
+                }
+                Ok(None) => {
+                    assert!(buf.len() as u64 <= LIMITS.max_response);
+                    break;
+                }
+                Err(e) => {
+                    out.error = Some(e);
+                    return out;
+                }
+            }
+        }
+    }
+    out.leftover = buf;
+    out
+}
+
+/// Server-like streams: response pieces (including literal headers, some too large)
+/// mixed with arbitrary bytes.
+fn stream() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"* 1 FETCH (UID 7 FLAGS (\\Seen) BODY[] {5}\r\nab\r\nc)\r\n".to_vec()),
+        Just(b"* LIST (\\HasNoChildren) \"/\" {3}\r\na\"b\r\n".to_vec()),
+        Just(b"* STATUS INBOX (MESSAGES 3 UIDNEXT 4)\r\n".to_vec()),
+        Just(b"A1 OK [APPENDUID 1 5] done\r\n".to_vec()),
+        Just(b"+ go\r\n".to_vec()),
+        Just(b"* 3 EXISTS\n".to_vec()),
+        Just(b"{".to_vec()),
+        Just(b"}".to_vec()),
+        Just(b"\r".to_vec()),
+        Just(b"\n".to_vec()),
+        (0u32..500).prop_map(|n| format!("* X {{{n}}}\r\n").into_bytes()),
+        Just(vec![b'x'; 130]),
+        proptest::collection::vec(any::<u8>(), 0..20),
+    ];
+    proptest::collection::vec(piece, 0..12).prop_map(|v| v.concat())
+}
+
+const SUPPORTS: [LiteralSupport; 3] = [
+    LiteralSupport::SyncOnly,
+    LiteralSupport::Minus,
+    LiteralSupport::Plus,
+];
+
+type Method = fn(&mut CommandEncoder, &'static str, &[u8]) -> Result<(), EncodeError>;
+
+const METHODS: [(&str, Method); 4] = [
+    ("astring", |e, w, s| e.astring(w, s).map(drop)),
+    ("string", |e, w, s| e.string(w, s).map(drop)),
+    ("list_mailbox", |e, w, s| e.list_mailbox(w, s).map(drop)),
+    ("secret_astring", |e, w, s| e.secret_astring(w, s).map(drop)),
+];
+
+/// Bytes without NUL, biased towards the characters that change the encoding.
+fn arg_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![
+        3 => prop::sample::select(b"aZ09 \"\\\r\n{}()%*]~+".to_vec()),
+        1 => 1u8..=255,
+    ];
+    prop_oneof![
+        proptest::collection::vec(byte, 0..40),
+        proptest::collection::vec(1u8..=255, 1000..1100),
+    ]
+}
+
+fn date() -> impl Strategy<Value = NaiveDate> {
+    (1900i32..2100, 1u32..=365).prop_map(|(y, d)| NaiveDate::from_yo_opt(y, d).unwrap())
+}
+
+/// Valid search keys (strings without NUL, keywords that are atoms), bounded depth.
+fn search_key() -> impl Strategy<Value = SearchKey> {
+    let text = "[a-z \"\\\\\r\n{}()é日]{0,12}";
+    let leaf = prop_oneof![
+        Just(SearchKey::All),
+        Just(SearchKey::Seen),
+        Just(SearchKey::Unseen),
+        Just(SearchKey::Recent),
+        text.prop_map(SearchKey::Subject),
+        text.prop_map(SearchKey::Body),
+        text.prop_map(SearchKey::From),
+        (text, text).prop_map(|(field, value)| SearchKey::Header { field, value }),
+        "[A-Za-z$]{1,8}".prop_map(SearchKey::Keyword),
+        date().prop_map(SearchKey::Since),
+        date().prop_map(SearchKey::SentBefore),
+        (0u64..1 << 40).prop_map(SearchKey::Larger),
+        (1u32..100, 100u32..1000).prop_map(|(a, b)| {
+            SearchKey::Uid(UidSet::from_range(
+                Uid::new(a).unwrap()..=Uid::new(b).unwrap(),
+            ))
+        }),
+        (1u32..100).prop_map(|a| SearchKey::Sequence(SeqSet::from(Seq::new(a).unwrap()))),
+    ];
+    leaf.prop_recursive(4, 32, 4, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|k| SearchKey::Not(Box::new(k))),
+            (inner.clone(), inner.clone())
+                .prop_map(|(a, b)| SearchKey::Or(Box::new(a), Box::new(b))),
+            proptest::collection::vec(inner, 0..4).prop_map(SearchKey::And),
+        ]
+    })
+}
+
+/// Every string in a key built by [`search_key`].
+fn any_non_ascii(k: &SearchKey) -> bool {
+    match k {
+        SearchKey::Subject(s) | SearchKey::Body(s) | SearchKey::From(s) | SearchKey::Keyword(s) => {
+            !s.is_ascii()
+        }
+        SearchKey::Header { field, value } => !field.is_ascii() || !value.is_ascii(),
+        SearchKey::Not(a) => any_non_ascii(a),
+        SearchKey::Or(a, b) => any_non_ascii(a) || any_non_ascii(b),
+        SearchKey::And(keys) => keys.iter().any(any_non_ascii),
+        _ => false,
+    }
+}
+
+proptest! {
+    #[test]
+    fn framing_does_not_depend_on_read_splits(
+        input in stream(),
+        chunks in proptest::collection::vec(1usize..40, 1..8),
+    ) {
+        let whole = frame_all(&input, &[input.len().max(1)]);
+        prop_assert_eq!(&frame_all(&input, &chunks), &whole);
+        prop_assert_eq!(&frame_all(&input, &[1]), &whole);
+    }
+
+    #[test]
+    fn strings_read_back_unchanged(s in arg_bytes()) {
+        for support in SUPPORTS {
+            for utf8 in [false, true] {
+                for (name, m) in METHODS {
+                    let mut e = CommandEncoder::new("T1", "X", support).utf8_quoted(utf8);
+                    e.raw("1");
+                    m(&mut e, "first", &s).unwrap();
+                    e.open_list();
+                    m(&mut e, "second", &s).unwrap();
+                    e.close_list();
+                    e.raw("END");
+                    let cmd = e.finish();
+                    // read_back asserts no CR/LF outside literals and the literal headers.
+                    let (tag, words, args) = read_back(&cmd, 1);
+                    prop_assert_eq!(tag, "T1");
+                    prop_assert_eq!(words, ["X"]);
+                    prop_assert_eq!(args.len(), 4, "{} {:?}", name, args);
+                    prop_assert_eq!(content(&args[1]), &s[..]);
+                    let Arg::List(items) = &args[2] else { panic!("{args:?}") };
+                    prop_assert_eq!(items.len(), 1);
+                    prop_assert_eq!(content(&items[0]), &s[..]);
+                    prop_assert_eq!(&args[3], &Arg::Atom(b"END".to_vec()));
+                    if name == "string" {
+                        prop_assert!(!matches!(args[1], Arg::Atom(_)));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nul_is_refused(mut s in arg_bytes(), at in any::<prop::sample::Index>()) {
+        let offset = at.index(s.len() + 1);
+        s.insert(offset, 0);
+        for (_, m) in METHODS {
+            let mut e = CommandEncoder::new("T1", "X", LiteralSupport::Plus);
+            prop_assert_eq!(m(&mut e, "arg", &s), Err(EncodeError::Nul { what: "arg", offset }));
+        }
+    }
+
+    #[test]
+    fn mailbox_names_read_back(name in "\\PC{0,20}|[&\\-a-z/\"\r\n]{0,20}") {
+        for support in SUPPORTS {
+            for utf8 in [false, true] {
+                let mut e = CommandEncoder::new("T1", "SELECT", support).utf8_quoted(utf8);
+                e.mailbox("mailbox", &name).unwrap();
+                let (_, _, args) = read_back(&e.finish(), 1);
+                prop_assert_eq!(args.len(), 1);
+                let sent = content(&args[0]);
+                if utf8 {
+                    prop_assert_eq!(sent, name.as_bytes());
+                } else {
+                    prop_assert_eq!(utf7::decode(sent).unwrap(), name.clone());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn utf7_round_trip(name in any::<String>()) {
+        let wire = utf7::encode(&name);
+        prop_assert!(wire.bytes().all(|b| (0x20..0x7f).contains(&b)), "{:?}", wire);
+        prop_assert_eq!(utf7::decode(wire.as_bytes()).unwrap(), name);
+    }
+
+    #[test]
+    fn utf7_decode_never_panics(wire in proptest::collection::vec(
+        prop_oneof![prop::sample::select(b"&-+,AZaz09".to_vec()), any::<u8>()], 0..40)
+    ) {
+        if let Ok(name) = utf7::decode(&wire) {
+            prop_assert_eq!(utf7::decode(utf7::encode(&name).as_bytes()).unwrap(), name);
+        }
+    }
+
+    #[test]
+    fn search_encoding(key in search_key()) {
+        prop_assert_eq!(key.needs_utf8(), any_non_ascii(&key));
+        for support in SUPPORTS {
+            for utf8 in [false, true] {
+                let mut program = CommandEncoder::new("T1", "SEARCH", support).utf8_quoted(utf8);
+                encode_search_program(&mut program, &key, utf8).unwrap();
+                let program = program.finish();
+                check_lines(&program);
+                let (_, _, args) = read_back(&program, 1);
+                let mut bare = CommandEncoder::new("T1", "SEARCH", support).utf8_quoted(utf8);
+                encode_search(&mut bare, &key).unwrap();
+                let bare = bare.finish().redacted;
+                let charset = args.first() == Some(&Arg::Atom(b"CHARSET".to_vec()));
+                prop_assert_eq!(charset, key.needs_utf8() && !utf8);
+                if charset {
+                    prop_assert_eq!(
+                        program.redacted,
+                        bare.replacen("T1 SEARCH", "T1 SEARCH CHARSET UTF-8", 1)
+                    );
+                } else {
+                    prop_assert_eq!(program.redacted, bare);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sequence_sets_round_trip(
+        ranges in proptest::collection::vec((1u32..200, 1u32..200), 1..6),
+        star in 0u8..3,
+    ) {
+        let mut set = UidSet::new();
+        for (a, b) in ranges {
+            set.insert_range(Uid::new(a.min(b)).unwrap()..=Uid::new(a.max(b)).unwrap());
+        }
+        match star {
+            0 => set.insert_largest(),
+            1 => set.insert_from(Uid::new(150).unwrap()),
+            _ => {}
+        }
+        let shown = set.to_string();
+        prop_assert_eq!(shown.parse::<UidSet>().unwrap(), set);
+    }
+
+    #[test]
+    fn sequence_parse_never_panics(s in "[0-9:,*]{0,20}|\\PC{0,10}") {
+        if let Ok(set) = s.parse::<SeqSet>() {
+            prop_assert_eq!(set.to_string().parse::<SeqSet>().unwrap(), set);
+        }
+    }
+}
