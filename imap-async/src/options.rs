@@ -101,6 +101,14 @@ pub struct ConnectOptions {
     pub connect_timeout: Duration,
     /// Longest wait for the next bytes of a response to a command.
     pub command_timeout: Duration,
+    /// Longest time one response may take to arrive once it has begun, however steadily
+    /// its bytes trickle in (a server sending a byte a second cannot hold a command
+    /// forever). Message bodies streamed to a writer are exempt.
+    pub response_timeout: Duration,
+    /// Send credentials over an unencrypted connection to a host that is not on this
+    /// machine (default `false`: LOGIN and AUTHENTICATE are refused there before anything
+    /// is sent; loopback connections are always allowed).
+    pub allow_plaintext_login: bool,
     /// Longest time LOGOUT may take when a session is closed by [`crate::with_session`].
     pub logout_timeout: Duration,
     /// Framing limits applied to everything the server sends.
@@ -123,6 +131,8 @@ impl ConnectOptions {
             tls_server_name: None,
             connect_timeout: Duration::from_secs(30),
             command_timeout: Duration::from_secs(60),
+            response_timeout: Duration::from_secs(300),
+            allow_plaintext_login: false,
             logout_timeout: Duration::from_secs(5),
             limits: Limits::default(),
             auth: None,
@@ -183,6 +193,30 @@ impl ConnectOptions {
 
     pub fn command_timeout(mut self, d: Duration) -> Self {
         self.command_timeout = d;
+        self
+    }
+
+    /// Allow credentials over an unencrypted connection to a non-loopback host (see
+    /// [`ConnectOptions::allow_plaintext_login`]). Anyone on the path can read them.
+    ///
+    /// ```
+    /// let opts = imap_async::ConnectOptions::new("imap.lan").plaintext().danger_allow_plaintext_login();
+    /// assert!(opts.allow_plaintext_login);
+    /// ```
+    pub fn danger_allow_plaintext_login(mut self) -> Self {
+        self.allow_plaintext_login = true;
+        self
+    }
+
+    /// See [`ConnectOptions::response_timeout`].
+    ///
+    /// ```
+    /// let opts = imap_async::ConnectOptions::new("imap.example.org")
+    ///     .response_timeout(std::time::Duration::from_secs(120));
+    /// assert_eq!(opts.response_timeout.as_secs(), 120);
+    /// ```
+    pub fn response_timeout(mut self, d: Duration) -> Self {
+        self.response_timeout = d;
         self
     }
 

@@ -158,3 +158,61 @@ async fn bye_without_text_or_space() {
     let err = s.noop().await.unwrap_err();
     assert!(matches!(err, Error::Bye { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_server_sending_one_byte_at_a_time_meets_the_response_deadline() {
+    // Each byte comes well within the per-read timeout, so only a deadline for the whole
+    // response can end this.
+    let mut script = then(vec![expect("NOOP")]);
+    for b in "* OK this line never seems to end".bytes() {
+        script.push(Step::SendBytes(vec![b]));
+        script.push(Step::Sleep(Duration::from_millis(100)));
+    }
+    let server = FakeServer::start(script).await;
+    let opts = opts(&server).response_timeout(Duration::from_millis(1500));
+    let mut s = Session::connect(&opts).await.unwrap();
+    let start = Instant::now();
+    let err = s.noop().await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.to_string().contains("whole of a response"), "{err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(matches!(s.noop().await, Err(Error::Unusable(_))));
+}
+
+#[tokio::test]
+async fn starttls_refused_or_bad_is_an_error_never_plaintext() {
+    for answer in ["{tag} NO [UNAVAILABLE] not now\r\n", "{tag} BAD what\r\n"] {
+        let server = FakeServer::start(vec![
+            send("* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] hi\r\n"),
+            expect("STARTTLS"),
+            send(answer),
+        ])
+        .await;
+        let err = Client::connect(&opts(&server).starttls())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::No { .. } | Error::Bad { .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("STARTTLS"), "{err}");
+        let lines = server.finish().await;
+        assert_eq!(lines.len(), 1, "nothing but STARTTLS was sent: {lines:?}");
+    }
+}
+
+#[tokio::test]
+async fn logindisabled_is_respected() {
+    let server = FakeServer::start(vec![send(
+        "* OK [CAPABILITY IMAP4rev1 LOGINDISABLED STARTTLS] use TLS\r\n",
+    )])
+    .await;
+    let client = Client::connect(&opts(&server)).await.unwrap();
+    let err = client.login("user", "pw").await.unwrap_err();
+    assert!(matches!(err, Error::MissingCapability { .. }), "{err:?}");
+    assert!(err.to_string().contains("LOGINDISABLED"), "{err}");
+}

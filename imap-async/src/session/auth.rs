@@ -25,6 +25,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn login(mut self, username: &str, password: &str) -> Result<Session> {
+        self.check_plaintext_credentials("LOGIN")?;
         if self.capabilities().await?.login_disabled() {
             return Err(Error::MissingCapability {
                 capability: "LOGIN (the server advertises LOGINDISABLED; use TLS or STARTTLS)"
@@ -97,6 +98,7 @@ impl Client {
         initial: Option<Vec<u8>>,
         mut respond: impl FnMut(&[u8]) -> Result<Vec<u8>> + Send,
     ) -> Result<Session> {
+        self.check_plaintext_credentials("AUTHENTICATE")?;
         let caps = self.capabilities().await?;
         if !caps.has_auth(mechanism) {
             return Err(Error::MissingCapability {
@@ -244,6 +246,22 @@ impl Client {
             }
             (result, _) => result,
         }
+    }
+
+    /// Refuse, before anything is sent, to put credentials on an unencrypted connection to
+    /// another machine unless the options allowed it.
+    fn check_plaintext_credentials(&self, command: &str) -> Result<()> {
+        if self.conn.is_tls() || self.conn.plaintext_credentials_ok {
+            return Ok(());
+        }
+        Err(Error::invalid(
+            command,
+            format!(
+                "refusing to send credentials unencrypted to {}; use TLS or STARTTLS, or \
+                 ConnectOptions::danger_allow_plaintext_login",
+                self.conn.peer
+            ),
+        ))
     }
 
     /// Log in as `auth` says.

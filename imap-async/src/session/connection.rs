@@ -96,6 +96,12 @@ pub(crate) struct Connection {
     next_tag: u32,
     pub(crate) capabilities: Option<Capabilities>,
     pub(crate) command_timeout: Duration,
+    /// Deadline for a whole response once its first bytes arrived.
+    pub(crate) response_timeout: Duration,
+    /// Credentials may be sent while unencrypted (loopback peer, or allowed explicitly).
+    pub(crate) plaintext_credentials_ok: bool,
+    /// When the response now in the buffer began to arrive (unset between responses).
+    response_started: Option<tokio::time::Instant>,
     /// Commands sent completely whose completion was not read, oldest first.
     in_flight: VecDeque<InFlight>,
     /// A literal being streamed, or the response whose literal was streamed.
@@ -146,6 +152,9 @@ impl Connection {
             next_tag: 1,
             capabilities: None,
             command_timeout: timeout,
+            response_timeout: Duration::from_secs(300),
+            response_started: None,
+            plaintext_credentials_ok: false,
             in_flight: VecDeque::new(),
             literal: None,
             writing: false,
@@ -233,6 +242,7 @@ impl Connection {
         loop {
             match self.framer.frame_streaming(&self.read_buf, threshold) {
                 Ok(Some(Framed::Complete(n))) => {
+                    self.response_started = None;
                     let mut frame = self.read_buf.split_to(n).freeze();
                     if self.read_buf.is_empty() && self.read_buf.capacity() > SHRINK_ABOVE {
                         self.read_buf = BytesMut::with_capacity(INITIAL_BUFFER);
@@ -250,6 +260,7 @@ impl Connection {
                         .map_err(Error::from);
                 }
                 Ok(Some(Framed::LiteralHeader { len, size })) => {
+                    self.response_started = None;
                     let line = self.read_buf.split_to(len);
                     let mut head = match self.literal.take() {
                         Some(l) => l.head,
@@ -279,7 +290,35 @@ impl Connection {
                 self.read_buf
                     .reserve(INITIAL_BUFFER.max(self.read_buf.len()));
             }
-            self.fill(waiting_for, timeout).await?;
+            // A response under way must be complete within `response_timeout`, however
+            // often its bytes arrive: each read waits only until that deadline.
+            let now = tokio::time::Instant::now();
+            let started = if self.read_buf.is_empty() {
+                None
+            } else {
+                Some(*self.response_started.get_or_insert(now))
+            };
+            match started {
+                Some(started) => {
+                    let left = (started + self.response_timeout).saturating_duration_since(now);
+                    if left < timeout {
+                        match self.fill(waiting_for, left).await {
+                            Err(Error::Timeout { .. }) => {
+                                self.unusable =
+                                    Some("a response did not complete in time".to_owned());
+                                return Err(Error::Timeout {
+                                    waiting_for: format!("the whole of a response ({waiting_for})"),
+                                    after: self.response_timeout,
+                                });
+                            }
+                            other => other?,
+                        }
+                        continue;
+                    }
+                    self.fill(waiting_for, timeout).await?;
+                }
+                None => self.fill(waiting_for, timeout).await?,
+            }
         }
     }
 

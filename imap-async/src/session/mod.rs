@@ -74,6 +74,7 @@ impl Client {
         let port = opts.effective_port();
         let peer = format!("{}:{}", opts.host, port);
         let tcp = transport::connect_tcp(&opts.host, port, opts.connect_timeout).await?;
+        let peer_ip = tcp.peer_addr().ok().map(|a| a.ip());
         let stream = match opts.security {
             Security::Tls => {
                 let name = opts.effective_server_name();
@@ -82,6 +83,9 @@ impl Client {
             Security::StartTls | Security::Plain => Stream::plain(tcp),
         };
         let mut conn = Connection::new(stream, peer, opts.limits, opts.command_timeout);
+        conn.response_timeout = opts.response_timeout;
+        conn.plaintext_credentials_ok =
+            plaintext_credentials_allowed(peer_ip, opts.allow_plaintext_login);
         let greeting = read_greeting(&mut conn, opts).await?;
         let mut client = Client { conn, greeting };
         if opts.security == Security::StartTls {
@@ -177,7 +181,8 @@ impl Client {
         };
         let name = opts.effective_server_name();
         let stream = transport::tls_handshake(tcp, name, &opts.tls, opts.connect_timeout).await?;
-        let conn = Connection::new(stream, peer, opts.limits, opts.command_timeout);
+        let mut conn = Connection::new(stream, peer, opts.limits, opts.command_timeout);
+        conn.response_timeout = opts.response_timeout;
         Ok(Client { conn, greeting })
     }
 
@@ -509,5 +514,26 @@ impl Session {
                 needed_for: needed_for.to_owned(),
             })
         }
+    }
+}
+
+/// Whether credentials may go over this connection while it is unencrypted: only to this
+/// machine (loopback), unless the user explicitly allowed it.
+pub(crate) fn plaintext_credentials_allowed(peer: Option<std::net::IpAddr>, allowed: bool) -> bool {
+    allowed || peer.is_some_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod plaintext_tests {
+    use super::plaintext_credentials_allowed as ok;
+
+    #[test]
+    fn credentials_in_the_clear_only_to_loopback_unless_allowed() {
+        assert!(ok(Some("127.0.0.1".parse().unwrap()), false));
+        assert!(ok(Some("::1".parse().unwrap()), false));
+        assert!(!ok(Some("192.0.2.7".parse().unwrap()), false));
+        assert!(!ok(Some("2001:db8::1".parse().unwrap()), false));
+        assert!(!ok(None, false));
+        assert!(ok(Some("192.0.2.7".parse().unwrap()), true));
     }
 }
