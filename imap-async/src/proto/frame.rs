@@ -98,7 +98,7 @@ impl Framer {
             let Some(unscanned) = buf.get(self.pos..) else {
                 return Ok(None);
             };
-            let Some(off) = unscanned.iter().position(|&b| b == b'\n') else {
+            let Some(off) = memchr::memchr(b'\n', unscanned) else {
                 // Check the limits on the partial line now, so that a server that never
                 // sends a line end cannot make the caller buffer without bound. A final CR
                 // may be the start of the line end, which does not count in the line.

@@ -1121,7 +1121,7 @@ impl<'a> Parser<'a> {
 
     fn fetch_items(&mut self) -> R<Vec<FetchItem>> {
         self.expect(b'(', "expected '(' after FETCH")?;
-        let mut items = Vec::with_capacity(4);
+        let mut items = Vec::with_capacity(8);
         loop {
             self.sp();
             match self.peek() {
@@ -1268,7 +1268,7 @@ impl<'a> Parser<'a> {
             self.nstring()?;
             return Ok(None);
         }
-        let mut v = Vec::new();
+        let mut v = Vec::with_capacity(1);
         loop {
             self.sp();
             match self.peek() {
