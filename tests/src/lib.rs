@@ -26,6 +26,7 @@ mod certs;
 mod config;
 pub mod fake;
 mod install;
+pub mod probe;
 mod server;
 
 pub use certs::other_ca_pem;

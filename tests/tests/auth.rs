@@ -2,8 +2,6 @@
 //! whose tokens the harness's introspection endpoint vouches for; refused tokens; and the
 //! capability check, on a scripted server.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
@@ -77,19 +75,6 @@ async fn oauthbearer_login_with_an_issued_token() {
     session.logout().await.unwrap();
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The JSON part appended to the `NO` text by the OAuth logins.
 fn server_json(err: &Error) -> String {
     match err {
@@ -114,14 +99,7 @@ fn server_json(err: &Error) -> String {
 
 #[tokio::test]
 async fn refused_tokens_give_the_servers_json_and_never_show_the_token() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = imap_async_tests::probe::TraceCapture::start(tracing::Level::TRACE);
 
     let server = Dovecot::shared();
     let user = server.new_user();
@@ -157,7 +135,7 @@ async fn refused_tokens_give_the_servers_json_and_never_show_the_token() {
         .unwrap();
     session.logout().await.unwrap();
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(
         log.contains("AUTHENTICATE XOAUTH2 <redacted>"),
         "the log covers the commands:\n{log}"

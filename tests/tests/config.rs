@@ -2,10 +2,8 @@
 //! text, the permissions warning, and connecting from a section (STARTTLS, TLS, CA file,
 //! verification options) against the harness's Dovecot.
 
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use imap_async::config::OAuthMechanism;
@@ -246,19 +244,6 @@ fn error_texts_name_file_section_key_and_line() {
     assert!(!e.contains("hunter2\""), "{e}");
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn temp_file(name: &str, text: &str, mode: u32) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "imap-async-config-test-{}-{name}",
@@ -273,24 +258,17 @@ fn temp_file(name: &str, text: &str, mode: u32) -> PathBuf {
 
 #[test]
 fn readable_file_with_password_is_warned_about() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = imap_async_tests::probe::TraceCapture::start(tracing::Level::WARN);
 
     let open = temp_file("open", BASE, 0o644);
     Config::from_file(&open).unwrap();
-    let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logged = captured.text();
     assert!(logged.contains("can be read by other users"), "{logged}");
     assert!(logged.contains(&open.display().to_string()), "{logged}");
     assert!(logged.contains("mode=644"), "{logged}");
     assert!(!logged.contains("sekret"), "{logged}");
 
-    captured.0.lock().unwrap().clear();
+    captured.clear();
     let private = temp_file("private", BASE, 0o600);
     Config::from_file(&private).unwrap();
     // Readable by others but without a secret: no warning either.
@@ -301,7 +279,7 @@ fn readable_file_with_password_is_warned_about() {
     );
     let e = Config::from_file(&no_secret).unwrap_err().to_string();
     assert!(e.contains("oauth2_client_id"), "{e}");
-    assert!(captured.0.lock().unwrap().is_empty());
+    assert!(captured.text().is_empty());
 
     let missing = Config::from_file("/nonexistent/imap-async.ini")
         .unwrap_err()

@@ -5,12 +5,7 @@ use std::time::Duration;
 
 use imap_async::{ConnectOptions, Error, with_session};
 use imap_async_tests::Dovecot;
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("/proc/self/fd")
-        .count()
-}
+use imap_async_tests::probe::open_fds;
 
 fn logouts(server: &Dovecot, user: &str, want: usize) -> usize {
     let who = format!("imap({user})");

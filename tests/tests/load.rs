@@ -8,22 +8,10 @@ use std::time::{Duration, Instant};
 
 use imap_async::{ConnectOptions, Session, UidSet};
 use imap_async_tests::Dovecot;
+use imap_async_tests::probe::{open_fds, rss_kib};
 
 const SESSIONS: usize = 500;
 const RUN_FOR: Duration = Duration::from_secs(10);
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_concurrent_sessions_with_mixed_commands() {

@@ -2,9 +2,7 @@
 //! grants access tokens from a refresh token, and Dovecot's `oauth2` passdb checks them with
 //! the harness's introspection endpoint.
 
-use std::io::Write;
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use imap_async::oauth::{self, OAuthError};
@@ -238,29 +236,9 @@ async fn an_unanswering_token_endpoint_fails_within_the_timeout() {
     drop(silent);
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn tokens_and_secrets_never_reach_logs_or_debug_output() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = imap_async_tests::probe::TraceCapture::start(tracing::Level::TRACE);
 
     let server = Dovecot::shared();
     let user = server.new_user();
@@ -275,7 +253,7 @@ async fn tokens_and_secrets_never_reach_logs_or_debug_output() {
             .await
             .unwrap();
 
-    let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logged = captured.text();
     assert!(logged.contains("AUTHENTICATE"), "TRACE output was captured");
     for text in [logged, format!("{section:?}"), format!("{opts:?}")] {
         assert_no_secrets(&text, &client);

@@ -1,35 +1,13 @@
 //! Passwords never reach logs, `Debug` output or errors, even at TRACE level.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use imap_async::{Client, ConnectOptions, Session};
 use imap_async_tests::Dovecot;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn passwords_are_never_logged() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = imap_async_tests::probe::TraceCapture::start(tracing::Level::TRACE);
 
     let server = Dovecot::shared();
     let user = server.new_user();
@@ -63,7 +41,7 @@ async fn passwords_are_never_logged() {
         "Debug of options shows the password: {debug}"
     );
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     // The log is really there and covers the commands (so the check below can fail).
     assert!(log.contains("LOGIN"), "no LOGIN in the TRACE log:\n{log}");
     assert!(

@@ -5,21 +5,9 @@ use std::time::{Duration, Instant};
 
 use imap_async::{ConnectOptions, UidSet, with_session};
 use imap_async_tests::Dovecot;
+use imap_async_tests::probe::{open_fds, rss_kib};
 
 const ROUNDS: usize = 10_000;
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
 
 #[tokio::test]
 async fn ten_thousand_sequential_sessions() {
