@@ -379,7 +379,7 @@ impl Search {
     /// use imap_async::proto::search::Search;
     /// assert_eq!(
     ///     Search::header("List-Id", "").to_string(),
-    ///     r#"HEADER "List-Id" """#
+    ///     r#"HEADER List-Id """#
     /// );
     /// ```
     pub fn header(field: impl Into<String>, value: impl Into<String>) -> SearchKey {
