@@ -186,6 +186,15 @@ impl Config {
 
     /// Parse `text`; `file_name` is used in errors. Secrets missing from the text come from
     /// the environment (`IMAP_ASYNC_PASSWORD`, ...).
+    ///
+    /// ```
+    /// use imap_async::Config;
+    ///
+    /// let config = Config::from_str("[DEFAULT]\nhost = imap.example.org\nport = 1993\nusername = bob\npassword = sekret\n", "test.ini")?;
+    /// assert_eq!(config.default.host, "imap.example.org");
+    /// assert_eq!(config.default.port, 1993);
+    /// # Ok::<(), imap_async::Error>(())
+    /// ```
     pub fn from_str(text: &str, file_name: &str) -> Result<Config> {
         Ok(Config::from_str_with_env(text, file_name, |k| {
             std::env::var(k).ok()
@@ -194,6 +203,18 @@ impl Config {
 
     /// Parse `text`, looking up missing secrets with `env` (given names like
     /// `IMAP_ASYNC_PASSWORD`).
+    ///
+    /// ```
+    /// use imap_async::Config;
+    ///
+    /// let config = Config::from_str_with_env(
+    ///     "[DEFAULT]\nhost = imap.example.org\nusername = bob\n",
+    ///     "test.ini",
+    ///     |key| (key == "IMAP_ASYNC_PASSWORD").then(|| "from-env".to_string()),
+    /// )?;
+    /// assert_eq!(config.default.username.as_deref(), Some("bob"));
+    /// # Ok::<(), imap_async::ConfigError>(())
+    /// ```
     pub fn from_str_with_env(
         text: &str,
         file_name: &str,
@@ -624,6 +645,21 @@ impl ConfigSection {
     }
 
     /// Options without credentials: host, port, TLS and timeouts only.
+    ///
+    /// ```
+    /// use imap_async::{Config, Security};
+    ///
+    /// let config = Config::from_str_with_env(
+    ///     "[DEFAULT]\nhost = imap.example.org\nusername = bob\npassword = sekret\nssl = false\nstarttls = true\nport = 143\n",
+    ///     "test.ini",
+    ///     |_| None,
+    /// )?;
+    /// let opts = config.default.base_options();
+    /// assert_eq!(opts.security, Security::StartTls);
+    /// assert_eq!(opts.effective_port(), 143);
+    /// assert!(opts.auth.is_none());
+    /// # Ok::<(), imap_async::ConfigError>(())
+    /// ```
     pub fn base_options(&self) -> ConnectOptions {
         let mut opts = ConnectOptions::new(&self.host).port(self.port);
         opts = opts.security(if self.ssl {
@@ -644,6 +680,19 @@ impl ConfigSection {
     }
 
     /// The refresh-token grant's parameters when `oauth2` is set.
+    ///
+    /// ```
+    /// use imap_async::Config;
+    ///
+    /// let config = Config::from_str_with_env(
+    ///     "[DEFAULT]\nhost = imap.example.org\nusername = bob\npassword = sekret\n",
+    ///     "test.ini",
+    ///     |_| None,
+    /// )?;
+    /// // No `oauth2 = true`, so there is no refresh-token grant.
+    /// assert!(config.default.refresh_params().is_none());
+    /// # Ok::<(), imap_async::ConfigError>(())
+    /// ```
     pub fn refresh_params(&self) -> Option<RefreshParams> {
         self.oauth2.as_ref().map(|o| RefreshParams {
             token_url: o.token_url.clone(),

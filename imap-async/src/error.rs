@@ -95,12 +95,33 @@ fn code_suffix(code: &Option<ResponseCode>) -> String {
 
 impl Error {
     /// Wrap any error from user code, for closures passed to [`crate::with_session`].
+    ///
+    /// ```
+    /// use imap_async::Error;
+    ///
+    /// let e = Error::other("disk full");
+    /// assert!(e.to_string().contains("disk full"));
+    /// let io = std::io::Error::other("boom");
+    /// let _ = Error::other(io);
+    /// ```
     pub fn other(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Error::Other(e.into())
     }
 
     /// True when the server refused credentials (`NO [AUTHENTICATIONFAILED]`, or a `NO` to
     /// LOGIN/AUTHENTICATE without a code).
+    ///
+    /// ```
+    /// use imap_async::Error;
+    ///
+    /// let e = Error::No {
+    ///     command: "LOGIN".into(),
+    ///     code: None,
+    ///     text: "invalid credentials".into(),
+    /// };
+    /// assert!(e.is_auth_failed());
+    /// assert!(!Error::other("x").is_auth_failed());
+    /// ```
     pub fn is_auth_failed(&self) -> bool {
         match self {
             Error::No { command, code, .. } => match code {
@@ -115,6 +136,18 @@ impl Error {
     }
 
     /// True for a deadline that passed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use imap_async::Error;
+    ///
+    /// let e = Error::Timeout {
+    ///     waiting_for: "greeting".into(),
+    ///     after: Duration::from_secs(30),
+    /// };
+    /// assert!(e.is_timeout());
+    /// assert!(!Error::other("x").is_timeout());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
     }

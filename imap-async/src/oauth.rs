@@ -165,6 +165,20 @@ pub async fn access_token(
 
 /// Drop the cached access token for these parameters (for example after the server refused
 /// it), so that the next [`access_token`] asks the endpoint.
+///
+/// ```
+/// use imap_async::Secret;
+/// use imap_async::oauth::RefreshParams;
+///
+/// let params = RefreshParams {
+///     token_url: "https://oauth2.googleapis.com/token".into(),
+///     client_id: "my-client".into(),
+///     client_secret: Secret::new("client-secret"),
+///     refresh_token: Secret::new("refresh-token"),
+/// };
+/// // After the server refused the cached token, make the next lookup ask the endpoint.
+/// imap_async::oauth::forget_cached_token(&params);
+/// ```
 pub fn forget_cached_token(params: &RefreshParams) {
     cache()
         .lock()
@@ -175,6 +189,24 @@ pub fn forget_cached_token(params: &RefreshParams) {
 /// Run the refresh-token grant (RFC 6749 §6) against `params.token_url`: a POST of
 /// `grant_type=refresh_token`, `refresh_token`, `client_id` and `client_secret` in the form
 /// body. The whole exchange must finish within `timeout`. Does not use or fill the cache.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use imap_async::Secret;
+/// use imap_async::oauth::RefreshParams;
+///
+/// let params = RefreshParams {
+///     token_url: "https://oauth2.googleapis.com/token".into(),
+///     client_id: "my-client".into(),
+///     client_secret: Secret::new("client-secret"),
+///     refresh_token: Secret::new("refresh-token"),
+/// };
+/// # async fn run(params: RefreshParams) -> Result<(), imap_async::oauth::OAuthError> {
+/// let token = imap_async::oauth::refresh_access_token(&params, Duration::from_secs(30)).await?;
+/// println!("token is good for a while: {:?}", token.token);
+/// # Ok(())
+/// # }
+/// ```
 pub async fn refresh_access_token(
     params: &RefreshParams,
     timeout: Duration,

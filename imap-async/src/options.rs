@@ -11,11 +11,27 @@ use crate::transport::TlsOptions;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wrap a password or token.
+    ///
+    /// ```
+    /// use imap_async::Secret;
+    ///
+    /// let s = Secret::new("passwd");
+    /// assert_eq!(s.expose(), "passwd");
+    /// assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+    /// ```
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }
 
     /// The secret value, for the one place that must send it.
+    ///
+    /// ```
+    /// use imap_async::Secret;
+    ///
+    /// let s = Secret::from("token");
+    /// assert_eq!(s.expose(), "token");
+    /// ```
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -122,6 +138,15 @@ pub struct ConnectOptions {
 impl ConnectOptions {
     /// Options for `host` with the defaults: implicit TLS on port 993, 30 s to connect,
     /// 60 s per response, 5 s to log out, no credentials.
+    ///
+    /// ```
+    /// use imap_async::ConnectOptions;
+    ///
+    /// let opts = ConnectOptions::new("imap.example.org");
+    /// assert_eq!(opts.host, "imap.example.org");
+    /// assert_eq!(opts.effective_port(), 993);
+    /// assert!(opts.auth.is_none());
+    /// ```
     pub fn new(host: impl Into<String>) -> Self {
         ConnectOptions {
             host: host.into(),
@@ -140,34 +165,82 @@ impl ConnectOptions {
         }
     }
 
+    /// Connect to this port instead of the default (993 for TLS, 143 otherwise).
+    ///
+    /// ```
+    /// use imap_async::ConnectOptions;
+    ///
+    /// let opts = ConnectOptions::new("imap.example.org").port(1993);
+    /// assert_eq!(opts.effective_port(), 1993);
+    /// ```
     pub fn port(mut self, port: u16) -> Self {
         self.port = Some(port);
         self
     }
 
     /// Use STARTTLS on a plain connection (RFC 3501 §6.2.1, RFC 2595).
+    ///
+    /// ```
+    /// use imap_async::{ConnectOptions, Security};
+    ///
+    /// let opts = ConnectOptions::new("imap.example.org").starttls();
+    /// assert_eq!(opts.security, Security::StartTls);
+    /// assert_eq!(opts.effective_port(), 143);
+    /// ```
     pub fn starttls(mut self) -> Self {
         self.security = Security::StartTls;
         self
     }
 
     /// No TLS at all.
+    ///
+    /// ```
+    /// use imap_async::{ConnectOptions, Security};
+    ///
+    /// let opts = ConnectOptions::new("localhost").plaintext();
+    /// assert_eq!(opts.security, Security::Plain);
+    /// assert_eq!(opts.effective_port(), 143);
+    /// ```
     pub fn plaintext(mut self) -> Self {
         self.security = Security::Plain;
         self
     }
 
+    /// Choose how the connection is secured; see [`Security`].
+    ///
+    /// ```
+    /// use imap_async::{ConnectOptions, Security};
+    ///
+    /// let opts = ConnectOptions::new("imap.example.org").security(Security::StartTls);
+    /// assert_eq!(opts.security, Security::StartTls);
+    /// ```
     pub fn security(mut self, security: Security) -> Self {
         self.security = security;
         self
     }
 
     /// Also trust the CA certificates in this PEM file.
+    ///
+    /// ```
+    /// use imap_async::ConnectOptions;
+    ///
+    /// let opts = ConnectOptions::new("imap.lan").ca_file("/etc/ssl/my-ca.pem");
+    /// assert_eq!(opts.tls.ca_file.as_deref(), Some(std::path::Path::new("/etc/ssl/my-ca.pem")));
+    /// ```
     pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.tls.ca_file = Some(path.into());
         self
     }
 
+    /// Check the certificate against this name instead of `host` (for example when
+    /// connecting by IP address).
+    ///
+    /// ```
+    /// use imap_async::ConnectOptions;
+    ///
+    /// let opts = ConnectOptions::new("192.0.2.10").tls_server_name("imap.example.org");
+    /// assert_eq!(opts.effective_server_name(), "imap.example.org");
+    /// ```
     pub fn tls_server_name(mut self, name: impl Into<String>) -> Self {
         self.tls_server_name = Some(name.into());
         self
@@ -175,22 +248,57 @@ impl ConnectOptions {
 
     /// Accept a certificate issued for another host name (the chain is still verified).
     /// Logs a warning at every connection.
+    ///
+    /// ```
+    /// use imap_async::ConnectOptions;
+    ///
+    /// let opts = ConnectOptions::new("imap.lan").danger_skip_hostname_check();
+    /// assert!(!opts.tls.check_hostname);
+    /// assert!(opts.tls.verify_cert);
+    /// ```
     pub fn danger_skip_hostname_check(mut self) -> Self {
         self.tls.check_hostname = false;
         self
     }
 
     /// Accept any certificate at all. Logs a warning at every connection.
+    ///
+    /// ```
+    /// use imap_async::ConnectOptions;
+    ///
+    /// let opts = ConnectOptions::new("imap.lan").danger_accept_invalid_certs();
+    /// assert!(!opts.tls.verify_cert);
+    /// ```
     pub fn danger_accept_invalid_certs(mut self) -> Self {
         self.tls.verify_cert = false;
         self
     }
 
+    /// Deadline for TCP connect and, separately, for the TLS handshake and the greeting
+    /// (see [`ConnectOptions::connect_timeout`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use imap_async::ConnectOptions;
+    ///
+    /// let opts = ConnectOptions::new("imap.example.org").connect_timeout(Duration::from_secs(10));
+    /// assert_eq!(opts.connect_timeout, Duration::from_secs(10));
+    /// ```
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.connect_timeout = d;
         self
     }
 
+    /// Longest wait for the next bytes of a response (see
+    /// [`ConnectOptions::command_timeout`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use imap_async::ConnectOptions;
+    ///
+    /// let opts = ConnectOptions::new("imap.example.org").command_timeout(Duration::from_secs(20));
+    /// assert_eq!(opts.command_timeout, Duration::from_secs(20));
+    /// ```
     pub fn command_timeout(mut self, d: Duration) -> Self {
         self.command_timeout = d;
         self
@@ -220,6 +328,16 @@ impl ConnectOptions {
         self
     }
 
+    /// Longest time LOGOUT may take when [`crate::with_session`] closes the session (see
+    /// [`ConnectOptions::logout_timeout`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use imap_async::ConnectOptions;
+    ///
+    /// let opts = ConnectOptions::new("imap.example.org").logout_timeout(Duration::from_secs(2));
+    /// assert_eq!(opts.logout_timeout, Duration::from_secs(2));
+    /// ```
     pub fn logout_timeout(mut self, d: Duration) -> Self {
         self.logout_timeout = d;
         self
@@ -243,6 +361,13 @@ impl ConnectOptions {
     }
 
     /// Log in with LOGIN.
+    ///
+    /// ```
+    /// use imap_async::{Auth, ConnectOptions};
+    ///
+    /// let opts = ConnectOptions::new("imap.example.org").login("bar@example.org", "passwd");
+    /// assert!(matches!(opts.auth, Some(Auth::Login { ref username, .. }) if username == "bar@example.org"));
+    /// ```
     pub fn login(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
         self.auth = Some(Auth::Login {
             username: username.into(),
@@ -252,6 +377,14 @@ impl ConnectOptions {
     }
 
     /// Log in with AUTHENTICATE PLAIN.
+    ///
+    /// ```
+    /// use imap_async::{Auth, ConnectOptions};
+    ///
+    /// let opts = ConnectOptions::new("imap.example.org")
+    ///     .plain_login(Some("shared@example.org".into()), "bar@example.org", "passwd");
+    /// assert!(matches!(opts.auth, Some(Auth::Plain { authzid: Some(_), .. })));
+    /// ```
     pub fn plain_login(
         mut self,
         authzid: Option<String>,
@@ -282,6 +415,14 @@ impl ConnectOptions {
     }
 
     /// Log in with AUTHENTICATE OAUTHBEARER (RFC 7628) and an OAuth 2.0 access token.
+    ///
+    /// ```
+    /// use imap_async::{Auth, ConnectOptions};
+    ///
+    /// let opts = ConnectOptions::new("imap.example.org").oauthbearer("bar@example.org", "token");
+    /// assert!(matches!(opts.auth, Some(Auth::OAuthBearer { .. })));
+    /// assert!(!format!("{opts:?}").contains("token\""));
+    /// ```
     pub fn oauthbearer(mut self, username: impl Into<String>, token: impl Into<Secret>) -> Self {
         self.auth = Some(Auth::OAuthBearer {
             username: username.into(),
@@ -291,6 +432,14 @@ impl ConnectOptions {
     }
 
     /// The port that will be used.
+    ///
+    /// ```
+    /// use imap_async::ConnectOptions;
+    ///
+    /// assert_eq!(ConnectOptions::new("h").effective_port(), 993);
+    /// assert_eq!(ConnectOptions::new("h").starttls().effective_port(), 143);
+    /// assert_eq!(ConnectOptions::new("h").port(10143).effective_port(), 10143);
+    /// ```
     pub fn effective_port(&self) -> u16 {
         self.port.unwrap_or(match self.security {
             Security::Tls => 993,
@@ -299,6 +448,12 @@ impl ConnectOptions {
     }
 
     /// The name the certificate is checked against.
+    ///
+    /// ```
+    /// use imap_async::ConnectOptions;
+    ///
+    /// assert_eq!(ConnectOptions::new("imap.example.org").effective_server_name(), "imap.example.org");
+    /// ```
     pub fn effective_server_name(&self) -> &str {
         self.tls_server_name.as_deref().unwrap_or(&self.host)
     }

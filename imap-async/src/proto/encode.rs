@@ -220,6 +220,15 @@ impl CommandEncoder {
     /// Allow non-ASCII UTF-8 in quoted strings, once `ENABLE UTF8=ACCEPT` succeeded (RFC 6855
     /// §3). Without it, any 8-bit byte forces a literal. Invalid UTF-8 always does. This also
     /// makes [`mailbox`](Self::mailbox) send names as UTF-8 instead of modified UTF-7.
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "SEARCH", LiteralSupport::SyncOnly).utf8_quoted(true);
+    /// enc.raw("SUBJECT").string("subject", "Grüße".as_bytes())?;
+    /// assert_eq!(enc.finish().redacted, "A1 SEARCH SUBJECT \"Grüße\"");
+    /// # Ok::<(), imap_async::proto::EncodeError>(())
+    /// ```
     pub fn utf8_quoted(mut self, on: bool) -> Self {
         self.utf8_quoted = on;
         self
@@ -243,6 +252,16 @@ impl CommandEncoder {
 
     /// A validated atom (RFC 3501 §9 `atom`: one or more `ATOM-CHAR`s), e.g. a keyword or a
     /// search key the caller chose. Use [`flag`](Self::flag) for `\Seen`-style flags.
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "SEARCH", LiteralSupport::SyncOnly);
+    /// enc.atom("search key", "UNSEEN")?;
+    /// assert!(enc.atom("keyword", "not an atom").is_err());
+    /// assert_eq!(enc.finish().redacted, "A1 SEARCH UNSEEN");
+    /// # Ok::<(), imap_async::proto::EncodeError>(())
+    /// ```
     pub fn atom(&mut self, what: &'static str, a: &str) -> Result<&mut Self, EncodeError> {
         if a.is_empty() || !a.bytes().all(is_atom_char) {
             return Err(EncodeError::NotAnAtom {
@@ -279,6 +298,14 @@ impl CommandEncoder {
     /// Trusted, library-generated syntax inserted as one argument, e.g. a sequence set,
     /// `+FLAGS.SILENT` or `(FLAGS UID)`. Never pass user input here. Debug builds check that
     /// it is non-empty and has no CR, LF or NUL.
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "FETCH", LiteralSupport::SyncOnly);
+    /// enc.raw("1:*").raw("(FLAGS UID)");
+    /// assert_eq!(enc.finish().redacted, "A1 FETCH 1:* (FLAGS UID)");
+    /// ```
     pub fn raw(&mut self, s: &str) -> &mut Self {
         debug_assert!(
             !s.is_empty() && !s.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)),
@@ -290,6 +317,15 @@ impl CommandEncoder {
 
     /// Like [`raw`](Self::raw), but logged as `<redacted>`: for a SASL initial response
     /// (RFC 4959), which carries credentials.
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "AUTHENTICATE", LiteralSupport::SyncOnly);
+    /// enc.raw("PLAIN").secret_raw("AGJhcgBwYXNzd2Q=");
+    /// let cmd = enc.finish();
+    /// assert_eq!(cmd.redacted, "A1 AUTHENTICATE PLAIN <redacted>");
+    /// ```
     pub fn secret_raw(&mut self, s: &str) -> &mut Self {
         debug_assert!(
             !s.is_empty() && !s.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)),
@@ -302,18 +338,45 @@ impl CommandEncoder {
     }
 
     /// A number (RFC 3501 §4.2).
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "APPEND", LiteralSupport::SyncOnly);
+    /// enc.raw("INBOX").number(42);
+    /// assert_eq!(enc.finish().redacted, "A1 APPEND INBOX 42");
+    /// ```
     pub fn number(&mut self, n: u64) -> &mut Self {
         self.push_ascii(&n.to_string());
         self
     }
 
     /// `NIL` (RFC 3501 §4.5).
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "ID", LiteralSupport::SyncOnly);
+    /// enc.nil();
+    /// assert_eq!(enc.finish().redacted, "A1 ID NIL");
+    /// ```
     pub fn nil(&mut self) -> &mut Self {
         self.push_ascii("NIL");
         self
     }
 
     /// A sequence set or UID set in wire form; an empty set is an error.
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, LiteralSupport, UidSet};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "UID FETCH", LiteralSupport::SyncOnly);
+    /// let set: UidSet = "3:5,9".parse().unwrap();
+    /// enc.set("UIDs", &set)?.raw("FLAGS");
+    /// assert!(enc.set("UIDs", &UidSet::new()).is_err());
+    /// assert_eq!(enc.finish().redacted, "A1 UID FETCH 3:5,9 FLAGS");
+    /// # Ok::<(), imap_async::proto::EncodeError>(())
+    /// ```
     pub fn set<K: Id>(
         &mut self,
         what: &'static str,
@@ -348,6 +411,15 @@ impl CommandEncoder {
 
     /// Like [`astring`](Self::astring), but the logged form ([`Command::redacted`]) shows
     /// `<redacted>` instead of the value, whatever form it is sent in. For passwords.
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "LOGIN", LiteralSupport::SyncOnly);
+    /// enc.astring("user name", b"bar")?.secret_astring("password", b"passwd")?;
+    /// assert_eq!(enc.finish().redacted, "A1 LOGIN bar <redacted>");
+    /// # Ok::<(), imap_async::proto::EncodeError>(())
+    /// ```
     pub fn secret_astring(
         &mut self,
         what: &'static str,
@@ -360,6 +432,15 @@ impl CommandEncoder {
 
     /// A `string` (RFC 3501 §9): quoted or literal, never an atom. For arguments where the
     /// grammar has no atom form, e.g. SEARCH `SUBJECT "x"`.
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "SEARCH", LiteralSupport::SyncOnly);
+    /// enc.raw("SUBJECT").string("subject", b"hello")?;
+    /// assert_eq!(enc.finish().redacted, "A1 SEARCH SUBJECT \"hello\"");
+    /// # Ok::<(), imap_async::proto::EncodeError>(())
+    /// ```
     pub fn string(&mut self, what: &'static str, s: &[u8]) -> Result<&mut Self, EncodeError> {
         let form = self.classify(what, s, None)?;
         self.push_string(form, s, false);
@@ -368,6 +449,15 @@ impl CommandEncoder {
 
     /// A LIST/LSUB pattern (RFC 3501 §9 `list-mailbox`): like [`astring`](Self::astring), but
     /// the wildcards `%` and `*` may also stay unquoted.
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "LIST", LiteralSupport::SyncOnly);
+    /// enc.astring("reference", b"")?.list_mailbox("pattern", b"Archive/%")?;
+    /// assert_eq!(enc.finish().redacted, "A1 LIST \"\" Archive/%");
+    /// # Ok::<(), imap_async::proto::EncodeError>(())
+    /// ```
     pub fn list_mailbox(&mut self, what: &'static str, s: &[u8]) -> Result<&mut Self, EncodeError> {
         let form = self.classify(what, s, Some(is_list_char))?;
         self.push_string(form, s, false);
@@ -399,6 +489,17 @@ impl CommandEncoder {
 
     /// A literal whatever the content (RFC 3501 §4.3), e.g. APPEND message data. NUL is an
     /// error (use [`literal8`](Self::literal8) with BINARY).
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, Fragment, LiteralMode, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "APPEND", LiteralSupport::SyncOnly);
+    /// enc.raw("INBOX").literal("Hi\r\n".into())?;
+    /// let cmd = enc.finish();
+    /// assert_eq!(cmd.redacted, "A1 APPEND INBOX {4}");
+    /// assert!(matches!(cmd.fragments[1], Fragment::Literal { mode: LiteralMode::Sync, .. }));
+    /// # Ok::<(), imap_async::proto::EncodeError>(())
+    /// ```
     pub fn literal(&mut self, data: Bytes) -> Result<&mut Self, EncodeError> {
         if let Some(offset) = data.iter().position(|&b| b == 0) {
             return Err(EncodeError::Nul {
@@ -412,12 +513,28 @@ impl CommandEncoder {
 
     /// A BINARY `literal8` (`~{n}`, RFC 3516 §4; `~{n+}` as RFC 7888 §6 allows), which may
     /// hold any bytes including NUL. Only for servers that advertise BINARY.
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "APPEND", LiteralSupport::SyncOnly);
+    /// enc.raw("INBOX").literal8(bytes::Bytes::from_static(b"a\0b"));
+    /// assert_eq!(enc.finish().redacted, "A1 APPEND INBOX ~{3}");
+    /// ```
     pub fn literal8(&mut self, data: Bytes) -> &mut Self {
         self.push_literal(data, true, false);
         self
     }
 
     /// Open a parenthesized list (RFC 3501 §4.4): `(`, with no space after it.
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "FETCH", LiteralSupport::SyncOnly);
+    /// enc.raw("1").open_list().raw("FLAGS").raw("UID").close_list();
+    /// assert_eq!(enc.finish().redacted, "A1 FETCH 1 (FLAGS UID)");
+    /// ```
     pub fn open_list(&mut self) -> &mut Self {
         self.begin_arg();
         self.line.push(b'(');
@@ -428,6 +545,14 @@ impl CommandEncoder {
     }
 
     /// Close the innermost list: `)`, with no space before it.
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "STATUS", LiteralSupport::SyncOnly);
+    /// enc.raw("INBOX").open_list().raw("MESSAGES").close_list();
+    /// assert_eq!(enc.finish().redacted, "A1 STATUS INBOX (MESSAGES)");
+    /// ```
     pub fn close_list(&mut self) -> &mut Self {
         debug_assert!(self.depth > 0, "close_list without open_list");
         self.depth = self.depth.saturating_sub(1);
@@ -438,6 +563,18 @@ impl CommandEncoder {
     }
 
     /// End the command with CRLF.
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, Fragment, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "SELECT", LiteralSupport::SyncOnly);
+    /// enc.mailbox("mailbox", "INBOX")?;
+    /// let cmd = enc.finish();
+    /// assert_eq!(cmd.tag, "A1");
+    /// assert_eq!(cmd.name, "SELECT");
+    /// assert_eq!(cmd.fragments, [Fragment::Line(b"A1 SELECT INBOX\r\n".to_vec())]);
+    /// # Ok::<(), imap_async::proto::EncodeError>(())
+    /// ```
     pub fn finish(mut self) -> Command {
         debug_assert_eq!(self.depth, 0, "unclosed list in {}", self.redacted);
         self.line.extend_from_slice(b"\r\n");

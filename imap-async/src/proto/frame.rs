@@ -59,6 +59,18 @@ pub struct Framer {
 
 impl Framer {
     /// A framer enforcing `limits`.
+    ///
+    /// ```
+    /// use imap_async::proto::{Framer, Limits};
+    ///
+    /// let limits = Limits {
+    ///     max_line: 8192,
+    ///     ..Limits::default()
+    /// };
+    /// let mut framer = Framer::new(limits);
+    /// assert_eq!(framer.frame(b"* OK ready\r\n")?, Some(12));
+    /// # Ok::<(), imap_async::proto::FrameError>(())
+    /// ```
     pub fn new(limits: Limits) -> Self {
         Framer {
             limits,
@@ -73,6 +85,21 @@ impl Framer {
     ///
     /// An error means the stream cannot be framed within the limits; the connection has to
     /// be dropped (the framer's state is not meaningful afterwards).
+    ///
+    /// ```
+    /// use imap_async::proto::{Framer, Limits};
+    ///
+    /// let mut framer = Framer::new(Limits::default());
+    /// // A response with a literal is one frame, literal included.
+    /// let mut buf = b"* 1 FETCH (BODY[] {5}\r\n".to_vec();
+    /// assert_eq!(framer.frame(&buf)?, None);
+    /// buf.extend_from_slice(b"Hello)\r\nA1 OK");
+    /// let n = framer.frame(&buf)?.unwrap();
+    /// assert_eq!(&buf[..n], b"* 1 FETCH (BODY[] {5}\r\nHello)\r\n");
+    /// buf.drain(..n);
+    /// assert_eq!(framer.frame(&buf)?, None); // "A1 OK" still needs its line end
+    /// # Ok::<(), imap_async::proto::FrameError>(())
+    /// ```
     pub fn frame(&mut self, buf: &[u8]) -> Result<Option<usize>, FrameError> {
         match self.frame_streaming(buf, None)? {
             Some(Framed::Complete(n)) => Ok(Some(n)),
@@ -88,6 +115,18 @@ impl Framer {
     /// [`Limits::max_literal`] and [`Limits::max_response`] (it is never held in memory).
     /// After the caller removed the `len` header bytes and consumed the `size` literal
     /// bytes, framing continues with the rest of the response as if it were a new one.
+    ///
+    /// ```
+    /// use imap_async::proto::{Framed, Framer, Limits};
+    ///
+    /// let mut framer = Framer::new(Limits::default());
+    /// let buf = b"* 1 FETCH (BODY[] {100000}\r\n";
+    /// assert_eq!(
+    ///     framer.frame_streaming(buf, Some(4096))?,
+    ///     Some(Framed::LiteralHeader { len: buf.len(), size: 100000 })
+    /// );
+    /// # Ok::<(), imap_async::proto::FrameError>(())
+    /// ```
     pub fn frame_streaming(
         &mut self,
         buf: &[u8],

@@ -273,56 +273,115 @@ pub enum Search {}
 
 impl Search {
     /// `ALL`: every message.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::all().to_string(), "ALL");
+    /// ```
     pub fn all() -> SearchKey {
         SearchKey::All
     }
 
     /// `ANSWERED`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::answered().to_string(), "ANSWERED");
+    /// ```
     pub fn answered() -> SearchKey {
         SearchKey::Answered
     }
 
     /// `BCC s`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::bcc("alice").to_string(), r#"BCC "alice""#);
+    /// ```
     pub fn bcc(s: impl Into<String>) -> SearchKey {
         SearchKey::Bcc(s.into())
     }
 
     /// `BEFORE date` (internal date).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// # let d = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    /// assert_eq!(Search::before(d).to_string(), "BEFORE 1-Mar-2024");
+    /// ```
     pub fn before(date: NaiveDate) -> SearchKey {
         SearchKey::Before(date)
     }
 
     /// `BODY s`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::body("alice").to_string(), r#"BODY "alice""#);
+    /// ```
     pub fn body(s: impl Into<String>) -> SearchKey {
         SearchKey::Body(s.into())
     }
 
     /// `CC s`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::cc("alice").to_string(), r#"CC "alice""#);
+    /// ```
     pub fn cc(s: impl Into<String>) -> SearchKey {
         SearchKey::Cc(s.into())
     }
 
     /// `DELETED`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::deleted().to_string(), "DELETED");
+    /// ```
     pub fn deleted() -> SearchKey {
         SearchKey::Deleted
     }
 
     /// `DRAFT`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::draft().to_string(), "DRAFT");
+    /// ```
     pub fn draft() -> SearchKey {
         SearchKey::Draft
     }
 
     /// `FLAGGED`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::flagged().to_string(), "FLAGGED");
+    /// ```
     pub fn flagged() -> SearchKey {
         SearchKey::Flagged
     }
 
     /// `FROM s` (not a conversion: this is the From header).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::from("alice").to_string(), r#"FROM "alice""#);
+    /// ```
     pub fn from(s: impl Into<String>) -> SearchKey {
         SearchKey::From(s.into())
     }
 
     /// `HEADER field value`; an empty `value` matches messages that have the header.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(
+    ///     Search::header("List-Id", "").to_string(),
+    ///     r#"HEADER List-Id """#
+    /// );
+    /// ```
     pub fn header(field: impl Into<String>, value: impl Into<String>) -> SearchKey {
         SearchKey::Header {
             field: field.into(),
@@ -331,133 +390,277 @@ impl Search {
     }
 
     /// `KEYWORD flag`, e.g. `Search::keyword("$Junk")`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::keyword("$Junk").to_string(), "KEYWORD $Junk");
+    /// ```
     pub fn keyword(flag: impl Into<String>) -> SearchKey {
         SearchKey::Keyword(flag.into())
     }
 
     /// `LARGER n` (octets).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::larger(1024).to_string(), "LARGER 1024");
+    /// ```
     pub fn larger(n: u64) -> SearchKey {
         SearchKey::Larger(n)
     }
 
     /// `NEW` (RECENT and UNSEEN; IMAP4rev1 only). Not a constructor of `Search`, which has
     /// no values.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::new().to_string(), "NEW");
+    /// ```
     #[allow(clippy::new_ret_no_self, reason = "named after the IMAP key NEW")]
     pub fn new() -> SearchKey {
         SearchKey::New
     }
 
     /// `NOT key`; the same as `!key`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::not(Search::seen()).to_string(), "NOT SEEN");
+    /// ```
     pub fn not(key: impl Into<SearchKey>) -> SearchKey {
         SearchKey::Not(Box::new(key.into()))
     }
 
     /// `OLD` (IMAP4rev1 only).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::old().to_string(), "OLD");
+    /// ```
     pub fn old() -> SearchKey {
         SearchKey::Old
     }
 
     /// `ON date` (internal date).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// # let d = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    /// assert_eq!(Search::on(d).to_string(), "ON 1-Mar-2024");
+    /// ```
     pub fn on(date: NaiveDate) -> SearchKey {
         SearchKey::On(date)
     }
 
     /// `OR a b`; the same as `a.or(b)`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(
+    ///     Search::or(Search::seen(), Search::flagged()).to_string(),
+    ///     "OR SEEN FLAGGED"
+    /// );
+    /// ```
     pub fn or(a: impl Into<SearchKey>, b: impl Into<SearchKey>) -> SearchKey {
         SearchKey::Or(Box::new(a.into()), Box::new(b.into()))
     }
 
     /// `RECENT` (IMAP4rev1 only).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::recent().to_string(), "RECENT");
+    /// ```
     pub fn recent() -> SearchKey {
         SearchKey::Recent
     }
 
     /// `SEEN`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::seen().to_string(), "SEEN");
+    /// ```
     pub fn seen() -> SearchKey {
         SearchKey::Seen
     }
 
     /// `SENTBEFORE date` (Date header).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// # let d = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    /// assert_eq!(Search::sent_before(d).to_string(), "SENTBEFORE 1-Mar-2024");
+    /// ```
     pub fn sent_before(date: NaiveDate) -> SearchKey {
         SearchKey::SentBefore(date)
     }
 
     /// `SENTON date` (Date header).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// # let d = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    /// assert_eq!(Search::sent_on(d).to_string(), "SENTON 1-Mar-2024");
+    /// ```
     pub fn sent_on(date: NaiveDate) -> SearchKey {
         SearchKey::SentOn(date)
     }
 
     /// `SENTSINCE date` (Date header).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// # let d = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    /// assert_eq!(Search::sent_since(d).to_string(), "SENTSINCE 1-Mar-2024");
+    /// ```
     pub fn sent_since(date: NaiveDate) -> SearchKey {
         SearchKey::SentSince(date)
     }
 
     /// `SINCE date` (internal date).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// # let d = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    /// assert_eq!(Search::since(d).to_string(), "SINCE 1-Mar-2024");
+    /// ```
     pub fn since(date: NaiveDate) -> SearchKey {
         SearchKey::Since(date)
     }
 
     /// `SMALLER n` (octets).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::smaller(1024).to_string(), "SMALLER 1024");
+    /// ```
     pub fn smaller(n: u64) -> SearchKey {
         SearchKey::Smaller(n)
     }
 
     /// `SUBJECT s`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::subject("alice").to_string(), r#"SUBJECT "alice""#);
+    /// ```
     pub fn subject(s: impl Into<String>) -> SearchKey {
         SearchKey::Subject(s.into())
     }
 
     /// `TEXT s` (header or body).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::text("alice").to_string(), r#"TEXT "alice""#);
+    /// ```
     pub fn text(s: impl Into<String>) -> SearchKey {
         SearchKey::Text(s.into())
     }
 
     /// `TO s`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::to("alice").to_string(), r#"TO "alice""#);
+    /// ```
     pub fn to(s: impl Into<String>) -> SearchKey {
         SearchKey::To(s.into())
     }
 
     /// `UID set`, e.g. `Search::uid("1:100".parse::<UidSet>()?)` or `Search::uid(uid)`.
+    ///
+    /// ```
+    /// use imap_async::proto::{search::Search, UidSet};
+    ///
+    /// let set: UidSet = "1:100".parse()?;
+    /// assert_eq!(Search::uid(set).to_string(), "UID 1:100");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn uid(set: impl Into<UidSet>) -> SearchKey {
         SearchKey::Uid(set.into())
     }
 
     /// A bare sequence set (message sequence numbers).
+    ///
+    /// ```
+    /// use imap_async::proto::{search::Search, SeqSet};
+    ///
+    /// let set: SeqSet = "2,4:*".parse()?;
+    /// assert_eq!(Search::seq(set).to_string(), "2,4:*");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn seq(set: impl Into<SeqSet>) -> SearchKey {
         SearchKey::Sequence(set.into())
     }
 
     /// `UNANSWERED`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::unanswered().to_string(), "UNANSWERED");
+    /// ```
     pub fn unanswered() -> SearchKey {
         SearchKey::Unanswered
     }
 
     /// `UNDELETED`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::undeleted().to_string(), "UNDELETED");
+    /// ```
     pub fn undeleted() -> SearchKey {
         SearchKey::Undeleted
     }
 
     /// `UNDRAFT`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::undraft().to_string(), "UNDRAFT");
+    /// ```
     pub fn undraft() -> SearchKey {
         SearchKey::Undraft
     }
 
     /// `UNFLAGGED`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::unflagged().to_string(), "UNFLAGGED");
+    /// ```
     pub fn unflagged() -> SearchKey {
         SearchKey::Unflagged
     }
 
     /// `UNKEYWORD flag`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::unkeyword("$Junk").to_string(), "UNKEYWORD $Junk");
+    /// ```
     pub fn unkeyword(flag: impl Into<String>) -> SearchKey {
         SearchKey::Unkeyword(flag.into())
     }
 
     /// `UNSEEN`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::unseen().to_string(), "UNSEEN");
+    /// ```
     pub fn unseen() -> SearchKey {
         SearchKey::Unseen
     }
 
     /// `MODSEQ n` (RFC 7162 §3.1.5): mod-sequence at least `n`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::modseq(12345).to_string(), "MODSEQ 12345");
+    /// ```
     pub fn modseq(n: u64) -> SearchKey {
         SearchKey::ModSeq {
             entry: None,
@@ -485,42 +688,87 @@ impl Search {
     }
 
     /// `OLDER secs` (RFC 5032): arrived more than `secs` seconds ago.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::older(3600).to_string(), "OLDER 3600");
+    /// ```
     pub fn older(secs: u32) -> SearchKey {
         SearchKey::Older(secs)
     }
 
     /// `YOUNGER secs` (RFC 5032): arrived at most `secs` seconds ago.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::younger(3600).to_string(), "YOUNGER 3600");
+    /// ```
     pub fn younger(secs: u32) -> SearchKey {
         SearchKey::Younger(secs)
     }
 
     /// `SAVEDBEFORE date` (RFC 8514).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// # let d = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    /// assert_eq!(Search::saved_before(d).to_string(), "SAVEDBEFORE 1-Mar-2024");
+    /// ```
     pub fn saved_before(date: NaiveDate) -> SearchKey {
         SearchKey::SavedBefore(date)
     }
 
     /// `SAVEDON date` (RFC 8514).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// # let d = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    /// assert_eq!(Search::saved_on(d).to_string(), "SAVEDON 1-Mar-2024");
+    /// ```
     pub fn saved_on(date: NaiveDate) -> SearchKey {
         SearchKey::SavedOn(date)
     }
 
     /// `SAVEDSINCE date` (RFC 8514).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// # let d = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    /// assert_eq!(Search::saved_since(d).to_string(), "SAVEDSINCE 1-Mar-2024");
+    /// ```
     pub fn saved_since(date: NaiveDate) -> SearchKey {
         SearchKey::SavedSince(date)
     }
 
     /// `SAVEDATESUPPORTED` (RFC 8514).
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::save_date_supported().to_string(), "SAVEDATESUPPORTED");
+    /// ```
     pub fn save_date_supported() -> SearchKey {
         SearchKey::SaveDateSupported
     }
 
     /// Criteria text sent verbatim; see [`SearchKey::Raw`] for what is rejected.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::raw("X-GM-RAW \"has:drive\"").to_string(), r#"X-GM-RAW "has:drive""#);
+    /// ```
     pub fn raw(s: impl Into<String>) -> SearchKey {
         SearchKey::Raw(s.into())
     }
 
     /// Every key matches (an AND group). An empty iterator gives an empty group, which is
     /// sent as `ALL`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// let key = Search::all_of([Search::seen(), Search::flagged()]);
+    /// assert_eq!(key.to_string(), "SEEN FLAGGED");
+    /// assert_eq!(Search::all_of(Vec::<imap_async::proto::SearchKey>::new()).to_string(), "ALL");
+    /// ```
     pub fn all_of<K: Into<SearchKey>>(keys: impl IntoIterator<Item = K>) -> SearchKey {
         keys.into_iter()
             .fold(SearchKey::And(Vec::new()), |acc, k| acc.and(k))
@@ -581,6 +829,11 @@ impl SearchKey {
     }
 
     /// `OR self other`.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::seen().or(Search::flagged()).to_string(), "OR SEEN FLAGGED");
+    /// ```
     pub fn or(self, other: impl Into<SearchKey>) -> SearchKey {
         SearchKey::Or(Box::new(self), Box::new(other.into()))
     }
@@ -654,6 +907,13 @@ impl SearchKey {
     /// keywords and flags, non-empty sets, numbers and dates in range, acceptable
     /// [`Raw`](SearchKey::Raw) text. [`encode_search`] calls this first, so a failed encode
     /// leaves the encoder untouched.
+    ///
+    /// ```
+    /// use imap_async::proto::search::Search;
+    /// assert!(Search::subject("hello").validate().is_ok());
+    /// assert!(Search::subject("a\0b").validate().is_err());
+    /// assert!(Search::raw("").validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<(), SearchError> {
         match self {
             SearchKey::Bcc(s) => check_string("BCC string", s),

@@ -56,6 +56,12 @@ macro_rules! id_impls {
             }
 
             /// The number.
+            ///
+            /// ```
+            #[doc = concat!("use imap_async::proto::", stringify!($t), ";")]
+            ///
+            #[doc = concat!("assert_eq!(", stringify!($t), "::new(42).unwrap().get(), 42);")]
+            /// ```
             pub const fn get(self) -> u32 {
                 self.0.get()
             }
@@ -182,6 +188,14 @@ impl<K: Id> Default for IdSet<K> {
 
 impl<K: Id> IdSet<K> {
     /// The empty set.
+    ///
+    /// ```
+    /// use imap_async::proto::UidSet;
+    ///
+    /// let set = UidSet::new();
+    /// assert!(set.is_empty());
+    /// assert_eq!(set.to_string(), "");
+    /// ```
     pub const fn new() -> Self {
         IdSet {
             ranges: Vec::new(),
@@ -205,6 +219,14 @@ impl<K: Id> IdSet<K> {
     }
 
     /// A lone `*`, the message with the largest number.
+    ///
+    /// ```
+    /// use imap_async::proto::SeqSet;
+    ///
+    /// let set = SeqSet::largest();
+    /// assert_eq!(set.to_string(), "*");
+    /// assert!(set.has_star() && !set.contains(1));
+    /// ```
     pub const fn largest() -> Self {
         IdSet {
             ranges: Vec::new(),
@@ -215,6 +237,14 @@ impl<K: Id> IdSet<K> {
 
     /// The numbers `a..=b`; empty if `a > b` (as for Rust ranges; the wire form `5:3`
     /// parses as `3:5`).
+    ///
+    /// ```
+    /// use imap_async::proto::{Uid, UidSet};
+    ///
+    /// let u = |n| Uid::new(n).unwrap();
+    /// assert_eq!(UidSet::from_range(u(3)..=u(7)).to_string(), "3:7");
+    /// assert!(UidSet::from_range(u(7)..=u(3)).is_empty());
+    /// ```
     pub fn from_range(range: RangeInclusive<K>) -> Self {
         let mut set = Self::new();
         set.insert_range(range);
@@ -222,6 +252,15 @@ impl<K: Id> IdSet<K> {
     }
 
     /// `a:*`: every number from `a` up to the largest in use.
+    ///
+    /// ```
+    /// use imap_async::proto::{Uid, UidSet};
+    ///
+    /// let u = |n| Uid::new(n).unwrap();
+    /// let set = UidSet::from_start(u(100));
+    /// assert_eq!(set.to_string(), "100:*");
+    /// assert!(set.contains(u32::MAX));
+    /// ```
     pub fn from_start(start: K) -> Self {
         let mut set = Self::new();
         set.insert_from(start);
@@ -229,12 +268,33 @@ impl<K: Id> IdSet<K> {
     }
 
     /// Add one number.
+    ///
+    /// ```
+    /// use imap_async::proto::{Uid, UidSet};
+    ///
+    /// let u = |n| Uid::new(n).unwrap();
+    /// let mut set = UidSet::new();
+    /// set.insert(u(3));
+    /// set.insert(u(1));
+    /// set.insert(u(2));
+    /// assert_eq!(set.to_string(), "1:3");
+    /// ```
     pub fn insert(&mut self, id: K) {
         let n = id.get();
         self.insert_u32(n, n);
     }
 
     /// Add the numbers `a..=b` (nothing if `a > b`).
+    ///
+    /// ```
+    /// use imap_async::proto::{Uid, UidSet};
+    ///
+    /// let u = |n| Uid::new(n).unwrap();
+    /// let mut set = UidSet::new();
+    /// set.insert_range(u(1)..=u(3));
+    /// set.insert_range(u(10)..=u(12));
+    /// assert_eq!(set.to_string(), "1:3,10:12");
+    /// ```
     pub fn insert_range(&mut self, range: RangeInclusive<K>) {
         let (a, b) = range.into_inner();
         if a <= b {
@@ -243,6 +303,15 @@ impl<K: Id> IdSet<K> {
     }
 
     /// Add `a:*`.
+    ///
+    /// ```
+    /// use imap_async::proto::{Uid, UidSet};
+    ///
+    /// let u = |n| Uid::new(n).unwrap();
+    /// let mut set: UidSet = "1:3,20".parse().unwrap();
+    /// set.insert_from(u(15));
+    /// assert_eq!(set.to_string(), "1:3,15:*");
+    /// ```
     pub fn insert_from(&mut self, start: K) {
         let a = match self.tail {
             Tail::From(old) => old.min(start.get()),
@@ -253,6 +322,16 @@ impl<K: Id> IdSet<K> {
     }
 
     /// Add a lone `*` (the largest number in use).
+    ///
+    /// ```
+    /// use imap_async::proto::{Uid, UidSet};
+    ///
+    /// let u = |n| Uid::new(n).unwrap();
+    /// let mut set = UidSet::new();
+    /// set.insert(u(5));
+    /// set.insert_largest();
+    /// assert_eq!(set.to_string(), "5,*");
+    /// ```
     pub fn insert_largest(&mut self) {
         if self.tail == Tail::None {
             self.tail = Tail::Star;
@@ -260,6 +339,15 @@ impl<K: Id> IdSet<K> {
     }
 
     /// Add every number and range of `other`.
+    ///
+    /// ```
+    /// use imap_async::proto::UidSet;
+    ///
+    /// let mut a: UidSet = "1:3".parse().unwrap();
+    /// let b: UidSet = "4:6,10".parse().unwrap();
+    /// a.union_with(&b);
+    /// assert_eq!(a.to_string(), "1:6,10");
+    /// ```
     pub fn union_with(&mut self, other: &Self) {
         for &(a, b) in &other.ranges {
             self.insert_u32(a, b);
@@ -353,11 +441,25 @@ impl<K: Id> IdSet<K> {
     }
 
     /// Whether the set is empty.
+    ///
+    /// ```
+    /// use imap_async::proto::UidSet;
+    ///
+    /// assert!(UidSet::new().is_empty());
+    /// assert!(!UidSet::all().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty() && self.tail == Tail::None
     }
 
     /// Whether the set involves `*` (then its size depends on the mailbox).
+    ///
+    /// ```
+    /// use imap_async::proto::UidSet;
+    ///
+    /// assert!(UidSet::all().has_star());
+    /// assert!(!"1:10".parse::<UidSet>().unwrap().has_star());
+    /// ```
     pub fn has_star(&self) -> bool {
         self.tail != Tail::None
     }
@@ -398,6 +500,19 @@ impl<K: Id> IdSet<K> {
     }
 
     /// The ranges in ascending order, the `*` part (if any) last.
+    ///
+    /// ```
+    /// use imap_async::proto::sequence::IdRange;
+    /// use imap_async::proto::{Uid, UidSet};
+    ///
+    /// let u = |n| Uid::new(n).unwrap();
+    /// let set: UidSet = "1:3,7,9:*".parse().unwrap();
+    /// let ranges: Vec<_> = set.ranges().collect();
+    /// assert_eq!(
+    ///     ranges,
+    ///     [IdRange::Closed(u(1), u(3)), IdRange::Closed(u(7), u(7)), IdRange::From(u(9))]
+    /// );
+    /// ```
     pub fn ranges(&self) -> impl Iterator<Item = IdRange<K>> + '_ {
         let tail = match self.tail {
             Tail::None => None,

@@ -86,6 +86,20 @@ pub struct Metadata {
 impl Metadata {
     /// The value of entry `name` (compared case-insensitively, RFC 5464 §3.2), if it was
     /// returned and has one.
+    ///
+    /// ```
+    /// use imap_async::{Metadata, MetadataEntry};
+    ///
+    /// let md = Metadata {
+    ///     entries: vec![MetadataEntry {
+    ///         name: "/private/comment".into(),
+    ///         value: Some("hello".into()),
+    ///     }],
+    ///     long_entries: None,
+    /// };
+    /// assert_eq!(md.get("/PRIVATE/comment"), Some(&b"hello"[..]));
+    /// assert_eq!(md.get("/shared/comment"), None);
+    /// ```
     pub fn get(&self, name: &str) -> Option<&[u8]> {
         self.entries
             .iter()

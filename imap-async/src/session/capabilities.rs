@@ -41,28 +41,78 @@ impl Capabilities {
     }
 
     /// Whether `name` is advertised (case-insensitive), or implied by IMAP4rev2.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// let caps = session.capabilities().await?;
+    /// if caps.has("move") {
+    ///     println!("MOVE is available (advertised or implied by IMAP4rev2)");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn has(&self, name: &str) -> bool {
         let name = name.to_ascii_uppercase();
         self.atoms.contains(&name) || (self.is_rev2() && IMPLIED_BY_REV2.contains(&name.as_str()))
     }
 
     /// IMAP4rev2 (RFC 9051) is advertised.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// let caps = session.capabilities().await?;
+    /// println!("IMAP4rev2: {}", caps.is_rev2());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_rev2(&self) -> bool {
         self.atoms.iter().any(|a| a == "IMAP4REV2")
     }
 
     /// Whether the SASL mechanism `mech` is offered (`AUTH=mech`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: &mut imap_async::Client) -> imap_async::Result<()> {
+    /// let caps = client.capabilities().await?;
+    /// if caps.has_auth("xoauth2") {
+    ///     println!("XOAUTH2 offered");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn has_auth(&self, mech: &str) -> bool {
         self.atoms
             .contains(&format!("AUTH={}", mech.to_ascii_uppercase()))
     }
 
     /// LOGINDISABLED: the server refuses LOGIN on this connection (RFC 3501 §6.2.3).
+    ///
+    /// ```no_run
+    /// # async fn run(client: &mut imap_async::Client) -> imap_async::Result<()> {
+    /// let caps = client.capabilities().await?;
+    /// if caps.login_disabled() {
+    ///     println!("LOGIN refused here; use AUTHENTICATE or STARTTLS");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn login_disabled(&self) -> bool {
         self.has("LOGINDISABLED")
     }
 
     /// Which non-synchronizing literals we may send (RFC 7888).
+    ///
+    /// ```no_run
+    /// use imap_async::proto::LiteralSupport;
+    ///
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// let caps = session.capabilities().await?;
+    /// if caps.literal_support() == LiteralSupport::Plus {
+    ///     println!("LITERAL+: literals are never waited for");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn literal_support(&self) -> LiteralSupport {
         if self.atoms.iter().any(|a| a == "LITERAL+") {
             LiteralSupport::Plus
@@ -74,6 +124,15 @@ impl Capabilities {
     }
 
     /// Every advertised capability, upper-cased, in the server's order.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// for cap in session.capabilities().await?.iter() {
+    ///     println!("{cap}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.atoms.iter().map(String::as_str)
     }

@@ -20,6 +20,19 @@ pub struct Fetched {
 }
 
 impl Fetched {
+    /// The message's `UID`, if it was fetched.
+    ///
+    /// ```
+    /// use imap_async::Fetched;
+    /// use imap_async::proto::FetchItem;
+    ///
+    /// let msg = Fetched {
+    ///     seq: 1,
+    ///     items: vec![FetchItem::Uid(42)],
+    /// };
+    /// assert_eq!(msg.uid().map(|u| u.get()), Some(42));
+    /// assert_eq!(Fetched { seq: 1, items: vec![] }.uid(), None);
+    /// ```
     pub fn uid(&self) -> Option<Uid> {
         self.items.iter().find_map(|i| match i {
             FetchItem::Uid(u) => Uid::new(*u),
@@ -27,6 +40,18 @@ impl Fetched {
         })
     }
 
+    /// `FLAGS`, if fetched, as strings (`\Seen`, `$Junk`, ...).
+    ///
+    /// ```
+    /// use imap_async::Fetched;
+    /// use imap_async::proto::FetchItem;
+    ///
+    /// let msg = Fetched {
+    ///     seq: 1,
+    ///     items: vec![FetchItem::Flags(vec!["\\Seen".into(), "$Junk".into()])],
+    /// };
+    /// assert_eq!(msg.flags(), Some(vec!["\\Seen".to_string(), "$Junk".to_string()]));
+    /// ```
     pub fn flags(&self) -> Option<Vec<String>> {
         self.items.iter().find_map(|i| match i {
             FetchItem::Flags(f) => Some(
@@ -39,6 +64,18 @@ impl Fetched {
     }
 
     /// `INTERNALDATE`, in the zone the server gave.
+    ///
+    /// ```
+    /// use imap_async::Fetched;
+    /// use imap_async::proto::FetchItem;
+    ///
+    /// let date = chrono::DateTime::parse_from_rfc3339("2024-03-01T10:00:00+01:00").unwrap();
+    /// let msg = Fetched {
+    ///     seq: 1,
+    ///     items: vec![FetchItem::InternalDate(date)],
+    /// };
+    /// assert_eq!(msg.internal_date(), Some(date));
+    /// ```
     pub fn internal_date(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
         self.items.iter().find_map(|i| match i {
             FetchItem::InternalDate(d) => Some(*d),
@@ -46,6 +83,18 @@ impl Fetched {
         })
     }
 
+    /// `RFC822.SIZE`: the message size in octets, if fetched.
+    ///
+    /// ```
+    /// use imap_async::Fetched;
+    /// use imap_async::proto::FetchItem;
+    ///
+    /// let msg = Fetched {
+    ///     seq: 1,
+    ///     items: vec![FetchItem::Rfc822Size(2048)],
+    /// };
+    /// assert_eq!(msg.size(), Some(2048));
+    /// ```
     pub fn size(&self) -> Option<u64> {
         self.items.iter().find_map(|i| match i {
             FetchItem::Rfc822Size(n) => Some(*n),
@@ -53,6 +102,22 @@ impl Fetched {
         })
     }
 
+    /// `ENVELOPE`, if fetched.
+    ///
+    /// ```
+    /// use imap_async::Fetched;
+    /// use imap_async::proto::{Envelope, FetchItem};
+    ///
+    /// let env = Envelope {
+    ///     subject: Some("Hello".into()),
+    ///     ..Envelope::default()
+    /// };
+    /// let msg = Fetched {
+    ///     seq: 1,
+    ///     items: vec![FetchItem::Envelope(Box::new(env))],
+    /// };
+    /// assert_eq!(msg.envelope().and_then(|e| e.subject.as_deref()), Some(&b"Hello"[..]));
+    /// ```
     pub fn envelope(&self) -> Option<&Envelope> {
         self.items.iter().find_map(|i| match i {
             FetchItem::Envelope(e) => Some(e.as_ref()),
@@ -60,6 +125,19 @@ impl Fetched {
         })
     }
 
+    /// `BODYSTRUCTURE`, if fetched.
+    ///
+    /// ```
+    /// use imap_async::Fetched;
+    /// use imap_async::proto::FetchItem;
+    ///
+    /// let msg = Fetched {
+    ///     seq: 1,
+    ///     items: vec![FetchItem::Uid(7)],
+    /// };
+    /// // No BODYSTRUCTURE was fetched for this message.
+    /// assert!(msg.body_structure().is_none());
+    /// ```
     pub fn body_structure(&self) -> Option<&BodyStructure> {
         self.items.iter().find_map(|i| match i {
             FetchItem::BodyStructure(b) => Some(b.as_ref()),
@@ -70,6 +148,22 @@ impl Fetched {
     /// The data of `BODY[section]` (section as you asked for it, case-insensitive: `""` for
     /// the whole message, `"HEADER"`, `"1.2"`, ...). `BODY.PEEK[...]` is answered as
     /// `BODY[...]`, so ask for it here without `.PEEK`.
+    ///
+    /// ```
+    /// use imap_async::Fetched;
+    /// use imap_async::proto::FetchItem;
+    ///
+    /// let msg = Fetched {
+    ///     seq: 1,
+    ///     items: vec![FetchItem::Body {
+    ///         section: "HEADER".into(),
+    ///         origin: None,
+    ///         data: Some("Subject: hi\r\n\r\n".into()),
+    ///     }],
+    /// };
+    /// assert_eq!(msg.body("header").map(|d| &d[..]), Some(&b"Subject: hi\r\n\r\n"[..]));
+    /// assert!(msg.body("TEXT").is_none());
+    /// ```
     pub fn body(&self, section: &str) -> Option<&Bytes> {
         self.items.iter().find_map(|i| match i {
             FetchItem::Body {
@@ -107,6 +201,22 @@ impl Fetched {
 
     /// The data of a `BODY[...]`, `BINARY[...]` or `RFC822*` answer, matched like
     /// [`get`](Self::get). `None` when absent or `NIL`.
+    ///
+    /// ```
+    /// use imap_async::Fetched;
+    /// use imap_async::proto::FetchItem;
+    /// use imap_async::session::FetchAttr;
+    ///
+    /// let msg = Fetched {
+    ///     seq: 1,
+    ///     items: vec![FetchItem::Body {
+    ///         section: "1".into(),
+    ///         origin: None,
+    ///         data: Some("part one".into()),
+    ///     }],
+    /// };
+    /// assert_eq!(msg.data(&FetchAttr::body_peek("1")).map(|d| &d[..]), Some(&b"part one"[..]));
+    /// ```
     pub fn data(&self, attr: &FetchAttr) -> Option<&Bytes> {
         match self.get(attr)? {
             FetchItem::Body { data, .. } | FetchItem::Binary { data, .. } => data.as_ref(),
@@ -114,6 +224,18 @@ impl Fetched {
         }
     }
 
+    /// `MODSEQ` (RFC 7162, CONDSTORE), if fetched.
+    ///
+    /// ```
+    /// use imap_async::Fetched;
+    /// use imap_async::proto::FetchItem;
+    ///
+    /// let msg = Fetched {
+    ///     seq: 1,
+    ///     items: vec![FetchItem::ModSeq(620162338)],
+    /// };
+    /// assert_eq!(msg.modseq(), Some(620162338));
+    /// ```
     pub fn modseq(&self) -> Option<u64> {
         self.items.iter().find_map(|i| match i {
             FetchItem::ModSeq(n) => Some(*n),
@@ -185,6 +307,14 @@ pub enum FetchAttr {
 
 impl FetchAttr {
     /// `BODY[section]` (sets `\Seen`).
+    ///
+    /// ```
+    /// use imap_async::session::{FetchAttr, FetchItems};
+    ///
+    /// let items: FetchItems = FetchAttr::body("TEXT").into();
+    /// assert_eq!(items.to_wire()?, "(BODY[TEXT])");
+    /// # Ok::<(), imap_async::Error>(())
+    /// ```
     pub fn body(section: impl Into<String>) -> FetchAttr {
         FetchAttr::Body {
             section: section.into(),
@@ -194,6 +324,14 @@ impl FetchAttr {
     }
 
     /// `BODY.PEEK[section]` (leaves `\Seen` alone).
+    ///
+    /// ```
+    /// use imap_async::session::{FetchAttr, FetchItems};
+    ///
+    /// let items: FetchItems = FetchAttr::body_peek("HEADER").into();
+    /// assert_eq!(items.to_wire()?, "(BODY.PEEK[HEADER])");
+    /// # Ok::<(), imap_async::Error>(())
+    /// ```
     pub fn body_peek(section: impl Into<String>) -> FetchAttr {
         FetchAttr::Body {
             section: section.into(),
@@ -203,6 +341,14 @@ impl FetchAttr {
     }
 
     /// `BINARY.PEEK[section]` (RFC 3516).
+    ///
+    /// ```
+    /// use imap_async::session::{FetchAttr, FetchItems};
+    ///
+    /// let items: FetchItems = FetchAttr::binary_peek("1").into();
+    /// assert_eq!(items.to_wire()?, "(BINARY.PEEK[1])");
+    /// # Ok::<(), imap_async::Error>(())
+    /// ```
     pub fn binary_peek(section: impl Into<String>) -> FetchAttr {
         FetchAttr::Binary {
             section: section.into(),
@@ -213,6 +359,15 @@ impl FetchAttr {
 
     /// The same `BODY`/`BINARY` item limited to `length` octets from `origin`
     /// (`<origin.length>`); other items are returned unchanged.
+    ///
+    /// ```
+    /// use imap_async::session::{FetchAttr, FetchItems};
+    ///
+    /// let items: FetchItems = FetchAttr::body_peek("").partial(0, 1024).into();
+    /// assert_eq!(items.to_wire()?, "(BODY.PEEK[]<0.1024>)");
+    /// assert_eq!(FetchAttr::Flags.partial(0, 10), FetchAttr::Flags);
+    /// # Ok::<(), imap_async::Error>(())
+    /// ```
     pub fn partial(self, origin: u32, length: u32) -> FetchAttr {
         match self {
             FetchAttr::Body { section, peek, .. } => FetchAttr::Body {
@@ -383,6 +538,16 @@ pub struct FetchItems(Vec<FetchAttr>);
 
 impl FetchItems {
     /// The items as they go on the wire: one raw item as it is, several in parentheses.
+    ///
+    /// ```
+    /// use imap_async::session::{FetchAttr, FetchItems};
+    ///
+    /// let items: FetchItems = vec![FetchAttr::Uid, FetchAttr::Flags].into();
+    /// assert_eq!(items.to_wire()?, "(UID FLAGS)");
+    /// let raw: FetchItems = "(FLAGS ENVELOPE)".into();
+    /// assert_eq!(raw.to_wire()?, "(FLAGS ENVELOPE)");
+    /// # Ok::<(), imap_async::Error>(())
+    /// ```
     pub fn to_wire(&self) -> Result<String> {
         let mut out = String::new();
         match self.0.as_slice() {
@@ -406,6 +571,13 @@ impl FetchItems {
     }
 
     /// The items asked for.
+    ///
+    /// ```
+    /// use imap_async::session::{FetchAttr, FetchItems};
+    ///
+    /// let items: FetchItems = vec![FetchAttr::Uid, FetchAttr::Flags].into();
+    /// assert_eq!(items.attrs(), [FetchAttr::Uid, FetchAttr::Flags]);
+    /// ```
     pub fn attrs(&self) -> &[FetchAttr] {
         &self.0
     }

@@ -377,6 +377,13 @@ pub enum SpecialUse {
 
 impl SpecialUse {
     /// The attribute as it appears in LIST responses, e.g. `\Sent`.
+    ///
+    /// ```
+    /// use imap_async::SpecialUse;
+    ///
+    /// assert_eq!(SpecialUse::Sent.attribute(), "\\Sent");
+    /// assert_eq!(SpecialUse::Junk.attribute(), "\\Junk");
+    /// ```
     pub fn attribute(self) -> &'static str {
         match self {
             SpecialUse::All => "\\All",
@@ -391,6 +398,13 @@ impl SpecialUse {
 
     /// The usual names of such a folder on servers without special-use attributes, in the
     /// order they are tried (IMAPClient's list, plus "All Mail" and "Flagged").
+    ///
+    /// ```
+    /// use imap_async::SpecialUse;
+    ///
+    /// assert_eq!(SpecialUse::Drafts.usual_names(), ["Drafts"]);
+    /// assert!(SpecialUse::Trash.usual_names().contains(&"Deleted Items"));
+    /// ```
     pub fn usual_names(self) -> &'static [&'static str] {
         match self {
             SpecialUse::All => &["All Mail", "All"],

@@ -138,6 +138,13 @@ pub struct AppendMessage {
 
 impl AppendMessage {
     /// A message with no flags and no date (the server uses the time of the APPEND).
+    ///
+    /// ```
+    /// use imap_async::session::AppendMessage;
+    ///
+    /// let msg = AppendMessage::new(&b"Subject: hi\r\n\r\nHello\r\n"[..]);
+    /// assert_eq!(msg.data().len(), 22);
+    /// ```
     pub fn new(data: impl Into<Bytes>) -> AppendMessage {
         AppendMessage {
             data: data.into(),
@@ -147,18 +154,41 @@ impl AppendMessage {
     }
 
     /// Flags to set on the new message (`\Seen`, `$Junk`, keywords; checked when sent).
+    ///
+    /// ```
+    /// use imap_async::session::AppendMessage;
+    ///
+    /// // Replaces any flags set before.
+    /// let msg = AppendMessage::new("Subject: x\r\n\r\n").flags(&["\\Draft"]).flags(&["\\Seen"]);
+    /// # let _ = msg;
+    /// ```
     pub fn flags(mut self, flags: &[&str]) -> AppendMessage {
         self.flags = flags.iter().map(|f| (*f).to_owned()).collect();
         self
     }
 
     /// The internal date, sent with its own UTC offset, never converted to local time.
+    ///
+    /// ```
+    /// use imap_async::session::AppendMessage;
+    ///
+    /// let date = chrono::DateTime::parse_from_rfc3339("2024-03-10T01:30:00-07:00").unwrap();
+    /// let msg = AppendMessage::new("Subject: x\r\n\r\n").internal_date(date);
+    /// # let _ = msg;
+    /// ```
     pub fn internal_date(mut self, date: DateTime<FixedOffset>) -> AppendMessage {
         self.internal_date = Some(date);
         self
     }
 
     /// The message data as it will be sent.
+    ///
+    /// ```
+    /// use imap_async::session::AppendMessage;
+    ///
+    /// let msg = AppendMessage::new("Subject: x\r\n\r\n");
+    /// assert_eq!(&msg.data()[..], b"Subject: x\r\n\r\n");
+    /// ```
     pub fn data(&self) -> &Bytes {
         &self.data
     }

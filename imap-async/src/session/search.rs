@@ -40,6 +40,16 @@ pub struct SearchQuery(SearchKey);
 
 impl SearchQuery {
     /// The criteria as a key (raw text is a [`SearchKey::Raw`]).
+    ///
+    /// ```
+    /// use imap_async::proto::{Search, SearchKey};
+    /// use imap_async::session::SearchQuery;
+    ///
+    /// let q: SearchQuery = Search::seen().into();
+    /// assert_eq!(q.key(), &SearchKey::Seen);
+    /// let raw: SearchQuery = "X-GM-RAW \"has:drive\"".into();
+    /// assert!(matches!(raw.key(), SearchKey::Raw(_)));
+    /// ```
     pub fn key(&self) -> &SearchKey {
         &self.0
     }

@@ -79,6 +79,20 @@ pub struct ServerId {
 impl ServerId {
     /// The value of a field; field names are not case-sensitive (RFC 2971 §3.3). `None`
     /// when the field is absent or `NIL`.
+    ///
+    /// ```
+    /// use imap_async::ServerId;
+    ///
+    /// let id = ServerId {
+    ///     fields: vec![
+    ///         ("name".into(), Some("Dovecot".into())),
+    ///         ("support-url".into(), None),
+    ///     ],
+    /// };
+    /// assert_eq!(id.get("NAME"), Some("Dovecot"));
+    /// assert_eq!(id.get("support-url"), None);
+    /// assert_eq!(id.get("version"), None);
+    /// ```
     pub fn get(&self, field: &str) -> Option<&str> {
         self.fields
             .iter()

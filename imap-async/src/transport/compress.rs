@@ -57,6 +57,15 @@ impl<S> Deflate<S> {
     /// Wrap `inner`. `already_read` are bytes read from `inner` before compression began
     /// but after the tagged OK of COMPRESS: they are compressed data and are decompressed
     /// first (RFC 4978 §3).
+    ///
+    /// ```no_run
+    /// // `Deflate` is internal; it is put in place by `Session::compress`.
+    /// # async fn run(mut session: imap_async::Session) -> imap_async::Result<()> {
+    /// session.compress().await?;
+    /// assert!(session.is_compressed());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(inner: S, already_read: &[u8]) -> Self {
         let mut in_buf = Vec::with_capacity(IN_CHUNK.max(already_read.len()));
         in_buf.extend_from_slice(already_read);
@@ -76,17 +85,44 @@ impl<S> Deflate<S> {
         }
     }
 
+    /// The wrapped stream.
+    ///
+    /// ```no_run
+    /// // Internal; seen from outside through the connection's properties, which look
+    /// // through the compression layer.
+    /// # async fn run(mut session: imap_async::Session) -> imap_async::Result<()> {
+    /// session.compress().await?;
+    /// println!("compressed: {}", session.is_compressed());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
     /// Uncompressed bytes delivered to the reader so far.
+    ///
+    /// ```no_run
+    /// // Test-only; the public figure is `WireStats::data_received`.
+    /// # async fn run(session: &imap_async::Session) {
+    /// let stats = session.wire_stats();
+    /// println!("{} bytes of IMAP from {} on the wire", stats.data_received, stats.received);
+    /// # }
+    /// ```
     #[cfg(test)]
     pub fn data_in(&self) -> u64 {
         self.decompress.total_out()
     }
 
     /// Uncompressed bytes accepted from the writer so far.
+    ///
+    /// ```no_run
+    /// // Test-only; the public figure is `WireStats::data_sent`.
+    /// # async fn run(session: &imap_async::Session) {
+    /// let stats = session.wire_stats();
+    /// println!("{} bytes of IMAP sent as {} on the wire", stats.data_sent, stats.sent);
+    /// # }
+    /// ```
     #[cfg(test)]
     pub fn data_out(&self) -> u64 {
         self.compress.total_in()

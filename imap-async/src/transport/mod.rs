@@ -85,6 +85,17 @@ impl Stream {
     }
 
     /// Whether the stream is encrypted (TLS).
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// use std::time::Duration;
+    /// use imap_async::transport::{Stream, connect_tcp};
+    ///
+    /// let tcp = connect_tcp("imap.example.org", 143, Duration::from_secs(10)).await?;
+    /// assert!(!Stream::plain(tcp).is_tls());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_tls(&self) -> bool {
         fn tls(layer: &Layer) -> bool {
             match layer {
