@@ -805,6 +805,29 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+impl Dovecot {
+    /// How many lines of this user's IMAP sessions (`imap(USER)<pid><session>: ...`) in
+    /// the log contain `needle`, waiting up to 5 s for there to be at least `want`: Dovecot
+    /// writes its log asynchronously. A session ended by LOGOUT logs "Logged out"; one
+    /// that was cut off logs "Disconnected".
+    pub fn session_log_lines(&self, user: &str, needle: &str, want: usize) -> usize {
+        let who = format!("imap({user})");
+        let mut n = 0;
+        for _ in 0..50 {
+            n = self
+                .log_text()
+                .lines()
+                .filter(|l| l.contains(&who) && l.contains(needle))
+                .count();
+            if n >= want {
+                break;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        n
+    }
+}
+
 /// Whether something on `port` answers with an IMAP `* OK` greeting.
 fn greets(port: u16) -> bool {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));

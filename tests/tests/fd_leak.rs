@@ -7,23 +7,6 @@ use imap_async::{ConnectOptions, Error, with_session};
 use imap_async_tests::Dovecot;
 use imap_async_tests::probe::open_fds;
 
-fn logouts(server: &Dovecot, user: &str, want: usize) -> usize {
-    let who = format!("imap({user})");
-    let mut n = 0;
-    for _ in 0..50 {
-        n = server
-            .log_text()
-            .lines()
-            .filter(|l| l.contains(&who) && l.contains("Logged out"))
-            .count();
-        if n >= want {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    n
-}
-
 #[tokio::test]
 async fn a_thousand_sessions_leak_no_file_descriptor() {
     let server = Dovecot::shared();
@@ -57,7 +40,7 @@ async fn a_thousand_sessions_leak_no_file_descriptor() {
         "open file descriptors before and after 1,000 sessions"
     );
     assert_eq!(
-        logouts(server, &user.name, 1001),
+        server.session_log_lines(&user.name, "Logged out", 1001),
         1001,
         "every session logged out"
     );

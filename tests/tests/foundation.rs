@@ -35,23 +35,6 @@ fn options(server: &Dovecot, user: &TestUser, security: Security) -> ConnectOpti
         .login(&user.name, user.password.as_str())
 }
 
-/// Dovecot writes "imap(USER)<pid><session>: Logged out ..." when a session ends with
-/// LOGOUT, and "Disconnected: ..." otherwise. The log is written asynchronously: poll.
-pub fn wait_for_log(server: &Dovecot, user: &str, needle: &str) -> bool {
-    let who = format!("imap({user})");
-    for _ in 0..50 {
-        if server
-            .log_text()
-            .lines()
-            .any(|l| l.contains(&who) && l.contains(needle))
-        {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
-}
-
 /// A user with two messages in INBOX.
 fn user_with_mail(server: &Dovecot) -> TestUser {
     let user = server.new_user();
@@ -165,7 +148,7 @@ async fn exercise_every_command(security: Security) {
     );
 
     session.logout().await.expect("logout");
-    let log = wait_for_log(server, &user.name, "Logged out");
+    let log = server.session_log_lines(&user.name, "Logged out", 1) > 0;
     assert!(log, "server log shows the LOGOUT of {}", user.name);
 }
 

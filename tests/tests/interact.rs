@@ -9,7 +9,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use imap_async::{ConnectOptions, Session};
 use imap_async_tests::{Dovecot, TestUser};
@@ -91,21 +90,6 @@ fn library_session(server: &Dovecot, user: &TestUser) -> ConnectOptions {
         .port(server.imap_port())
         .plaintext()
         .login(&user.name, user.password.as_str())
-}
-
-fn wait_for_log(server: &Dovecot, user: &str, needle: &str) -> bool {
-    let who = format!("imap({user})");
-    for _ in 0..50 {
-        if server
-            .log_text()
-            .lines()
-            .any(|l| l.contains(&who) && l.contains(needle))
-        {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
 }
 
 fn expect(p: &mut PtySession, needle: &str) -> String {
@@ -228,7 +212,7 @@ async fn interactive_session_under_a_pty() {
         other => panic!("shell ended with {other:?}"),
     }
     assert!(
-        wait_for_log(server, &user.name, "Logged out"),
+        server.session_log_lines(&user.name, "Logged out", 1) > 0,
         "Dovecot did not log a LOGOUT for {}",
         user.name
     );
@@ -276,7 +260,7 @@ fn command_flag_prints_the_result_and_exit_code_tells_errors() {
     assert!(ok.status.success(), "{ok:?}");
     assert_eq!(String::from_utf8_lossy(&ok.stdout), "3\n");
     assert!(String::from_utf8_lossy(&ok.stderr).contains("Connected."));
-    assert!(wait_for_log(server, &user.name, "Logged out"));
+    assert!(server.session_log_lines(&user.name, "Logged out", 1) > 0);
 
     let bad = run(
         &with_password(server, &user, &["-c", "c.select_folder(\"Nope\")"]),

@@ -14,25 +14,6 @@ fn options(server: &Dovecot, user: &TestUser) -> ConnectOptions {
         .login(&user.name, user.password.as_str())
 }
 
-/// Count of "imap(USER)... Logged out" lines in the server log, waiting up to 5 s for it
-/// to reach `want` (the log is written asynchronously).
-fn logouts(server: &Dovecot, user: &str, want: usize) -> usize {
-    let who = format!("imap({user})");
-    let mut n = 0;
-    for _ in 0..50 {
-        n = server
-            .log_text()
-            .lines()
-            .filter(|l| l.contains(&who) && l.contains("Logged out"))
-            .count();
-        if n >= want {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    n
-}
-
 #[tokio::test]
 async fn ok_path_logs_out() {
     let server = Dovecot::shared();
@@ -43,7 +24,11 @@ async fn ok_path_logs_out() {
     .await
     .expect("with_session");
     assert_eq!(exists, 0);
-    assert_eq!(logouts(server, &user.name, 1), 1, "server saw the LOGOUT");
+    assert_eq!(
+        server.session_log_lines(&user.name, "Logged out", 1),
+        1,
+        "server saw the LOGOUT"
+    );
 }
 
 #[tokio::test]
@@ -61,7 +46,7 @@ async fn error_path_logs_out_and_returns_the_error() {
         other => panic!("expected NO to SELECT, got {other:?}"),
     }
     assert_eq!(
-        logouts(server, &user.name, 1),
+        server.session_log_lines(&user.name, "Logged out", 1),
         1,
         "server saw the LOGOUT after the error"
     );
@@ -74,7 +59,7 @@ async fn error_path_logs_out_and_returns_the_error() {
     .await
     .unwrap_err();
     assert_eq!(err.to_string(), "my own failure");
-    assert_eq!(logouts(server, &user.name, 2), 2);
+    assert_eq!(server.session_log_lines(&user.name, "Logged out", 2), 2);
 }
 
 #[tokio::test]
@@ -98,7 +83,7 @@ async fn panic_path_logs_out_and_resumes_the_panic() {
         Some(&"boom inside the closure")
     );
     assert_eq!(
-        logouts(server, &user.name, 1),
+        server.session_log_lines(&user.name, "Logged out", 1),
         1,
         "server saw the LOGOUT despite the panic"
     );
