@@ -136,6 +136,9 @@ service imap {
   service_count = 0
   client_limit = 1
   process_min_avail = 4
+  # The default 256 MB address-space limit kills the imap process while it syncs a
+  # 1,000,000-file maildir (the large-mailbox benchmark); real servers give it more too.
+  vsz_limit = 2G
 }
 # Beyond the kernel's 128 inotify instances per uid, IDLE sessions fall back to polling;
 # poll every second instead of every 30 so that many-watcher tests see changes in time.

@@ -4,9 +4,11 @@
 //! `UID FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)`:
 //!
 //! * a raw socket read of the response (LOGIN, SELECT, then the command; no parsing);
-//! * imap-async `Session::fetch`, with the CPU time of the client's thread (getrusage);
-//! * imap-async with COMPRESS=DEFLATE on: the same fetch, and the bytes on the wire with
-//!   and without compression (`Session::wire_stats`).
+//! * imap-async `Session::fetch_stream` (each message parsed and handed over as it
+//!   arrives), with the CPU time of the client's thread (getrusage);
+//! * imap-async `Session::fetch`, which collects all 100,000 messages into a `Vec`;
+//! * imap-async streaming with COMPRESS=DEFLATE on, and the bytes on the wire with and
+//!   without compression (`Session::wire_stats`).
 //!
 //! The first fetch of a fresh mailbox makes Dovecot build its cache; one untimed fetch
 //! warms it, then the rounds alternate between the readers.
@@ -17,6 +19,7 @@ use std::os::unix::fs::chown;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use futures::TryStreamExt;
 use imap_async::{ConnectOptions, Session, UidSet};
 use imap_async_tests::bench_data::{MessageMeta, Rng};
 use imap_async_tests::{Dovecot, DovecotOptions, TestUser};
@@ -144,7 +147,15 @@ async fn raw_read(server: &Dovecot, user: &TestUser) -> Run {
     }
 }
 
-async fn ours(server: &Dovecot, user: &TestUser, n: u64, compress: bool) -> Run {
+/// How the client takes the response: collected into a `Vec` by `Session::fetch`, or one
+/// message at a time from `Session::fetch_stream` (the way large mailboxes should be read).
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Collect,
+    Stream,
+}
+
+async fn ours(server: &Dovecot, user: &TestUser, n: u64, compress: bool, mode: Mode) -> Run {
     let opts = ConnectOptions::new(server.host())
         .port(server.imap_port())
         .plaintext()
@@ -156,13 +167,24 @@ async fn ours(server: &Dovecot, user: &TestUser, n: u64, compress: bool) -> Run 
     let before = session.wire_stats();
     let cpu = thread_cpu();
     let start = Instant::now();
-    let messages = session.fetch(&UidSet::all(), ITEMS).await.unwrap();
-    let envelopes = messages.iter().filter(|m| m.envelope().is_some()).count();
+    let envelopes = match mode {
+        Mode::Collect => {
+            let messages = session.fetch(&UidSet::all(), ITEMS).await.unwrap();
+            messages.iter().filter(|m| m.envelope().is_some()).count()
+        }
+        Mode::Stream => {
+            let mut stream = session.fetch_stream(&UidSet::all(), ITEMS).unwrap();
+            let mut envelopes = 0;
+            while let Some(m) = stream.try_next().await.unwrap() {
+                envelopes += usize::from(m.envelope().is_some());
+            }
+            envelopes
+        }
+    };
     let wall = start.elapsed();
     let cpu = thread_cpu() - cpu;
     let after = session.wire_stats();
     assert_eq!(envelopes as u64, n);
-    drop(messages);
     session.logout().await.unwrap();
     Run {
         wall,
@@ -221,15 +243,22 @@ fn main() {
             "first fetch (Dovecot fills its cache): {:.1} s",
             warm.elapsed().as_secs_f64()
         );
-        let (mut raw, mut plain, mut deflate) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut raw, mut streamed, mut collected, mut deflate) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
             raw.push(raw_read(&server, &user).await);
-            plain.push(ours(&server, &user, n, false).await);
-            deflate.push(ours(&server, &user, n, true).await);
+            streamed.push(ours(&server, &user, n, false, Mode::Stream).await);
+            collected.push(ours(&server, &user, n, false, Mode::Collect).await);
+            deflate.push(ours(&server, &user, n, true, Mode::Stream).await);
         }
         let floor = summary("raw socket read", raw, None);
-        summary("imap-async Session::fetch", plain, Some(floor));
-        summary("imap-async, COMPRESS=DEFLATE", deflate, Some(floor));
+        summary("imap-async Session::fetch_stream", streamed, Some(floor));
+        summary(
+            "imap-async Session::fetch, collected",
+            collected,
+            Some(floor),
+        );
+        summary("imap-async fetch_stream, COMPRESS", deflate, Some(floor));
     });
     server.stop();
 }
