@@ -1,6 +1,6 @@
 //! Message commands against scripted servers, for what Dovecot cannot show: Gmail's
-//! X-GM-LABELS (a Gmail-style transcript), MOVE's fallback on a server without MOVE, and
-//! the exact bytes of APPEND.
+//! X-GM-LABELS (a Gmail-style transcript), MOVE's fallback on a server without MOVE,
+//! the exact bytes of APPEND, and one message's data split over several FETCH responses.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -428,4 +428,56 @@ async fn multiappend_needs_the_capability() {
     );
     session.logout().await.unwrap();
     assert_eq!(server.finish().await.len(), 2);
+}
+
+/// A server may answer one message in several FETCH responses, not necessarily next to each
+/// other, and need not send them in order (RFC 3501 §7.4.2 does not promise either):
+/// `Session::fetch` gives one `Fetched` per message, its items merged in the order received,
+/// messages in the order first seen.
+#[tokio::test]
+async fn fetch_merges_responses_split_per_message_in_any_order() {
+    let server = FakeServer::start(script(
+        "IMAP4rev1",
+        vec![
+            expect("SELECT INBOX"),
+            send("* 5 EXISTS\r\n{tag} OK [READ-WRITE] selected\r\n"),
+            expect("UID FETCH 1:* (UID FLAGS RFC822.SIZE)"),
+            send(
+                "* 1 FETCH (UID 11 FLAGS (\\Seen))\r\n\
+                 * 2 FETCH (UID 12 FLAGS ())\r\n\
+                 * 2 FETCH (UID 12 RFC822.SIZE 200)\r\n\
+                 * 4 FETCH (UID 14 FLAGS ())\r\n\
+                 * 3 FETCH (UID 13 FLAGS (\\Flagged) RFC822.SIZE 300)\r\n\
+                 * 1 FETCH (UID 11 RFC822.SIZE 100)\r\n\
+                 * 4 FETCH (UID 14 RFC822.SIZE 400)\r\n\
+                 * 5 FETCH (UID 15 FLAGS () RFC822.SIZE 500)\r\n\
+                 {tag} OK done\r\n",
+            ),
+        ],
+    ))
+    .await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    session.select_folder("INBOX").await.unwrap();
+    let got = session
+        .fetch(&UidSet::all(), "(UID FLAGS RFC822.SIZE)")
+        .await
+        .unwrap();
+    let seqs: Vec<u32> = got.iter().map(|m| m.seq).collect();
+    assert_eq!(seqs, [1, 2, 4, 3, 5]);
+    for m in &got {
+        let uid = m.uid().expect("uid").get();
+        assert_eq!(uid, 10 + m.seq, "{m:?}");
+        assert_eq!(m.size(), Some(100 * u64::from(m.seq)), "{m:?}");
+        assert!(m.flags().is_some(), "{m:?}");
+    }
+    assert_eq!(got[0].flags(), Some(vec!["\\Seen".to_owned()]));
+    assert_eq!(got[3].flags(), Some(vec!["\\Flagged".to_owned()]));
+    // Items in the order received: the second response's items after the first's.
+    assert_eq!(got[0].items.len(), 4);
+    assert!(matches!(
+        got[0].items[3],
+        imap_async::proto::FetchItem::Rfc822Size(100)
+    ));
+    session.logout().await.unwrap();
+    server.finish().await;
 }

@@ -38,6 +38,11 @@ use crate::transport::Stream;
 /// after a large response.
 const SHRINK_ABOVE: usize = 256 * 1024;
 const INITIAL_BUFFER: usize = 8 * 1024;
+/// Largest read: while reads keep filling the buffer (a large response streaming in), each
+/// new buffer is twice the last, up to this, so that a mailbox listing takes a few hundred
+/// reads instead of thousands. Frames are slices of these buffers: a kept message keeps its
+/// buffer alive, so they are not made larger than this.
+const MAX_READ_CHUNK: usize = 64 * 1024;
 /// Largest piece of a streamed literal read at once.
 const LITERAL_CHUNK: usize = 64 * 1024;
 /// While draining an abandoned command, literals above this size are skipped without
@@ -92,6 +97,8 @@ pub(crate) type ContinuationHandler<'a> =
 pub(crate) struct Connection {
     stream: Stream,
     read_buf: BytesMut,
+    /// How much room the next new read buffer gets (see [`MAX_READ_CHUNK`]).
+    read_chunk: usize,
     framer: Framer,
     next_tag: u32,
     pub(crate) capabilities: Option<Capabilities>,
@@ -148,6 +155,7 @@ impl Connection {
         Connection {
             stream,
             read_buf: BytesMut::with_capacity(INITIAL_BUFFER),
+            read_chunk: INITIAL_BUFFER,
             framer: Framer::new(limits),
             next_tag: 1,
             capabilities: None,
@@ -288,8 +296,10 @@ impl Connection {
             }
             if self.read_buf.capacity() - self.read_buf.len() < 4096 {
                 self.read_buf
-                    .reserve(INITIAL_BUFFER.max(self.read_buf.len()));
+                    .reserve(self.read_chunk.max(self.read_buf.len()));
             }
+            let room = self.read_buf.capacity() - self.read_buf.len();
+            let had = self.read_buf.len();
             // A response under way must be complete within `response_timeout`, however
             // often its bytes arrive: each read waits only until that deadline.
             let now = tokio::time::Instant::now();
@@ -319,6 +329,12 @@ impl Connection {
                 }
                 None => self.fill(waiting_for, timeout).await?,
             }
+            // A full buffer means more is waiting: read more at once next time.
+            self.read_chunk = if self.read_buf.len() - had >= room {
+                (self.read_chunk * 2).min(MAX_READ_CHUNK)
+            } else {
+                INITIAL_BUFFER
+            };
         }
     }
 

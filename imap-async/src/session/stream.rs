@@ -348,18 +348,30 @@ impl<K: Id> FetchRun<K> {
     /// [`Session::fetch`] always did. An unparseable response is reported at the end.
     pub(crate) async fn collect(&mut self, conn: &mut Connection) -> Result<Vec<Fetched>> {
         let mut order: Vec<Fetched> = Vec::new();
-        let mut index: HashMap<u32, usize> = HashMap::new();
+        // Servers may split one message's data over several FETCH lines, so a message seen
+        // before gets the new items. While sequence numbers only grow (as servers send
+        // them) no message can have been seen before, and the index by sequence number is
+        // not needed: it is built at the first number that does not grow.
+        let mut index: Option<HashMap<u32, usize>> = None;
         let mut parse_error = None;
         while let Some(item) = self.next(conn).await {
             match item {
-                Ok(f) => match index.get(&f.seq) {
-                    // Servers may split one message's data over several FETCH lines.
-                    Some(&i) => order[i].items.extend(f.items),
-                    None => {
-                        index.insert(f.seq, order.len());
+                Ok(f) => {
+                    if index.is_none() && order.last().is_none_or(|last| f.seq > last.seq) {
                         order.push(f);
+                        continue;
                     }
-                },
+                    let index = index.get_or_insert_with(|| {
+                        order.iter().enumerate().map(|(i, m)| (m.seq, i)).collect()
+                    });
+                    match index.get(&f.seq) {
+                        Some(&i) => order[i].items.extend(f.items),
+                        None => {
+                            index.insert(f.seq, order.len());
+                            order.push(f);
+                        }
+                    }
+                }
                 Err(Error::Parse(e)) => {
                     parse_error.get_or_insert(e);
                 }

@@ -5,13 +5,25 @@
 //!
 //! * a plain socket read of the same bytes (no parsing: the floor);
 //! * imap-async, `Session::fetch` (collects every message into a `Vec<Fetched>`);
-//! * async-imap 0.11 (`Session::uid_fetch`, every item of its stream taken and its
-//!   envelope looked at), when built with `--features compare-async-imap`.
+//! * async-imap 0.11 (`Session::uid_fetch`, every item of its stream pushed to a `Vec`),
+//!   when built with `--features compare-async-imap`.
+//!
+//! For both, every message's envelope is then looked at.
+//!
+//! Both clients parse every ENVELOPE into typed values (imap-proto parses the whole
+//! response when async-imap reads it) and both hand back every message; for both, the
+//! clock stops once all are held, before they are dropped. The rounds interleave the three
+//! so that a busy machine slows all of them alike; each line gives the median, the best and
+//! the worst round. A last, untimed pass per client counts the allocations made on the
+//! client's thread (a counting wrapper around the system allocator, inert while timing).
 //!
 //! Run: `cargo run --release -p imap-async-tests --features compare-async-imap --bin bench_replay`
-//! (`bench_replay ours` runs imap-async alone, once: for profiling with callgrind).
+//! (`bench_replay ours [N]` runs imap-async alone, N times (default once): for profiling).
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use imap_async::{ConnectOptions, Session, UidSet};
@@ -22,6 +34,60 @@ use tokio::net::{TcpListener, TcpStream};
 const MESSAGES: u64 = 100_000;
 const ROUNDS: usize = 5;
 const ITEMS: &str = "(UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)";
+
+/// The system allocator, counting the allocations made on a thread while that thread's
+/// switch is on (only during the counting pass after the timed rounds: when off, the cost
+/// is one thread-local read per call, the same for both clients).
+struct CountingAllocator;
+
+thread_local! {
+    static COUNT_HERE: Cell<bool> = const { Cell::new(false) };
+}
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static ALLOCATED_BYTES: AtomicU64 = AtomicU64::new(0);
+
+fn count(size: usize) {
+    if COUNT_HERE.with(Cell::get) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        ALLOCATED_BYTES.fetch_add(size as u64, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every call is passed on unchanged to the system allocator.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count(layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count(new_size);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// Run `f` once with allocation counting on for this thread, and print what one message
+/// cost on average (everything from sending the command to holding every message; the
+/// connection set-up and logout are counted too, but are negligible next to 100,000 messages).
+async fn count_allocations<F: std::future::Future<Output = Duration>>(name: &str, f: F) {
+    ALLOCATIONS.store(0, Ordering::Relaxed);
+    ALLOCATED_BYTES.store(0, Ordering::Relaxed);
+    COUNT_HERE.with(|c| c.set(true));
+    f.await;
+    COUNT_HERE.with(|c| c.set(false));
+    let n = ALLOCATIONS.load(Ordering::Relaxed) as f64 / MESSAGES as f64;
+    let b = ALLOCATED_BYTES.load(Ordering::Relaxed) as f64 / MESSAGES as f64;
+    println!("{name:<34} {n:>6.2} allocations per message, {b:>6.0} bytes allocated per message");
+}
 
 /// Serve every connection: greeting, then answer each command line from memory.
 async fn serve(listener: TcpListener, data: Arc<Vec<u8>>) {
@@ -142,20 +208,19 @@ async fn async_imap(port: u16) -> Duration {
         .unwrap();
     session.select("INBOX").await.unwrap();
     let start = Instant::now();
-    let mut envelopes = 0u64;
+    // Collected like `Session::fetch` does (a Vec grown as messages come), then every
+    // envelope looked at, and dropped after the clock stops: the same as for imap-async.
+    let mut all = Vec::new();
     {
         let mut stream = session.uid_fetch("1:*", ITEMS).await.unwrap();
-        let mut all = Vec::with_capacity(MESSAGES as usize);
         while let Some(fetch) = stream.next().await {
-            let fetch = fetch.unwrap();
-            if fetch.envelope().is_some() {
-                envelopes += 1;
-            }
-            all.push(fetch);
+            all.push(fetch.unwrap());
         }
     }
+    let envelopes = all.iter().filter(|m| m.envelope().is_some()).count();
     let elapsed = start.elapsed();
-    assert_eq!(envelopes, MESSAGES);
+    assert_eq!(envelopes as u64, MESSAGES);
+    drop(all);
     session.logout().await.unwrap();
     elapsed
 }
@@ -163,6 +228,7 @@ async fn async_imap(port: u16) -> Duration {
 fn summary(name: &str, mut v: Vec<Duration>, bytes: usize, floor: Option<Duration>) -> Duration {
     v.sort();
     let best = v[0];
+    let worst = v[v.len() - 1];
     let median = v[v.len() / 2];
     let vs = floor
         .map(|f| {
@@ -173,9 +239,10 @@ fn summary(name: &str, mut v: Vec<Duration>, bytes: usize, floor: Option<Duratio
         })
         .unwrap_or_default();
     println!(
-        "{name:<34} median {:>7.1} ms  best {:>7.1} ms  {:>7.1} MB/s  {:>9.0} msgs/s{vs}",
+        "{name:<34} median {:>7.1} ms  best {:>7.1}  worst {:>7.1}  {:>7.1} MB/s  {:>9.0} msgs/s{vs}",
         median.as_secs_f64() * 1e3,
         best.as_secs_f64() * 1e3,
+        worst.as_secs_f64() * 1e3,
         bytes as f64 / 1e6 / median.as_secs_f64(),
         MESSAGES as f64 / median.as_secs_f64(),
     );
@@ -211,8 +278,14 @@ fn main() {
         .build()
         .unwrap();
     if std::env::args().nth(1).as_deref() == Some("ours") {
-        let t = rt.block_on(ours(port));
-        println!("imap-async Session::fetch: {:.1} ms", t.as_secs_f64() * 1e3);
+        let times: usize = std::env::args()
+            .nth(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
+        for _ in 0..times {
+            let t = rt.block_on(ours(port));
+            println!("imap-async Session::fetch: {:.1} ms", t.as_secs_f64() * 1e3);
+        }
         return;
     }
     rt.block_on(async move {
@@ -241,5 +314,8 @@ fn main() {
             let _ = ours_m;
             println!("async-imap 0.11: not built; add `--features compare-async-imap` to compare");
         }
+        count_allocations("imap-async Session::fetch", ours(port)).await;
+        #[cfg(feature = "compare-async-imap")]
+        count_allocations("async-imap 0.11 uid_fetch", async_imap(port)).await;
     });
 }
