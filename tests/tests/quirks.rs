@@ -174,7 +174,7 @@ async fn exchange_badcharset_is_a_typed_error() {
 }
 
 #[tokio::test]
-async fn exchange_uid_zero_is_dropped_not_reported_as_a_uid() {
+async fn exchange_uid_zero_is_never_reported_as_a_uid() {
     let server = quirk("exchange-uid-zero.imap").await;
     let mut s = connect(&server).await;
     let msgs = s
@@ -447,6 +447,51 @@ async fn star_on_a_known_empty_mailbox_sends_nothing() {
         lines.iter().filter(|l| l.contains("FETCH")).count() == 1,
         "only the FETCH after EXISTS 1 was sent: {lines:?}"
     );
+}
+
+/// Identity on a real server: Dovecot is recognised from its greeting; with
+/// `IdPolicy::Always` the session sends ID after login and keeps the name and version, and
+/// an empty folder is still answered without sending `1:*`.
+#[tokio::test]
+async fn dovecot_is_recognised_from_greeting_and_id() {
+    let server = imap_async_tests::Dovecot::shared();
+    let user = server.new_user();
+    let opts = ConnectOptions::new(server.host())
+        .port(server.imap_port())
+        .plaintext()
+        .command_timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(10))
+        .login(&user.name, user.password.as_str());
+    let s = Session::connect(&opts).await.expect("login to Dovecot");
+    assert_eq!(s.server_identity().kind, ServerKind::Dovecot);
+    assert_eq!(s.server_identity().name, None, "no ID sent by default");
+    s.logout().await.unwrap();
+
+    let mut s = Session::connect(&opts.id_policy(IdPolicy::Always))
+        .await
+        .expect("login to Dovecot");
+    let who = s.server_identity().clone();
+    assert_eq!(who.kind, ServerKind::Dovecot);
+    assert_eq!(who.name.as_deref(), Some("Dovecot"));
+    assert!(who.greeting.contains("ready"), "{who:?}");
+    s.create_folder("Empty").await.unwrap();
+    assert_eq!(s.select_folder("Empty").await.unwrap().exists, 0);
+    assert!(
+        s.fetch(&UidSet::all(), FetchAttr::Flags)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    server.append_message(&user.name, "Empty", b"Subject: one\r\n\r\nbody\r\n");
+    s.noop().await.unwrap();
+    assert_eq!(
+        s.fetch(&UidSet::all(), FetchAttr::Flags)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    s.logout().await.unwrap();
 }
 
 /// Every corpus file parses, has its header, and is named by a test in this file.
