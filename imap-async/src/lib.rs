@@ -86,3 +86,8 @@ pub struct GuideConfiguration;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/large-mailboxes.md")]
 pub struct GuideLargeMailboxes;
+
+/// The compatibility page's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/compatibility.md")]
+pub struct GuideCompatibility;

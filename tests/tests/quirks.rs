@@ -313,6 +313,7 @@ async fn freefr_space_before_closing_paren() {
 async fn mailru_nil_boundary_is_read_as_empty() {
     let server = quirk("mailru-nil-boundary.imap").await;
     let mut s = connect(&server).await;
+    assert_eq!(s.server_identity().kind, ServerKind::MailRu);
     let msgs = s
         .fetch(&UidSet::from(uid(2)), FetchAttr::BodyStructure)
         .await
