@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use futures::TryStreamExt;
+
 use imap_async::proto::{BodyStructure, ResponseCode, Search, Untagged};
 use imap_async::session::FetchAttr;
 use imap_async::{ConnectOptions, Error, IdPolicy, SeqSet, ServerKind, Session, Uid, UidSet};
@@ -97,6 +99,26 @@ async fn gmail_raw_search() {
     assert_eq!(found.to_string(), "4,9,12");
     let found = s.gmail_search("subject:Grüße").await.unwrap();
     assert_eq!(found, UidSet::from(uid(7)));
+    s.logout().await.unwrap();
+    server.finish().await;
+}
+
+#[tokio::test]
+async fn gmail_unsolicited_fetch_on_noop_is_returned_in_order() {
+    let server = quirk("gmail-unsolicited-fetch-on-noop.imap").await;
+    let mut s = connect(&server).await;
+    let changes = s.noop().await.unwrap();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    let Untagged::Fetch { seq, items } = &changes[0] else {
+        panic!("{changes:?}")
+    };
+    assert_eq!(*seq, 2);
+    assert!(items.contains(&imap_async::proto::FetchItem::Flags(vec!["\\Seen".into()])));
+    assert!(items.iter().any(|i| matches!(
+        i,
+        imap_async::proto::FetchItem::Other { name, .. } if &name[..] == b"X-GM-LABELS"
+    )));
+    assert_eq!(changes[1], Untagged::Exists(3));
     s.logout().await.unwrap();
     server.finish().await;
 }
@@ -436,6 +458,13 @@ async fn star_on_a_known_empty_mailbox_sends_nothing() {
             .unwrap()
             .is_empty()
     );
+    let streamed: Vec<_> = s
+        .fetch_stream(&UidSet::all(), FetchAttr::Flags)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(streamed.is_empty());
     assert!(trace.text().contains("workaround"), "{}", trace.text());
     // A message arrives: the mailbox is no longer empty and `1:*` goes to the server.
     assert_eq!(s.noop().await.unwrap(), vec![Untagged::Exists(1)]);

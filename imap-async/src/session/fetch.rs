@@ -967,46 +967,55 @@ impl Session {
         changed_since: Option<u64>,
         vanished: bool,
     ) -> Result<(Vec<Fetched>, UidSet)> {
-        let server = self.conn.identity.kind;
-        if self.conn.selected_exists == Some(0) && set.ranges().any(|r| r.involves_star()) {
-            // `*` names no message in an empty folder, and several servers answer `1:*`
-            // there with BAD instead of nothing (postalsys/imapflow#209).
-            tracing::debug!(
-                server = server.label(),
-                workaround = "empty folder",
-                "workaround: FETCH {set} on a folder known to be empty is answered without sending"
-            );
+        let Some(items) = fetch_workarounds(&self.conn, set, items) else {
             return Ok((Vec::new(), UidSet::new()));
-        }
-        let rewritten;
-        let items = if server.rfc822_needs_body() && items.attrs().contains(&FetchAttr::Rfc822) {
-            // iCloud answers FETCH RFC822 without the message (modern-email/defects#36);
-            // BODY[] is the same data with the same \Seen effect (RFC 3501 §6.4.5), and
-            // its answer is matched to RFC822 by `FetchAttr::answered_by`.
-            tracing::debug!(
-                server = server.label(),
-                workaround = "RFC822 as BODY[]",
-                "workaround: {} returns nothing for FETCH RFC822; asking for BODY[] instead",
-                server.label()
-            );
-            rewritten = FetchItems::from(
-                items
-                    .attrs()
-                    .iter()
-                    .map(|a| match a {
-                        FetchAttr::Rfc822 => FetchAttr::body(""),
-                        other => other.clone(),
-                    })
-                    .collect::<Vec<_>>(),
-            );
-            &rewritten
-        } else {
-            items
         };
+        let items = &items;
         let mut run = FetchRun::new(set, items, None, changed_since, vanished)?;
         let messages = run.collect(&mut self.conn).await?;
         Ok((messages, run.gone))
     }
+}
+
+/// The fetch as this server needs it: `None` when it must not be sent at all, else the
+/// items to ask for. Each workaround is logged at debug level.
+pub(crate) fn fetch_workarounds<K: Id>(
+    conn: &super::connection::Connection,
+    set: &IdSet<K>,
+    items: &FetchItems,
+) -> Option<FetchItems> {
+    let server = conn.identity.kind;
+    if conn.selected_exists == Some(0) && set.ranges().any(|r| r.involves_star()) {
+        // `*` names no message in an empty folder, and several servers answer `1:*` there
+        // with BAD instead of nothing (postalsys/imapflow#209).
+        tracing::debug!(
+            server = server.label(),
+            workaround = "empty folder",
+            "workaround: FETCH {set} on a folder known to be empty is answered without sending"
+        );
+        return None;
+    }
+    if server.rfc822_needs_body() && items.attrs().contains(&FetchAttr::Rfc822) {
+        // iCloud answers FETCH RFC822 without the message (modern-email/defects#36);
+        // BODY[] is the same data with the same \Seen effect (RFC 3501 §6.4.5), and its
+        // answer is matched to RFC822 by `FetchAttr::answered_by`.
+        tracing::debug!(
+            server = server.label(),
+            workaround = "RFC822 as BODY[]",
+            "workaround: {} returns nothing for FETCH RFC822; asking for BODY[] instead",
+            server.label()
+        );
+        let attrs: Vec<FetchAttr> = items
+            .attrs()
+            .iter()
+            .map(|a| match a {
+                FetchAttr::Rfc822 => FetchAttr::body(""),
+                other => other.clone(),
+            })
+            .collect();
+        return Some(attrs.into());
+    }
+    Some(items.clone())
 }
 
 /// Key fetched messages by UID or sequence number.
