@@ -458,6 +458,8 @@ async fn star_on_a_known_empty_mailbox_sends_nothing() {
             .unwrap()
             .is_empty()
     );
+    let flagged = s.add_flags(&UidSet::all(), &["\\Seen"]).await.unwrap();
+    assert!(flagged.is_empty());
     let streamed: Vec<_> = s
         .fetch_stream(&UidSet::all(), FetchAttr::Flags)
         .unwrap()

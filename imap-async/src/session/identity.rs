@@ -7,27 +7,7 @@
 //! `tests/quirks/` and `docs/compatibility.md`); every workaround applied is logged at
 //! debug level with the server and what was changed.
 //!
-//! Workarounds keyed on the identity:
-//! - **163.com / NetEase (Coremail)** refuses SELECT ("Unsafe Login") until the client has
-//!   sent ID (mjs/imapclient#544): with [`IdPolicy::Auto`] the session sends ID right
-//!   after login.
-//! - **Yahoo** refuses any `CHARSET` argument to SEARCH with `BAD [CLIENTBUG]`
-//!   (iroco-co/aioimaplib#126): ASCII searches never carry one (on every server), and a
-//!   search that would need `CHARSET UTF-8` fails with [`Error::ServerLimitation`]
-//!   before anything is sent.
-//! - **iCloud** answers `FETCH RFC822` without the message (modern-email/defects#36):
-//!   `RFC822` is asked for as `BODY[]` (same data, same `\Seen` effect), and the answer is
-//!   matched to [`FetchAttr::Rfc822`](crate::session::FetchAttr::Rfc822) as usual.
-//!
-//! Workarounds keyed on observed behaviour, for every server:
-//! - a set with `*` on a selected mailbox known to be empty is answered with nothing,
-//!   without sending (several servers answer `1:*` there with BAD, postalsys/imapflow#209);
-//! - ID with no fields goes as `ID NIL`, never `ID ()` (Exchange rejects the empty list,
-//!   modern-email/defects#13);
-//! - Office 365's throttling text gives [`Error::retry_after`].
-//!
-//! [`Error::ServerLimitation`]: crate::Error::ServerLimitation
-//! [`Error::retry_after`]: crate::Error::retry_after
+//! The workarounds are listed on [`ServerIdentity`].
 
 use super::{Capabilities, ServerId};
 
@@ -101,7 +81,36 @@ impl ServerKind {
     }
 }
 
-/// Who the session talks to: the recognised family, and what the server said about itself.
+/// Who the session talks to: the recognised family, and what the server said about itself
+/// ([`Session::server_identity`](crate::Session::server_identity)).
+///
+/// The greeting, the host name and capabilities particular to one server give the family
+/// before login; after login, the server's ID answer (when ID was sent, see [`IdPolicy`])
+/// gives its name and version and can correct the family. Every workaround the session
+/// applies is logged at debug level, naming the server and the workaround.
+///
+/// Workarounds keyed on the identity:
+/// - **163.com / NetEase (Coremail)** refuses SELECT ("Unsafe Login") until the client has
+///   sent ID (mjs/imapclient#544): with [`IdPolicy::Auto`] the session sends ID right
+///   after login.
+/// - **Yahoo** refuses any `CHARSET` argument to SEARCH with `BAD [CLIENTBUG]`
+///   (iroco-co/aioimaplib#126): ASCII searches never carry one (on every server), and a
+///   search that would need `CHARSET UTF-8` fails with [`Error::ServerLimitation`]
+///   before anything is sent.
+/// - **iCloud** answers `FETCH RFC822` without the message (modern-email/defects#36):
+///   `RFC822` is asked for as `BODY[]` (same data, same `\Seen` effect), and the answer is
+///   matched to [`FetchAttr::Rfc822`](crate::session::FetchAttr::Rfc822) as usual.
+///
+/// Workarounds keyed on observed behaviour, for every server:
+/// - FETCH or STORE of a set with `*` on a selected folder known to be empty (EXISTS 0,
+///   followed through EXISTS and EXPUNGE) is answered with nothing, without sending
+///   (several servers answer `1:*` there with BAD, postalsys/imapflow#209);
+/// - ID with no fields goes as `ID NIL`, never `ID ()` (Exchange rejects the empty list,
+///   modern-email/defects#13);
+/// - Office 365's throttling text gives [`Error::retry_after`].
+///
+/// [`Error::ServerLimitation`]: crate::Error::ServerLimitation
+/// [`Error::retry_after`]: crate::Error::retry_after
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServerIdentity {
     pub kind: ServerKind,
