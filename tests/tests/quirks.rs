@@ -473,6 +473,9 @@ async fn star_on_a_known_empty_mailbox_sends_nothing() {
     let msgs = s.fetch(&UidSet::all(), FetchAttr::Flags).await.unwrap();
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].uid(), Some(uid(1)));
+    // It is expunged: empty again, and known to be.
+    assert_eq!(s.noop().await.unwrap(), vec![Untagged::Expunge(1)]);
+    assert!(s.fetch(&UidSet::all(), FetchAttr::Flags).await.unwrap().is_empty());
     s.logout().await.unwrap();
     let lines = server.finish().await;
     assert!(
