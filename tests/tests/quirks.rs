@@ -2,13 +2,14 @@
 //! scripted server, each with what the client returns. One test per file; a last test
 //! checks that no file is without a test or a header.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures::TryStreamExt;
 
 use imap_async::proto::{BodyStructure, ResponseCode, Search, Untagged};
 use imap_async::session::FetchAttr;
-use imap_async::{ConnectOptions, Error, IdPolicy, SeqSet, ServerKind, Session, Uid, UidSet};
+use imap_async::{ConnectOptions, Error, IdPolicy, Seq, SeqSet, ServerKind, Session, Uid, UidSet};
 use imap_async_tests::fake::FakeServer;
 use imap_async_tests::probe::TraceCapture;
 use imap_async_tests::quirks;
@@ -57,22 +58,93 @@ async fn gmail_highestmodseq_without_text() {
     server.finish().await;
 }
 
+fn labels(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// Moved here from messages_transcripts.rs: the label commands as Gmail answers them.
 #[tokio::test]
 async fn gmail_labels() {
     let server = quirk("gmail-x-gm-labels.imap").await;
-    let mut s = connect(&server).await;
-    assert_eq!(s.server_identity().kind, ServerKind::Gmail);
-    let labels = s
+    let mut session = connect(&server).await;
+    assert_eq!(session.server_identity().kind, ServerKind::Gmail);
+    session.select_folder("INBOX").await.unwrap();
+
+    let got = session
         .get_gmail_labels(&"5:6".parse::<UidSet>().unwrap())
         .await
         .unwrap();
-    assert_eq!(
-        labels.get(&uid(5)).unwrap(),
-        &vec!["\\Important".to_owned(), "Work stuff".into(), "été".into()]
+    let want: BTreeMap<Uid, Vec<String>> = [
+        (uid(5), labels(&["\\Important", "Work stuff", "été"])),
+        (uid(6), labels(&[])),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(got, want);
+    // UID 9 was not asked for: its FETCH is unsolicited, not mixed into the answer.
+    let unsolicited = session.take_unsolicited();
+    assert!(
+        matches!(&unsolicited[..], [Untagged::Fetch { seq: 3, .. }]),
+        "{unsolicited:?}"
     );
-    assert_eq!(labels.get(&uid(6)).unwrap(), &Vec::<String>::new());
-    s.logout().await.unwrap();
-    server.finish().await;
+
+    let added = session
+        .add_gmail_labels(&UidSet::from(uid(6)), &["\\Important", "été"])
+        .await
+        .unwrap();
+    assert_eq!(
+        added,
+        [(uid(6), labels(&["\\Important", "été"]))]
+            .into_iter()
+            .collect()
+    );
+    let removed = session
+        .remove_gmail_labels(&UidSet::from(uid(5)), &["Work stuff"])
+        .await
+        .unwrap();
+    assert_eq!(
+        removed,
+        [(uid(5), labels(&["\\Important", "été"]))]
+            .into_iter()
+            .collect()
+    );
+    let seqs: SeqSet = "1:2".parse().unwrap();
+    let set = session
+        .set_gmail_labels(&seqs, &["Work stuff"])
+        .await
+        .unwrap();
+    let want: BTreeMap<Seq, Vec<String>> = [
+        (Seq::new(1).unwrap(), labels(&["Work stuff"])),
+        (Seq::new(2).unwrap(), labels(&["Work stuff"])),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(set, want);
+    session
+        .add_gmail_labels_silent(&UidSet::from(uid(5)), &["été"])
+        .await
+        .unwrap();
+    session
+        .set_gmail_labels_silent(&UidSet::from(uid(5)), &[])
+        .await
+        .unwrap();
+    assert!(session.take_unsolicited().is_empty());
+    session.logout().await.unwrap();
+
+    let lines = server.finish().await;
+    let sent: Vec<&str> = lines.iter().map(|l| l.split_once(' ').unwrap().1).collect();
+    assert_eq!(
+        &sent[3..],
+        [
+            "UID FETCH 5:6 (X-GM-LABELS)",
+            "UID STORE 6 +X-GM-LABELS (\\Important &AOk-t&AOk-)",
+            "UID STORE 5 -X-GM-LABELS (\"Work stuff\")",
+            "STORE 1:2 X-GM-LABELS (\"Work stuff\")",
+            "UID STORE 5 +X-GM-LABELS.SILENT (&AOk-t&AOk-)",
+            "UID STORE 5 X-GM-LABELS.SILENT ()",
+            "LOGOUT",
+        ]
+    );
 }
 
 #[tokio::test]
@@ -99,6 +171,7 @@ async fn gmail_raw_search() {
     assert_eq!(found.to_string(), "4,9,12");
     let found = s.gmail_search("subject:Grüße").await.unwrap();
     assert_eq!(found, UidSet::from(uid(7)));
+    assert_eq!(s.take_unsolicited(), vec![Untagged::Exists(3)]);
     s.logout().await.unwrap();
     server.finish().await;
 }
@@ -475,7 +548,12 @@ async fn star_on_a_known_empty_mailbox_sends_nothing() {
     assert_eq!(msgs[0].uid(), Some(uid(1)));
     // It is expunged: empty again, and known to be.
     assert_eq!(s.noop().await.unwrap(), vec![Untagged::Expunge(1)]);
-    assert!(s.fetch(&UidSet::all(), FetchAttr::Flags).await.unwrap().is_empty());
+    assert!(
+        s.fetch(&UidSet::all(), FetchAttr::Flags)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     s.logout().await.unwrap();
     let lines = server.finish().await;
     assert!(
