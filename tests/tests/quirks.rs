@@ -562,6 +562,32 @@ async fn star_on_a_known_empty_mailbox_sends_nothing() {
     );
 }
 
+/// Not a recorded quirk, the safety net of the automatic ID: a server that advertises ID
+/// but refuses ours leaves the session logged in, just not identified by name.
+#[tokio::test]
+async fn refused_automatic_id_leaves_the_session_logged_in() {
+    use imap_async_tests::fake::{expect, send};
+    let server = FakeServer::start(vec![
+        send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN ID] ready\r\n"),
+        expect("LOGIN"),
+        send("{tag} OK [CAPABILITY IMAP4rev1 ID] logged in\r\n"),
+        expect("ID (\"name\" \"imap-async\""),
+        send("{tag} BAD Command Argument Error. 11\r\n"),
+        expect("NOOP"),
+        send("{tag} OK NOOP completed.\r\n"),
+        expect("LOGOUT"),
+        send("* BYE bye\r\n{tag} OK done\r\n"),
+    ])
+    .await;
+    let mut s = Session::connect(&opts(&server).id_policy(IdPolicy::Always))
+        .await
+        .unwrap();
+    assert_eq!(s.server_identity().name, None);
+    s.noop().await.unwrap();
+    s.logout().await.unwrap();
+    server.finish().await;
+}
+
 /// Identity on a real server: Dovecot is recognised from its greeting; with
 /// `IdPolicy::Always` the session sends ID after login and keeps the name and version, and
 /// an empty folder is still answered without sending `1:*`.

@@ -217,7 +217,15 @@ impl Session {
                 kind.label()
             );
         }
-        self.id(Some(&CLIENT_ID)).await.map(drop)
+        match self.id(Some(&CLIENT_ID)).await {
+            Ok(_) => Ok(()),
+            // A refused ID leaves the session as it was: logged in, just not identified.
+            Err(e @ (Error::No { .. } | Error::Bad { .. })) => {
+                tracing::debug!(error = %e, "the server refused ID after login; going on without");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// NAMESPACE (RFC 2342): the prefixes under which personal, other users' and shared
