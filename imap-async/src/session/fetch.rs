@@ -967,11 +967,18 @@ impl Session {
         changed_since: Option<u64>,
         vanished: bool,
     ) -> Result<(Vec<Fetched>, UidSet)> {
-        let Some(items) = fetch_workarounds(&self.conn, set, items) else {
+        let adjusted = fetch_workarounds(&self.conn, set, items);
+        // Built first even when nothing is sent, so bad arguments are still reported.
+        let mut run = FetchRun::new(
+            set,
+            adjusted.as_ref().unwrap_or(items),
+            None,
+            changed_since,
+            vanished,
+        )?;
+        if adjusted.is_none() {
             return Ok((Vec::new(), UidSet::new()));
-        };
-        let items = &items;
-        let mut run = FetchRun::new(set, items, None, changed_since, vanished)?;
+        }
         let messages = run.collect(&mut self.conn).await?;
         Ok((messages, run.gone))
     }

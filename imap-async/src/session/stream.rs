@@ -423,6 +423,7 @@ impl Session {
         let items = items.into();
         let run = match super::fetch::fetch_workarounds(&self.conn, set, &items) {
             Some(items) => FetchRun::new(set, &items, None, None, false)?,
+            // Nothing to send: an empty set sends no command and ends the stream at once.
             None => FetchRun::new(&IdSet::<K>::new(), &items, None, None, false)?,
         };
         Ok(run.into_stream(&mut self.conn))
