@@ -315,6 +315,22 @@ async fn office365_throttling_carries_the_suggested_backoff() {
 }
 
 #[tokio::test]
+async fn office365_throttling_with_bad_and_bye() {
+    let server = quirk("office365-throttled-bye.imap").await;
+    let mut s = connect(&server).await;
+    let err = s.fetch(&UidSet::all(), FetchAttr::Flags).await.unwrap_err();
+    assert!(matches!(err, Error::Bad { .. }), "{err:?}");
+    assert_eq!(err.retry_after(), Some(Duration::from_millis(89117)));
+    // The BYE that followed ends the session with a typed error, not a hang.
+    let next = s.noop().await.unwrap_err();
+    assert!(
+        matches!(&next, Error::Bye { text, .. } if text.starts_with("Connection closed")),
+        "{next:?}"
+    );
+    server.finish().await;
+}
+
+#[tokio::test]
 async fn icloud_bye_without_text_ends_the_session_with_a_typed_error() {
     let server = quirk("icloud-bye-without-space.imap").await;
     let mut s = connect(&server).await;
