@@ -236,7 +236,8 @@ impl ServerIdentity {
     }
 
     /// Learn from the server's ID answer: its name and version, and the family its
-    /// `name` or `vendor` names (which wins over guesses from the greeting).
+    /// `vendor`, `name` or `support-url` names, in that order (which wins over guesses
+    /// from the greeting).
     ///
     /// ```
     /// use imap_async::{ServerId, ServerIdentity, ServerKind};
@@ -254,7 +255,9 @@ impl ServerIdentity {
     pub fn note_id(&mut self, id: &ServerId) {
         self.name = id.get("name").map(str::to_owned);
         self.version = id.get("version").map(str::to_owned);
-        let named = ["name", "vendor", "support-url"]
+        // The vendor first: Fastmail's ID names Cyrus, the software, and Fastmail, the
+        // vendor, whose quirks are the ones that matter.
+        let named = ["vendor", "name", "support-url"]
             .iter()
             .filter_map(|f| id.get(f))
             .find_map(kind_in_text);
@@ -343,9 +346,20 @@ mod tests {
                 ("vendor".into(), Some("Fastmail Pty Ltd".into())),
             ],
         });
-        // `name` is checked first: Cyrus, as named.
-        assert_eq!(who.kind, ServerKind::Cyrus);
+        // The vendor is checked first: Fastmail, which runs Cyrus.
+        assert_eq!(who.kind, ServerKind::Fastmail);
         assert_eq!(who.name.as_deref(), Some("Cyrus IMAPD"));
+        let id = |name: &str, vendor: &str| ServerId {
+            fields: vec![
+                ("name".into(), Some(name.into())),
+                ("vendor".into(), Some(vendor.into())),
+            ],
+        };
+        let mut who = ServerIdentity::detect("127.0.0.1", "ready", None);
+        who.note_id(&id("Coremail Imap", "Mailtech"));
+        assert_eq!(who.kind, ServerKind::NetEase);
+        who.note_id(&id("GImap", "Google, Inc."));
+        assert_eq!(who.kind, ServerKind::Gmail);
         let mut who = ServerIdentity::detect("127.0.0.1", "ready", None);
         who.note_id(&ServerId {
             fields: vec![("name".into(), Some("Unknown".into()))],
