@@ -315,6 +315,18 @@ async fn office365_throttling_carries_the_suggested_backoff() {
 }
 
 #[tokio::test]
+async fn office365_login_refused_when_basic_auth_is_off() {
+    let server = quirk("office365-login-basic-auth-off.imap").await;
+    let client = imap_async::Client::connect(&opts(&server)).await.unwrap();
+    assert_eq!(client.server_identity().kind, ServerKind::Exchange);
+    let err = client.login("user", "secret").await.unwrap_err();
+    assert!(err.is_auth_failed(), "{err:?}");
+    assert!(!err.to_string().contains("secret"), "{err}");
+    let lines = server.finish().await;
+    assert_eq!(lines.len(), 2, "{lines:?}");
+}
+
+#[tokio::test]
 async fn office365_throttling_with_bad_and_bye() {
     let server = quirk("office365-throttled-bye.imap").await;
     let mut s = connect(&server).await;
