@@ -71,6 +71,10 @@ pub enum Error {
     /// The server behaved in a way the protocol does not allow.
     #[error("protocol violation by the server: {0}")]
     Protocol(String),
+    /// The server is known not to support what was asked (a documented quirk of that
+    /// server, see [`ServerIdentity`](crate::ServerIdentity)); nothing was sent.
+    #[error("{server} cannot do this: {reason} (nothing was sent)")]
+    ServerLimitation { server: String, reason: String },
     /// Input given to the library is not valid (names what and why).
     #[error("invalid {what}: {reason}")]
     InvalidInput { what: String, reason: String },
@@ -133,6 +137,72 @@ impl Error {
             },
             _ => false,
         }
+    }
+
+    /// How long the server asks the client to wait before trying again, when it refused a
+    /// command because the account is throttled: Office 365 answers `NO Request is
+    /// throttled. Suggested Backoff Time: N milliseconds` (postalsys/imapflow#142). `None`
+    /// for every other error.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use imap_async::Error;
+    ///
+    /// let e = Error::No {
+    ///     command: "UID FETCH".into(),
+    ///     code: None,
+    ///     text: "Request is throttled. Suggested Backoff Time: 1500 milliseconds".into(),
+    /// };
+    /// assert_eq!(e.retry_after(), Some(Duration::from_millis(1500)));
+    /// assert_eq!(Error::other("x").retry_after(), None);
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        let (Error::No { text, .. } | Error::Bad { text, .. } | Error::Bye { text, .. }) = self
+        else {
+            return None;
+        };
+        const HINT: &str = "suggested backoff time:";
+        let lower = text.to_ascii_lowercase();
+        let at = lower.find(HINT)? + HINT.len();
+        let rest = lower[at..].trim_start();
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let n: u64 = digits.parse().ok()?;
+        let unit = rest[digits.len()..].trim_start();
+        if unit.starts_with("ms") || unit.starts_with("millisecond") {
+            Some(Duration::from_millis(n))
+        } else if unit.starts_with('s') {
+            Some(Duration::from_secs(n))
+        } else {
+            None
+        }
+    }
+
+    /// True when the server refused a search's charset (`NO [BADCHARSET ...]`, RFC 3501
+    /// §7.1): Exchange and Office 365 answer so to `CHARSET UTF-8`, so text outside ASCII
+    /// cannot be searched for there.
+    ///
+    /// ```
+    /// use imap_async::Error;
+    /// use imap_async::proto::ResponseCode;
+    ///
+    /// let e = Error::No {
+    ///     command: "UID SEARCH".into(),
+    ///     code: Some(ResponseCode::BadCharset(vec!["US-ASCII".into()])),
+    ///     text: "The specified charset is not supported.".into(),
+    /// };
+    /// assert!(e.is_bad_charset());
+    /// ```
+    pub fn is_bad_charset(&self) -> bool {
+        matches!(
+            self,
+            Error::No {
+                code: Some(ResponseCode::BadCharset(_)),
+                ..
+            } | Error::Bad {
+                code: Some(ResponseCode::BadCharset(_)),
+                ..
+            }
+        )
     }
 
     /// True for a deadline that passed.

@@ -41,10 +41,11 @@ pub use options::{Auth, ConnectOptions, Secret, Security};
 pub use proto::{Search, SearchKey, Seq, SeqSet, Uid, UidSet};
 pub use session::{
     AclEntry, AppendMessage, AppendUid, Capabilities, Client, CopyUid, ESearchResult, Expunged,
-    FetchAttr, FetchChanges, FetchItems, Fetched, Folder, FolderStatus, Idle, IdleEvent,
+    FetchAttr, FetchChanges, FetchItems, Fetched, Folder, FolderStatus, IdPolicy, Idle, IdleEvent,
     IdleOptions, ListRights, Metadata, MetadataDepth, MetadataEntry, MetadataOptions, Namespace,
     Namespaces, Quota, SearchQuery, SearchResult, SearchReturn, SelectInfo, SelectOptions,
-    ServerId, Session, SortCriterion, SortKey, SpecialUse, StatusItems, ThreadAlgorithm,
+    ServerId, ServerIdentity, ServerKind, Session, SortCriterion, SortKey, SpecialUse, StatusItems,
+    ThreadAlgorithm,
 };
 pub use session::{BatchOptions, FetchStream, SyncChanges, SyncResult, SyncState};
 pub use transport::TlsOptions;
@@ -85,3 +86,8 @@ pub struct GuideConfiguration;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/large-mailboxes.md")]
 pub struct GuideLargeMailboxes;
+
+/// The compatibility page's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/compatibility.md")]
+pub struct GuideCompatibility;

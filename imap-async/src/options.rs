@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::proto::Limits;
+use crate::session::IdPolicy;
 use crate::transport::TlsOptions;
 
 /// A password or token. Its `Debug` never shows the value.
@@ -133,6 +134,8 @@ pub struct ConnectOptions {
     /// Turn on COMPRESS=DEFLATE (RFC 4978) right after login when the server offers it
     /// (off by default). See [`ConnectOptions::compress`].
     pub compress: bool,
+    /// When to send ID (RFC 2971) after login; see [`IdPolicy`].
+    pub id_policy: IdPolicy,
 }
 
 impl ConnectOptions {
@@ -162,6 +165,7 @@ impl ConnectOptions {
             limits: Limits::default(),
             auth: None,
             compress: false,
+            id_policy: IdPolicy::default(),
         }
     }
 
@@ -357,6 +361,22 @@ impl ConnectOptions {
     /// ```
     pub fn compress(mut self, on: bool) -> Self {
         self.compress = on;
+        self
+    }
+
+    /// When to send ID (RFC 2971) right after login. The default, [`IdPolicy::Auto`],
+    /// sends it only to servers that refuse to work without it (163.com); see
+    /// [`IdPolicy`] for why it is not sent everywhere.
+    ///
+    /// ```
+    /// use imap_async::{ConnectOptions, IdPolicy};
+    ///
+    /// let opts = ConnectOptions::new("imap.example.org").id_policy(IdPolicy::Always);
+    /// assert_eq!(opts.id_policy, IdPolicy::Always);
+    /// assert_eq!(ConnectOptions::new("x").id_policy, IdPolicy::Auto);
+    /// ```
+    pub fn id_policy(mut self, policy: IdPolicy) -> Self {
+        self.id_policy = policy;
         self
     }
 

@@ -27,6 +27,7 @@ mod config;
 pub mod fake;
 mod install;
 pub mod probe;
+pub mod quirks;
 mod server;
 
 pub use certs::other_ca_pem;

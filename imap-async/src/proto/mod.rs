@@ -11,6 +11,8 @@
 pub mod encode;
 pub mod frame;
 pub mod parse;
+#[cfg(test)]
+mod quirks_tests;
 pub mod search;
 pub mod sequence;
 #[doc(hidden)]

@@ -151,6 +151,21 @@ pub enum IdRange<K> {
     Star,
 }
 
+impl<K> IdRange<K> {
+    /// Whether the range involves `*` (`a:*` or `*`).
+    ///
+    /// ```
+    /// use imap_async::proto::sequence::IdRange;
+    /// use imap_async::proto::Uid;
+    ///
+    /// assert!(IdRange::<Uid>::Star.involves_star());
+    /// assert!(!IdRange::Closed(Uid::new(1).unwrap(), Uid::new(2).unwrap()).involves_star());
+    /// ```
+    pub fn involves_star(&self) -> bool {
+        !matches!(self, IdRange::Closed(..))
+    }
+}
+
 /// A set of sequence numbers ([`SeqSet`]) or UIDs ([`UidSet`]) (RFC 3501 §9 `sequence-set`).
 ///
 /// Stored as sorted, disjoint, non-adjacent ranges plus an optional `n:*` or `*` tail, so a

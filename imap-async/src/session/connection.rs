@@ -131,6 +131,14 @@ pub(crate) struct Connection {
     /// SELECT), and whether SELECT/EXAMINE was ever sent (RFC 5161 §3.1 forbids ENABLE after).
     pub(crate) selected: Option<String>,
     pub(crate) selected_once: bool,
+    /// How many messages the selected folder holds, kept from SELECT's EXISTS through
+    /// every later EXISTS and EXPUNGE; `None` when not known for sure (no folder selected,
+    /// or VANISHED reported removals this count cannot follow).
+    pub(crate) selected_exists: Option<u32>,
+    /// Who the server is (greeting, host name, capabilities, ID answer).
+    pub(crate) identity: crate::session::ServerIdentity,
+    /// Whether to send ID after login.
+    pub(crate) id_policy: crate::session::IdPolicy,
     /// The server's description, for messages (`host:port`).
     pub(crate) peer: String,
 }
@@ -174,6 +182,9 @@ impl Connection {
             qresync_enabled: false,
             selected: None,
             selected_once: false,
+            selected_exists: None,
+            identity: crate::session::ServerIdentity::default(),
+            id_policy: crate::session::IdPolicy::default(),
             peer,
         }
     }
@@ -613,6 +624,19 @@ impl Connection {
             }
             Untagged::Capability(caps) => {
                 self.capabilities = Some(Capabilities::from_atoms(caps));
+            }
+            // RFC 3501 §7.3.1 / §7.4.1: the message count of the selected folder.
+            Untagged::Exists(n) if self.selected_exists.is_some() => {
+                self.selected_exists = Some(*n);
+            }
+            Untagged::Expunge(_) => {
+                if let Some(n) = self.selected_exists.as_mut() {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            // Removals this count cannot follow, unless it is already 0.
+            Untagged::Vanished { earlier: false, .. } if self.selected_exists != Some(0) => {
+                self.selected_exists = None;
             }
             _ => {}
         }

@@ -224,6 +224,55 @@ impl Fetched {
         }
     }
 
+    /// Gmail's message id (`X-GM-MSGID`, X-GM-EXT-1), if fetched: a 64-bit number unique
+    /// to the message across all of the account's folders.
+    ///
+    /// ```
+    /// use imap_async::Fetched;
+    /// use imap_async::proto::FetchItem;
+    ///
+    /// let msg = Fetched {
+    ///     seq: 1,
+    ///     items: vec![FetchItem::Other {
+    ///         name: "X-GM-MSGID".into(),
+    ///         value: "1278455344230334865".into(),
+    ///     }],
+    /// };
+    /// assert_eq!(msg.gmail_message_id(), Some(1278455344230334865));
+    /// assert_eq!(msg.gmail_thread_id(), None);
+    /// ```
+    pub fn gmail_message_id(&self) -> Option<u64> {
+        self.other_number("X-GM-MSGID")
+    }
+
+    /// Gmail's thread id (`X-GM-THRID`, X-GM-EXT-1), if fetched.
+    ///
+    /// ```
+    /// use imap_async::Fetched;
+    /// use imap_async::proto::FetchItem;
+    ///
+    /// let msg = Fetched {
+    ///     seq: 1,
+    ///     items: vec![FetchItem::Other {
+    ///         name: "X-GM-THRID".into(),
+    ///         value: "1266894439832287888".into(),
+    ///     }],
+    /// };
+    /// assert_eq!(msg.gmail_thread_id(), Some(1266894439832287888));
+    /// ```
+    pub fn gmail_thread_id(&self) -> Option<u64> {
+        self.other_number("X-GM-THRID")
+    }
+
+    fn other_number(&self, item: &str) -> Option<u64> {
+        self.items.iter().find_map(|i| match i {
+            FetchItem::Other { name, value } if name.eq_ignore_ascii_case(item.as_bytes()) => {
+                std::str::from_utf8(value).ok()?.parse().ok()
+            }
+            _ => None,
+        })
+    }
+
     /// `MODSEQ` (RFC 7162, CONDSTORE), if fetched.
     ///
     /// ```
@@ -918,10 +967,62 @@ impl Session {
         changed_since: Option<u64>,
         vanished: bool,
     ) -> Result<(Vec<Fetched>, UidSet)> {
-        let mut run = FetchRun::new(set, items, None, changed_since, vanished)?;
+        let adjusted = fetch_workarounds(&self.conn, set, items);
+        // Built first even when nothing is sent, so bad arguments are still reported.
+        let mut run = FetchRun::new(
+            set,
+            adjusted.as_ref().unwrap_or(items),
+            None,
+            changed_since,
+            vanished,
+        )?;
+        if adjusted.is_none() {
+            return Ok((Vec::new(), UidSet::new()));
+        }
         let messages = run.collect(&mut self.conn).await?;
         Ok((messages, run.gone))
     }
+}
+
+/// The fetch as this server needs it: `None` when it must not be sent at all, else the
+/// items to ask for. Each workaround is logged at debug level.
+pub(crate) fn fetch_workarounds<K: Id>(
+    conn: &super::connection::Connection,
+    set: &IdSet<K>,
+    items: &FetchItems,
+) -> Option<FetchItems> {
+    let server = conn.identity.kind;
+    if conn.selected_exists == Some(0) && set.ranges().any(|r| r.involves_star()) {
+        // `*` names no message in an empty folder, and several servers answer `1:*` there
+        // with BAD instead of nothing (postalsys/imapflow#209).
+        tracing::debug!(
+            server = server.label(),
+            workaround = "empty folder",
+            "workaround: FETCH {set} on a folder known to be empty is answered without sending"
+        );
+        return None;
+    }
+    if server.rfc822_needs_body() && items.attrs().contains(&FetchAttr::Rfc822) {
+        // iCloud answers FETCH RFC822 without the message (modern-email/defects#36);
+        // BODY[] is the same data with the same \Seen effect (RFC 3501 §6.4.5), and its
+        // answer is matched to RFC822 by `FetchAttr::answered_by`.
+        tracing::debug!(
+            server = server.label(),
+            workaround = "RFC822 as BODY[]",
+            "workaround: {} returns nothing for FETCH RFC822; asking for BODY[] instead",
+            server.label()
+        );
+        let attrs: Vec<FetchAttr> = items
+            .attrs()
+            .iter()
+            .map(|a| match a {
+                FetchAttr::Rfc822 => FetchAttr::body(""),
+                other => other.clone(),
+            })
+            .collect();
+        return Some(attrs.into());
+    }
+    Some(items.clone())
 }
 
 /// Key fetched messages by UID or sequence number.

@@ -125,6 +125,7 @@ impl Session {
             ..SelectInfo::default()
         };
         self.conn.selected = None;
+        self.conn.selected_exists = None;
         self.conn.selected_once = true;
         // Everything SELECT sends describes the new folder; it is consumed here, never
         // queued as unsolicited (a queued EXISTS from SELECT would look like new mail).
@@ -157,6 +158,7 @@ impl Session {
             _ => {}
         }
         self.conn.selected = Some(name.to_owned());
+        self.conn.selected_exists = Some(info.exists);
         Ok(info)
     }
 
@@ -196,6 +198,7 @@ impl Session {
         let result = self.conn.execute(cmd, &mut |u| Some(u)).await;
         if matches!(result, Ok(_) | Err(Error::No { .. })) {
             self.conn.selected = None;
+            self.conn.selected_exists = None;
         }
         result.map(drop)
     }
@@ -214,6 +217,7 @@ impl Session {
         let cmd = self.conn.encoder("CLOSE").finish();
         self.conn.execute(cmd, &mut |u| Some(u)).await?;
         self.conn.selected = None;
+        self.conn.selected_exists = None;
         Ok(())
     }
 }

@@ -1051,6 +1051,16 @@ impl Session {
         if set.is_empty() {
             return Ok(BTreeMap::new());
         }
+        if self.conn.selected_exists == Some(0) && set.ranges().any(|r| r.involves_star()) {
+            // As for FETCH: `*` names nothing in an empty folder, and servers answer `1:*`
+            // there with BAD (postalsys/imapflow#209).
+            tracing::debug!(
+                server = self.conn.identity.kind.label(),
+                workaround = "empty folder",
+                "workaround: STORE {set} on a folder known to be empty is answered without sending"
+            );
+            return Ok(BTreeMap::new());
+        }
         let cmd = enc.finish();
         let mut out: BTreeMap<K, Vec<FetchItem>> = BTreeMap::new();
         self.conn

@@ -8,6 +8,7 @@ mod compress;
 pub(crate) mod connection;
 mod fetch;
 mod folders;
+mod identity;
 mod idle;
 mod messages;
 mod search;
@@ -27,6 +28,7 @@ pub use capabilities::Capabilities;
 use connection::Connection;
 pub use fetch::{FetchAttr, FetchChanges, FetchItems, Fetched};
 pub use folders::{Folder, FolderStatus, SelectInfo, SelectOptions, SpecialUse, StatusItems};
+pub use identity::{IdPolicy, ServerIdentity, ServerKind};
 pub use idle::{Idle, IdleEvent, IdleOptions};
 pub use messages::{AppendMessage, AppendUid, CopyUid, Expunged};
 pub use search::{
@@ -86,7 +88,17 @@ impl Client {
         conn.response_timeout = opts.response_timeout;
         conn.plaintext_credentials_ok =
             plaintext_credentials_allowed(peer_ip, opts.allow_plaintext_login);
+        conn.id_policy = opts.id_policy;
         let greeting = read_greeting(&mut conn, opts).await?;
+        conn.identity = ServerIdentity::detect(
+            &opts.host,
+            &String::from_utf8_lossy(&greeting.text),
+            conn.capabilities.as_ref(),
+        );
+        tracing::debug!(
+            server = conn.identity.kind.label(),
+            "server recognised from greeting and host name"
+        );
         let mut client = Client { conn, greeting };
         if opts.security == Security::StartTls {
             client = client.starttls(opts).await?;
@@ -123,6 +135,21 @@ impl Client {
     /// ```
     pub fn greeting(&self) -> &StatusText {
         &self.greeting
+    }
+
+    /// Which server this is, as far as the greeting, the host name and the capabilities
+    /// tell (see [`ServerIdentity`]).
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// use imap_async::ServerKind;
+    /// let client = imap_async::Client::connect_tls("imap.gmail.com").await?;
+    /// assert_eq!(client.server_identity().kind, ServerKind::Gmail);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn server_identity(&self) -> &ServerIdentity {
+        &self.conn.identity
     }
 
     /// Whether the connection is encrypted.
@@ -173,6 +200,8 @@ impl Client {
         }
         let peer = self.conn.peer.clone();
         let greeting = self.greeting;
+        let identity = std::mem::take(&mut self.conn.identity);
+        let id_policy = self.conn.id_policy;
         let Ok(tcp) = self.conn.into_stream().into_plain() else {
             return Err(Error::invalid(
                 "STARTTLS",
@@ -183,6 +212,8 @@ impl Client {
         let stream = transport::tls_handshake(tcp, name, &opts.tls, opts.connect_timeout).await?;
         let mut conn = Connection::new(stream, peer, opts.limits, opts.command_timeout);
         conn.response_timeout = opts.response_timeout;
+        conn.identity = identity;
+        conn.id_policy = id_policy;
         Ok(Client { conn, greeting })
     }
 
@@ -378,6 +409,27 @@ impl Session {
     /// ```
     pub fn unsolicited_len(&self) -> usize {
         self.conn.unsolicited.len()
+    }
+
+    /// Which server the session talks to: recognised from the greeting, the host name and
+    /// the capabilities, and after login from the server's ID answer when ID was sent (see
+    /// [`IdPolicy`]). The workarounds the session applies are keyed on
+    /// [`ServerIdentity::kind`]; each is logged at debug level when used.
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// use imap_async::{ConnectOptions, IdPolicy, Session};
+    /// let opts = ConnectOptions::new("imap.example.org")
+    ///     .login("bar@example.org", "passwd")
+    ///     .id_policy(IdPolicy::Always);
+    /// let session = Session::connect(&opts).await?;
+    /// let who = session.server_identity();
+    /// println!("{:?}: {:?} {:?}", who.kind, who.name, who.version);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn server_identity(&self) -> &ServerIdentity {
+        &self.conn.identity
     }
 
     /// Whether the connection is encrypted.

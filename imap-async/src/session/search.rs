@@ -7,7 +7,7 @@
 
 use std::num::NonZeroU32;
 
-use super::Session;
+use super::{ServerKind, Session};
 use crate::error::{Error, Result};
 use crate::proto::search::{SearchKey, encode_search_program};
 use crate::proto::sequence::{Id, IdSet};
@@ -115,7 +115,26 @@ fn raw_text_is_ascii(key: &SearchKey) -> bool {
 }
 
 /// Write the criteria (with `CHARSET UTF-8` when needed) into `enc`.
-fn write_query(enc: &mut CommandEncoder, query: &SearchQuery, utf8_enabled: bool) -> Result<()> {
+fn write_query(
+    enc: &mut CommandEncoder,
+    query: &SearchQuery,
+    utf8_enabled: bool,
+    server: ServerKind,
+) -> Result<()> {
+    if server.rejects_search_charset() && !utf8_enabled && query.0.needs_utf8() {
+        // Yahoo answers any CHARSET with BAD [CLIENTBUG] (iroco-co/aioimaplib#126), and
+        // without CHARSET non-ASCII text is not allowed (RFC 3501 §6.4.4).
+        tracing::debug!(
+            server = server.label(),
+            workaround = "no CHARSET in SEARCH",
+            "workaround: {} refuses SEARCH CHARSET; a non-ASCII search is not sent",
+            server.label()
+        );
+        return Err(Error::ServerLimitation {
+            server: server.label().to_owned(),
+            reason: "it refuses SEARCH with a CHARSET, which text outside ASCII needs".into(),
+        });
+    }
     if !utf8_enabled && !raw_text_is_ascii(&query.0) {
         // Raw text is sent as it is: 8-bit bytes outside a literal are not IMAP4rev1.
         return Err(Error::invalid(
@@ -361,7 +380,7 @@ impl Session {
         }
         let utf8 = self.conn.utf8_enabled;
         let mut enc = self.conn.encoder(&verb::<K>("SEARCH"));
-        write_query(&mut enc, &query, utf8)?;
+        write_query(&mut enc, &query, utf8, self.conn.identity.kind)?;
         let cmd = enc.finish();
         let mut found = Vec::new();
         let mut modseq = None;
@@ -440,7 +459,7 @@ impl Session {
             }
         }
         enc.close_list();
-        write_query(&mut enc, query, utf8)?;
+        write_query(&mut enc, query, utf8, self.conn.identity.kind)?;
         let cmd = enc.finish();
         let tag = cmd.tag.clone();
         let mut result = ESearchResult {
@@ -701,7 +720,7 @@ mod tests {
 
     fn line(query: impl Into<SearchQuery>, utf8: bool) -> Result<String> {
         let mut enc = CommandEncoder::new("A1", "UID SEARCH", LiteralSupport::Plus);
-        write_query(&mut enc, &query.into(), utf8)?;
+        write_query(&mut enc, &query.into(), utf8, ServerKind::Other)?;
         Ok(enc.finish().redacted)
     }
 

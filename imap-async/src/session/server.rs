@@ -2,6 +2,7 @@
 
 use super::Session;
 use super::folders::decode_mailbox;
+use super::identity::{CLIENT_ID, IdPolicy};
 use crate::error::{Error, Result};
 use crate::proto::{NamespaceDescr, Untagged};
 
@@ -183,12 +184,48 @@ impl Session {
             })
             .await?;
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        Ok(answer.flatten().map(|fields| ServerId {
+        let id = answer.flatten().map(|fields| ServerId {
             fields: fields
                 .iter()
                 .map(|(name, value)| (text(name), value.as_deref().map(text)))
                 .collect(),
-        }))
+        });
+        if let Some(id) = &id {
+            self.conn.identity.note_id(id);
+        }
+        Ok(id)
+    }
+
+    /// ID right after login, as [`IdPolicy`] says: always when the server advertises ID
+    /// with [`IdPolicy::Always`], and with [`IdPolicy::Auto`] only for servers that refuse
+    /// to work without it.
+    pub(crate) async fn send_id_after_login(&mut self) -> Result<()> {
+        let kind = self.conn.identity.kind;
+        let send = match self.conn.id_policy {
+            IdPolicy::Never => false,
+            IdPolicy::Always => true,
+            IdPolicy::Auto => kind.needs_id(),
+        };
+        if !send || !self.capabilities().await?.has("ID") {
+            return Ok(());
+        }
+        if self.conn.id_policy == IdPolicy::Auto {
+            tracing::debug!(
+                server = kind.label(),
+                workaround = "send ID after login",
+                "workaround: {} refuses SELECT until the client sent ID",
+                kind.label()
+            );
+        }
+        match self.id(Some(&CLIENT_ID)).await {
+            Ok(_) => Ok(()),
+            // A refused ID leaves the session as it was: logged in, just not identified.
+            Err(e @ (Error::No { .. } | Error::Bad { .. })) => {
+                tracing::debug!(error = %e, "the server refused ID after login; going on without");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// NAMESPACE (RFC 2342): the prefixes under which personal, other users' and shared

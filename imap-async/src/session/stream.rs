@@ -432,7 +432,12 @@ impl Session {
         set: &IdSet<K>,
         items: impl Into<FetchItems>,
     ) -> Result<FetchStream<'_>> {
-        let run = FetchRun::new(set, &items.into(), None, None, false)?;
+        let items = items.into();
+        let run = match super::fetch::fetch_workarounds(&self.conn, set, &items) {
+            Some(items) => FetchRun::new(set, &items, None, None, false)?,
+            // Nothing to send: an empty set sends no command and ends the stream at once.
+            None => FetchRun::new(&IdSet::<K>::new(), &items, None, None, false)?,
+        };
         Ok(run.into_stream(&mut self.conn))
     }
 
@@ -465,7 +470,9 @@ impl Session {
         items: impl Into<FetchItems>,
         options: BatchOptions,
     ) -> Result<FetchStream<'_>> {
-        let run = FetchRun::new(uids, &items.into(), Some(options), None, false)?;
+        let items = items.into();
+        let items = super::fetch::fetch_workarounds(&self.conn, uids, &items).unwrap_or(items);
+        let run = FetchRun::new(uids, &items, Some(options), None, false)?;
         Ok(run.into_stream(&mut self.conn))
     }
 

@@ -262,6 +262,7 @@ impl Session {
         let cmd = enc.finish();
         let mut sel = Selected::default();
         self.conn.selected = None;
+        self.conn.selected_exists = None;
         self.conn.selected_once = true;
         self.conn
             .execute(cmd, &mut |u| {
@@ -299,6 +300,7 @@ impl Session {
             })
             .await?;
         self.conn.selected = Some(folder.to_owned());
+        self.conn.selected_exists = Some(sel.exists);
         Ok(sel)
     }
 }
