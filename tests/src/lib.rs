@@ -24,11 +24,15 @@
 pub mod bench_data;
 mod certs;
 mod config;
+mod cyrus;
 pub mod fake;
 mod install;
 pub mod probe;
 mod server;
+mod servers;
 
 pub use certs::other_ca_pem;
-pub use install::ensure_dovecot_installed;
+pub use cyrus::{Cyrus, CyrusOptions};
+pub use install::{CyrusBinaries, ensure_cyrus_installed, ensure_dovecot_installed};
 pub use server::{Dovecot, DovecotOptions, OAuthClient, TestUser};
+pub use servers::{ImapServer, ServerKind};

@@ -1,0 +1,208 @@
+//! One test body for both real servers: the [`ImapServer`] trait, which Dovecot and
+//! Cyrus implement, and the [`on_both_servers!`](crate::on_both_servers) macro.
+
+use std::path::Path;
+use std::time::Duration;
+
+use imap_async::{ConnectOptions, Security};
+
+use crate::{Cyrus, Dovecot, TestUser};
+
+/// Which real server a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerKind {
+    /// Dovecot 2.3 ([`Dovecot`]).
+    Dovecot,
+    /// Cyrus IMAP 3.6 ([`Cyrus`]).
+    Cyrus,
+}
+
+impl ServerKind {
+    /// `"dovecot"` or `"cyrus"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ServerKind::Dovecot => "dovecot",
+            ServerKind::Cyrus => "cyrus",
+        }
+    }
+}
+
+/// What a test needs from a real server, whichever it is.
+///
+/// Test bodies take `&dyn ImapServer` and [`on_both_servers!`](crate::on_both_servers)
+/// runs them against the shared Dovecot and the shared Cyrus. Where the servers differ
+/// legitimately, a body branches on [`ImapServer::kind`] and asserts what the client
+/// does on each.
+pub trait ImapServer: Send + Sync {
+    /// Which server this is.
+    fn kind(&self) -> ServerKind;
+    /// The address the server listens on.
+    fn host(&self) -> &str;
+    /// The plain IMAP port (it offers STARTTLS when the server has TLS).
+    fn imap_port(&self) -> u16;
+    /// The implicit-TLS port, if the server has TLS.
+    fn imaps_port(&self) -> Option<u16>;
+    /// The CA certificate that signed the server's certificate.
+    fn ca_pem_path(&self) -> &Path;
+    /// A fresh user no other caller gets.
+    fn new_user(&self) -> TestUser;
+    /// Stores a message in `folder` of `user`, creating the folder if needed. Panics on
+    /// failure.
+    fn append_message(&self, user: &str, folder: &str, rfc822: &[u8]);
+    /// Stores many messages in `folder` of `user` (created if needed) quickly; UIDs
+    /// follow the order given. Panics on failure.
+    fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>);
+    /// Ends all sessions of `user` from the server side. Panics if that fails.
+    fn kick(&self, user: &str);
+    /// The Dovecot behind this server, for the few checks that need its tools.
+    fn as_dovecot(&self) -> Option<&Dovecot> {
+        None
+    }
+
+    /// `"dovecot"` or `"cyrus"`.
+    fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// Whether this is the test Cyrus.
+    fn is_cyrus(&self) -> bool {
+        self.kind() == ServerKind::Cyrus
+    }
+
+    /// Options for `user` with `security` (the right port for it), trusting the server's
+    /// CA for the name `localhost`, with 10 s connect and command timeouts.
+    fn options(&self, user: &TestUser, security: Security) -> ConnectOptions {
+        let port = match security {
+            Security::Tls => self.imaps_port().expect("the server has a TLS listener"),
+            Security::StartTls | Security::Plain => self.imap_port(),
+        };
+        ConnectOptions::new(self.host())
+            .port(port)
+            .security(security)
+            .ca_file(self.ca_pem_path())
+            .tls_server_name("localhost")
+            .command_timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(10))
+            .login(&user.name, user.password.as_str())
+    }
+
+    /// [`ImapServer::options`] over plaintext on the plain port.
+    fn plaintext_options(&self, user: &TestUser) -> ConnectOptions {
+        self.options(user, Security::Plain)
+    }
+}
+
+impl ImapServer for Dovecot {
+    fn kind(&self) -> ServerKind {
+        ServerKind::Dovecot
+    }
+    fn host(&self) -> &str {
+        Dovecot::host(self)
+    }
+    fn imap_port(&self) -> u16 {
+        Dovecot::imap_port(self)
+    }
+    fn imaps_port(&self) -> Option<u16> {
+        Dovecot::imaps_port(self)
+    }
+    fn ca_pem_path(&self) -> &Path {
+        Dovecot::ca_pem_path(self)
+    }
+    fn new_user(&self) -> TestUser {
+        Dovecot::new_user(self)
+    }
+    fn append_message(&self, user: &str, folder: &str, rfc822: &[u8]) {
+        Dovecot::append_message(self, user, folder, rfc822)
+    }
+    fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>) {
+        self.fill_maildir(user, folder, messages)
+    }
+    fn kick(&self, user: &str) {
+        Dovecot::kick(self, user)
+    }
+    fn as_dovecot(&self) -> Option<&Dovecot> {
+        Some(self)
+    }
+}
+
+impl ImapServer for Cyrus {
+    fn kind(&self) -> ServerKind {
+        ServerKind::Cyrus
+    }
+    fn host(&self) -> &str {
+        Cyrus::host(self)
+    }
+    fn imap_port(&self) -> u16 {
+        Cyrus::imap_port(self)
+    }
+    fn imaps_port(&self) -> Option<u16> {
+        Cyrus::imaps_port(self)
+    }
+    fn ca_pem_path(&self) -> &Path {
+        Cyrus::ca_pem_path(self)
+    }
+    fn new_user(&self) -> TestUser {
+        Cyrus::new_user(self)
+    }
+    fn append_message(&self, user: &str, folder: &str, rfc822: &[u8]) {
+        Cyrus::append_message(self, user, folder, rfc822)
+    }
+    fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>) {
+        Cyrus::fill_folder(self, user, folder, messages)
+    }
+    fn kick(&self, user: &str) {
+        // Sessions may still be starting; a kick that finds none is retried briefly.
+        for _ in 0..50 {
+            if Cyrus::kick(self, user) > 0 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("no Cyrus session of {user} to end");
+    }
+}
+
+/// Turns `async fn NAME(server: &dyn ImapServer)` into two tests, `NAME::dovecot` and
+/// `NAME::cyrus`, run against [`Dovecot::shared`] and [`Cyrus::shared`], so a failure
+/// names the server. An optional attribute replaces `#[tokio::test]`.
+///
+/// ```no_run
+/// use imap_async_tests::{ImapServer, on_both_servers};
+///
+/// async fn logs_in(server: &dyn ImapServer) {
+///     let user = server.new_user();
+///     let session = imap_async::Session::connect(&server.plaintext_options(&user))
+///         .await
+///         .unwrap();
+///     session.logout().await.unwrap();
+/// }
+/// on_both_servers!(logs_in);
+///
+/// async fn logs_in_on_many_threads(server: &dyn ImapServer) {
+///     logs_in(server).await;
+/// }
+/// on_both_servers!(#[tokio::test(flavor = "multi_thread")] logs_in_on_many_threads);
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! on_both_servers {
+    ($name:ident) => {
+        $crate::on_both_servers!(
+            #[tokio::test]
+            $name
+        );
+    };
+    (#[$test:meta] $name:ident) => {
+        mod $name {
+            #[$test]
+            async fn dovecot() {
+                super::$name($crate::Dovecot::shared()).await
+            }
+
+            #[$test]
+            async fn cyrus() {
+                super::$name($crate::Cyrus::shared()).await
+            }
+        }
+    };
+}
