@@ -260,6 +260,25 @@ impl Cyrus {
         ended
     }
 
+    /// Whether `user` has a mailbox yet. Cyrus creates it at the user's first login, so
+    /// `false` means nobody has logged in as `user` (`mbpath -u USER` of `cyrus-common`).
+    ///
+    /// Panics if `mbpath` cannot be run.
+    pub fn has_mailbox(&self, user: &str) -> bool {
+        let out = Command::new(self.bins.master.with_file_name("mbpath"))
+            .arg("-C")
+            .arg(&self.config_path)
+            .arg("-u")
+            .arg(user)
+            .current_dir(&self.dir)
+            .uid(self.bins.ids.0)
+            .gid(self.bins.ids.1)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run Cyrus's mbpath: {e}"));
+        out.status.success()
+    }
+
     /// Stops the server. Idempotent; also done on drop and at process exit.
     pub fn stop(&self) {
         let child = self.child.lock().unwrap_or_else(|e| e.into_inner()).take();
