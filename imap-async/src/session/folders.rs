@@ -619,7 +619,15 @@ impl Session {
             // is not a folder.
             return Ok(false);
         }
-        let folders = self.list_folders("", name).await?;
+        // INBOX is case-insensitive (RFC 3501 §5.1), but Cyrus matches LIST patterns
+        // case-sensitively even for it (`LIST "" inbox` is empty): ask for the canonical
+        // spelling.
+        let pattern = if name.eq_ignore_ascii_case("INBOX") {
+            "INBOX"
+        } else {
+            name
+        };
+        let folders = self.list_folders("", pattern).await?;
         Ok(folders
             .iter()
             .any(|f| same_mailbox(&f.name, name) && !has_attribute(f, "\\NonExistent")))
