@@ -178,7 +178,24 @@ impl Cyrus {
     ///
     /// Panics if the message cannot be stored.
     pub fn append_message(&self, user: &str, folder: &str, rfc822: &[u8]) {
-        self.fill_folder(user, folder, &mut std::iter::once(rfc822.to_vec()));
+        self.append_message_with_flags(user, folder, &[], rfc822);
+    }
+
+    /// [`Cyrus::append_message`] with flags set by the APPEND itself, so that nobody
+    /// selects the folder (which would take `\Recent` away from the user's next session).
+    pub fn append_message_with_flags(
+        &self,
+        user: &str,
+        folder: &str,
+        flags: &[&str],
+        rfc822: &[u8],
+    ) {
+        self.append_all(
+            user,
+            folder,
+            &flags.join(" "),
+            &mut std::iter::once(rfc822.to_vec()),
+        );
     }
 
     /// Stores many messages in `folder` of `user` (created if missing) over one
@@ -189,6 +206,17 @@ impl Cyrus {
         &self,
         user: &str,
         folder: &str,
+        messages: &mut dyn Iterator<Item = Vec<u8>>,
+    ) {
+        self.append_all(user, folder, "", messages);
+    }
+
+    /// APPENDs `messages` with `flags` (space-separated, may be empty) as the user.
+    fn append_all(
+        &self,
+        user: &str,
+        folder: &str,
+        flags: &str,
         messages: &mut dyn Iterator<Item = Vec<u8>>,
     ) {
         let password = self.password_of(user);
@@ -204,6 +232,9 @@ impl Cyrus {
                 }
                 let mut command = format!("APPEND {mailbox}").into_bytes();
                 for msg in batch.iter() {
+                    if !flags.is_empty() {
+                        command.extend_from_slice(format!(" ({flags})").as_bytes());
+                    }
                     command.extend_from_slice(format!(" {{{}+}}\r\n", msg.len()).as_bytes());
                     command.extend_from_slice(msg);
                 }

@@ -49,6 +49,9 @@ pub trait ImapServer: Send + Sync {
     /// Stores a message in `folder` of `user`, creating the folder if needed. Panics on
     /// failure.
     fn append_message(&self, user: &str, folder: &str, rfc822: &[u8]);
+    /// [`ImapServer::append_message`] with `flags` set on the new message, without any
+    /// session selecting the folder (so `\Recent` is left alone).
+    fn append_message_with_flags(&self, user: &str, folder: &str, flags: &[&str], rfc822: &[u8]);
     /// Stores many messages in `folder` of `user` (created if needed) quickly; UIDs
     /// follow the order given. Panics on failure.
     fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>);
@@ -114,6 +117,39 @@ impl ImapServer for Dovecot {
     fn append_message(&self, user: &str, folder: &str, rfc822: &[u8]) {
         Dovecot::append_message(self, user, folder, rfc822)
     }
+    fn append_message_with_flags(&self, user: &str, folder: &str, flags: &[&str], rfc822: &[u8]) {
+        Dovecot::append_message(self, user, folder, rfc822);
+        if flags.is_empty() {
+            return;
+        }
+        // The message just saved has the highest UID: UIDNEXT - 1.
+        let out = self
+            .doveadm(
+                &[
+                    "-f", "flow", "mailbox", "status", "-u", user, "uidnext", folder,
+                ],
+                None,
+            )
+            .unwrap_or_else(|e| panic!("cannot run doveadm mailbox status: {e}"));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let uid = text
+            .split_whitespace()
+            .find_map(|field| field.strip_prefix("uidnext="))
+            .and_then(|n| n.parse::<u32>().ok())
+            .map(|next| (next - 1).to_string())
+            .unwrap_or_else(|| panic!("doveadm mailbox status said {text:?}"));
+        let mut args = vec!["flags", "add", "-u", user];
+        args.extend_from_slice(flags);
+        args.extend_from_slice(&["mailbox", folder, "uid", &uid]);
+        let out = self
+            .doveadm(&args, None)
+            .unwrap_or_else(|e| panic!("cannot run doveadm flags: {e}"));
+        assert!(
+            out.status.success(),
+            "doveadm {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>) {
         self.fill_maildir(user, folder, messages)
     }
@@ -146,6 +182,9 @@ impl ImapServer for Cyrus {
     }
     fn append_message(&self, user: &str, folder: &str, rfc822: &[u8]) {
         Cyrus::append_message(self, user, folder, rfc822)
+    }
+    fn append_message_with_flags(&self, user: &str, folder: &str, flags: &[&str], rfc822: &[u8]) {
+        Cyrus::append_message_with_flags(self, user, folder, flags, rfc822)
     }
     fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>) {
         Cyrus::fill_folder(self, user, folder, messages)
