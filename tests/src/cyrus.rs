@@ -267,6 +267,26 @@ impl Cyrus {
         }
     }
 
+    /// Creates `folder` for `user` (logging in as the user) unless it exists. Panics on
+    /// failure.
+    pub fn create_folder(&self, user: &str, folder: &str) {
+        let password = self.password_of(user);
+        let result = RawImap::login(self.imap_port, user, &password).and_then(|mut conn| {
+            let mailbox = quoted(&imap_async::proto::utf7::encode(folder));
+            let reply = conn.command(format!("CREATE {mailbox}").as_bytes())?;
+            conn.logout();
+            // RFC 5530 ALREADYEXISTS; Cyrus 3.6 says only "Mailbox already exists".
+            if reply.starts_with("OK") || reply.contains("already exists") {
+                Ok(())
+            } else {
+                Err(io::Error::other(format!("CREATE answered: {reply}")))
+            }
+        });
+        if let Err(e) = result {
+            panic!("cannot create {folder} for {user} on the test Cyrus: {e}");
+        }
+    }
+
     /// Ends every IMAP session of `user` by sending SIGTERM to the `imapd` processes
     /// serving it (Cyrus records each session's user in `proc_path`): the counterpart of
     /// `doveadm kick`. Returns how many sessions were ended.

@@ -52,6 +52,9 @@ pub trait ImapServer: Send + Sync {
     /// [`ImapServer::append_message`] with `flags` set on the new message, without any
     /// session selecting the folder (so `\Recent` is left alone).
     fn append_message_with_flags(&self, user: &str, folder: &str, flags: &[&str], rfc822: &[u8]);
+    /// Creates `folder` for `user` unless it exists, without the client under test.
+    /// Panics on failure.
+    fn create_folder(&self, user: &str, folder: &str);
     /// Stores many messages in `folder` of `user` (created if needed) quickly; UIDs
     /// follow the order given. Panics on failure.
     fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>);
@@ -150,6 +153,16 @@ impl ImapServer for Dovecot {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    fn create_folder(&self, user: &str, folder: &str) {
+        let out = self
+            .doveadm(&["mailbox", "create", "-u", user, folder], None)
+            .unwrap_or_else(|e| panic!("cannot run doveadm mailbox create: {e}"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() || stderr.contains("already exists"),
+            "doveadm mailbox create {folder}: {stderr}"
+        );
+    }
     fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>) {
         self.fill_maildir(user, folder, messages)
     }
@@ -185,6 +198,9 @@ impl ImapServer for Cyrus {
     }
     fn append_message_with_flags(&self, user: &str, folder: &str, flags: &[&str], rfc822: &[u8]) {
         Cyrus::append_message_with_flags(self, user, folder, flags, rfc822)
+    }
+    fn create_folder(&self, user: &str, folder: &str) {
+        Cyrus::create_folder(self, user, folder)
     }
     fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>) {
         Cyrus::fill_folder(self, user, folder, messages)
