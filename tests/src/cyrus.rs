@@ -287,6 +287,49 @@ impl Cyrus {
         }
     }
 
+    /// Adds (`op` `+`) or removes (`-`) `flags` on the messages `uids` of `folder`, in a
+    /// session of the user's own (`UID STORE ... FLAGS.SILENT`). Panics on failure.
+    pub fn store_flags(&self, user: &str, folder: &str, uids: &str, op: char, flags: &[&str]) {
+        let flags = flags.join(" ");
+        self.in_folder(
+            user,
+            folder,
+            &[format!("UID STORE {uids} {op}FLAGS.SILENT ({flags})")],
+        );
+    }
+
+    /// Expunges exactly the messages `uids` of `folder` (`\Deleted`, then UID EXPUNGE,
+    /// RFC 4315), in a session of the user's own. Panics on failure.
+    pub fn expunge(&self, user: &str, folder: &str, uids: &str) {
+        self.in_folder(
+            user,
+            folder,
+            &[
+                format!("UID STORE {uids} +FLAGS.SILENT (\\Deleted)"),
+                format!("UID EXPUNGE {uids}"),
+            ],
+        );
+    }
+
+    /// Logs in as `user`, SELECTs `folder` and runs `commands`, each of which must
+    /// succeed. Panics on failure.
+    fn in_folder(&self, user: &str, folder: &str, commands: &[String]) {
+        let password = self.password_of(user);
+        let result = RawImap::login(self.imap_port, user, &password).and_then(|mut conn| {
+            let mailbox = quoted(&imap_async::proto::utf7::encode(folder));
+            conn.expect_ok(format!("SELECT {mailbox}").as_bytes())?;
+            for command in commands {
+                conn.expect_ok(command.as_bytes())
+                    .map_err(|e| io::Error::other(format!("{command}: {e}")))?;
+            }
+            conn.logout();
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("cannot change {folder} of {user} on the test Cyrus: {e}");
+        }
+    }
+
     /// Ends every IMAP session of `user` by sending SIGTERM to the `imapd` processes
     /// serving it (Cyrus records each session's user in `proc_path`): the counterpart of
     /// `doveadm kick`. Returns how many sessions were ended.

@@ -55,6 +55,13 @@ pub trait ImapServer: Send + Sync {
     /// Creates `folder` for `user` unless it exists, without the client under test.
     /// Panics on failure.
     fn create_folder(&self, user: &str, folder: &str);
+    /// Adds `flags` to the messages `uids` (an IMAP UID set such as `1:2`) of `folder`,
+    /// as another session would. Panics on failure.
+    fn add_flags(&self, user: &str, folder: &str, uids: &str, flags: &[&str]);
+    /// Removes `flags` from the messages `uids` of `folder`. Panics on failure.
+    fn remove_flags(&self, user: &str, folder: &str, uids: &str, flags: &[&str]);
+    /// Expunges the messages `uids` (only those) of `folder`. Panics on failure.
+    fn expunge(&self, user: &str, folder: &str, uids: &str);
     /// Stores many messages in `folder` of `user` (created if needed) quickly; UIDs
     /// follow the order given. Panics on failure.
     fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>);
@@ -141,17 +148,7 @@ impl ImapServer for Dovecot {
             .and_then(|n| n.parse::<u32>().ok())
             .map(|next| (next - 1).to_string())
             .unwrap_or_else(|| panic!("doveadm mailbox status said {text:?}"));
-        let mut args = vec!["flags", "add", "-u", user];
-        args.extend_from_slice(flags);
-        args.extend_from_slice(&["mailbox", folder, "uid", &uid]);
-        let out = self
-            .doveadm(&args, None)
-            .unwrap_or_else(|e| panic!("cannot run doveadm flags: {e}"));
-        assert!(
-            out.status.success(),
-            "doveadm {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        dovecot_flags(self, "add", user, folder, &uid, flags);
     }
     fn create_folder(&self, user: &str, folder: &str) {
         let out = self
@@ -161,6 +158,18 @@ impl ImapServer for Dovecot {
         assert!(
             out.status.success() || stderr.contains("already exists"),
             "doveadm mailbox create {folder}: {stderr}"
+        );
+    }
+    fn add_flags(&self, user: &str, folder: &str, uids: &str, flags: &[&str]) {
+        dovecot_flags(self, "add", user, folder, uids, flags);
+    }
+    fn remove_flags(&self, user: &str, folder: &str, uids: &str, flags: &[&str]) {
+        dovecot_flags(self, "remove", user, folder, uids, flags);
+    }
+    fn expunge(&self, user: &str, folder: &str, uids: &str) {
+        doveadm_ok(
+            self,
+            &["expunge", "-u", user, "mailbox", folder, "uid", uids],
         );
     }
     fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>) {
@@ -202,6 +211,15 @@ impl ImapServer for Cyrus {
     fn create_folder(&self, user: &str, folder: &str) {
         Cyrus::create_folder(self, user, folder)
     }
+    fn add_flags(&self, user: &str, folder: &str, uids: &str, flags: &[&str]) {
+        self.store_flags(user, folder, uids, '+', flags);
+    }
+    fn remove_flags(&self, user: &str, folder: &str, uids: &str, flags: &[&str]) {
+        self.store_flags(user, folder, uids, '-', flags);
+    }
+    fn expunge(&self, user: &str, folder: &str, uids: &str) {
+        Cyrus::expunge(self, user, folder, uids);
+    }
     fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>) {
         Cyrus::fill_folder(self, user, folder, messages)
     }
@@ -215,6 +233,36 @@ impl ImapServer for Cyrus {
         }
         panic!("no Cyrus session of {user} to end");
     }
+}
+
+/// `doveadm flags add|remove -u USER FLAGS mailbox FOLDER uid UIDS`.
+fn dovecot_flags(
+    server: &Dovecot,
+    verb: &str,
+    user: &str,
+    folder: &str,
+    uids: &str,
+    flags: &[&str],
+) {
+    let flags = flags.join(" ");
+    doveadm_ok(
+        server,
+        &[
+            "flags", verb, "-u", user, &flags, "mailbox", folder, "uid", uids,
+        ],
+    );
+}
+
+/// Runs doveadm and panics with its error output if it fails.
+fn doveadm_ok(server: &Dovecot, args: &[&str]) {
+    let out = server
+        .doveadm(args, None)
+        .unwrap_or_else(|e| panic!("cannot run doveadm: {e}"));
+    assert!(
+        out.status.success(),
+        "doveadm {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Turns `async fn NAME(server: &dyn ImapServer)` into two tests, `NAME::dovecot` and
