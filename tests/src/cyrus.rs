@@ -311,6 +311,13 @@ impl Cyrus {
         );
     }
 
+    /// Moves the messages `uids` of `folder` to `to` (UID MOVE, RFC 6851), in a session
+    /// of the user's own. Panics on failure.
+    pub fn move_messages(&self, user: &str, folder: &str, uids: &str, to: &str) {
+        let to = quoted(&imap_async::proto::utf7::encode(to));
+        self.in_folder(user, folder, &[format!("UID MOVE {uids} {to}")]);
+    }
+
     /// Logs in as `user`, SELECTs `folder` and runs `commands`, each of which must
     /// succeed. Panics on failure.
     fn in_folder(&self, user: &str, folder: &str, commands: &[String]) {
@@ -426,7 +433,7 @@ impl Cyrus {
         bins: &CyrusBinaries,
     ) -> Result<Cyrus, StartError> {
         create_dir_mode(dir, 0o755)?;
-        for sub in ["conf", "spool", "proc", "lock", "socket", "sieve", "tls"] {
+        for sub in ["conf", "conf/socket", "spool", "proc", "lock", "sieve", "tls"] {
             create_dir_mode(&dir.join(sub), 0o750)?;
         }
         let pki = certs::write_server_pki(&dir.join("tls"))?;
@@ -548,9 +555,11 @@ fn render_imapd_conf(dir: &Path, instance: &str, tls: Option<&certs::PkiFiles>) 
          partition-default: {d}/spool\n\
          proc_path: {d}/proc\n\
          mboxname_lockpath: {d}/lock\n\
-         idlesocket: {d}/socket/idle\n\
-         notifysocket: {d}/socket/notify\n\
-         lmtpsocket: {d}/socket/lmtp\n\
+         # imapd binds its end of the idled link at CONFIGDIRECTORY/socket/idle.PID\n\
+         # whatever idlesocket says, so all sockets live there.\n\
+         idlesocket: {d}/conf/socket/idle\n\
+         notifysocket: {d}/conf/socket/notify\n\
+         lmtpsocket: {d}/conf/socket/lmtp\n\
          sievedir: {d}/sieve\n\
          syslog_prefix: {instance}\n\
          servername: {REALM}\n\

@@ -1,12 +1,13 @@
 //! One test body for both real servers: the [`ImapServer`] trait, which Dovecot and
 //! Cyrus implement, and the [`on_both_servers!`](crate::on_both_servers) macro.
 
+use std::io;
 use std::path::Path;
 use std::time::Duration;
 
 use imap_async::{ConnectOptions, Security};
 
-use crate::{Cyrus, Dovecot, TestUser};
+use crate::{Cyrus, CyrusOptions, Dovecot, DovecotOptions, TestUser};
 
 /// Which real server a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +24,30 @@ impl ServerKind {
         match self {
             ServerKind::Dovecot => "dovecot",
             ServerKind::Cyrus => "cyrus",
+        }
+    }
+
+    /// The shared server of this kind ([`Dovecot::shared`] or [`Cyrus::shared`]), for
+    /// code that needs it `'static` (a thread that appends, say).
+    pub fn shared(self) -> &'static dyn ImapServer {
+        match self {
+            ServerKind::Dovecot => Dovecot::shared(),
+            ServerKind::Cyrus => Cyrus::shared(),
+        }
+    }
+
+    /// A private server of this kind, with or without TLS, for tests that stop or
+    /// restart it. Panics with the reason if it cannot be started.
+    pub fn start(self, tls: bool) -> Box<dyn ImapServer> {
+        match self {
+            ServerKind::Dovecot => Box::new(
+                Dovecot::start(DovecotOptions { tls })
+                    .unwrap_or_else(|e| panic!("cannot start a private Dovecot: {e}")),
+            ),
+            ServerKind::Cyrus => Box::new(
+                Cyrus::start(CyrusOptions { tls })
+                    .unwrap_or_else(|e| panic!("cannot start a private Cyrus: {e}")),
+            ),
         }
     }
 }
@@ -62,6 +87,14 @@ pub trait ImapServer: Send + Sync {
     fn remove_flags(&self, user: &str, folder: &str, uids: &str, flags: &[&str]);
     /// Expunges the messages `uids` (only those) of `folder`. Panics on failure.
     fn expunge(&self, user: &str, folder: &str, uids: &str);
+    /// Moves the messages `uids` of `folder` to `to`, as another session would. Panics
+    /// on failure.
+    fn move_messages(&self, user: &str, folder: &str, uids: &str, to: &str);
+    /// Stops the server (only for servers from [`ServerKind::start`]).
+    fn stop(&self);
+    /// Stops the server and starts it again on the same ports with the same users and
+    /// mail (only for servers from [`ServerKind::start`]).
+    fn restart(&self) -> io::Result<()>;
     /// Stores many messages in `folder` of `user` (created if needed) quickly; UIDs
     /// follow the order given. Panics on failure.
     fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>);
@@ -172,6 +205,18 @@ impl ImapServer for Dovecot {
             &["expunge", "-u", user, "mailbox", folder, "uid", uids],
         );
     }
+    fn move_messages(&self, user: &str, folder: &str, uids: &str, to: &str) {
+        doveadm_ok(
+            self,
+            &["move", "-u", user, to, "mailbox", folder, "uid", uids],
+        );
+    }
+    fn stop(&self) {
+        Dovecot::stop(self)
+    }
+    fn restart(&self) -> io::Result<()> {
+        Dovecot::restart(self)
+    }
     fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>) {
         self.fill_maildir(user, folder, messages)
     }
@@ -219,6 +264,15 @@ impl ImapServer for Cyrus {
     }
     fn expunge(&self, user: &str, folder: &str, uids: &str) {
         Cyrus::expunge(self, user, folder, uids);
+    }
+    fn move_messages(&self, user: &str, folder: &str, uids: &str, to: &str) {
+        Cyrus::move_messages(self, user, folder, uids, to)
+    }
+    fn stop(&self) {
+        Cyrus::stop(self)
+    }
+    fn restart(&self) -> io::Result<()> {
+        Cyrus::restart(self)
     }
     fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>) {
         Cyrus::fill_folder(self, user, folder, messages)
@@ -305,6 +359,43 @@ macro_rules! on_both_servers {
             #[$test]
             async fn cyrus() {
                 super::$name($crate::Cyrus::shared()).await
+            }
+        }
+    };
+}
+
+/// Turns `async fn NAME(kind: ServerKind)` into the tests `NAME::dovecot` and
+/// `NAME::cyrus`, for bodies that start a private server ([`ServerKind::start`]) to stop
+/// or restart it. An optional attribute replaces `#[tokio::test]`.
+///
+/// ```no_run
+/// use imap_async_tests::{ServerKind, on_both_server_kinds};
+///
+/// async fn survives_a_restart(kind: ServerKind) {
+///     let server = kind.start(false);
+///     server.restart().unwrap();
+/// }
+/// on_both_server_kinds!(survives_a_restart);
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! on_both_server_kinds {
+    ($name:ident) => {
+        $crate::on_both_server_kinds!(
+            #[tokio::test]
+            $name
+        );
+    };
+    (#[$test:meta] $name:ident) => {
+        mod $name {
+            #[$test]
+            async fn dovecot() {
+                super::$name($crate::ServerKind::Dovecot).await
+            }
+
+            #[$test]
+            async fn cyrus() {
+                super::$name($crate::ServerKind::Cyrus).await
             }
         }
     };
