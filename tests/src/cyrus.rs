@@ -433,7 +433,15 @@ impl Cyrus {
         bins: &CyrusBinaries,
     ) -> Result<Cyrus, StartError> {
         create_dir_mode(dir, 0o755)?;
-        for sub in ["conf", "conf/socket", "spool", "proc", "lock", "sieve", "tls"] {
+        for sub in [
+            "conf",
+            "conf/socket",
+            "spool",
+            "proc",
+            "lock",
+            "sieve",
+            "tls",
+        ] {
             create_dir_mode(&dir.join(sub), 0o750)?;
         }
         let pki = certs::write_server_pki(&dir.join("tls"))?;

@@ -138,6 +138,13 @@ pub trait ImapServer: Send + Sync {
     }
 }
 
+impl dyn ImapServer + '_ {
+    /// [`ImapServer::fill_folder`] taking any iterable of messages.
+    pub fn fill(&self, user: &str, folder: &str, messages: impl IntoIterator<Item = Vec<u8>>) {
+        self.fill_folder(user, folder, &mut messages.into_iter());
+    }
+}
+
 impl ImapServer for Dovecot {
     fn kind(&self) -> ServerKind {
         ServerKind::Dovecot
