@@ -259,12 +259,41 @@ impl Cyrus {
                 }
             }
             flush(&mut conn, &mut batch)?;
-            conn.logout();
+            conn.close();
             Ok(())
         })();
         if let Err(e) = result {
             panic!("cannot store messages for {user} in {folder} on the test Cyrus: {e}");
         }
+    }
+
+    /// How many lines of the transcripts of `user`'s sessions contain `needle`, waiting
+    /// up to 5 s for there to be at least `want`. Cyrus writes a transcript of each
+    /// session into `conf/log/USER/` (client lines start `<TIME<`, server lines
+    /// `>TIME>`); a session ended by LOGOUT has the line `* BYE LOGOUT received`. The
+    /// harness's own sessions never send LOGOUT.
+    pub fn session_log_lines(&self, user: &str, needle: &str, want: usize) -> usize {
+        let dir = self.dir.join("conf/log").join(user);
+        let mut n = 0;
+        for _ in 0..50 {
+            n = fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|entry| {
+                    let text = fs::read(entry.path()).unwrap_or_default();
+                    String::from_utf8_lossy(&text)
+                        .lines()
+                        .filter(|l| l.contains(needle))
+                        .count()
+                })
+                .sum();
+            if n >= want {
+                break;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        n
     }
 
     /// Creates `folder` for `user` (logging in as the user) unless it exists. Panics on
@@ -274,7 +303,7 @@ impl Cyrus {
         let result = RawImap::login(self.imap_port, user, &password).and_then(|mut conn| {
             let mailbox = quoted(&imap_async::proto::utf7::encode(folder));
             let reply = conn.command(format!("CREATE {mailbox}").as_bytes())?;
-            conn.logout();
+            conn.close();
             // RFC 5530 ALREADYEXISTS; Cyrus 3.6 says only "Mailbox already exists".
             if reply.starts_with("OK") || reply.contains("already exists") {
                 Ok(())
@@ -329,7 +358,7 @@ impl Cyrus {
                 conn.expect_ok(command.as_bytes())
                     .map_err(|e| io::Error::other(format!("{command}: {e}")))?;
             }
-            conn.logout();
+            conn.close();
             Ok(())
         });
         if let Err(e) = result {
@@ -667,7 +696,19 @@ fn spawn_master(
 
 /// Adds `users` to the sasldb at `path` (created if missing): into a copy, which then
 /// replaces the original by rename.
+///
+/// Each user also gets a directory under `conf/log/`: Cyrus then writes a transcript of
+/// every session of that user into it (its "telemetry"), which
+/// [`Cyrus::session_log_lines`] reads.
 fn add_users(bins: &CyrusBinaries, path: &Path, users: &[TestUser]) -> io::Result<()> {
+    let log_root = path.with_file_name("conf").join("log");
+    fs::create_dir_all(&log_root)?;
+    chown(&log_root, Some(bins.ids.0), Some(bins.ids.1))?;
+    for user in users {
+        let dir = log_root.join(&user.name);
+        fs::create_dir_all(&dir)?;
+        chown(&dir, Some(bins.ids.0), Some(bins.ids.1))?;
+    }
     let copy = path.with_extension("new");
     let _ = fs::remove_file(&copy);
     if path.exists() {
@@ -788,8 +829,10 @@ impl RawImap {
         Ok(line.trim_end().to_owned())
     }
 
-    fn logout(mut self) {
-        let _ = self.command(b"LOGOUT");
+    /// Ends the conversation by closing the connection. Deliberately no LOGOUT: the
+    /// session transcripts then show only the LOGOUTs of the client under test.
+    fn close(self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
     }
 }
 
@@ -809,7 +852,7 @@ mod tests {
         for user in [&users[0], &users[USER_POOL], &users[USER_POOL + 1]] {
             RawImap::login(server.imap_port(), &user.name, &user.password)
                 .unwrap()
-                .logout();
+                .close();
         }
         let wrong = RawImap::login(server.imap_port(), &users[0].name, "wrong");
         assert!(wrong.is_err());

@@ -100,6 +100,9 @@ pub trait ImapServer: Send + Sync {
     fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>);
     /// Ends all sessions of `user` from the server side. Panics if that fails.
     fn kick(&self, user: &str);
+    /// How many sessions of `user` the server saw end with LOGOUT, waiting up to 5 s for
+    /// there to be at least `want` (the servers write their logs asynchronously).
+    fn logouts(&self, user: &str, want: usize) -> usize;
     /// The Dovecot behind this server, for the few checks that need its tools.
     fn as_dovecot(&self) -> Option<&Dovecot> {
         None
@@ -230,6 +233,9 @@ impl ImapServer for Dovecot {
     fn kick(&self, user: &str) {
         Dovecot::kick(self, user)
     }
+    fn logouts(&self, user: &str, want: usize) -> usize {
+        self.session_log_lines(user, "Logged out", want)
+    }
     fn as_dovecot(&self) -> Option<&Dovecot> {
         Some(self)
     }
@@ -283,6 +289,9 @@ impl ImapServer for Cyrus {
     }
     fn fill_folder(&self, user: &str, folder: &str, messages: &mut dyn Iterator<Item = Vec<u8>>) {
         Cyrus::fill_folder(self, user, folder, messages)
+    }
+    fn logouts(&self, user: &str, want: usize) -> usize {
+        self.session_log_lines(user, "* BYE LOGOUT received", want)
     }
     fn kick(&self, user: &str) {
         // Sessions may still be starting; a kick that finds none is retried briefly.
