@@ -27,9 +27,9 @@ use std::time::{Duration, Instant};
 use crate::certs;
 use crate::install::{CyrusBinaries, ensure_cyrus_installed, is_root};
 use crate::server::{
-    DIR_PREFIX, START_ATTEMPTS, START_TIMEOUT, StartError, StopAtExit, TestUser, create_dir_mode,
-    free_ports, greets, make_users, process_dir, register_shared_for_exit, remove_dir_best_effort,
-    spawn_tied_to_process, tail, terminate,
+    DIR_PREFIX, Introspection, OAuthClient, START_ATTEMPTS, START_TIMEOUT, StartError, StopAtExit,
+    TestUser, create_dir_mode, free_ports, greets, make_users, process_dir,
+    register_shared_for_exit, remove_dir_best_effort, spawn_tied_to_process, tail, terminate,
 };
 
 /// Users written into the sasldb at start; more are added a batch at a time on demand.
@@ -75,6 +75,7 @@ pub struct Cyrus {
     bins: CyrusBinaries,
     pool: Mutex<UserPool>,
     child: Mutex<Option<Child>>,
+    oauth: Introspection,
 }
 
 impl Cyrus {
@@ -366,6 +367,21 @@ impl Cyrus {
         }
     }
 
+    /// Registers an OAuth client and refresh token for `user` at a token endpoint like
+    /// the Dovecot harness's ([`Dovecot::oauth_client_for`](crate::Dovecot::oauth_client_for)).
+    /// Cyrus offers no OAuth mechanism, so the access tokens it grants are accepted
+    /// nowhere: this is for showing what the client does then (a configuration with
+    /// `oauth2 = true` gets its token and then refuses to log in for lack of
+    /// `AUTH=XOAUTH2`).
+    pub fn oauth_client_for(&self, user: &str) -> OAuthClient {
+        self.oauth.client_for(user)
+    }
+
+    /// The token endpoint refuses this refresh token from now on (`invalid_grant`).
+    pub fn revoke_refresh_token(&self, refresh_token: &str) {
+        self.oauth.revoke(refresh_token);
+    }
+
     /// Ends every IMAP session of `user` by sending SIGTERM to the `imapd` processes
     /// serving it (Cyrus records each session's user in `proc_path`): the counterpart of
     /// `doveadm kick`. Returns how many sessions were ended.
@@ -512,6 +528,7 @@ impl Cyrus {
             bins: bins.clone(),
             pool: Mutex::new(UserPool { users, next: 0 }),
             child: Mutex::new(Some(child)),
+            oauth: Introspection::start()?,
         };
         // On failure `server` is dropped here, which stops the master.
         server.wait_until_ready()?;

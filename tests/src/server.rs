@@ -322,25 +322,7 @@ impl Dovecot {
     /// [`Dovecot::oauth_token_url`]. Access tokens it grants live an hour unless
     /// [`Dovecot::set_oauth_token_lifetime`] says otherwise.
     pub fn oauth_client_for(&self, user: &str) -> OAuthClient {
-        let client = OAuthClient {
-            token_url: self.oauth_token_url(),
-            client_id: format!("client-{:08x}", random() as u32),
-            client_secret: format!("cs{:016x}", random()),
-            refresh_token: format!("rt{:016x}{:016x}", random(), random()),
-        };
-        self.oauth.state().refresh.insert(
-            client.refresh_token.clone(),
-            RefreshGrant {
-                user: user.to_owned(),
-                client_id: client.client_id.clone(),
-                client_secret: client.client_secret.clone(),
-                lifetime: 3600,
-                revoked: false,
-                grant_rejected_tokens: false,
-                grants: 0,
-            },
-        );
-        client
+        self.oauth.client_for(user)
     }
 
     /// Access tokens granted from now on for this refresh token say `expires_in: secs` and
@@ -353,9 +335,7 @@ impl Dovecot {
 
     /// The token endpoint refuses this refresh token from now on (`invalid_grant`).
     pub fn revoke_refresh_token(&self, refresh_token: &str) {
-        if let Some(g) = self.oauth.state().refresh.get_mut(refresh_token) {
-            g.revoked = true;
-        }
+        self.oauth.revoke(refresh_token);
     }
 
     /// Grants for this refresh token still succeed, but the access tokens they give are
@@ -623,14 +603,45 @@ type Tokens = Arc<Mutex<OAuthState>>;
 /// The OAuth2 token introspection endpoint Dovecot's `oauth2` passdb asks, and the token
 /// endpoint clients use (`POST /token`), on one loopback port (a minimal HTTP/1.1 responder,
 /// one thread per request, `Connection: close`).
-struct Introspection {
+pub(crate) struct Introspection {
     port: u16,
     tokens: Tokens,
     stop: Arc<AtomicBool>,
 }
 
 impl Introspection {
-    fn start() -> io::Result<Introspection> {
+    /// Registers a fresh client and refresh token for `user` (see
+    /// [`Dovecot::oauth_client_for`]).
+    pub(crate) fn client_for(&self, user: &str) -> OAuthClient {
+        let client = OAuthClient {
+            token_url: format!("http://127.0.0.1:{}/token", self.port),
+            client_id: format!("client-{:08x}", random() as u32),
+            client_secret: format!("cs{:016x}", random()),
+            refresh_token: format!("rt{:016x}{:016x}", random(), random()),
+        };
+        self.state().refresh.insert(
+            client.refresh_token.clone(),
+            RefreshGrant {
+                user: user.to_owned(),
+                client_id: client.client_id.clone(),
+                client_secret: client.client_secret.clone(),
+                lifetime: 3600,
+                revoked: false,
+                grant_rejected_tokens: false,
+                grants: 0,
+            },
+        );
+        client
+    }
+
+    /// The token endpoint refuses this refresh token from now on.
+    pub(crate) fn revoke(&self, refresh_token: &str) {
+        if let Some(g) = self.state().refresh.get_mut(refresh_token) {
+            g.revoked = true;
+        }
+    }
+
+    pub(crate) fn start() -> io::Result<Introspection> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let port = listener.local_addr()?.port();
         let tokens: Tokens = Arc::default();

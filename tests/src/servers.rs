@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use imap_async::{ConnectOptions, Security};
 
-use crate::{Cyrus, CyrusOptions, Dovecot, DovecotOptions, TestUser};
+use crate::{Cyrus, CyrusOptions, Dovecot, DovecotOptions, OAuthClient, TestUser};
 
 /// Which real server a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +103,12 @@ pub trait ImapServer: Send + Sync {
     /// How many sessions of `user` the server saw end with LOGOUT, waiting up to 5 s for
     /// there to be at least `want` (the servers write their logs asynchronously).
     fn logouts(&self, user: &str, want: usize) -> usize;
+    /// Registers an OAuth client and refresh token for `user` at the harness's token
+    /// endpoint (RFC 6749 §6 refresh grant). Dovecot accepts the access tokens it grants;
+    /// Cyrus has no OAuth mechanism at all.
+    fn oauth_client_for(&self, user: &str) -> OAuthClient;
+    /// The token endpoint refuses this refresh token from now on (`invalid_grant`).
+    fn revoke_refresh_token(&self, refresh_token: &str);
     /// The Dovecot behind this server, for the few checks that need its tools.
     fn as_dovecot(&self) -> Option<&Dovecot> {
         None
@@ -236,6 +242,12 @@ impl ImapServer for Dovecot {
     fn logouts(&self, user: &str, want: usize) -> usize {
         self.session_log_lines(user, "Logged out", want)
     }
+    fn oauth_client_for(&self, user: &str) -> OAuthClient {
+        Dovecot::oauth_client_for(self, user)
+    }
+    fn revoke_refresh_token(&self, refresh_token: &str) {
+        Dovecot::revoke_refresh_token(self, refresh_token)
+    }
     fn as_dovecot(&self) -> Option<&Dovecot> {
         Some(self)
     }
@@ -292,6 +304,12 @@ impl ImapServer for Cyrus {
     }
     fn logouts(&self, user: &str, want: usize) -> usize {
         self.session_log_lines(user, "* BYE LOGOUT received", want)
+    }
+    fn oauth_client_for(&self, user: &str) -> OAuthClient {
+        Cyrus::oauth_client_for(self, user)
+    }
+    fn revoke_refresh_token(&self, refresh_token: &str) {
+        Cyrus::revoke_refresh_token(self, refresh_token)
     }
     fn kick(&self, user: &str) {
         // Sessions may still be starting; a kick that finds none is retried briefly.
