@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs everything CI checks: formatting, lints, and all tests against a real Dovecot.
-# Usable from any directory; installs Dovecot first when it is missing (needs root).
+# Runs everything CI checks: formatting, lints, and all tests against the real servers,
+# Dovecot and Cyrus IMAP. Usable from any directory; installs what is missing first (needs
+# root). The harness itself extracts the cyrus-imapd package (it is not installed: it would
+# remove dovecot-imapd) into /var/cache/imap-async-tests on first use.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,6 +19,18 @@ if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
     else
         echo "error: Dovecot is not installed and this is not root;" >&2
         echo "       install it with: sudo apt-get install --no-install-recommends dovecot-imapd" >&2
+        exit 1
+    fi
+fi
+
+if [ ! -x /usr/lib/cyrus/bin/master ] || [ ! -x /usr/sbin/saslpasswd2 ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        step "installing cyrus-common and sasl2-bin"
+        apt-get update
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends cyrus-common sasl2-bin
+    else
+        echo "error: Cyrus IMAP is not installed and this is not root;" >&2
+        echo "       install it with: sudo apt-get install --no-install-recommends cyrus-common sasl2-bin" >&2
         exit 1
     fi
 fi

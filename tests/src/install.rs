@@ -1,10 +1,11 @@
-//! Making sure the machine can run a private Dovecot: the package and the mail user.
+//! Making sure the machine can run the private test servers: Dovecot's package and the
+//! mail user, and Cyrus IMAP's packages and extracted binaries.
 
 use std::ffi::CString;
-use std::fs::{File, OpenOptions};
+use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::os::fd::AsRawFd;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
@@ -52,6 +53,169 @@ pub fn ensure_dovecot_installed() -> io::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Cyrus's master process, from the `cyrus-common` package.
+pub(crate) const CYRUS_MASTER_BIN: &str = "/usr/lib/cyrus/bin/master";
+
+/// `saslpasswd2`, from `sasl2-bin`: writes the users into the private sasldb.
+pub(crate) const SASLPASSWD_BIN: &str = "/usr/sbin/saslpasswd2";
+
+/// Where the `cyrus-imapd` package is extracted. It is not installed: it conflicts with
+/// `dovecot-imapd` (both provide `imap-server`), so apt would remove Dovecot.
+const CYRUS_CACHE_DIR: &str = "/var/cache/imap-async-tests";
+
+/// The system user Cyrus runs as (created by `cyrus-common`).
+pub(crate) const CYRUS_USER: &str = "cyrus";
+
+/// The Cyrus programs the harness runs.
+#[derive(Debug, Clone)]
+pub struct CyrusBinaries {
+    /// `master`, which listens and forks the services (from `cyrus-common`).
+    pub master: PathBuf,
+    /// `imapd`, from the extracted `cyrus-imapd` package.
+    pub imapd: PathBuf,
+    /// `idled`, which wakes IDLE sessions at once (from the extracted package).
+    pub idled: PathBuf,
+    /// `saslpasswd2`, from `sasl2-bin`.
+    pub saslpasswd: PathBuf,
+    /// uid and gid of the `cyrus` user, which owns the server's files and runs it.
+    pub ids: (u32, u32),
+}
+
+/// Makes Cyrus IMAP runnable and says where its programs are.
+///
+/// Installs `cyrus-common` and `sasl2-bin` with apt when missing, and extracts the
+/// `cyrus-imapd` package of the same version (for `imapd` and `idled`) into
+/// `/var/cache/imap-async-tests/` without installing it, because installing it would
+/// remove `dovecot-imapd`. The extraction is redone when it is missing or belongs to
+/// another version. Needs root for all of that; without root it fails with a message
+/// that says what to install.
+pub fn ensure_cyrus_installed() -> io::Result<CyrusBinaries> {
+    let _guard = INSTALL_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _machine = machine_lock()?;
+    if !Path::new(CYRUS_MASTER_BIN).exists() || !Path::new(SASLPASSWD_BIN).exists() {
+        if !is_root() {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "Cyrus IMAP is not installed (/usr/lib/cyrus/bin/master or /usr/sbin/saslpasswd2 \
+                 is missing) and we are not root: install it with `sudo apt-get install \
+                 --no-install-recommends cyrus-common sasl2-bin`",
+            ));
+        }
+        run_checked(Command::new("apt-get").arg("update"))?;
+        run_checked(
+            Command::new("apt-get")
+                .args([
+                    "install",
+                    "-y",
+                    "--no-install-recommends",
+                    "cyrus-common",
+                    "sasl2-bin",
+                ])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )?;
+        for bin in [CYRUS_MASTER_BIN, SASLPASSWD_BIN] {
+            if !Path::new(bin).exists() {
+                return Err(io::Error::other(format!(
+                    "apt-get installed cyrus-common and sasl2-bin but {bin} is still missing"
+                )));
+            }
+        }
+    }
+    let version = installed_version("cyrus-common")?;
+    let extracted = extract_cyrus_imapd(&version)?;
+    let bin = extracted.join("usr/lib/cyrus/bin");
+    let ids = lookup_user(CYRUS_USER).ok_or_else(|| {
+        io::Error::other(format!(
+            "cyrus-common is installed but the system user `{CYRUS_USER}` is missing"
+        ))
+    })?;
+    Ok(CyrusBinaries {
+        master: PathBuf::from(CYRUS_MASTER_BIN),
+        imapd: bin.join("imapd"),
+        idled: bin.join("idled"),
+        saslpasswd: PathBuf::from(SASLPASSWD_BIN),
+        ids,
+    })
+}
+
+/// The installed version of a Debian package, as `dpkg-query` reports it.
+fn installed_version(package: &str) -> io::Result<String> {
+    let out = Command::new("dpkg-query")
+        .args(["-W", "-f=${Version}", package])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot run dpkg-query: {e}")))?;
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if !out.status.success() || version.is_empty() {
+        return Err(io::Error::other(format!(
+            "dpkg-query cannot tell the version of {package}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(version)
+}
+
+/// The directory holding the extracted `cyrus-imapd` package of `version`, downloading
+/// and extracting it first if needed. Its `imapd` links against the libraries of
+/// `cyrus-common`, so the versions must be equal.
+fn extract_cyrus_imapd(version: &str) -> io::Result<PathBuf> {
+    let cache = Path::new(CYRUS_CACHE_DIR);
+    let dir = cache.join(format!("cyrus-imapd-{}", version.replace([':', '/'], "_")));
+    let ready = |dir: &Path| {
+        ["imapd", "idled"]
+            .iter()
+            .all(|b| dir.join("usr/lib/cyrus/bin").join(b).exists())
+    };
+    if ready(&dir) {
+        return Ok(dir);
+    }
+    if !is_root() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "the extracted cyrus-imapd package is missing ({}) and we are not root to \
+                 download it (`apt-get download cyrus-imapd={version}` and `dpkg -x` it there)",
+                dir.display()
+            ),
+        ));
+    }
+    fs::create_dir_all(cache)?;
+    let download = cache.join("download");
+    let _ = fs::remove_dir_all(&download);
+    fs::create_dir_all(&download)?;
+    // apt's download sandbox user cannot write into a root-only directory; it falls back
+    // to downloading as root with a warning, which is fine here.
+    let mut fetch = Command::new("apt-get");
+    fetch
+        .arg("download")
+        .arg(format!("cyrus-imapd={version}"))
+        .current_dir(&download);
+    if run_checked(&mut fetch).is_err() {
+        // The package lists may be older than the installed cyrus-common.
+        run_checked(Command::new("apt-get").arg("update"))?;
+        run_checked(&mut fetch)?;
+    }
+    let deb = fs::read_dir(&download)?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "deb"))
+        .ok_or_else(|| io::Error::other("apt-get download left no cyrus-imapd .deb behind"))?;
+    // Extracted beside and renamed into place, so that a half extraction is never used.
+    let partial = cache.join("extracting");
+    let _ = fs::remove_dir_all(&partial);
+    run_checked(Command::new("dpkg").arg("-x").arg(&deb).arg(&partial))?;
+    let _ = fs::remove_dir_all(&dir);
+    fs::rename(&partial, &dir)?;
+    let _ = fs::remove_dir_all(&download);
+    if !ready(&dir) {
+        return Err(io::Error::other(format!(
+            "the extracted cyrus-imapd package in {} has no imapd or idled",
+            dir.display()
+        )));
+    }
+    Ok(dir)
 }
 
 /// Returns the uid and gid of the mail user, creating it (as a system user) if missing.

@@ -20,17 +20,17 @@ use crate::config::{self, ConfigParams, TlsParams};
 use crate::install::{DOVECOT_BIN, ensure_dovecot_installed, ensure_mail_user, is_root};
 
 /// How long [`Dovecot::start`] waits for the greeting.
-const START_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How many times [`Dovecot::start`] tries fresh ports when a listener cannot bind.
-const START_ATTEMPTS: usize = 3;
+pub(crate) const START_ATTEMPTS: usize = 3;
 
 /// Users written into the passwd-file at start. More are added on demand, which costs a
 /// second (see [`Dovecot::new_user`]), so the pool is large enough for a whole test run.
 const USER_POOL: usize = 500;
 
 /// The prefix of every temporary directory this crate creates.
-const DIR_PREFIX: &str = "imap-async-tests-";
+pub(crate) const DIR_PREFIX: &str = "imap-async-tests-";
 
 /// What kind of server to start.
 #[derive(Debug, Clone, Default)]
@@ -76,7 +76,7 @@ pub struct Dovecot {
 }
 
 /// Why one start attempt failed.
-enum StartError {
+pub(crate) enum StartError {
     /// A listener could not bind; worth retrying with other ports.
     PortInUse(io::Error),
     Other(io::Error),
@@ -322,25 +322,7 @@ impl Dovecot {
     /// [`Dovecot::oauth_token_url`]. Access tokens it grants live an hour unless
     /// [`Dovecot::set_oauth_token_lifetime`] says otherwise.
     pub fn oauth_client_for(&self, user: &str) -> OAuthClient {
-        let client = OAuthClient {
-            token_url: self.oauth_token_url(),
-            client_id: format!("client-{:08x}", random() as u32),
-            client_secret: format!("cs{:016x}", random()),
-            refresh_token: format!("rt{:016x}{:016x}", random(), random()),
-        };
-        self.oauth.state().refresh.insert(
-            client.refresh_token.clone(),
-            RefreshGrant {
-                user: user.to_owned(),
-                client_id: client.client_id.clone(),
-                client_secret: client.client_secret.clone(),
-                lifetime: 3600,
-                revoked: false,
-                grant_rejected_tokens: false,
-                grants: 0,
-            },
-        );
-        client
+        self.oauth.client_for(user)
     }
 
     /// Access tokens granted from now on for this refresh token say `expires_in: secs` and
@@ -353,9 +335,7 @@ impl Dovecot {
 
     /// The token endpoint refuses this refresh token from now on (`invalid_grant`).
     pub fn revoke_refresh_token(&self, refresh_token: &str) {
-        if let Some(g) = self.oauth.state().refresh.get_mut(refresh_token) {
-            g.revoked = true;
-        }
+        self.oauth.revoke(refresh_token);
     }
 
     /// Grants for this refresh token still succeed, but the access tokens they give are
@@ -623,14 +603,45 @@ type Tokens = Arc<Mutex<OAuthState>>;
 /// The OAuth2 token introspection endpoint Dovecot's `oauth2` passdb asks, and the token
 /// endpoint clients use (`POST /token`), on one loopback port (a minimal HTTP/1.1 responder,
 /// one thread per request, `Connection: close`).
-struct Introspection {
+pub(crate) struct Introspection {
     port: u16,
     tokens: Tokens,
     stop: Arc<AtomicBool>,
 }
 
 impl Introspection {
-    fn start() -> io::Result<Introspection> {
+    /// Registers a fresh client and refresh token for `user` (see
+    /// [`Dovecot::oauth_client_for`]).
+    pub(crate) fn client_for(&self, user: &str) -> OAuthClient {
+        let client = OAuthClient {
+            token_url: format!("http://127.0.0.1:{}/token", self.port),
+            client_id: format!("client-{:08x}", random() as u32),
+            client_secret: format!("cs{:016x}", random()),
+            refresh_token: format!("rt{:016x}{:016x}", random(), random()),
+        };
+        self.state().refresh.insert(
+            client.refresh_token.clone(),
+            RefreshGrant {
+                user: user.to_owned(),
+                client_id: client.client_id.clone(),
+                client_secret: client.client_secret.clone(),
+                lifetime: 3600,
+                revoked: false,
+                grant_rejected_tokens: false,
+                grants: 0,
+            },
+        );
+        client
+    }
+
+    /// The token endpoint refuses this refresh token from now on.
+    pub(crate) fn revoke(&self, refresh_token: &str) {
+        if let Some(g) = self.state().refresh.get_mut(refresh_token) {
+            g.revoked = true;
+        }
+    }
+
+    pub(crate) fn start() -> io::Result<Introspection> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let port = listener.local_addr()?.port();
         let tokens: Tokens = Arc::default();
@@ -829,7 +840,7 @@ impl Dovecot {
 }
 
 /// Whether something on `port` answers with an IMAP `* OK` greeting.
-fn greets(port: u16) -> bool {
+pub(crate) fn greets(port: u16) -> bool {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) else {
         return false;
@@ -848,7 +859,7 @@ fn greets(port: u16) -> bool {
 }
 
 /// Two distinct free loopback ports, found by letting the kernel choose.
-fn free_ports() -> io::Result<(u16, u16)> {
+pub(crate) fn free_ports() -> io::Result<(u16, u16)> {
     // Both listeners are held at once so the kernel cannot hand out the same port twice.
     let a = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
     let b = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
@@ -856,7 +867,7 @@ fn free_ports() -> io::Result<(u16, u16)> {
 }
 
 /// `count` users numbered from `first`, each with its own random password.
-fn make_users(first: usize, count: usize) -> Vec<TestUser> {
+pub(crate) fn make_users(first: usize, count: usize) -> Vec<TestUser> {
     (first..first + count)
         .map(|i| TestUser {
             name: format!("user{i:04}"),
@@ -894,13 +905,13 @@ fn write_users(
 
 /// A random number from the standard library's per-process hash keys; good enough for
 /// test passwords and needs no extra crate.
-fn random() -> u64 {
+pub(crate) fn random() -> u64 {
     let mut hasher = RandomState::new().build_hasher();
     hasher.write_u128(Instant::now().elapsed().as_nanos());
     hasher.finish()
 }
 
-fn create_dir_mode(path: &Path, mode: u32) -> io::Result<()> {
+pub(crate) fn create_dir_mode(path: &Path, mode: u32) -> io::Result<()> {
     fs::create_dir(path)?;
     // Set explicitly: the umask may have removed the bits Dovecot's unprivileged
     // processes need to reach sockets and homes.
@@ -908,12 +919,12 @@ fn create_dir_mode(path: &Path, mode: u32) -> io::Result<()> {
 }
 
 /// The last `lines` lines of `text`.
-fn tail(text: &str, lines: usize) -> String {
+pub(crate) fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
-fn describe_output(out: &Output) -> String {
+pub(crate) fn describe_output(out: &Output) -> String {
     format!(
         "{}; stdout: {}; stderr: {}",
         out.status,
@@ -924,7 +935,7 @@ fn describe_output(out: &Output) -> String {
 
 /// Stops a Dovecot master and its children: SIGTERM to its process group, SIGKILL if the
 /// master is still there after a few seconds.
-fn terminate(mut child: Child) {
+pub(crate) fn terminate(mut child: Child) {
     let pid = child.id() as libc::pid_t;
     // The whole process group: signalled alone, the master takes over a second to stop
     // its children; signalled together, everything is gone in milliseconds.
@@ -943,7 +954,7 @@ fn terminate(mut child: Child) {
     let _ = child.wait();
 }
 
-fn remove_dir_best_effort(dir: &Path) {
+pub(crate) fn remove_dir_best_effort(dir: &Path) {
     // Dovecot's children may still be finishing a write just after the master died;
     // one retry covers that race.
     if fs::remove_dir_all(dir).is_err() {
@@ -959,7 +970,7 @@ type SpawnRequest = (Command, mpsc::Sender<io::Result<Child>>);
 ///
 /// The parent-death signal fires when the *thread* that forked the child exits, not the
 /// process; so all spawning is done by one dedicated thread that never exits.
-fn spawn_tied_to_process(cmd: Command) -> io::Result<Child> {
+pub(crate) fn spawn_tied_to_process(cmd: Command) -> io::Result<Child> {
     static SPAWNER: OnceLock<mpsc::Sender<SpawnRequest>> = OnceLock::new();
     let spawner = SPAWNER.get_or_init(|| {
         let (tx, rx) = mpsc::channel::<SpawnRequest>();
@@ -1057,19 +1068,42 @@ fn remove_stale_dirs() {
     }
 }
 
-/// The shared server, once started, for the exit hook.
-static SHARED_FOR_EXIT: OnceLock<&'static Dovecot> = OnceLock::new();
+/// The shared servers (Dovecot and Cyrus), once started, for the exit hook.
+static SHARED_FOR_EXIT: Mutex<Vec<&'static dyn StopAtExit>> = Mutex::new(Vec::new());
 
-fn register_shared_for_exit(server: &'static Dovecot) {
-    let _ = SHARED_FOR_EXIT.set(server);
+/// A shared server the exit hook stops.
+pub(crate) trait StopAtExit: Sync {
+    fn stop_at_exit(&self);
 }
 
-/// Runs at normal process exit: stops the shared server (statics are never dropped) and
+impl StopAtExit for Dovecot {
+    fn stop_at_exit(&self) {
+        self.stop();
+    }
+}
+
+/// Makes the exit hook stop `server`; registering the same server again does nothing.
+pub(crate) fn register_shared_for_exit(server: &'static dyn StopAtExit) {
+    let mut all = SHARED_FOR_EXIT.lock().unwrap_or_else(|e| e.into_inner());
+    let address = server as *const dyn StopAtExit as *const ();
+    if !all
+        .iter()
+        .any(|s| std::ptr::eq(*s as *const dyn StopAtExit as *const (), address))
+    {
+        all.push(server);
+    }
+}
+
+/// Runs at normal process exit: stops the shared servers (statics are never dropped) and
 /// removes this process's temporary directory. After a crash the parent-death signal
-/// stops the server and the next test process removes the directory.
+/// stops the servers and the next test process removes the directory.
 extern "C" fn at_exit() {
-    if let Some(server) = SHARED_FOR_EXIT.get() {
-        server.stop();
+    let servers = SHARED_FOR_EXIT
+        .lock()
+        .map(|all| all.clone())
+        .unwrap_or_default();
+    for server in servers {
+        server.stop_at_exit();
     }
     if let Ok(dir) = process_dir() {
         remove_dir_best_effort(&dir);

@@ -1,14 +1,14 @@
-//! QUOTA (RFC 9208), ACL (RFC 4314) and METADATA (RFC 5464) against Dovecot, and the
-//! capability checks and wire forms on a scripted server.
+//! QUOTA (RFC 9208), ACL (RFC 4314) and METADATA (RFC 5464) against the real servers
+//! (Dovecot, Cyrus), and the capability checks and wire forms on a scripted server.
 
 use std::time::Duration;
 
 use imap_async::session::{AclEntry, MetadataDepth, MetadataOptions, Quota};
 use imap_async::{ConnectOptions, Error, Session};
-use imap_async_tests::Dovecot;
 use imap_async_tests::fake::{FakeServer, Step, expect, send};
+use imap_async_tests::{ImapServer, ServerKind, on_both_servers};
 
-async fn login(server: &Dovecot, user: &imap_async_tests::TestUser) -> Session {
+async fn login(server: &dyn ImapServer, user: &imap_async_tests::TestUser) -> Session {
     let opts = ConnectOptions::new(server.host())
         .port(server.imap_port())
         .plaintext()
@@ -29,13 +29,17 @@ fn message_of_size(size: usize) -> Vec<u8> {
 
 const FOLDER: &str = "Dossier été 2024";
 
-#[tokio::test]
-async fn quota_reports_storage_in_kib_and_message_count() {
-    let server = Dovecot::shared();
+async fn quota_reports_storage_in_kib_and_message_count(server: &dyn ImapServer) {
     let user = server.new_user();
     let mut session = login(server, &user).await;
+    // Dovecot names the root after its quota rule; Cyrus names it after the user's
+    // INBOX, which is where its quota sits.
+    let root = match server.kind() {
+        ServerKind::Dovecot => "User quota",
+        ServerKind::Cyrus => "INBOX",
+    };
     let (roots, before) = session.get_quota_root("INBOX").await.unwrap();
-    assert_eq!(roots, ["User quota"]);
+    assert_eq!(roots, [root]);
     let limit_of = |quotas: &[Quota], resource: &str| {
         quotas
             .iter()
@@ -43,7 +47,7 @@ async fn quota_reports_storage_in_kib_and_message_count() {
             .unwrap_or_else(|| panic!("no {resource} in {quotas:?}"))
             .limit
     };
-    // The harness's quota_rule: storage=10G (in KiB) and messages=1000000.
+    // The harnesses' quotas: storage=10G (in KiB) and messages=1000000.
     let storage_limit = 10 * 1024 * 1024;
     let message_limit = 1_000_000;
     assert_eq!(limit_of(&before, "STORAGE"), storage_limit);
@@ -68,22 +72,33 @@ async fn quota_reports_storage_in_kib_and_message_count() {
     let kib = sizes.iter().sum::<usize>() as u64 / 1024;
     let expected = vec![
         Quota {
-            root: "User quota".into(),
+            root: root.into(),
             resource: "STORAGE".into(),
             usage: kib,
             limit: storage_limit,
         },
         Quota {
-            root: "User quota".into(),
+            root: root.into(),
             resource: "MESSAGE".into(),
             usage: sizes.len() as u64,
             limit: message_limit,
         },
     ];
     let (roots, quotas) = session.get_quota_root(FOLDER).await.unwrap();
-    assert_eq!(roots, ["User quota"]);
+    assert_eq!(roots, [root]);
     assert_eq!(quotas, expected);
-    assert_eq!(session.get_quota("User quota").await.unwrap(), expected);
+    match server.kind() {
+        ServerKind::Dovecot => assert_eq!(session.get_quota(root).await.unwrap(), expected),
+        // Cyrus answers GETQUOTA only to admins (GETQUOTAROOT above is how a user sees
+        // the quota); the client reports its NO naming the command.
+        ServerKind::Cyrus => {
+            let err = session.get_quota(root).await.unwrap_err();
+            assert!(
+                matches!(&err, Error::No { command, .. } if command == "GETQUOTA"),
+                "{err:?}"
+            );
+        }
+    }
 
     // A root that does not exist is the server's NO, naming the command.
     let err = session.get_quota("no such root").await.unwrap_err();
@@ -93,33 +108,40 @@ async fn quota_reports_storage_in_kib_and_message_count() {
     );
     session.logout().await.unwrap();
 }
+on_both_servers!(quota_reports_storage_in_kib_and_message_count);
 
-#[tokio::test]
-async fn setquota_refused_for_users_is_a_no_naming_setquota() {
-    let server = Dovecot::shared();
+async fn setquota_refused_for_users_is_a_no_naming_setquota(server: &dyn ImapServer) {
     let user = server.new_user();
     let mut session = login(server, &user).await;
+    let root = match server.kind() {
+        ServerKind::Dovecot => "User quota",
+        ServerKind::Cyrus => "INBOX",
+    };
     let err = session
-        .set_quota("User quota", &[("STORAGE", 512)])
+        .set_quota(root, &[("STORAGE", 512)])
         .await
         .unwrap_err();
     match &err {
         Error::No { command, text, .. } => {
             assert_eq!(command, "SETQUOTA");
-            assert!(text.contains("admin"), "Dovecot says why: {text}");
+            // Each server says why in its own words.
+            let why = match server.kind() {
+                ServerKind::Dovecot => "admin",
+                ServerKind::Cyrus => "Permission denied",
+            };
+            assert!(text.contains(why), "{text}");
         }
         other => panic!("expected NO, got {other:?}"),
     }
     assert!(err.to_string().contains("SETQUOTA"), "{err}");
     // Nothing changed, and the session goes on.
-    let quotas = session.get_quota("User quota").await.unwrap();
+    let (_, quotas) = session.get_quota_root("INBOX").await.unwrap();
     assert_eq!(quotas[0].limit, 10 * 1024 * 1024);
     session.logout().await.unwrap();
 }
+on_both_servers!(setquota_refused_for_users_is_a_no_naming_setquota);
 
-#[tokio::test]
-async fn acl_set_get_list_and_myrights() {
-    let server = Dovecot::shared();
+async fn acl_set_get_list_and_myrights(server: &dyn ImapServer) {
     let owner = server.new_user();
     let friend = server.new_user();
     server.append_message(&owner.name, FOLDER, b"Subject: acl\r\n\r\nx\r\n");
@@ -159,6 +181,11 @@ async fn acl_set_get_list_and_myrights() {
     let mut grantable: Vec<char> = rights.optional.concat().chars().collect();
     grantable.sort_unstable();
     let mut owner_rights: Vec<char> = mine.chars().collect();
+    if server.is_cyrus() {
+        // Cyrus also offers its ten site-defined rights 0-9 (RFC 4314 §2.1.1 allows
+        // servers to define more rights).
+        owner_rights.extend('0'..='9');
+    }
     owner_rights.sort_unstable();
     assert_eq!(grantable, owner_rights);
     assert!(rights.optional.iter().all(|g| g.len() == 1), "{rights:?}");
@@ -167,10 +194,9 @@ async fn acl_set_get_list_and_myrights() {
     assert_eq!(session.getacl(FOLDER).await.unwrap(), initial);
     session.logout().await.unwrap();
 }
+on_both_servers!(acl_set_get_list_and_myrights);
 
-#[tokio::test]
-async fn metadata_set_get_literals_nil_and_options() {
-    let server = Dovecot::shared();
+async fn metadata_set_get_literals_nil_and_options(server: &dyn ImapServer) {
     let user = server.new_user();
     server.append_message(&user.name, FOLDER, b"Subject: md\r\n\r\nx\r\n");
     let mut session = login(server, &user).await;
@@ -216,7 +242,80 @@ async fn metadata_set_get_literals_nil_and_options() {
         md.entries
     );
 
-    // DEPTH 1 lists the children; MAXSIZE leaves out the longer value and reports its size.
+    let short = b"1".as_slice();
+    let long = b"twenty-two characters".as_slice();
+    match server.kind() {
+        ServerKind::Dovecot => dovecot_vendor_entries_depth_and_maxsize(&mut session).await,
+        ServerKind::Cyrus => {
+            // Cyrus stores only the entries it defines; an unknown vendor entry is its NO,
+            // reported naming SETMETADATA.
+            let err = session
+                .set_metadata("INBOX", &[("/private/vendor/imap-async/a", Some(short))])
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&err, Error::No { command, .. } if command == "SETMETADATA"),
+                "{err:?}"
+            );
+            // DEPTH and MAXSIZE with the entries it has: DEPTH 1 below /private lists
+            // /private/comment (and Cyrus's own entries, as NIL).
+            session
+                .set_metadata(
+                    "INBOX",
+                    &[
+                        ("/private/comment", Some(short)),
+                        ("/shared/comment", Some(long)),
+                    ],
+                )
+                .await
+                .unwrap();
+            let all = session
+                .get_metadata(
+                    "INBOX",
+                    &["/private"],
+                    MetadataOptions {
+                        max_size: None,
+                        depth: MetadataDepth::One,
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(all.get("/private/comment"), Some(short));
+            assert_eq!(all.get("/shared/comment"), None, "not below /private");
+            let small = session
+                .get_metadata(
+                    "INBOX",
+                    &["/private/comment", "/shared/comment"],
+                    MetadataOptions {
+                        max_size: Some(short.len() as u64),
+                        depth: MetadataDepth::Zero,
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(small.get("/private/comment"), Some(short));
+            assert_eq!(small.get("/shared/comment"), None);
+            assert_eq!(small.long_entries, Some(long.len() as u64));
+        }
+    }
+
+    // Server entries: the mailbox name "".
+    session
+        .set_metadata("", &[("/private/comment", Some(b"server note".as_slice()))])
+        .await
+        .unwrap();
+    let md = session
+        .get_metadata("", &["/private/comment"], MetadataOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(md.get("/private/comment"), Some(&b"server note"[..]));
+    session.logout().await.unwrap();
+}
+on_both_servers!(metadata_set_get_literals_nil_and_options);
+
+/// DEPTH 1 lists the children; MAXSIZE leaves out the longer value and reports its size.
+/// Dovecot stores any entry, so vendor entries of our own are used.
+async fn dovecot_vendor_entries_depth_and_maxsize(session: &mut Session) {
     let short = b"1".as_slice();
     let long = b"twenty-two characters".as_slice();
     session
@@ -256,18 +355,6 @@ async fn metadata_set_get_literals_nil_and_options() {
     assert_eq!(small.get("/private/vendor/imap-async/a"), Some(short));
     assert_eq!(small.get("/private/vendor/imap-async/b"), None);
     assert_eq!(small.long_entries, Some(long.len() as u64));
-
-    // Server entries: the mailbox name "".
-    session
-        .set_metadata("", &[("/private/comment", Some(b"server note".as_slice()))])
-        .await
-        .unwrap();
-    let md = session
-        .get_metadata("", &["/private/comment"], MetadataOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(md.get("/private/comment"), Some(&b"server note"[..]));
-    session.logout().await.unwrap();
 }
 
 fn fake_login(caps: &str) -> Vec<Step> {

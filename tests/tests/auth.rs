@@ -1,5 +1,6 @@
 //! OAuth 2.0 logins: XOAUTH2 and OAUTHBEARER (RFC 7628) against Dovecot's `oauth2` passdb,
-//! whose tokens the harness's introspection endpoint vouches for; refused tokens; and the
+//! whose tokens the harness's introspection endpoint vouches for; against Cyrus, which
+//! offers no OAuth mechanism, the client's refusal before sending; refused tokens; and the
 //! capability check, on a scripted server.
 
 use std::time::Duration;
@@ -8,10 +9,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use imap_async::proto::ResponseCode;
 use imap_async::{Client, ConnectOptions, Error, Session};
-use imap_async_tests::Dovecot;
 use imap_async_tests::fake::{FakeServer, expect, send};
+use imap_async_tests::{Dovecot, ImapServer, TestUser, on_both_servers};
 
-fn base(server: &Dovecot) -> ConnectOptions {
+fn base(server: &dyn ImapServer) -> ConnectOptions {
     ConnectOptions::new(server.host())
         .port(server.imap_port())
         .plaintext()
@@ -19,7 +20,7 @@ fn base(server: &Dovecot) -> ConnectOptions {
 }
 
 /// A message only `user` has, so that seeing it proves whose mailbox the session opened.
-fn mark_mailbox(server: &Dovecot, user: &str) {
+fn mark_mailbox(server: &dyn ImapServer, user: &str) {
     server.append_message(user, "INBOX", b"Subject: marker\r\n\r\nhello\r\n");
 }
 
@@ -32,11 +33,63 @@ async fn assert_is_mailbox_of(session: &mut Session, user: &str) {
     );
 }
 
-#[tokio::test]
-async fn xoauth2_login_with_an_issued_token() {
-    let server = Dovecot::shared();
+/// What the client does against a server without `AUTH=XOAUTH2` and `AUTH=OAUTHBEARER`
+/// (Cyrus): a [`Error::MissingCapability`] naming the mechanism, before sending anything,
+/// both through the client methods and through the options; the session is not used up
+/// for the other login methods.
+async fn oauth_is_refused_for_lack_of_the_mechanism(server: &dyn ImapServer, user: &TestUser) {
+    let token = "a-token-no-server-ever-sees";
+    let missing = |err: Error, mechanism: &str| match err {
+        Error::MissingCapability {
+            capability,
+            needed_for,
+        } => {
+            assert_eq!(capability, format!("AUTH={mechanism}"));
+            assert_eq!(needed_for, "AUTHENTICATE");
+        }
+        other => panic!("expected MissingCapability for {mechanism}, got {other:?}"),
+    };
+    let mut client = Client::connect(&base(server)).await.unwrap();
+    let caps = client.capabilities().await.unwrap();
+    assert!(!caps.has_auth("XOAUTH2") && !caps.has_auth("OAUTHBEARER"));
+    missing(
+        client.oauth2_login(&user.name, token).await.unwrap_err(),
+        "XOAUTH2",
+    );
+    let client = Client::connect(&base(server)).await.unwrap();
+    missing(
+        client
+            .oauthbearer_login(&user.name, token, server.host(), server.imap_port())
+            .await
+            .unwrap_err(),
+        "OAUTHBEARER",
+    );
+    missing(
+        Session::connect(&base(server).oauth2(&user.name, token))
+            .await
+            .unwrap_err(),
+        "XOAUTH2",
+    );
+    missing(
+        Session::connect(&base(server).oauthbearer(&user.name, token))
+            .await
+            .unwrap_err(),
+        "OAUTHBEARER",
+    );
+    // The password still works, and it is the user's own mailbox.
+    let mut session = Session::connect(&base(server).login(&user.name, user.password.as_str()))
+        .await
+        .unwrap();
+    assert_is_mailbox_of(&mut session, &user.name).await;
+    session.logout().await.unwrap();
+}
+
+async fn xoauth2_login_with_an_issued_token(server: &dyn ImapServer) {
     let user = server.new_user();
     mark_mailbox(server, &user.name);
+    let Some(server) = server.as_dovecot() else {
+        return oauth_is_refused_for_lack_of_the_mechanism(server, &user).await;
+    };
     let token = server.oauth_token_for(&user.name);
 
     let client = Client::connect(&base(server)).await.unwrap();
@@ -51,12 +104,14 @@ async fn xoauth2_login_with_an_issued_token() {
     assert_is_mailbox_of(&mut session, &user.name).await;
     session.logout().await.unwrap();
 }
+on_both_servers!(xoauth2_login_with_an_issued_token);
 
-#[tokio::test]
-async fn oauthbearer_login_with_an_issued_token() {
-    let server = Dovecot::shared();
+async fn oauthbearer_login_with_an_issued_token(server: &dyn ImapServer) {
     let user = server.new_user();
     mark_mailbox(server, &user.name);
+    let Some(server) = server.as_dovecot() else {
+        return oauth_is_refused_for_lack_of_the_mechanism(server, &user).await;
+    };
     let token = server.oauth_token_for(&user.name);
 
     let client = Client::connect(&base(server)).await.unwrap();
@@ -74,6 +129,7 @@ async fn oauthbearer_login_with_an_issued_token() {
     assert_is_mailbox_of(&mut session, &user.name).await;
     session.logout().await.unwrap();
 }
+on_both_servers!(oauthbearer_login_with_an_issued_token);
 
 /// The JSON part appended to the `NO` text by the OAuth logins.
 fn server_json(err: &Error) -> String {
@@ -97,6 +153,7 @@ fn server_json(err: &Error) -> String {
     }
 }
 
+/// Dovecot only: refused tokens need an OAuth server, which only the Dovecot harness has.
 #[tokio::test]
 async fn refused_tokens_give_the_servers_json_and_never_show_the_token() {
     let (captured, _guard) = imap_async_tests::probe::TraceCapture::start(tracing::Level::TRACE);

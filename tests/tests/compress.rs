@@ -1,14 +1,15 @@
-//! COMPRESS=DEFLATE (RFC 4978) against a real Dovecot (`imap_zlib`): a whole session with
-//! compression on gives the same data as without, and the bytes on the wire really shrink.
+//! COMPRESS=DEFLATE (RFC 4978) against the real servers (Dovecot's `imap_zlib`, Cyrus): a
+//! whole session with compression on gives the same data as without, and the bytes on the
+//! wire really shrink.
 //! Figures (how much smaller, how much slower) come from `bench_dovecot`, not from here.
 
 use std::time::Duration;
 
 use futures::StreamExt;
 use imap_async::{ConnectOptions, Error, IdleEvent, Session, UidSet};
-use imap_async_tests::{Dovecot, TestUser};
+use imap_async_tests::{ImapServer, TestUser, on_both_servers};
 
-fn options(server: &Dovecot, user: &TestUser) -> ConnectOptions {
+fn options(server: &dyn ImapServer, user: &TestUser) -> ConnectOptions {
     ConnectOptions::new(server.host())
         .port(server.imap_port())
         .plaintext()
@@ -55,9 +56,7 @@ async fn read_everything(session: &mut Session) -> (UidSet, Vec<(Option<u32>, Ve
     (found, got)
 }
 
-#[tokio::test]
-async fn a_compressed_session_sees_the_same_data_with_fewer_bytes() {
-    let server = Dovecot::shared();
+async fn a_compressed_session_sees_the_same_data_with_fewer_bytes(server: &dyn ImapServer) {
     let user = server.new_user();
     let sent: Vec<Vec<u8>> = (0..5).map(message).collect();
     for m in &sent {
@@ -114,10 +113,9 @@ async fn a_compressed_session_sees_the_same_data_with_fewer_bytes() {
     assert_eq!(all.count(), Some(6));
     z.logout().await.unwrap();
 }
+on_both_servers!(a_compressed_session_sees_the_same_data_with_fewer_bytes);
 
-#[tokio::test]
-async fn compress_is_sent_once_and_needs_login_first() {
-    let server = Dovecot::shared();
+async fn compress_is_sent_once_and_needs_login_first(server: &dyn ImapServer) {
     let user = server.new_user();
     server.append_message(&user.name, "INBOX", &message(0));
     let mut session = Session::connect(&options(server, &user)).await.unwrap();
@@ -138,3 +136,4 @@ async fn compress_is_sent_once_and_needs_login_first() {
     }
     session.logout().await.unwrap();
 }
+on_both_servers!(compress_is_sent_once_and_needs_login_first);

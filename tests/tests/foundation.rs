@@ -1,10 +1,12 @@
-//! The foundation against a real Dovecot: every command of the first issue over plaintext,
-//! STARTTLS and implicit TLS, and the failures a user will meet.
+//! The foundation against the real servers (Dovecot and Cyrus): every command of the first
+//! issue over plaintext, STARTTLS and implicit TLS, and the failures a user will meet.
 
 use std::time::Duration;
 
 use imap_async::{Client, ConnectOptions, Error, Security, Session, UidSet};
-use imap_async_tests::{Dovecot, DovecotOptions, TestUser};
+use imap_async_tests::{
+    Cyrus, CyrusOptions, Dovecot, DovecotOptions, ImapServer, ServerKind, TestUser, on_both_servers,
+};
 
 const MESSAGE_1: &[u8] = b"From: Alice <alice@example.org>\r\n\
 To: Bob <bob@example.org>\r\n\
@@ -20,31 +22,19 @@ Subject: second\r\n\
 \r\n\
 Another one.\r\n";
 
-fn options(server: &Dovecot, user: &TestUser, security: Security) -> ConnectOptions {
-    let port = match security {
-        Security::Tls => server.imaps_port().expect("TLS listener"),
-        Security::StartTls | Security::Plain => server.imap_port(),
-    };
-    ConnectOptions::new(server.host())
-        .port(port)
-        .security(security)
-        .ca_file(server.ca_pem_path())
-        .tls_server_name("localhost")
-        .command_timeout(Duration::from_secs(10))
-        .connect_timeout(Duration::from_secs(10))
-        .login(&user.name, user.password.as_str())
+fn options(server: &dyn ImapServer, user: &TestUser, security: Security) -> ConnectOptions {
+    server.options(user, security)
 }
 
 /// A user with two messages in INBOX.
-fn user_with_mail(server: &Dovecot) -> TestUser {
+fn user_with_mail(server: &dyn ImapServer) -> TestUser {
     let user = server.new_user();
     server.append_message(&user.name, "INBOX", MESSAGE_1);
     server.append_message(&user.name, "INBOX", MESSAGE_2);
     user
 }
 
-async fn exercise_every_command(security: Security) {
-    let server = Dovecot::shared();
+async fn exercise_every_command(server: &dyn ImapServer, security: Security) {
     let user = user_with_mail(server);
     let opts = options(server, &user, security);
     let mut client = Client::connect(&opts).await.expect("connect");
@@ -62,7 +52,7 @@ async fn exercise_every_command(security: Security) {
         .login(&user.name, &user.password)
         .await
         .expect("login");
-    // After login Dovecot advertises its extensions.
+    // After login both servers advertise their extensions.
     assert!(session.has_capability("MOVE").await.unwrap());
     assert!(session.refresh_capabilities().await.unwrap().has("IDLE"));
     assert!(session.noop().await.expect("noop").is_empty());
@@ -84,7 +74,7 @@ async fn exercise_every_command(security: Security) {
     assert!(info.permanent_flags.iter().any(|f| f == "\\*"));
     assert!(
         info.highest_modseq.is_some(),
-        "Dovecot reports HIGHESTMODSEQ once CONDSTORE is enabled"
+        "HIGHESTMODSEQ is reported once CONDSTORE is enabled"
     );
     assert_eq!(
         session.unsolicited_len(),
@@ -141,35 +131,51 @@ async fn exercise_every_command(security: Security) {
 
     let folders = session.list_folders("", "*").await.expect("list");
     assert!(folders.iter().any(|f| f.name == "INBOX"));
-    assert!(
-        folders
-            .iter()
-            .any(|f| f.name == "Sent" && f.attributes.iter().any(|a| a == "\\Sent"))
+    let sent = folders
+        .iter()
+        .find(|f| f.name == "Sent")
+        .expect("Sent is listed");
+    match server.kind() {
+        ServerKind::Dovecot => assert!(sent.attributes.iter().any(|a| a == "\\Sent")),
+        // Cyrus creates Sent at the first login without a special-use attribute; the
+        // client then finds it by its usual name (the documented fallback).
+        ServerKind::Cyrus => {
+            assert!(!sent.attributes.iter().any(|a| a == "\\Sent"), "{sent:?}");
+        }
+    }
+    assert_eq!(
+        session
+            .find_special_folder(imap_async::SpecialUse::Sent)
+            .await
+            .expect("find Sent")
+            .as_deref(),
+        Some("Sent")
     );
 
     session.logout().await.expect("logout");
-    let log = server.session_log_lines(&user.name, "Logged out", 1) > 0;
-    assert!(log, "server log shows the LOGOUT of {}", user.name);
+    assert!(
+        server.logouts(&user.name, 1) > 0,
+        "the server saw the LOGOUT of {}",
+        user.name
+    );
 }
 
-#[tokio::test]
-async fn every_command_over_plaintext() {
-    exercise_every_command(Security::Plain).await;
+async fn every_command_over_plaintext(server: &dyn ImapServer) {
+    exercise_every_command(server, Security::Plain).await;
 }
+on_both_servers!(every_command_over_plaintext);
 
-#[tokio::test]
-async fn every_command_over_starttls() {
-    exercise_every_command(Security::StartTls).await;
+async fn every_command_over_starttls(server: &dyn ImapServer) {
+    exercise_every_command(server, Security::StartTls).await;
 }
+on_both_servers!(every_command_over_starttls);
 
-#[tokio::test]
-async fn every_command_over_implicit_tls() {
-    exercise_every_command(Security::Tls).await;
+async fn every_command_over_implicit_tls(server: &dyn ImapServer) {
+    exercise_every_command(server, Security::Tls).await;
 }
+on_both_servers!(every_command_over_implicit_tls);
 
-#[tokio::test]
-async fn authenticate_plain_with_sasl_ir_and_authzid() {
-    let server = Dovecot::shared();
+async fn authenticate_plain_with_sasl_ir_and_authzid(server: &dyn ImapServer) {
     let user = user_with_mail(server);
     let opts = options(server, &user, Security::Tls);
     let client = Client::connect(&opts).await.unwrap();
@@ -189,10 +195,9 @@ async fn authenticate_plain_with_sasl_ir_and_authzid() {
     let session = Session::connect(&opts).await.unwrap();
     session.logout().await.unwrap();
 }
+on_both_servers!(authenticate_plain_with_sasl_ir_and_authzid);
 
-#[tokio::test]
-async fn wrong_password_is_a_clear_error() {
-    let server = Dovecot::shared();
+async fn wrong_password_is_a_clear_error(server: &dyn ImapServer) {
     let user = server.new_user();
     let opts = options(server, &user, Security::Tls).login(&user.name, "not-the-password");
     let err = Session::connect(&opts)
@@ -214,10 +219,9 @@ async fn wrong_password_is_a_clear_error() {
         .unwrap_err();
     assert!(err.is_auth_failed(), "{err:?}");
 }
+on_both_servers!(wrong_password_is_a_clear_error);
 
-#[tokio::test]
-async fn untrusted_ca_is_refused() {
-    let server = Dovecot::shared();
+async fn untrusted_ca_is_refused(server: &dyn ImapServer) {
     let user = server.new_user();
     for security in [Security::Tls, Security::StartTls] {
         let mut opts = options(server, &user, security).ca_file(imap_async_tests::other_ca_pem());
@@ -238,10 +242,9 @@ async fn untrusted_ca_is_refused() {
         Err(Error::Tls { .. })
     ));
 }
+on_both_servers!(untrusted_ca_is_refused);
 
-#[tokio::test]
-async fn wrong_host_name_is_refused_unless_switched_off() {
-    let server = Dovecot::shared();
+async fn wrong_host_name_is_refused_unless_switched_off(server: &dyn ImapServer) {
     let user = user_with_mail(server);
     let opts = options(server, &user, Security::Tls).tls_server_name("imap.wrong.example");
     let err = Client::connect(&opts)
@@ -267,9 +270,10 @@ async fn wrong_host_name_is_refused_unless_switched_off() {
     let session = Session::connect(&any).await.unwrap();
     session.logout().await.unwrap();
 }
+on_both_servers!(wrong_host_name_is_refused_unless_switched_off);
 
 #[tokio::test]
-async fn starttls_not_offered_fails_closed() {
+async fn starttls_not_offered_fails_closed_dovecot() {
     let server = Dovecot::start(DovecotOptions { tls: false }).expect("plain-only Dovecot");
     let user = server.new_user();
     let opts = options(&server, &user, Security::StartTls);
@@ -283,7 +287,22 @@ async fn starttls_not_offered_fails_closed() {
 }
 
 #[tokio::test]
-async fn server_gone_is_a_clear_error() {
+async fn starttls_not_offered_fails_closed_cyrus() {
+    let server = Cyrus::start(CyrusOptions { tls: false }).expect("plain-only Cyrus");
+    let user = server.new_user();
+    let opts = options(&server, &user, Security::StartTls);
+    let err = Client::connect(&opts)
+        .await
+        .expect_err("must not fall back to plaintext");
+    assert!(matches!(err, Error::StartTlsNotOffered), "{err:?}");
+    assert!(err.to_string().contains("STARTTLS"));
+    // Nothing was sent after CAPABILITY: in particular no LOGIN, which would have made
+    // Cyrus create the user's mailbox.
+    assert!(!server.has_mailbox(&user.name));
+}
+
+#[tokio::test]
+async fn nobody_listening_is_a_clear_error() {
     // Nobody listens: connection refused.
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -298,9 +317,11 @@ async fn server_gone_is_a_clear_error() {
         }
         other => panic!("expected an I/O error, got {other:?}"),
     }
+}
 
-    // The server ends the session under us (doveadm kick): BYE or closed, never a hang.
-    let server = Dovecot::shared();
+/// The server ends the session under us (`doveadm kick`; SIGTERM to Cyrus's imapd): BYE
+/// or closed, never a hang.
+async fn server_gone_is_a_clear_error(server: &dyn ImapServer) {
     let user = user_with_mail(server);
     let mut session = Session::connect(&options(server, &user, Security::Plain))
         .await
@@ -328,10 +349,9 @@ async fn server_gone_is_a_clear_error() {
     // And it stays failed, with a typed error, without touching the socket again.
     assert!(session.noop().await.is_err());
 }
+on_both_servers!(server_gone_is_a_clear_error);
 
-#[tokio::test]
-async fn unsolicited_data_is_kept_for_the_user() {
-    let server = Dovecot::shared();
+async fn unsolicited_data_is_kept_for_the_user(server: &dyn ImapServer) {
     let user = user_with_mail(server);
     let opts = options(server, &user, Security::Plain);
     let mut watcher = Session::connect(&opts).await.unwrap();
@@ -386,3 +406,4 @@ async fn unsolicited_data_is_kept_for_the_user() {
     );
     watcher.logout().await.unwrap();
 }
+on_both_servers!(unsolicited_data_is_kept_for_the_user);

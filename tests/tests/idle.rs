@@ -1,15 +1,16 @@
-//! IDLE against a real Dovecot: a second connection makes changes, the watcher sees each one
-//! as the right event; restarts lose nothing; a dead server ends the stream with an error.
+//! IDLE against the real servers (Dovecot, Cyrus): a second connection makes changes, the
+//! watcher sees each one as the right event; restarts lose nothing; a dead server ends the
+//! stream with an error.
 
 use std::time::Duration;
 
 use futures::StreamExt;
 use imap_async::{ConnectOptions, Error, IdleEvent, IdleOptions, Session, UidSet};
-use imap_async_tests::{Dovecot, DovecotOptions, TestUser};
+use imap_async_tests::{ImapServer, ServerKind, TestUser, on_both_server_kinds, on_both_servers};
 
 const MSG: &[u8] = b"From: a@example.org\r\nSubject: idle test\r\n\r\nbody\r\n";
 
-fn options(server: &Dovecot, user: &TestUser) -> ConnectOptions {
+fn options(server: &dyn ImapServer, user: &TestUser) -> ConnectOptions {
     ConnectOptions::new(server.host())
         .port(server.imap_port())
         .plaintext()
@@ -17,16 +18,8 @@ fn options(server: &Dovecot, user: &TestUser) -> ConnectOptions {
         .login(&user.name, user.password.as_str())
 }
 
-fn doveadm(server: &Dovecot, args: &[&str]) {
-    let out = server.doveadm(args, None).expect("doveadm runs");
-    assert!(
-        out.status.success(),
-        "doveadm {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Next event within 10 s (Dovecot notifies about 0.5 s after a change, or at its 1 s poll).
+/// Next event within 10 s (Dovecot notifies about 0.5 s after a change, or at its 1 s poll;
+/// Cyrus's idled wakes the session at once).
 async fn next_event<'a, S>(idle: &mut imap_async::Idle<'a, S>) -> IdleEvent
 where
     S: std::borrow::BorrowMut<Session> + Send + Unpin + 'a,
@@ -56,9 +49,7 @@ where
     panic!("no {what} event among the next 20");
 }
 
-#[tokio::test]
-async fn changes_by_another_client_arrive_as_typed_events() {
-    let server = Dovecot::shared();
+async fn changes_by_another_client_arrive_as_typed_events(server: &dyn ImapServer) {
     let user = server.new_user();
     server.append_message(&user.name, "INBOX", MSG);
     server.append_message(&user.name, "INBOX", MSG);
@@ -92,21 +83,13 @@ async fn changes_by_another_client_arrive_as_typed_events() {
         other => panic!("{other:?}"),
     }
 
-    // EXPUNGE of message 1 (by the server's own tool) -> EXPUNGE 1
-    doveadm(
-        server,
-        &["expunge", "-u", &user.name, "mailbox", "INBOX", "uid", "1"],
-    );
+    // EXPUNGE of message 1 (by another session) -> EXPUNGE 1
+    server.expunge(&user.name, "INBOX", "1");
     let e = wait_for(&mut idle, "EXPUNGE", |e| matches!(e, IdleEvent::Expunge(_))).await;
     assert_eq!(e, IdleEvent::Expunge(1));
 
     // MOVE of UID 3 (now sequence 2) out of the folder -> EXPUNGE 2
-    doveadm(
-        server,
-        &[
-            "move", "-u", &user.name, "Archive", "mailbox", "INBOX", "uid", "3",
-        ],
-    );
+    server.move_messages(&user.name, "INBOX", "3", "Archive");
     let e = wait_for(&mut idle, "EXPUNGE", |e| matches!(e, IdleEvent::Expunge(_))).await;
     assert_eq!(e, IdleEvent::Expunge(2));
 
@@ -121,10 +104,9 @@ async fn changes_by_another_client_arrive_as_typed_events() {
     assert_eq!(watcher.search("ALL").await.unwrap().to_string(), "2");
     other.logout().await.unwrap();
 }
+on_both_servers!(changes_by_another_client_arrive_as_typed_events);
 
-#[tokio::test]
-async fn restarts_lose_no_event() {
-    let server = Dovecot::shared();
+async fn restarts_lose_no_event(server: &dyn ImapServer) {
     let user = server.new_user();
     let opts = options(server, &user);
     let mut watcher = Session::connect(&opts).await.unwrap();
@@ -137,10 +119,11 @@ async fn restarts_lose_no_event() {
     // Ten messages over about three seconds: many restarts happen in between.
     let appender = {
         let user = user.name.clone();
+        let shared = server.kind().shared();
         std::thread::spawn(move || {
             for _ in 0..10 {
                 std::thread::sleep(Duration::from_millis(300));
-                Dovecot::shared().append_message(&user, "INBOX", MSG);
+                shared.append_message(&user, "INBOX", MSG);
             }
         })
     };
@@ -156,10 +139,9 @@ async fn restarts_lose_no_event() {
     let watcher = idle.done().await.unwrap();
     assert_eq!(watcher.search("ALL").await.unwrap().count(), Some(10));
 }
+on_both_servers!(restarts_lose_no_event);
 
-#[tokio::test]
-async fn idle_check_returns_what_arrived() {
-    let server = Dovecot::shared();
+async fn idle_check_returns_what_arrived(server: &dyn ImapServer) {
     let user = server.new_user();
     let mut s = Session::connect(&options(server, &user)).await.unwrap();
     s.select_folder("INBOX").await.unwrap();
@@ -175,10 +157,9 @@ async fn idle_check_returns_what_arrived() {
     assert!(events.contains(&IdleEvent::Exists(1)), "{events:?}");
     s.logout().await.unwrap();
 }
+on_both_servers!(idle_check_returns_what_arrived);
 
-#[tokio::test]
-async fn dropping_the_stream_ends_idle_before_the_next_command() {
-    let server = Dovecot::shared();
+async fn dropping_the_stream_ends_idle_before_the_next_command(server: &dyn ImapServer) {
     let user = server.new_user();
     server.append_message(&user.name, "INBOX", MSG);
     let mut s = Session::connect(&options(server, &user)).await.unwrap();
@@ -197,10 +178,9 @@ async fn dropping_the_stream_ends_idle_before_the_next_command() {
     assert_eq!(found.to_string(), "1:2");
     s.logout().await.unwrap();
 }
+on_both_servers!(dropping_the_stream_ends_idle_before_the_next_command);
 
-#[tokio::test]
-async fn a_kicked_session_ends_the_stream_with_bye() {
-    let server = Dovecot::shared();
+async fn a_kicked_session_ends_the_stream_with_bye(server: &dyn ImapServer) {
     let user = server.new_user();
     let mut s = Session::connect(&options(server, &user)).await.unwrap();
     s.select_folder("INBOX").await.unwrap();
@@ -227,12 +207,12 @@ async fn a_kicked_session_ends_the_stream_with_bye() {
         "after the error the stream is over"
     );
 }
+on_both_servers!(a_kicked_session_ends_the_stream_with_bye);
 
-#[tokio::test]
-async fn a_server_that_dies_ends_the_stream_with_an_error() {
-    let server = Dovecot::start(DovecotOptions { tls: false }).unwrap();
+async fn a_server_that_dies_ends_the_stream_with_an_error(kind: ServerKind) {
+    let server = kind.start(false);
     let user = server.new_user();
-    let mut s = Session::connect(&options(&server, &user)).await.unwrap();
+    let mut s = Session::connect(&options(&*server, &user)).await.unwrap();
     s.select_folder("INBOX").await.unwrap();
     let mut idle = s
         .idle_with(IdleOptions {
@@ -256,14 +236,14 @@ async fn a_server_that_dies_ends_the_stream_with_an_error() {
         other => panic!("expected an error, got {other:?}"),
     }
 }
+on_both_server_kinds!(a_server_that_dies_ends_the_stream_with_an_error);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_watcher_survives_a_server_restart_and_says_so() {
+async fn the_watcher_survives_a_server_restart_and_says_so(kind: ServerKind) {
     use imap_async::{WatchOptions, watch};
-    let server = Dovecot::start(DovecotOptions { tls: false }).unwrap();
+    let server = kind.start(false);
     let user = server.new_user();
     server.append_message(&user.name, "INBOX", MSG);
-    let opts = options(&server, &user)
+    let opts = options(&*server, &user)
         .connect_timeout(Duration::from_secs(2))
         .command_timeout(Duration::from_secs(5));
     let wopts = WatchOptions {
@@ -326,3 +306,7 @@ async fn the_watcher_survives_a_server_restart_and_says_so() {
     }
     watcher.abort();
 }
+on_both_server_kinds!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    the_watcher_survives_a_server_restart_and_says_so
+);

@@ -1,13 +1,13 @@
-//! Large mailboxes against a real Dovecot: streamed fetch, dropped streams, bodies streamed
+//! Large mailboxes against the real servers (Dovecot, Cyrus): streamed fetch, dropped streams, bodies streamed
 //! to a writer, chunked partial downloads, batched fetches and incremental sync.
 
 use futures::{StreamExt, TryStreamExt};
 use imap_async::proto::Untagged;
 use imap_async::session::{BatchOptions, FetchAttr, SyncResult, SyncState};
 use imap_async::{ConnectOptions, Error, Session, Uid, UidSet};
-use imap_async_tests::{Dovecot, TestUser};
+use imap_async_tests::{ImapServer, TestUser, on_both_servers};
 
-async fn connect(server: &Dovecot, user: &TestUser) -> Session {
+async fn connect(server: &dyn ImapServer, user: &TestUser) -> Session {
     let opts = ConnectOptions::new(server.host())
         .port(server.imap_port())
         .plaintext()
@@ -47,12 +47,10 @@ fn uid(n: u32) -> Uid {
     Uid::new(n).unwrap()
 }
 
-#[tokio::test]
-async fn stream_yields_every_message_in_order() {
-    let server = Dovecot::shared();
+async fn stream_yields_every_message_in_order(server: &dyn ImapServer) {
     let user = server.new_user();
     const N: usize = 3000;
-    server.fill_maildir(&user.name, "INBOX", (0..N).map(message));
+    server.fill(&user.name, "INBOX", (0..N).map(message));
     let mut s = connect(server, &user).await;
     let info = s.select_folder("INBOX").await.unwrap();
     assert_eq!(info.exists, N as u32);
@@ -77,13 +75,12 @@ async fn stream_yields_every_message_in_order() {
     assert_eq!(collected, got);
     s.logout().await.unwrap();
 }
+on_both_servers!(stream_yields_every_message_in_order);
 
-#[tokio::test]
-async fn dropped_stream_leaves_session_usable_and_queues_nothing() {
-    let server = Dovecot::shared();
+async fn dropped_stream_leaves_session_usable_and_queues_nothing(server: &dyn ImapServer) {
     let user = server.new_user();
     const N: usize = 2000;
-    server.fill_maildir(&user.name, "INBOX", (0..N).map(message));
+    server.fill(&user.name, "INBOX", (0..N).map(message));
     let mut s = connect(server, &user).await;
     s.select_folder("INBOX").await.unwrap();
     {
@@ -134,18 +131,13 @@ async fn dropped_stream_leaves_session_usable_and_queues_nothing() {
     assert_eq!(s.noop().await.unwrap(), Vec::<Untagged>::new());
     s.logout().await.unwrap();
 }
+on_both_servers!(dropped_stream_leaves_session_usable_and_queues_nothing);
 
-#[tokio::test]
-async fn body_streaming_is_byte_exact() {
-    let server = Dovecot::shared();
+async fn body_streaming_is_byte_exact(server: &dyn ImapServer) {
     let user = server.new_user();
     let big = big_message(20 << 20, 42);
     let small = message(1);
-    server.fill_maildir(
-        &user.name,
-        "INBOX",
-        [small.clone(), big.clone()].into_iter(),
-    );
+    server.fill(&user.name, "INBOX", [small.clone(), big.clone()]);
     let mut s = connect(server, &user).await;
     s.select_folder("INBOX").await.unwrap();
     let mut out: Vec<u8> = Vec::new();
@@ -170,9 +162,9 @@ async fn body_streaming_is_byte_exact() {
     assert_eq!(s.noop().await.unwrap(), Vec::<Untagged>::new());
     s.logout().await.unwrap();
 }
+on_both_servers!(body_streaming_is_byte_exact);
 
-#[tokio::test]
-async fn failing_writer_leaves_session_usable() {
+async fn failing_writer_leaves_session_usable(server: &dyn ImapServer) {
     struct Failing(usize);
     impl tokio::io::AsyncWrite for Failing {
         fn poll_write(
@@ -199,10 +191,9 @@ async fn failing_writer_leaves_session_usable() {
             std::task::Poll::Ready(Ok(()))
         }
     }
-    let server = Dovecot::shared();
     let user = server.new_user();
     let big = big_message(5 << 20, 7);
-    server.fill_maildir(&user.name, "INBOX", [big, message(2)].into_iter());
+    server.fill(&user.name, "INBOX", [big, message(2)]);
     let mut s = connect(server, &user).await;
     s.select_folder("INBOX").await.unwrap();
     let err = s.fetch_body_to(uid(1), "", &mut Failing(0)).await;
@@ -213,13 +204,12 @@ async fn failing_writer_leaves_session_usable() {
     assert_eq!(s.noop().await.unwrap(), Vec::<Untagged>::new());
     s.logout().await.unwrap();
 }
+on_both_servers!(failing_writer_leaves_session_usable);
 
-#[tokio::test]
-async fn chunked_partial_download_equals_the_whole() {
-    let server = Dovecot::shared();
+async fn chunked_partial_download_equals_the_whole(server: &dyn ImapServer) {
     let user = server.new_user();
     let big = big_message(3_000_000, 9);
-    server.fill_maildir(&user.name, "INBOX", [big.clone()].into_iter());
+    server.fill(&user.name, "INBOX", [big.clone()]);
     let mut s = connect(server, &user).await;
     s.select_folder("INBOX").await.unwrap();
     let mut out = Vec::new();
@@ -250,13 +240,12 @@ async fn chunked_partial_download_equals_the_whole() {
     );
     s.logout().await.unwrap();
 }
+on_both_servers!(chunked_partial_download_equals_the_whole);
 
-#[tokio::test]
-async fn batches_cover_exactly_the_set() {
-    let server = Dovecot::shared();
+async fn batches_cover_exactly_the_set(server: &dyn ImapServer) {
     let user = server.new_user();
     const N: u32 = 2500;
-    server.fill_maildir(&user.name, "INBOX", (0..N as usize).map(message));
+    server.fill(&user.name, "INBOX", (0..N as usize).map(message));
     let mut s = connect(server, &user).await;
     s.select_folder("INBOX").await.unwrap();
     let options = BatchOptions {
@@ -299,6 +288,7 @@ async fn batches_cover_exactly_the_set() {
     );
     s.logout().await.unwrap();
 }
+on_both_servers!(batches_cover_exactly_the_set);
 
 /// Initial state of `folder` as an application would record it after a full fetch.
 async fn initial_state(s: &mut Session, folder: &str) -> SyncState {
@@ -320,7 +310,7 @@ async fn initial_state(s: &mut Session, folder: &str) -> SyncState {
 }
 
 /// Adds two messages, flags 3 and 4, expunges 5, 6 and 7; returns the new UIDs.
-async fn make_changes(server: &Dovecot, user: &TestUser, folder: &str) -> UidSet {
+async fn make_changes(server: &dyn ImapServer, user: &TestUser, folder: &str) -> UidSet {
     let mut b = connect(server, user).await;
     let mut new = UidSet::new();
     for i in 100..102 {
@@ -363,11 +353,10 @@ fn check_changes(result: SyncResult, before: &SyncState, new: &UidSet, qresync: 
     c.state
 }
 
-async fn sync_round(qresync: bool) {
-    let server = Dovecot::shared();
+async fn sync_round(server: &dyn ImapServer, qresync: bool) {
     let user = server.new_user();
     let folder = "Sync";
-    server.fill_maildir(&user.name, folder, (0..10).map(message));
+    server.fill(&user.name, folder, (0..10).map(message));
     let mut a = connect(server, &user).await;
     if qresync {
         assert!(
@@ -414,21 +403,19 @@ async fn sync_round(qresync: bool) {
     a.logout().await.unwrap();
 }
 
-#[tokio::test]
-async fn sync_with_qresync_is_exact() {
-    sync_round(true).await;
+async fn sync_with_qresync_is_exact(server: &dyn ImapServer) {
+    sync_round(server, true).await;
 }
+on_both_servers!(sync_with_qresync_is_exact);
 
-#[tokio::test]
-async fn sync_with_condstore_fallback_is_exact() {
-    sync_round(false).await;
+async fn sync_with_condstore_fallback_is_exact(server: &dyn ImapServer) {
+    sync_round(server, false).await;
 }
+on_both_servers!(sync_with_condstore_fallback_is_exact);
 
-#[tokio::test]
-async fn sync_enables_qresync_itself_when_nothing_was_selected() {
-    let server = Dovecot::shared();
+async fn sync_enables_qresync_itself_when_nothing_was_selected(server: &dyn ImapServer) {
     let user = server.new_user();
-    server.fill_maildir(&user.name, "INBOX", (0..3).map(message));
+    server.fill(&user.name, "INBOX", (0..3).map(message));
     let mut a = connect(server, &user).await;
     let mut b = connect(server, &user).await;
     let state = initial_state(&mut b, "INBOX").await;
@@ -446,3 +433,4 @@ async fn sync_enables_qresync_itself_when_nothing_was_selected() {
     assert!(c.new.is_empty() && c.vanished.is_empty());
     a.logout().await.unwrap();
 }
+on_both_servers!(sync_enables_qresync_itself_when_nothing_was_selected);

@@ -1,6 +1,6 @@
-//! Message commands against the real Dovecot: APPEND/MULTIAPPEND with APPENDUID, COPY and
-//! MOVE with COPYUID, STORE flags (plain and silent), EXPUNGE and UID EXPUNGE, by UID and
-//! by sequence number.
+//! Message commands against the real servers (Dovecot, Cyrus): APPEND/MULTIAPPEND with
+//! APPENDUID, COPY and MOVE with COPYUID, STORE flags (plain and silent), EXPUNGE and UID
+//! EXPUNGE, by UID and by sequence number.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset};
 use imap_async::proto::Untagged;
 use imap_async::session::AppendMessage;
 use imap_async::{ConnectOptions, Error, Seq, SeqSet, Session, Uid, UidSet};
-use imap_async_tests::{Dovecot, TestUser};
+use imap_async_tests::{ImapServer, TestUser, on_both_servers};
 
 fn message(n: u32) -> Vec<u8> {
     format!(
@@ -19,7 +19,7 @@ fn message(n: u32) -> Vec<u8> {
     .into_bytes()
 }
 
-fn options(server: &Dovecot, user: &TestUser) -> ConnectOptions {
+fn options(server: &dyn ImapServer, user: &TestUser) -> ConnectOptions {
     ConnectOptions::new(server.host())
         .port(server.imap_port())
         .plaintext()
@@ -28,20 +28,17 @@ fn options(server: &Dovecot, user: &TestUser) -> ConnectOptions {
         .login(&user.name, user.password.as_str())
 }
 
-async fn connect(server: &Dovecot, user: &TestUser) -> Session {
+async fn connect(server: &dyn ImapServer, user: &TestUser) -> Session {
     Session::connect(&options(server, user)).await.unwrap()
 }
 
-fn create_folder(server: &Dovecot, user: &TestUser, folder: &str) {
-    let out = server
-        .doveadm(&["mailbox", "create", "-u", &user.name, folder], None)
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+fn create_folder(server: &dyn ImapServer, user: &TestUser, folder: &str) {
+    server.create_folder(&user.name, folder);
 }
 
 /// A user with messages 1..=n in INBOX. A first session selects INBOX and leaves, so that
 /// `\Recent` (given to the first session that sees a message) is gone and flags are exact.
-async fn user_with_messages(server: &Dovecot, n: u32) -> TestUser {
+async fn user_with_messages(server: &dyn ImapServer, n: u32) -> TestUser {
     let user = server.new_user();
     for i in 1..=n {
         server.append_message(&user.name, "INBOX", &message(i));
@@ -89,9 +86,9 @@ async fn message_ids(session: &mut Session, set: &UidSet) -> BTreeMap<Uid, Strin
     out
 }
 
-#[tokio::test]
-async fn append_keeps_flags_and_the_exact_instant_of_dates_with_their_offset() {
-    let server = Dovecot::shared();
+async fn append_keeps_flags_and_the_exact_instant_of_dates_with_their_offset(
+    server: &dyn ImapServer,
+) {
     let user = server.new_user();
     create_folder(server, &user, "Saved");
     let mut session = connect(server, &user).await;
@@ -113,7 +110,7 @@ async fn append_keeps_flags_and_the_exact_instant_of_dates_with_their_offset() {
             .append("Saved", message(i as u32), &["\\Seen", "$Junk"], Some(*d))
             .await
             .unwrap()
-            .expect("Dovecot has UIDPLUS: APPENDUID");
+            .expect("both servers have UIDPLUS: APPENDUID");
         assert_eq!(appended.uids.count(), Some(1));
         stored.push(appended);
     }
@@ -149,10 +146,9 @@ async fn append_keeps_flags_and_the_exact_instant_of_dates_with_their_offset() {
     assert_eq!(session.search("ALL").await.unwrap(), all);
     session.logout().await.unwrap();
 }
+on_both_servers!(append_keeps_flags_and_the_exact_instant_of_dates_with_their_offset);
 
-#[tokio::test]
-async fn append_keeps_the_bytes_and_reports_trycreate() {
-    let server = Dovecot::shared();
+async fn append_keeps_the_bytes_and_reports_trycreate(server: &dyn ImapServer) {
     let user = server.new_user();
     let mut session = connect(server, &user).await;
     let data = message(7);
@@ -179,10 +175,9 @@ async fn append_keeps_the_bytes_and_reports_trycreate() {
     session.noop().await.expect("nothing half-sent");
     session.logout().await.unwrap();
 }
+on_both_servers!(append_keeps_the_bytes_and_reports_trycreate);
 
-#[tokio::test]
-async fn multiappend_stores_three_messages_in_order() {
-    let server = Dovecot::shared();
+async fn multiappend_stores_three_messages_in_order(server: &dyn ImapServer) {
     let user = server.new_user();
     create_folder(server, &user, "Batch");
     let mut session = connect(server, &user).await;
@@ -230,10 +225,9 @@ async fn multiappend_stores_three_messages_in_order() {
     );
     session.logout().await.unwrap();
 }
+on_both_servers!(multiappend_stores_three_messages_in_order);
 
-#[tokio::test]
-async fn copyuid_matches_the_messages_in_the_destination() {
-    let server = Dovecot::shared();
+async fn copyuid_matches_the_messages_in_the_destination(server: &dyn ImapServer) {
     let user = user_with_messages(server, 4).await;
     create_folder(server, &user, "Archive");
     let mut session = connect(server, &user).await;
@@ -272,10 +266,9 @@ async fn copyuid_matches_the_messages_in_the_destination() {
     assert_eq!(message_ids(&mut session, &UidSet::all()).await, source_ids);
     session.logout().await.unwrap();
 }
+on_both_servers!(copyuid_matches_the_messages_in_the_destination);
 
-#[tokio::test]
-async fn move_with_move_by_uid_and_by_sequence_number() {
-    let server = Dovecot::shared();
+async fn move_with_move_by_uid_and_by_sequence_number(server: &dyn ImapServer) {
     let user = user_with_messages(server, 4).await;
     create_folder(server, &user, "Archive");
     let mut session = connect(server, &user).await;
@@ -318,10 +311,9 @@ async fn move_with_move_by_uid_and_by_sequence_number() {
     }
     session.logout().await.unwrap();
 }
+on_both_servers!(move_with_move_by_uid_and_by_sequence_number);
 
-#[tokio::test]
-async fn delete_and_expunge_report_the_right_sequence_numbers() {
-    let server = Dovecot::shared();
+async fn delete_and_expunge_report_the_right_sequence_numbers(server: &dyn ImapServer) {
     let user = user_with_messages(server, 6).await;
     let mut session = connect(server, &user).await;
     session.select_folder("INBOX").await.unwrap();
@@ -365,10 +357,9 @@ async fn delete_and_expunge_report_the_right_sequence_numbers() {
     assert!(session.expunge().await.unwrap().seqs.is_empty());
     session.logout().await.unwrap();
 }
+on_both_servers!(delete_and_expunge_report_the_right_sequence_numbers);
 
-#[tokio::test]
-async fn uid_expunge_removes_only_the_given_uids() {
-    let server = Dovecot::shared();
+async fn uid_expunge_removes_only_the_given_uids(server: &dyn ImapServer) {
     let user = user_with_messages(server, 4).await;
     let mut session = connect(server, &user).await;
     session.select_folder("INBOX").await.unwrap();
@@ -394,10 +385,9 @@ async fn uid_expunge_removes_only_the_given_uids() {
     );
     session.logout().await.unwrap();
 }
+on_both_servers!(uid_expunge_removes_only_the_given_uids);
 
-#[tokio::test]
-async fn expunge_reports_vanished_uids_once_qresync_is_enabled() {
-    let server = Dovecot::shared();
+async fn expunge_reports_vanished_uids_once_qresync_is_enabled(server: &dyn ImapServer) {
     let user = user_with_messages(server, 3).await;
     let mut session = connect(server, &user).await;
     let enabled = session.enable(&["QRESYNC"]).await.unwrap();
@@ -417,10 +407,9 @@ async fn expunge_reports_vanished_uids_once_qresync_is_enabled() {
     assert_eq!(gone.vanished, target);
     session.logout().await.unwrap();
 }
+on_both_servers!(expunge_reports_vanished_uids_once_qresync_is_enabled);
 
-#[tokio::test]
-async fn flag_operations_give_the_exact_resulting_flags_by_uid() {
-    let server = Dovecot::shared();
+async fn flag_operations_give_the_exact_resulting_flags_by_uid(server: &dyn ImapServer) {
     let user = user_with_messages(server, 3).await;
     let mut session = connect(server, &user).await;
     session.select_folder("INBOX").await.unwrap();
@@ -459,10 +448,11 @@ async fn flag_operations_give_the_exact_resulting_flags_by_uid() {
     assert_eq!(normalise(cleared), each(&[]));
     session.logout().await.unwrap();
 }
+on_both_servers!(flag_operations_give_the_exact_resulting_flags_by_uid);
 
-#[tokio::test]
-async fn flag_operations_give_the_exact_resulting_flags_by_sequence_number() {
-    let server = Dovecot::shared();
+async fn flag_operations_give_the_exact_resulting_flags_by_sequence_number(
+    server: &dyn ImapServer,
+) {
     let user = user_with_messages(server, 3).await;
     let mut session = connect(server, &user).await;
     session.select_folder("INBOX").await.unwrap();
@@ -491,10 +481,9 @@ async fn flag_operations_give_the_exact_resulting_flags_by_sequence_number() {
     );
     session.logout().await.unwrap();
 }
+on_both_servers!(flag_operations_give_the_exact_resulting_flags_by_sequence_number);
 
-#[tokio::test]
-async fn silent_variants_return_nothing_and_change_the_flags() {
-    let server = Dovecot::shared();
+async fn silent_variants_return_nothing_and_change_the_flags(server: &dyn ImapServer) {
     let user = user_with_messages(server, 2).await;
     let mut session = connect(server, &user).await;
     session.select_folder("INBOX").await.unwrap();
@@ -529,10 +518,9 @@ async fn silent_variants_return_nothing_and_change_the_flags() {
     );
     session.logout().await.unwrap();
 }
+on_both_servers!(silent_variants_return_nothing_and_change_the_flags);
 
-#[tokio::test]
-async fn store_keeps_other_clients_changes_unsolicited() {
-    let server = Dovecot::shared();
+async fn store_keeps_other_clients_changes_unsolicited(server: &dyn ImapServer) {
     let user = user_with_messages(server, 2).await;
     let mut session = connect(server, &user).await;
     let mut other = connect(server, &user).await;
@@ -562,10 +550,9 @@ async fn store_keeps_other_clients_changes_unsolicited() {
     other.logout().await.unwrap();
     session.logout().await.unwrap();
 }
+on_both_servers!(store_keeps_other_clients_changes_unsolicited);
 
-#[tokio::test]
-async fn invalid_flags_are_refused_before_sending() {
-    let server = Dovecot::shared();
+async fn invalid_flags_are_refused_before_sending(server: &dyn ImapServer) {
     let user = user_with_messages(server, 1).await;
     let mut session = connect(server, &user).await;
     session.select_folder("INBOX").await.unwrap();
@@ -583,3 +570,4 @@ async fn invalid_flags_are_refused_before_sending() {
     );
     session.logout().await.unwrap();
 }
+on_both_servers!(invalid_flags_are_refused_before_sending);

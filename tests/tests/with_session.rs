@@ -1,11 +1,12 @@
-//! `with_session` logs out and closes on every path, against a real Dovecot.
+//! `with_session` logs out and closes on every path, against the real servers (Dovecot,
+//! Cyrus).
 
 use std::time::Duration;
 
 use imap_async::{ConnectOptions, Error, with_session};
-use imap_async_tests::{Dovecot, TestUser};
+use imap_async_tests::{ImapServer, TestUser, on_both_servers};
 
-fn options(server: &Dovecot, user: &TestUser) -> ConnectOptions {
+fn options(server: &dyn ImapServer, user: &TestUser) -> ConnectOptions {
     ConnectOptions::new(server.host())
         .port(server.imaps_port().expect("TLS listener"))
         .ca_file(server.ca_pem_path())
@@ -14,9 +15,7 @@ fn options(server: &Dovecot, user: &TestUser) -> ConnectOptions {
         .login(&user.name, user.password.as_str())
 }
 
-#[tokio::test]
-async fn ok_path_logs_out() {
-    let server = Dovecot::shared();
+async fn ok_path_logs_out(server: &dyn ImapServer) {
     let user = server.new_user();
     let exists = with_session(&options(server, &user), async |c| {
         Ok(c.select_folder("INBOX").await?.exists)
@@ -24,16 +23,11 @@ async fn ok_path_logs_out() {
     .await
     .expect("with_session");
     assert_eq!(exists, 0);
-    assert_eq!(
-        server.session_log_lines(&user.name, "Logged out", 1),
-        1,
-        "server saw the LOGOUT"
-    );
+    assert_eq!(server.logouts(&user.name, 1), 1, "server saw the LOGOUT");
 }
+on_both_servers!(ok_path_logs_out);
 
-#[tokio::test]
-async fn error_path_logs_out_and_returns_the_error() {
-    let server = Dovecot::shared();
+async fn error_path_logs_out_and_returns_the_error(server: &dyn ImapServer) {
     let user = server.new_user();
     let err = with_session(&options(server, &user), async |c| {
         c.select_folder("No such folder").await?;
@@ -46,7 +40,7 @@ async fn error_path_logs_out_and_returns_the_error() {
         other => panic!("expected NO to SELECT, got {other:?}"),
     }
     assert_eq!(
-        server.session_log_lines(&user.name, "Logged out", 1),
+        server.logouts(&user.name, 1),
         1,
         "server saw the LOGOUT after the error"
     );
@@ -59,12 +53,11 @@ async fn error_path_logs_out_and_returns_the_error() {
     .await
     .unwrap_err();
     assert_eq!(err.to_string(), "my own failure");
-    assert_eq!(server.session_log_lines(&user.name, "Logged out", 2), 2);
+    assert_eq!(server.logouts(&user.name, 2), 2);
 }
+on_both_servers!(error_path_logs_out_and_returns_the_error);
 
-#[tokio::test]
-async fn panic_path_logs_out_and_resumes_the_panic() {
-    let server = Dovecot::shared();
+async fn panic_path_logs_out_and_resumes_the_panic(server: &dyn ImapServer) {
     let user = server.new_user();
     let opts = options(server, &user);
     let task = tokio::spawn(async move {
@@ -83,8 +76,9 @@ async fn panic_path_logs_out_and_resumes_the_panic() {
         Some(&"boom inside the closure")
     );
     assert_eq!(
-        server.session_log_lines(&user.name, "Logged out", 1),
+        server.logouts(&user.name, 1),
         1,
         "server saw the LOGOUT despite the panic"
     );
 }
+on_both_servers!(panic_path_logs_out_and_resumes_the_panic);

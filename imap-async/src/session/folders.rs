@@ -7,7 +7,7 @@ use bytes::Bytes;
 use super::Session;
 use super::connection::Connection;
 use crate::error::{Error, Result};
-use crate::proto::{ListItem, MailboxStatus, ResponseCode, Untagged, utf7};
+use crate::proto::{ListItem, MailboxStatus, ResponseCode, Status, Untagged, utf7};
 
 /// What SELECT or EXAMINE reports about the folder.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -145,6 +145,10 @@ impl Session {
                         Some(ResponseCode::NoModSeq) => info.highest_modseq = None,
                         // RFC 7162 §3.2.11: CLOSED ends the previous folder's data.
                         Some(ResponseCode::Closed) => {}
+                        // Other codes in an untagged OK describe the folder too: Cyrus
+                        // sends MAILBOXID (RFC 8474 §4.2), URLMECH (RFC 4467) and
+                        // ANNOTATIONS (RFC 5257 §4.3). ALERT and the like stay queued.
+                        Some(ResponseCode::Other(_, _)) if st.status == Status::Ok => {}
                         _ => return Some(Untagged::Status(st)),
                     },
                     other => return Some(other),
@@ -619,7 +623,15 @@ impl Session {
             // is not a folder.
             return Ok(false);
         }
-        let folders = self.list_folders("", name).await?;
+        // INBOX is case-insensitive (RFC 3501 §5.1), but Cyrus matches LIST patterns
+        // case-sensitively even for it (`LIST "" inbox` is empty): ask for the canonical
+        // spelling.
+        let pattern = if name.eq_ignore_ascii_case("INBOX") {
+            "INBOX"
+        } else {
+            name
+        };
+        let folders = self.list_folders("", pattern).await?;
         Ok(folders
             .iter()
             .any(|f| same_mailbox(&f.name, name) && !has_attribute(f, "\\NonExistent")))
