@@ -13,6 +13,7 @@ use imap_async::{ConnectOptions, Error, IdPolicy, Seq, SeqSet, ServerKind, Sessi
 use imap_async_tests::fake::FakeServer;
 use imap_async_tests::probe::TraceCapture;
 use imap_async_tests::quirks;
+use imap_async_tests::{ImapServer, ServerKind as HarnessServer, on_both_servers};
 
 fn opts(server: &FakeServer) -> ConnectOptions {
     ConnectOptions::new("127.0.0.1")
@@ -616,30 +617,27 @@ async fn refused_automatic_id_leaves_the_session_logged_in() {
     server.finish().await;
 }
 
-/// Identity on a real server: Dovecot is recognised from its greeting; with
-/// `IdPolicy::Always` the session sends ID after login and keeps the name and version, and
-/// an empty folder is still answered without sending `1:*`.
-#[tokio::test]
-async fn dovecot_is_recognised_from_greeting_and_id() {
-    let server = imap_async_tests::Dovecot::shared();
+/// Identity on the real servers: Dovecot and Cyrus are recognised from their greetings;
+/// with `IdPolicy::Always` the session sends ID after login and keeps the name the server
+/// gives, and an empty folder is still answered without sending `1:*`.
+async fn real_server_is_recognised_from_greeting_and_id(server: &dyn ImapServer) {
+    let (kind, id_name) = match server.kind() {
+        HarnessServer::Dovecot => (ServerKind::Dovecot, "Dovecot"),
+        HarnessServer::Cyrus => (ServerKind::Cyrus, "Cyrus IMAPD"),
+    };
     let user = server.new_user();
-    let opts = ConnectOptions::new(server.host())
-        .port(server.imap_port())
-        .plaintext()
-        .command_timeout(Duration::from_secs(10))
-        .connect_timeout(Duration::from_secs(10))
-        .login(&user.name, user.password.as_str());
-    let s = Session::connect(&opts).await.expect("login to Dovecot");
-    assert_eq!(s.server_identity().kind, ServerKind::Dovecot);
+    let opts = server.plaintext_options(&user);
+    let s = Session::connect(&opts).await.expect("login");
+    assert_eq!(s.server_identity().kind, kind, "{:?}", s.server_identity());
     assert_eq!(s.server_identity().name, None, "no ID sent by default");
     s.logout().await.unwrap();
 
     let mut s = Session::connect(&opts.id_policy(IdPolicy::Always))
         .await
-        .expect("login to Dovecot");
+        .expect("login");
     let who = s.server_identity().clone();
-    assert_eq!(who.kind, ServerKind::Dovecot);
-    assert_eq!(who.name.as_deref(), Some("Dovecot"));
+    assert_eq!(who.kind, kind, "{who:?}");
+    assert_eq!(who.name.as_deref(), Some(id_name), "{who:?}");
     assert!(who.greeting.contains("ready"), "{who:?}");
     s.create_folder("Empty").await.unwrap();
     assert_eq!(s.select_folder("Empty").await.unwrap().exists, 0);
@@ -660,6 +658,7 @@ async fn dovecot_is_recognised_from_greeting_and_id() {
     );
     s.logout().await.unwrap();
 }
+on_both_servers!(real_server_is_recognised_from_greeting_and_id);
 
 /// Every corpus file parses, has its header, and is named by a test in this file.
 #[test]
