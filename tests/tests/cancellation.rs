@@ -1,4 +1,4 @@
-//! Cancellation safety against a real Dovecot: command futures dropped at random await
+//! Cancellation safety against the real servers (Dovecot, Cyrus): command futures dropped at random await
 //! points leave the session either usable, with every later answer matched to the right
 //! command, or refusing further use with a clear error. Never a response given to the
 //! wrong command.
@@ -8,8 +8,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use imap_async::{ConnectOptions, Error, Session, UidSet};
-use imap_async_tests::Dovecot;
+use imap_async::{Error, Session, UidSet};
+use imap_async_tests::{ImapServer, on_both_servers};
 
 /// Polls a future `polls` times (yielding to the runtime in between, so socket I/O makes
 /// progress), then drops it wherever it stands.
@@ -67,9 +67,7 @@ fn some_command(s: &mut Session, which: u64) -> BoxFut<'_> {
     }
 }
 
-#[tokio::test]
-async fn commands_dropped_at_random_points_never_confuse_later_ones() {
-    let server = Dovecot::shared();
+async fn commands_dropped_at_random_points_never_confuse_later_ones(server: &dyn ImapServer) {
     let user = server.new_user();
     for i in 0..40u32 {
         let body = format!(
@@ -78,11 +76,7 @@ async fn commands_dropped_at_random_points_never_confuse_later_ones() {
         );
         server.append_message(&user.name, "INBOX", body.as_bytes());
     }
-    let opts = ConnectOptions::new(server.host())
-        .port(server.imap_port())
-        .plaintext()
-        .command_timeout(Duration::from_secs(10))
-        .login(&user.name, user.password.as_str());
+    let opts = server.plaintext_options(&user);
     let mut session = Session::connect(&opts).await.unwrap();
     session.select_folder("INBOX").await.unwrap();
 
@@ -133,6 +127,10 @@ async fn commands_dropped_at_random_points_never_confuse_later_ones() {
         cancelled > 40,
         "the test really cancelled commands ({cancelled})"
     );
-    println!("cancelled {cancelled} of 200 commands; {reconnects} needed a new session");
+    println!(
+        "{}: cancelled {cancelled} of 200 commands; {reconnects} needed a new session",
+        server.name()
+    );
     session.logout().await.unwrap();
 }
+on_both_servers!(commands_dropped_at_random_points_never_confuse_later_ones);
