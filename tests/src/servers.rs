@@ -373,6 +373,12 @@ fn doveadm_ok(server: &Dovecot, args: &[&str]) {
 ///     logs_in(server).await;
 /// }
 /// on_both_servers!(#[tokio::test(flavor = "multi_thread")] logs_in_on_many_threads);
+///
+/// // A body that is not async (it runs a program, say) gets plain `#[test]`s.
+/// fn has_a_ca(server: &dyn ImapServer) {
+///     assert!(server.ca_pem_path().exists());
+/// }
+/// on_both_servers!(sync has_a_ca);
 /// # fn main() {}
 /// ```
 #[macro_export]
@@ -393,6 +399,19 @@ macro_rules! on_both_servers {
             #[$test]
             async fn cyrus() {
                 super::$name($crate::Cyrus::shared()).await
+            }
+        }
+    };
+    (sync $name:ident) => {
+        mod $name {
+            #[test]
+            fn dovecot() {
+                super::$name($crate::Dovecot::shared())
+            }
+
+            #[test]
+            fn cyrus() {
+                super::$name($crate::Cyrus::shared())
             }
         }
     };

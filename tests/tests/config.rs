@@ -1,6 +1,6 @@
 //! Configuration files: parsing, defaults, inheritance, environment variables, every error
 //! text, the permissions warning, and connecting from a section (STARTTLS, TLS, CA file,
-//! verification options) against the harness's Dovecot.
+//! verification options) against the harness's Dovecot and Cyrus.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use imap_async::config::OAuthMechanism;
 use imap_async::{Config, ConfigError, Session, with_session_config};
-use imap_async_tests::Dovecot;
+use imap_async_tests::{ImapServer, on_both_servers};
 
 fn parse(text: &str) -> Result<Config, ConfigError> {
     Config::from_str_with_env(text, "test.ini", |_| None)
@@ -293,7 +293,7 @@ fn readable_file_with_password_is_warned_about() {
     }
 }
 
-fn harness_ini(server: &Dovecot, user: &imap_async_tests::TestUser, extra: &str) -> String {
+fn harness_ini(server: &dyn ImapServer, user: &imap_async_tests::TestUser, extra: &str) -> String {
     format!(
         "[DEFAULT]\nhost = {}\nport = {}\nssl = false\nstarttls = true\nssl_ca_file = {}\n\
          username = {}\npassword = {}\ntimeout = 20\n{extra}",
@@ -305,9 +305,7 @@ fn harness_ini(server: &Dovecot, user: &imap_async_tests::TestUser, extra: &str)
     )
 }
 
-#[tokio::test]
-async fn connects_with_starttls_and_tls_from_a_config() {
-    let server = Dovecot::shared();
+async fn connects_with_starttls_and_tls_from_a_config(server: &dyn ImapServer) {
     let user = server.new_user();
     let text = harness_ini(
         server,
@@ -342,10 +340,9 @@ async fn connects_with_starttls_and_tls_from_a_config() {
     .unwrap();
     assert_eq!(exists, 0);
 }
+on_both_servers!(connects_with_starttls_and_tls_from_a_config);
 
-#[tokio::test]
-async fn verification_options_and_ca_file_are_honoured() {
-    let server = Dovecot::shared();
+async fn verification_options_and_ca_file_are_honoured(server: &dyn ImapServer) {
     let user = server.new_user();
     let other_ca = imap_async_tests::other_ca_pem();
     let text = harness_ini(
@@ -384,7 +381,7 @@ async fn verification_options_and_ca_file_are_honoured() {
         .await
         .unwrap();
 
-    // 127.0.0.2 is not in the certificate; Dovecot listens on 127.0.0.1 only, so the name
+    // 127.0.0.2 is not in the certificate; the server listens on 127.0.0.1 only, so the name
     // check is shown by connecting to 127.0.0.1 with a server name the cert lacks.
     let mut opts = a["wrong_name"].connect_options().await.unwrap();
     opts.host = server.host().to_owned();
@@ -408,3 +405,4 @@ async fn verification_options_and_ca_file_are_honoured() {
     assert!(e.is_auth_failed(), "{e}");
     assert!(!e.to_string().contains(&user.password));
 }
+on_both_servers!(verification_options_and_ca_file_are_honoured);

@@ -1,5 +1,6 @@
-//! The real `imap-async-interact` binary against the harness's Dovecot: interactively under
-//! a pseudo-terminal (rexpect), and non-interactively with `-c` and a script on stdin.
+//! The real `imap-async-interact` binary against the harness's servers: interactively under
+//! a pseudo-terminal (rexpect) on Dovecot, and non-interactively with `-c` and a script on
+//! stdin on Dovecot and on Cyrus.
 //!
 //! The shell is another package's binary, so `CARGO_BIN_EXE_*` does not name it: the tests
 //! run `cargo build -p imap-async-interact --message-format=json` once (a no-op when it is
@@ -11,7 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use imap_async::{ConnectOptions, Session};
-use imap_async_tests::{Dovecot, TestUser};
+use imap_async_tests::{Dovecot, ImapServer, TestUser, on_both_servers};
 use rexpect::process::wait::WaitStatus;
 use rexpect::session::{Options, PtySession, spawn_with_options};
 
@@ -52,7 +53,7 @@ fn subject(i: usize) -> String {
 }
 
 /// A user with three messages in INBOX.
-fn user_with_mail(server: &Dovecot) -> TestUser {
+fn user_with_mail(server: &dyn ImapServer) -> TestUser {
     let user = server.new_user();
     for i in 1..=3 {
         let msg = format!(
@@ -67,7 +68,7 @@ fn user_with_mail(server: &Dovecot) -> TestUser {
 }
 
 /// The connection flags, STARTTLS verified against the harness's CA.
-fn connect_args(server: &Dovecot, user: &TestUser) -> Vec<String> {
+fn connect_args(server: &dyn ImapServer, user: &TestUser) -> Vec<String> {
     vec![
         "-H".into(),
         server.host().into(),
@@ -238,16 +239,14 @@ fn run(args: &[String], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn with_password(server: &Dovecot, user: &TestUser, more: &[&str]) -> Vec<String> {
+fn with_password(server: &dyn ImapServer, user: &TestUser, more: &[&str]) -> Vec<String> {
     let mut args = connect_args(server, user);
     args.extend(["-p".into(), user.password.as_str().into()]);
     args.extend(more.iter().map(|s| s.to_string()));
     args
 }
 
-#[test]
-fn command_flag_prints_the_result_and_exit_code_tells_errors() {
-    let server = Dovecot::shared();
+fn command_flag_prints_the_result_and_exit_code_tells_errors(server: &dyn ImapServer) {
     let user = user_with_mail(server);
     let ok = run(
         &with_password(
@@ -260,7 +259,7 @@ fn command_flag_prints_the_result_and_exit_code_tells_errors() {
     assert!(ok.status.success(), "{ok:?}");
     assert_eq!(String::from_utf8_lossy(&ok.stdout), "3\n");
     assert!(String::from_utf8_lossy(&ok.stderr).contains("Connected."));
-    assert!(server.session_log_lines(&user.name, "Logged out", 1) > 0);
+    assert_eq!(server.logouts(&user.name, 1), 1, "the shell logged out");
 
     let bad = run(
         &with_password(server, &user, &["-c", "c.select_folder(\"Nope\")"]),
@@ -272,10 +271,9 @@ fn command_flag_prints_the_result_and_exit_code_tells_errors() {
         "{bad:?}"
     );
 }
+on_both_servers!(sync command_flag_prints_the_result_and_exit_code_tells_errors);
 
-#[test]
-fn script_on_stdin_runs_statement_by_statement() {
-    let server = Dovecot::shared();
+fn script_on_stdin_runs_statement_by_statement(server: &dyn ImapServer) {
     let user = user_with_mail(server);
     let script = "c.select_folder(\"INBOX\");\n\
                   let ids = c.search();\n\
@@ -296,6 +294,7 @@ fn script_on_stdin_runs_statement_by_statement() {
     assert!(!out.status.success(), "{out:?}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("not reached"));
 }
+on_both_servers!(sync script_on_stdin_runs_statement_by_statement);
 
 #[test]
 fn missing_host_is_a_clear_error() {

@@ -1,15 +1,14 @@
-//! Passwords never reach logs, `Debug` output or errors, even at TRACE level.
+//! Passwords never reach logs, `Debug` output or errors, even at TRACE level, against both
+//! real servers (Dovecot, Cyrus).
 
 use std::time::Duration;
 
 use imap_async::{Client, ConnectOptions, Session};
-use imap_async_tests::Dovecot;
+use imap_async_tests::{ImapServer, on_both_servers};
 
-#[tokio::test]
-async fn passwords_are_never_logged() {
+async fn passwords_are_never_logged(server: &dyn ImapServer) {
     let (captured, _guard) = imap_async_tests::probe::TraceCapture::start(tracing::Level::TRACE);
 
-    let server = Dovecot::shared();
     let user = server.new_user();
     let base = ConnectOptions::new(server.host())
         .port(server.imap_port())
@@ -63,3 +62,4 @@ async fn passwords_are_never_logged() {
     let b64 = base64::engine::general_purpose::STANDARD.encode(plain);
     assert!(!log.contains(&b64), "the SASL PLAIN message is in the log");
 }
+on_both_servers!(passwords_are_never_logged);
