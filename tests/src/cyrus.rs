@@ -22,14 +22,15 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::certs;
 use crate::install::{CyrusBinaries, ensure_cyrus_installed, is_root};
+use crate::master::MasterProcess;
 use crate::server::{
-    DIR_PREFIX, Introspection, OAuthClient, START_ATTEMPTS, START_TIMEOUT, StartError, StopAtExit,
-    TestUser, create_dir_mode, free_ports, greets, make_users, process_dir,
-    register_shared_for_exit, remove_dir_best_effort, spawn_tied_to_process, tail, terminate,
+    DIR_PREFIX, Introspection, OAuthClient, START_ATTEMPTS, StartError, StopAtExit, TestUser,
+    create_dir_mode, free_ports, make_users, process_dir, register_shared_for_exit,
+    remove_dir_best_effort, spawn_tied_to_process, tail,
 };
 
 /// Users written into the sasldb at start; more are added a batch at a time on demand.
@@ -74,7 +75,7 @@ pub struct Cyrus {
     imaps_port: Option<u16>,
     bins: CyrusBinaries,
     pool: Mutex<UserPool>,
-    child: Mutex<Option<Child>>,
+    master: MasterProcess,
     oauth: Introspection,
 }
 
@@ -149,9 +150,7 @@ impl Cyrus {
     /// What the master and its services printed. Cyrus logs through syslog, which the
     /// harness does not capture, so this holds only start-up complaints and crashes.
     pub fn log_text(&self) -> String {
-        fs::read(&self.log_path)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .unwrap_or_default()
+        self.master.log_text()
     }
 
     /// A fresh user that no other caller gets, usable for login at once. Its mailbox is
@@ -427,10 +426,7 @@ impl Cyrus {
 
     /// Stops the server. Idempotent; also done on drop and at process exit.
     pub fn stop(&self) {
-        let child = self.child.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(child) = child {
-            terminate(child);
-        }
+        self.master.stop();
     }
 
     /// Stops the server and starts it again on the same ports, with the same users and
@@ -445,7 +441,7 @@ impl Cyrus {
             &self.cyrus_conf_path,
             &self.log_path,
         )?;
-        *self.child.lock().unwrap_or_else(|e| e.into_inner()) = Some(child);
+        self.master.replace(child);
         self.wait_until_ready().map_err(|e| match e {
             StartError::PortInUse(e) | StartError::Other(e) => e,
         })
@@ -520,14 +516,14 @@ impl Cyrus {
             dir: dir.to_path_buf(),
             config_path,
             cyrus_conf_path,
-            log_path,
+            log_path: log_path.clone(),
             sasldb_path,
             ca_pem: pki.ca_pem,
             imap_port,
             imaps_port: opts.tls.then_some(imaps_port),
             bins: bins.clone(),
             pool: Mutex::new(UserPool { users, next: 0 }),
-            child: Mutex::new(Some(child)),
+            master: MasterProcess::new("cyrus", log_path, child),
             oauth: Introspection::start()?,
         };
         // On failure `server` is dropped here, which stops the master.
@@ -537,42 +533,17 @@ impl Cyrus {
 
     /// Waits until the plain port greets, failing early if the master exits.
     fn wait_until_ready(&self) -> Result<(), StartError> {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            let status = {
-                let mut guard = self.child.lock().unwrap_or_else(|e| e.into_inner());
-                match guard.as_mut() {
-                    Some(child) => child.try_wait()?,
-                    None => return Err(io::Error::other("cyrus was stopped").into()),
-                }
-            };
-            if let Some(status) = status {
-                let log = self.log_text();
-                let e = io::Error::other(format!(
+        self.master
+            .wait_until_greets(self.imap_port, |status, log| {
+                // The master reports a failed bind only to syslog; a free-port race is the
+                // likely cause of an early exit with a valid configuration.
+                StartError::PortInUse(io::Error::other(format!(
                     "the Cyrus master exited during start ({status}); its output:\n{}\n\
-                     (configuration in {}; Cyrus logs the rest to syslog)",
-                    tail(&log, 40),
+                 (configuration in {}; Cyrus logs the rest to syslog)",
+                    tail(log, 40),
                     self.config_path.display()
-                ));
-                // The master reports a failed bind only to syslog; a free-port race is
-                // the likely cause of an early exit with a valid configuration.
-                return Err(StartError::PortInUse(e));
-            }
-            if greets(self.imap_port) {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err(StartError::Other(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!(
-                        "cyrus did not greet on port {} within {START_TIMEOUT:?}; its output:\n{}",
-                        self.imap_port,
-                        tail(&self.log_text(), 40)
-                    ),
-                )));
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
+                )))
+            })
     }
 }
 

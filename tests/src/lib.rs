@@ -45,6 +45,7 @@ mod config;
 mod cyrus;
 pub mod fake;
 mod install;
+mod master;
 pub mod probe;
 pub mod quirks;
 mod server;

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use crate::certs;
 use crate::config::{self, ConfigParams, TlsParams};
 use crate::install::{DOVECOT_BIN, ensure_dovecot_installed, ensure_mail_user, is_root};
+use crate::master::MasterProcess;
 
 /// How long [`Dovecot::start`] waits for the greeting.
 pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(20);
@@ -71,7 +72,7 @@ pub struct Dovecot {
     imaps_port: Option<u16>,
     mail_ids: (u32, u32),
     pool: Mutex<UserPool>,
-    child: Mutex<Option<Child>>,
+    master: MasterProcess,
     oauth: Introspection,
 }
 
@@ -189,9 +190,7 @@ impl Dovecot {
 
     /// The server's log so far (Dovecot's log plus anything the master printed).
     pub fn log_text(&self) -> String {
-        fs::read(&self.log_path)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .unwrap_or_default()
+        self.master.log_text()
     }
 
     /// Disconnects all sessions of `user` (`doveadm kick`).
@@ -362,10 +361,7 @@ impl Dovecot {
 
     /// Stops the server. Idempotent; also done on drop and at process exit.
     pub fn stop(&self) {
-        let child = self.child.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(child) = child {
-            terminate(child);
-        }
+        self.master.stop();
     }
 
     /// One attempt at starting, with fresh ports and a fresh directory.
@@ -439,14 +435,14 @@ impl Dovecot {
         let server = Dovecot {
             dir: dir.to_path_buf(),
             config_path,
-            log_path,
+            log_path: log_path.clone(),
             users_path,
             ca_pem: pki.ca_pem,
             imap_port,
             imaps_port: opts.tls.then_some(imaps_port),
             mail_ids,
             pool: Mutex::new(UserPool { users, next: 0 }),
-            child: Mutex::new(Some(child)),
+            master: MasterProcess::new("dovecot", log_path, child),
             oauth,
         };
         // On failure `server` is dropped here, which stops the master.
@@ -456,43 +452,18 @@ impl Dovecot {
 
     /// Waits until the plain port greets, failing early if the master exits.
     fn wait_until_ready(&self) -> Result<(), StartError> {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if let Some(status) = self.child_exit_status()? {
-                let log = self.log_text();
+        self.master
+            .wait_until_greets(self.imap_port, |status, log| {
                 let e = io::Error::other(format!(
                     "dovecot exited during start ({status}); log tail:\n{}",
-                    tail(&log, 40)
+                    tail(log, 40)
                 ));
-                return Err(if log.contains("Address already in use") {
+                if log.contains("Address already in use") {
                     StartError::PortInUse(e)
                 } else {
                     StartError::Other(e)
-                });
-            }
-            if greets(self.imap_port) {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err(StartError::Other(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!(
-                        "dovecot did not greet on port {} within {START_TIMEOUT:?}; log tail:\n{}",
-                        self.imap_port,
-                        tail(&self.log_text(), 40)
-                    ),
-                )));
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn child_exit_status(&self) -> io::Result<Option<std::process::ExitStatus>> {
-        let mut guard = self.child.lock().unwrap_or_else(|e| e.into_inner());
-        match guard.as_mut() {
-            Some(child) => child.try_wait(),
-            None => Err(io::Error::other("dovecot was stopped")),
-        }
+                }
+            })
     }
 }
 
@@ -541,8 +512,8 @@ impl Dovecot {
         let run = self.dir.join("run");
         fs::remove_dir_all(&run)?;
         create_dir_mode(&run, 0o755)?;
-        let child = spawn_master(&self.config_path, &self.log_path)?;
-        *self.child.lock().unwrap_or_else(|e| e.into_inner()) = Some(child);
+        self.master
+            .replace(spawn_master(&self.config_path, &self.log_path)?);
         self.wait_until_ready().map_err(|e| match e {
             StartError::PortInUse(e) | StartError::Other(e) => e,
         })
