@@ -148,6 +148,53 @@ async fn gmail_labels() {
     );
 }
 
+/// Localized `[Gmail]/` folders: found by their special-use attribute, returned decoded,
+/// and sent back in modified UTF-7 (quoted, with the space inside) on SELECT and STATUS.
+#[tokio::test]
+async fn gmail_localized_folder_names() {
+    use imap_async::session::{SpecialUse, StatusItems};
+    let server = quirk("gmail-localized-folder-names.imap").await;
+    let mut s = connect(&server).await;
+    assert_eq!(s.server_identity().kind, ServerKind::Gmail);
+    let sent = s
+        .find_special_folder(SpecialUse::Sent)
+        .await
+        .unwrap()
+        .expect("a folder marked \\Sent");
+    assert_eq!(sent, "[Gmail]/Отправленные");
+    assert_eq!(s.select_folder(&sent).await.unwrap().exists, 2);
+    let status = s
+        .folder_status(
+            "[Gmail]/Вся почта",
+            Some(StatusItems {
+                messages: true,
+                ..StatusItems::NONE
+            }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status.name, "[Gmail]/Вся почта");
+    assert_eq!(status.messages, Some(40));
+    s.logout().await.unwrap();
+    // The exact lines sent: the names in modified UTF-7, never raw UTF-8; `[Gmail]/...`
+    // is a valid astring (`]` is an ASTRING-CHAR, RFC 3501 §9), the name with a space
+    // is quoted.
+    let sent_lines = server.finish().await;
+    assert!(
+        sent_lines
+            .iter()
+            .any(|l| l.ends_with(" SELECT [Gmail]/&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-")),
+        "{sent_lines:?}"
+    );
+    assert!(
+        sent_lines
+            .iter()
+            .any(|l| l.contains(" STATUS \"[Gmail]/&BBIEQQRP- &BD8EPgRHBEIEMA-\" (MESSAGES)")),
+        "{sent_lines:?}"
+    );
+    assert!(sent_lines.iter().all(|l| l.is_ascii()), "{sent_lines:?}");
+}
+
 #[tokio::test]
 async fn gmail_message_and_thread_ids() {
     let server = quirk("gmail-x-gm-msgid-thrid.imap").await;
