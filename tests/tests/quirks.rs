@@ -195,6 +195,57 @@ async fn gmail_localized_folder_names() {
     assert!(sent_lines.iter().all(|l| l.is_ascii()), "{sent_lines:?}");
 }
 
+/// 8-bit bytes inside quoted strings (UTF-8 in ENVELOPE names, Latin-1 in a BODYSTRUCTURE
+/// file name): kept byte for byte, and the messages after them still arrive.
+#[tokio::test]
+async fn eight_bit_bytes_in_quoted_strings_are_kept_as_sent() {
+    let server = quirk("protonbridge-8bit-in-quoted-strings.imap").await;
+    let mut s = connect(&server).await;
+    s.select_folder("INBOX").await.unwrap();
+    let messages = s
+        .fetch(
+            &UidSet::all(),
+            [
+                FetchAttr::Uid,
+                FetchAttr::Envelope,
+                FetchAttr::BodyStructure,
+            ],
+        )
+        .await
+        .unwrap();
+    let uids: Vec<u32> = messages
+        .iter()
+        .filter_map(|m| m.uid())
+        .map(Uid::get)
+        .collect();
+    assert_eq!(uids, [1, 2, 3], "no message lost after the 8-bit ones");
+
+    let envelope = messages[0].envelope().unwrap();
+    let from = &envelope.from.as_ref().unwrap()[0];
+    assert_eq!(from.name.as_deref(), Some("Bàd".as_bytes()));
+    assert_eq!(
+        envelope.to.as_ref().unwrap()[0].name.as_deref(),
+        Some("Wrȯng".as_bytes())
+    );
+
+    let Some(BodyStructure::Multipart { parts, .. }) = messages[1].body_structure() else {
+        panic!("{:?}", messages[1].body_structure());
+    };
+    let BodyStructure::Single { params, ext, .. } = &parts[1] else {
+        panic!("{:?}", parts[1]);
+    };
+    let latin1_name: &[u8] = b"G\xf6r\xfcnt\xfc1.png";
+    assert_eq!(params[0].1.as_ref(), latin1_name);
+    let disposition = ext.as_ref().unwrap().disposition.as_ref().unwrap();
+    assert_eq!(disposition.params[0].1.as_ref(), latin1_name);
+    assert_eq!(
+        messages[2].envelope().unwrap().subject.as_deref(),
+        Some(&b"plain ASCII"[..])
+    );
+    s.logout().await.unwrap();
+    server.finish().await;
+}
+
 #[tokio::test]
 async fn gmail_message_and_thread_ids() {
     let server = quirk("gmail-x-gm-msgid-thrid.imap").await;
