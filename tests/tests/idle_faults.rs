@@ -2,7 +2,7 @@
 //! answering, events packed into the `+` line, restarts on the wire, and NOOP polling when
 //! IDLE is not offered.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::StreamExt;
 use imap_async::{ConnectOptions, Error, IdleEvent, IdleOptions, Session};
@@ -71,10 +71,11 @@ async fn a_server_that_stops_answering_is_noticed_at_the_restart() {
         ..IdleOptions::default()
     };
     let mut idle = s.idle_with(idle_opts).await.unwrap();
-    let start = Instant::now();
+    // The server sleeps 20 s: only the done timeout can end the stream within the
+    // outer limit (restart interval + done timeout, with room to spare).
     let end = tokio::time::timeout(Duration::from_secs(5), idle.next())
         .await
-        .expect("no hang");
+        .expect("the done timeout ended the stream before the server woke up");
     match end {
         Some(Err(e)) => {
             assert!(e.is_timeout(), "{e:?}");
@@ -82,12 +83,6 @@ async fn a_server_that_stops_answering_is_noticed_at_the_restart() {
         }
         other => panic!("expected a timeout, got {other:?}"),
     }
-    // Bounded by restart interval + done timeout, plus scheduling slack.
-    assert!(
-        start.elapsed() < Duration::from_secs(3),
-        "took {:?}",
-        start.elapsed()
-    );
     drop(idle);
     assert!(matches!(s.noop().await, Err(Error::Unusable(_))));
 }
