@@ -4,7 +4,8 @@
 //! A file starts with a header of `# key: value` lines (`server`, `quirk`, `source` are
 //! required), then one step per line:
 //!
-//! - `S: text` sends `text` followed by CRLF (`{tag}` is the last command's tag);
+//! - `S: text` sends `text` followed by CRLF (`{tag}` is the last command's tag); it may
+//!   not end in white space, which must be written out on a `B:` line;
 //! - `B: text` sends `text` with the escapes `\r`, `\n`, `\\` and `\xHH` decoded and no
 //!   CRLF added (for bytes a line cannot show, such as a CR inside a quoted string);
 //! - `C: text` expects a command containing `text` (see [`crate::fake::expect`]);
@@ -87,6 +88,13 @@ pub fn parse(file: &str, text: &str) -> Result<Quirk, String> {
         if line == "CLOSE" {
             steps.push(Step::Close);
         } else if let Some(s) = line.strip_prefix("S: ") {
+            // A trailing space is often the quirk itself, and an editor would strip it
+            // unseen: it must be written out on a `B:` line, before an explicit `\r\n`.
+            if s.ends_with([' ', '\t']) {
+                return Err(at(
+                    "an `S:` line ends in white space; write it as a `B:` line ending in `\\r\\n`",
+                ));
+            }
             steps.push(Step::Send(format!("{s}\r\n")));
         } else if let Some(b) = line.strip_prefix("B: ") {
             steps.push(Step::SendBytes(unescape(b).map_err(|e| at(&e))?));
@@ -159,5 +167,10 @@ mod tests {
         assert!(parse("x", "# server: a\n# quirk: b\nS: x\n").is_err());
         assert!(parse("x", "# server: a\n# quirk: b\n# source: nowhere\nS: x\n").is_err());
         assert!(parse("x", "# server: a\n# quirk: b\n# source: a#1\nX: x\n").is_err());
+        let trailing = parse(
+            "x",
+            "# server: a\n# quirk: b\n# source: a#1\nS: * SEARCH \n",
+        );
+        assert!(trailing.unwrap_err().contains("line 4"));
     }
 }
