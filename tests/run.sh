@@ -11,11 +11,30 @@ step() {
     printf '\n==> %s\n' "$*"
 }
 
+# Packages installed below must not start system daemons (the system's Dovecot and Cyrus,
+# or the MTA cyrus-common pulls in): the tests start their own servers on free ports, and
+# a postinst that fails to start a service would fail the install. Debian's policy-rc.d
+# hook says "no" to every start while this temporary one is in place.
+apt_install() {
+    local policy=/usr/sbin/policy-rc.d added=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' > "$policy"
+        chmod 755 "$policy"
+        added=1
+    fi
+    apt-get update
+    local status=0
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" || status=$?
+    if [ "$added" -eq 1 ]; then
+        rm -f "$policy"
+    fi
+    return "$status"
+}
+
 if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
     if [ "$(id -u)" -eq 0 ]; then
         step "installing dovecot-imapd"
-        apt-get update
-        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dovecot-imapd
+        apt_install dovecot-imapd
     else
         echo "error: Dovecot is not installed and this is not root;" >&2
         echo "       install it with: sudo apt-get install --no-install-recommends dovecot-imapd" >&2
@@ -26,8 +45,7 @@ fi
 if [ ! -x /usr/lib/cyrus/bin/master ] || [ ! -x /usr/sbin/saslpasswd2 ]; then
     if [ "$(id -u)" -eq 0 ]; then
         step "installing cyrus-common and sasl2-bin"
-        apt-get update
-        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends cyrus-common sasl2-bin
+        apt_install cyrus-common sasl2-bin
     else
         echo "error: Cyrus IMAP is not installed and this is not root;" >&2
         echo "       install it with: sudo apt-get install --no-install-recommends cyrus-common sasl2-bin" >&2

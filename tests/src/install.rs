@@ -5,9 +5,10 @@ use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// The Dovecot master binary; its presence means `dovecot-imapd` is installed. Used by
 /// absolute path because `/usr/sbin` is not on every PATH.
@@ -92,17 +93,27 @@ pub struct CyrusBinaries {
 /// another version. Needs root for all of that; without root it fails with a message
 /// that says what to install.
 pub fn ensure_cyrus_installed() -> io::Result<CyrusBinaries> {
+    // Checked once per process: every `Cyrus::start` asks.
+    static FOUND: OnceLock<CyrusBinaries> = OnceLock::new();
+    if let Some(found) = FOUND.get() {
+        return Ok(found.clone());
+    }
     let _guard = INSTALL_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = FOUND.get() {
+        return Ok(found.clone());
+    }
+    let found = find_or_install_cyrus()?;
+    Ok(FOUND.get_or_init(|| found).clone())
+}
+
+fn find_or_install_cyrus() -> io::Result<CyrusBinaries> {
+    // Without root nothing can be installed: say what is missing before touching the
+    // machine-wide lock file (which root may own).
+    if !is_root() {
+        return find_cyrus_without_installing();
+    }
     let _machine = machine_lock()?;
     if !Path::new(CYRUS_MASTER_BIN).exists() || !Path::new(SASLPASSWD_BIN).exists() {
-        if !is_root() {
-            return Err(io::Error::new(
-                io::ErrorKind::PermissionDenied,
-                "Cyrus IMAP is not installed (/usr/lib/cyrus/bin/master or /usr/sbin/saslpasswd2 \
-                 is missing) and we are not root: install it with `sudo apt-get install \
-                 --no-install-recommends cyrus-common sasl2-bin`",
-            ));
-        }
         run_checked(Command::new("apt-get").arg("update"))?;
         run_checked(
             Command::new("apt-get")
@@ -124,7 +135,41 @@ pub fn ensure_cyrus_installed() -> io::Result<CyrusBinaries> {
         }
     }
     let version = installed_version("cyrus-common")?;
-    let extracted = extract_cyrus_imapd(&version)?;
+    let extracted = match extract_cyrus_imapd(&version) {
+        Ok(dir) => dir,
+        Err(first) => {
+            // The installed cyrus-common may have left the archive (a security update
+            // superseded it): upgrade it, then fetch cyrus-imapd of the new version.
+            eprintln!(
+                "imap-async-tests: cyrus-imapd {version} cannot be downloaded ({first}); \
+                 upgrading cyrus-common"
+            );
+            run_checked(
+                Command::new("apt-get")
+                    .args(["install", "-y", "--only-upgrade", "cyrus-common"])
+                    .env("DEBIAN_FRONTEND", "noninteractive"),
+            )?;
+            extract_cyrus_imapd(&installed_version("cyrus-common")?)?
+        }
+    };
+    binaries_in(&extracted)
+}
+
+/// What a non-root process can use: everything already installed and extracted.
+fn find_cyrus_without_installing() -> io::Result<CyrusBinaries> {
+    if !Path::new(CYRUS_MASTER_BIN).exists() || !Path::new(SASLPASSWD_BIN).exists() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "Cyrus IMAP is not installed (/usr/lib/cyrus/bin/master or /usr/sbin/saslpasswd2 \
+             is missing) and we are not root: install it with `sudo apt-get install \
+             --no-install-recommends cyrus-common sasl2-bin`",
+        ));
+    }
+    let version = installed_version("cyrus-common")?;
+    binaries_in(&extract_cyrus_imapd(&version)?)
+}
+
+fn binaries_in(extracted: &Path) -> io::Result<CyrusBinaries> {
     let bin = extracted.join("usr/lib/cyrus/bin");
     let ids = lookup_user(CYRUS_USER).ok_or_else(|| {
         io::Error::other(format!(
@@ -182,6 +227,8 @@ fn extract_cyrus_imapd(version: &str) -> io::Result<PathBuf> {
         ));
     }
     fs::create_dir_all(cache)?;
+    // Whatever the umask: the `cyrus` user runs imapd from here.
+    fs::set_permissions(cache, fs::Permissions::from_mode(0o755))?;
     let download = cache.join("download");
     let _ = fs::remove_dir_all(&download);
     fs::create_dir_all(&download)?;
@@ -206,6 +253,7 @@ fn extract_cyrus_imapd(version: &str) -> io::Result<PathBuf> {
     let partial = cache.join("extracting");
     let _ = fs::remove_dir_all(&partial);
     run_checked(Command::new("dpkg").arg("-x").arg(&deb).arg(&partial))?;
+    fs::set_permissions(&partial, fs::Permissions::from_mode(0o755))?;
     let _ = fs::remove_dir_all(&dir);
     fs::rename(&partial, &dir)?;
     let _ = fs::remove_dir_all(&download);
