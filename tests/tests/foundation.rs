@@ -299,6 +299,13 @@ async fn starttls_not_offered_fails_closed_cyrus() {
     // Nothing was sent after CAPABILITY: in particular no LOGIN, which would have made
     // Cyrus create the user's mailbox.
     assert!(!server.has_mailbox(&user.name));
+    // The check can tell: a user who did log in (in plaintext) has a mailbox.
+    let other = server.new_user();
+    let session = Session::connect(&options(&server, &other, Security::Plain))
+        .await
+        .expect("plaintext login");
+    session.logout().await.unwrap();
+    assert!(server.has_mailbox(&other.name));
 }
 
 #[tokio::test]

@@ -739,14 +739,19 @@ async fn real_server_is_recognised_from_greeting_and_id(server: &dyn ImapServer)
     assert!(who.greeting.contains("ready"), "{who:?}");
     s.create_folder("Empty").await.unwrap();
     assert_eq!(s.select_folder("Empty").await.unwrap().exists, 0);
+    let (trace, guard) = TraceCapture::start(tracing::Level::DEBUG);
     assert!(
         s.fetch(&UidSet::all(), FetchAttr::Flags)
             .await
             .unwrap()
             .is_empty()
     );
+    drop(guard);
+    assert!(trace.text().contains("workaround"), "{}", trace.text());
     server.append_message(&user.name, "Empty", b"Subject: one\r\n\r\nbody\r\n");
     s.noop().await.unwrap();
+    // Known not to be empty any more: the FETCH is sent, and finds the message.
+    let (trace, guard) = TraceCapture::start(tracing::Level::DEBUG);
     assert_eq!(
         s.fetch(&UidSet::all(), FetchAttr::Flags)
             .await
@@ -754,6 +759,8 @@ async fn real_server_is_recognised_from_greeting_and_id(server: &dyn ImapServer)
             .len(),
         1
     );
+    drop(guard);
+    assert!(!trace.text().contains("workaround"), "{}", trace.text());
     s.logout().await.unwrap();
 }
 on_both_servers!(real_server_is_recognised_from_greeting_and_id);
