@@ -904,8 +904,10 @@ pub(crate) fn describe_output(out: &Output) -> String {
     )
 }
 
-/// Stops a Dovecot master and its children: SIGTERM to its process group, SIGKILL if the
-/// master is still there after a few seconds.
+/// Stops a server's master (Dovecot's or Cyrus's) and its children: SIGTERM to its
+/// process group, SIGKILL to whatever of the group is still there after a few seconds.
+/// Returns once the whole group is gone, since a child still exiting may hold the
+/// listening sockets that a restart on the same ports needs.
 pub(crate) fn terminate(mut child: Child) {
     let pid = child.id() as libc::pid_t;
     // The whole process group: signalled alone, the master takes over a second to stop
@@ -913,15 +915,25 @@ pub(crate) fn terminate(mut child: Child) {
     // SAFETY: `pid` is our unreaped child and leads its own process group, so neither
     // can have been reused.
     unsafe { libc::kill(-pid, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        match child.try_wait() {
-            Ok(Some(_)) | Err(_) => return,
-            Ok(None) => thread::sleep(Duration::from_millis(10)),
+    let mut group_gone = |until: Instant| {
+        while Instant::now() < until {
+            // Reap the master as soon as it exits: a zombie would still count as a member
+            // of the group. Its children, reparented, keep the group id.
+            let _ = child.try_wait();
+            // SAFETY: signal 0 only asks whether any process of the group exists.
+            if unsafe { libc::kill(-pid, 0) } != 0 {
+                return true;
+            }
+            thread::sleep(Duration::from_millis(10));
         }
+        false
+    };
+    if !group_gone(Instant::now() + Duration::from_secs(5)) {
+        // SAFETY: as above; the group id stays reserved while the master is unreaped or
+        // any member lives.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+        group_gone(Instant::now() + Duration::from_secs(5));
     }
-    // SAFETY: as above; the master is still unreaped.
-    unsafe { libc::kill(-pid, libc::SIGKILL) };
     let _ = child.wait();
 }
 
