@@ -296,6 +296,33 @@ impl Cyrus {
         n
     }
 
+    /// The INTERNALDATE of message `uid` in `folder` exactly as the server sends it
+    /// (`"17-Jul-1996 02:44:25 -0700"` without the quotes), read in a session of the
+    /// harness's own, for checking what the client under test makes of it. Panics on
+    /// failure.
+    pub fn raw_internal_date(&self, user: &str, folder: &str, uid: u32) -> String {
+        let password = self.password_of(user);
+        let result = RawImap::login(self.imap_port, user, &password).and_then(|mut conn| {
+            let mailbox = quoted(&imap_async::proto::utf7::encode(folder));
+            conn.expect_ok(format!("EXAMINE {mailbox}").as_bytes())?;
+            let (lines, reply) =
+                conn.command_with_data(format!("UID FETCH {uid} INTERNALDATE").as_bytes())?;
+            conn.close();
+            if !reply.starts_with("OK") {
+                return Err(io::Error::other(format!("UID FETCH answered: {reply}")));
+            }
+            lines
+                .iter()
+                .find_map(|l| {
+                    let rest = &l[l.find("INTERNALDATE \"")? + "INTERNALDATE \"".len()..];
+                    Some(rest[..rest.find('"')?].to_owned())
+                })
+                .ok_or_else(|| io::Error::other(format!("no INTERNALDATE in {lines:?}")))
+        });
+        result
+            .unwrap_or_else(|e| panic!("cannot read INTERNALDATE of {user}'s {folder} {uid}: {e}"))
+    }
+
     /// Creates `folder` for `user` (logging in as the user) unless it exists. Panics on
     /// failure.
     pub fn create_folder(&self, user: &str, folder: &str) {
@@ -792,6 +819,12 @@ impl RawImap {
     /// Sends one command and returns the text after the tag of its tagged answer
     /// (`OK ...`, `NO ...`).
     fn command(&mut self, command: &[u8]) -> io::Result<String> {
+        Ok(self.command_with_data(command)?.1)
+    }
+
+    /// [`RawImap::command`], also returning the untagged lines that came before the
+    /// tagged answer.
+    fn command_with_data(&mut self, command: &[u8]) -> io::Result<(Vec<String>, String)> {
         self.tag += 1;
         let tag = format!("h{}", self.tag);
         let mut line = format!("{tag} ").into_bytes();
@@ -799,10 +832,12 @@ impl RawImap {
         line.extend_from_slice(b"\r\n");
         self.stream.write_all(&line)?;
         let prefix = format!("{tag} ");
+        let mut untagged = Vec::new();
         loop {
             let answer = self.read_line()?;
-            if let Some(rest) = answer.strip_prefix(&prefix) {
-                return Ok(rest.to_owned());
+            match answer.strip_prefix(&prefix) {
+                Some(rest) => return Ok((untagged, rest.to_owned())),
+                None => untagged.push(answer),
             }
         }
     }
