@@ -222,7 +222,7 @@ impl Cyrus {
         let password = self.password_of(user);
         let result = (|| -> io::Result<()> {
             let mut conn = RawImap::login(self.imap_port, user, &password)?;
-            let mailbox = quoted(&imap_async::proto::utf7::encode(folder));
+            let mailbox = mailbox_arg(folder);
             let mut batch: Vec<Vec<u8>> = Vec::new();
             let mut batch_bytes = 0;
             let mut created = false;
@@ -303,7 +303,7 @@ impl Cyrus {
     pub fn raw_internal_date(&self, user: &str, folder: &str, uid: u32) -> String {
         let password = self.password_of(user);
         let result = RawImap::login(self.imap_port, user, &password).and_then(|mut conn| {
-            let mailbox = quoted(&imap_async::proto::utf7::encode(folder));
+            let mailbox = mailbox_arg(folder);
             conn.expect_ok(format!("EXAMINE {mailbox}").as_bytes())?;
             let (lines, reply) =
                 conn.command_with_data(format!("UID FETCH {uid} INTERNALDATE").as_bytes())?;
@@ -328,7 +328,7 @@ impl Cyrus {
     pub fn create_folder(&self, user: &str, folder: &str) {
         let password = self.password_of(user);
         let result = RawImap::login(self.imap_port, user, &password).and_then(|mut conn| {
-            let mailbox = quoted(&imap_async::proto::utf7::encode(folder));
+            let mailbox = mailbox_arg(folder);
             let reply = conn.command(format!("CREATE {mailbox}").as_bytes())?;
             conn.close();
             // RFC 5530 ALREADYEXISTS; Cyrus 3.6 says only "Mailbox already exists".
@@ -370,7 +370,7 @@ impl Cyrus {
     /// Moves the messages `uids` of `folder` to `to` (UID MOVE, RFC 6851), in a session
     /// of the user's own. Panics on failure.
     pub fn move_messages(&self, user: &str, folder: &str, uids: &str, to: &str) {
-        let to = quoted(&imap_async::proto::utf7::encode(to));
+        let to = mailbox_arg(to);
         self.in_folder(user, folder, &[format!("UID MOVE {uids} {to}")]);
     }
 
@@ -379,7 +379,7 @@ impl Cyrus {
     fn in_folder(&self, user: &str, folder: &str, commands: &[String]) {
         let password = self.password_of(user);
         let result = RawImap::login(self.imap_port, user, &password).and_then(|mut conn| {
-            let mailbox = quoted(&imap_async::proto::utf7::encode(folder));
+            let mailbox = mailbox_arg(folder);
             conn.expect_ok(format!("SELECT {mailbox}").as_bytes())?;
             for command in commands {
                 conn.expect_ok(command.as_bytes())
@@ -784,6 +784,46 @@ fn give_tree_to(dir: &Path, ids: (u32, u32)) -> io::Result<()> {
     Ok(())
 }
 
+/// A folder name as a quoted IMAP string in modified UTF-7 (RFC 3501 §5.1.3). The
+/// harness encodes names itself rather than with the client under test, so that a bug in
+/// the client's encoder cannot hide in the test setup.
+fn mailbox_arg(name: &str) -> String {
+    quoted(&modified_utf7(name))
+}
+
+/// Modified UTF-7: printable ASCII as is (`&` as `&-`), every other run as UTF-16BE in
+/// base64 with `,` for `/` and no padding, between `&` and `-`.
+fn modified_utf7(name: &str) -> String {
+    use base64::Engine;
+    let mut out = String::new();
+    let mut run: Vec<u16> = Vec::new();
+    let flush = |run: &mut Vec<u16>, out: &mut String| {
+        if run.is_empty() {
+            return;
+        }
+        let bytes: Vec<u8> = run.iter().flat_map(|u| u.to_be_bytes()).collect();
+        let b64 = base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes);
+        out.push('&');
+        out.push_str(&b64.replace('/', ","));
+        out.push('-');
+        run.clear();
+    };
+    for c in name.chars() {
+        if (' '..='~').contains(&c) {
+            flush(&mut run, &mut out);
+            if c == '&' {
+                out.push_str("&-");
+            } else {
+                out.push(c);
+            }
+        } else {
+            run.extend(c.encode_utf16(&mut [0; 2]).iter());
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 /// An IMAP string for `text`: quoted, with `\` and `"` escaped.
 fn quoted(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
@@ -903,12 +943,27 @@ mod tests {
     }
 
     #[test]
+    fn modified_utf7_of_known_names() {
+        // Examples from RFC 3501 §5.1.3 and from Gmail's Russian folder names.
+        assert_eq!(
+            modified_utf7("~peter/mail/台北/日本語"),
+            "~peter/mail/&U,BTFw-/&ZeVnLIqe-"
+        );
+        assert_eq!(modified_utf7("Tom & Jerry"), "Tom &- Jerry");
+        assert_eq!(
+            modified_utf7("[Gmail]/Отправленные"),
+            "[Gmail]/&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-"
+        );
+        assert_eq!(modified_utf7("été 😀"), "&AOk-t&AOk- &2D3eAA-");
+    }
+
+    #[test]
     fn append_creates_the_folder_and_kick_ends_the_session() {
         let server = Cyrus::start(CyrusOptions { tls: false }).unwrap();
         let user = server.new_user();
         server.append_message(&user.name, "Archive/2024 ä", b"Subject: a\r\n\r\nx\r\n");
         let mut conn = RawImap::login(server.imap_port(), &user.name, &user.password).unwrap();
-        let encoded = quoted(&imap_async::proto::utf7::encode("Archive/2024 ä"));
+        let encoded = mailbox_arg("Archive/2024 ä");
         let status = conn
             .command(format!("EXAMINE {encoded}").as_bytes())
             .unwrap();
