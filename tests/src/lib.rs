@@ -10,7 +10,7 @@
 //! [`ImapServer::new_user`], and where the servers differ legitimately branches on
 //! [`ImapServer::kind`] to assert what the client does on each. Tests that need another
 //! server kind (for example without TLS, or one to stop) start their own with
-//! [`Dovecot::start`], [`Cyrus::start`] or [`ServerKind::start`].
+//! [`Dovecot::start`], [`Cyrus::start`] or [`RealServer::start`].
 //!
 //! The harness needs root. For Dovecot it installs `dovecot-imapd` if missing and runs mail
 //! as the system user `vmail`, which it creates if needed. For Cyrus it installs
@@ -55,4 +55,4 @@ pub use certs::other_ca_pem;
 pub use cyrus::{Cyrus, CyrusOptions};
 pub use install::{CyrusBinaries, ensure_cyrus_installed, ensure_dovecot_installed};
 pub use server::{Dovecot, DovecotOptions, OAuthClient, TestUser};
-pub use servers::{ImapServer, ServerKind};
+pub use servers::{ImapServer, RealServer};

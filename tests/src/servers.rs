@@ -11,19 +11,19 @@ use crate::{Cyrus, CyrusOptions, Dovecot, DovecotOptions, OAuthClient, TestUser}
 
 /// Which real server a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ServerKind {
+pub enum RealServer {
     /// Dovecot 2.3 ([`Dovecot`]).
     Dovecot,
     /// Cyrus IMAP 3.6 ([`Cyrus`]).
     Cyrus,
 }
 
-impl ServerKind {
+impl RealServer {
     /// `"dovecot"` or `"cyrus"`.
     pub fn name(self) -> &'static str {
         match self {
-            ServerKind::Dovecot => "dovecot",
-            ServerKind::Cyrus => "cyrus",
+            RealServer::Dovecot => "dovecot",
+            RealServer::Cyrus => "cyrus",
         }
     }
 
@@ -31,8 +31,8 @@ impl ServerKind {
     /// code that needs it `'static` (a thread that appends, say).
     pub fn shared(self) -> &'static dyn ImapServer {
         match self {
-            ServerKind::Dovecot => Dovecot::shared(),
-            ServerKind::Cyrus => Cyrus::shared(),
+            RealServer::Dovecot => Dovecot::shared(),
+            RealServer::Cyrus => Cyrus::shared(),
         }
     }
 
@@ -40,11 +40,11 @@ impl ServerKind {
     /// restart it. Panics with the reason if it cannot be started.
     pub fn start(self, tls: bool) -> Box<dyn ImapServer> {
         match self {
-            ServerKind::Dovecot => Box::new(
+            RealServer::Dovecot => Box::new(
                 Dovecot::start(DovecotOptions { tls })
                     .unwrap_or_else(|e| panic!("cannot start a private Dovecot: {e}")),
             ),
-            ServerKind::Cyrus => Box::new(
+            RealServer::Cyrus => Box::new(
                 Cyrus::start(CyrusOptions { tls })
                     .unwrap_or_else(|e| panic!("cannot start a private Cyrus: {e}")),
             ),
@@ -60,7 +60,7 @@ impl ServerKind {
 /// does on each.
 pub trait ImapServer: Send + Sync {
     /// Which server this is.
-    fn kind(&self) -> ServerKind;
+    fn kind(&self) -> RealServer;
     /// The address the server listens on.
     fn host(&self) -> &str;
     /// The plain IMAP port (it offers STARTTLS when the server has TLS).
@@ -90,10 +90,10 @@ pub trait ImapServer: Send + Sync {
     /// Moves the messages `uids` of `folder` to `to`, as another session would. Panics
     /// on failure.
     fn move_messages(&self, user: &str, folder: &str, uids: &str, to: &str);
-    /// Stops the server (only for servers from [`ServerKind::start`]).
+    /// Stops the server (only for servers from [`RealServer::start`]).
     fn stop(&self);
     /// Stops the server and starts it again on the same ports with the same users and
-    /// mail (only for servers from [`ServerKind::start`]).
+    /// mail (only for servers from [`RealServer::start`]).
     fn restart(&self) -> io::Result<()>;
     /// Stores many messages in `folder` of `user` (created if needed) quickly; UIDs
     /// follow the order given. Panics on failure.
@@ -121,7 +121,7 @@ pub trait ImapServer: Send + Sync {
 
     /// Whether this is the test Cyrus.
     fn is_cyrus(&self) -> bool {
-        self.kind() == ServerKind::Cyrus
+        self.kind() == RealServer::Cyrus
     }
 
     /// Options for `user` with `security` (the right port for it), trusting the server's
@@ -155,8 +155,8 @@ impl dyn ImapServer + '_ {
 }
 
 impl ImapServer for Dovecot {
-    fn kind(&self) -> ServerKind {
-        ServerKind::Dovecot
+    fn kind(&self) -> RealServer {
+        RealServer::Dovecot
     }
     fn host(&self) -> &str {
         Dovecot::host(self)
@@ -254,8 +254,8 @@ impl ImapServer for Dovecot {
 }
 
 impl ImapServer for Cyrus {
-    fn kind(&self) -> ServerKind {
-        ServerKind::Cyrus
+    fn kind(&self) -> RealServer {
+        RealServer::Cyrus
     }
     fn host(&self) -> &str {
         Cyrus::host(self)
@@ -417,14 +417,14 @@ macro_rules! on_both_servers {
     };
 }
 
-/// Turns `async fn NAME(kind: ServerKind)` into the tests `NAME::dovecot` and
-/// `NAME::cyrus`, for bodies that start a private server ([`ServerKind::start`]) to stop
+/// Turns `async fn NAME(kind: RealServer)` into the tests `NAME::dovecot` and
+/// `NAME::cyrus`, for bodies that start a private server ([`RealServer::start`]) to stop
 /// or restart it. An optional attribute replaces `#[tokio::test]`.
 ///
 /// ```no_run
-/// use imap_async_tests::{ServerKind, on_both_server_kinds};
+/// use imap_async_tests::{RealServer, on_both_server_kinds};
 ///
-/// async fn survives_a_restart(kind: ServerKind) {
+/// async fn survives_a_restart(kind: RealServer) {
 ///     let server = kind.start(false);
 ///     server.restart().unwrap();
 /// }
@@ -443,12 +443,12 @@ macro_rules! on_both_server_kinds {
         mod $name {
             #[$test]
             async fn dovecot() {
-                super::$name($crate::ServerKind::Dovecot).await
+                super::$name($crate::RealServer::Dovecot).await
             }
 
             #[$test]
             async fn cyrus() {
-                super::$name($crate::ServerKind::Cyrus).await
+                super::$name($crate::RealServer::Cyrus).await
             }
         }
     };

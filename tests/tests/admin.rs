@@ -6,7 +6,7 @@ use std::time::Duration;
 use imap_async::session::{AclEntry, MetadataDepth, MetadataOptions, Quota};
 use imap_async::{ConnectOptions, Error, Session};
 use imap_async_tests::fake::{FakeServer, Step, expect, send};
-use imap_async_tests::{ImapServer, ServerKind, on_both_servers};
+use imap_async_tests::{ImapServer, RealServer, on_both_servers};
 
 async fn login(server: &dyn ImapServer, user: &imap_async_tests::TestUser) -> Session {
     let opts = ConnectOptions::new(server.host())
@@ -35,8 +35,8 @@ async fn quota_reports_storage_in_kib_and_message_count(server: &dyn ImapServer)
     // Dovecot names the root after its quota rule; Cyrus names it after the user's
     // INBOX, which is where its quota sits.
     let root = match server.kind() {
-        ServerKind::Dovecot => "User quota",
-        ServerKind::Cyrus => "INBOX",
+        RealServer::Dovecot => "User quota",
+        RealServer::Cyrus => "INBOX",
     };
     let (roots, before) = session.get_quota_root("INBOX").await.unwrap();
     assert_eq!(roots, [root]);
@@ -88,10 +88,10 @@ async fn quota_reports_storage_in_kib_and_message_count(server: &dyn ImapServer)
     assert_eq!(roots, [root]);
     assert_eq!(quotas, expected);
     match server.kind() {
-        ServerKind::Dovecot => assert_eq!(session.get_quota(root).await.unwrap(), expected),
+        RealServer::Dovecot => assert_eq!(session.get_quota(root).await.unwrap(), expected),
         // Cyrus answers GETQUOTA only to admins (GETQUOTAROOT above is how a user sees
         // the quota); the client reports its NO naming the command.
-        ServerKind::Cyrus => {
+        RealServer::Cyrus => {
             let err = session.get_quota(root).await.unwrap_err();
             assert!(
                 matches!(&err, Error::No { command, .. } if command == "GETQUOTA"),
@@ -114,8 +114,8 @@ async fn setquota_refused_for_users_is_a_no_naming_setquota(server: &dyn ImapSer
     let user = server.new_user();
     let mut session = login(server, &user).await;
     let root = match server.kind() {
-        ServerKind::Dovecot => "User quota",
-        ServerKind::Cyrus => "INBOX",
+        RealServer::Dovecot => "User quota",
+        RealServer::Cyrus => "INBOX",
     };
     let err = session
         .set_quota(root, &[("STORAGE", 512)])
@@ -126,8 +126,8 @@ async fn setquota_refused_for_users_is_a_no_naming_setquota(server: &dyn ImapSer
             assert_eq!(command, "SETQUOTA");
             // Each server says why in its own words.
             let why = match server.kind() {
-                ServerKind::Dovecot => "admin",
-                ServerKind::Cyrus => "Permission denied",
+                RealServer::Dovecot => "admin",
+                RealServer::Cyrus => "Permission denied",
             };
             assert!(text.contains(why), "{text}");
         }
@@ -245,8 +245,8 @@ async fn metadata_set_get_literals_nil_and_options(server: &dyn ImapServer) {
     let short = b"1".as_slice();
     let long = b"twenty-two characters".as_slice();
     match server.kind() {
-        ServerKind::Dovecot => dovecot_vendor_entries_depth_and_maxsize(&mut session).await,
-        ServerKind::Cyrus => {
+        RealServer::Dovecot => dovecot_vendor_entries_depth_and_maxsize(&mut session).await,
+        RealServer::Cyrus => {
             // Cyrus stores only the entries it defines; an unknown vendor entry is its NO,
             // reported naming SETMETADATA.
             let err = session

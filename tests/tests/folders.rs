@@ -10,7 +10,7 @@ use std::time::Duration;
 use imap_async::{
     ConnectOptions, Error, Folder, Namespace, SelectOptions, Session, SpecialUse, StatusItems,
 };
-use imap_async_tests::{ImapServer, ServerKind, TestUser, on_both_servers};
+use imap_async_tests::{ImapServer, RealServer, TestUser, on_both_servers};
 
 fn message(n: u32) -> Vec<u8> {
     format!(
@@ -76,9 +76,9 @@ async fn create_list_select_rename_delete_with_non_ascii_names(server: &dyn Imap
     let parent = listed.iter().find(|f| f.name == "Café").expect("parent");
     match server.kind() {
         // The intermediate level Dovecot created is not a real folder.
-        ServerKind::Dovecot => assert_eq!(parent.attributes, vec!["\\Noselect", "\\HasChildren"]),
+        RealServer::Dovecot => assert_eq!(parent.attributes, vec!["\\Noselect", "\\HasChildren"]),
         // Cyrus 3 creates it as a real, selectable folder.
-        ServerKind::Cyrus => {
+        RealServer::Cyrus => {
             assert_eq!(parent.attributes, vec!["\\HasChildren"]);
             assert_eq!(session.examine_folder("Café").await.unwrap().exists, 0);
         }
@@ -212,9 +212,9 @@ async fn folder_exists_is_exact_with_wildcard_names(server: &dyn ImapServer) {
 
     let created = session.create_folder("a%").await;
     match server.kind() {
-        ServerKind::Dovecot => created.expect("create a%"),
+        RealServer::Dovecot => created.expect("create a%"),
         // Cyrus's mailbox-name policy refuses `%`; the client reports that NO.
-        ServerKind::Cyrus => assert!(is_create_refused(&created), "{created:?}"),
+        RealServer::Cyrus => assert!(is_create_refused(&created), "{created:?}"),
     }
     session.create_folder("x*").await.expect("create x*");
     assert_eq!(
@@ -389,9 +389,9 @@ async fn select_examine_and_condstore_options(server: &dyn ImapServer) {
     assert!(!info.read_write);
     assert_eq!(info.exists, 1);
     match server.kind() {
-        ServerKind::Dovecot => assert_eq!(info.highest_modseq, None, "CONDSTORE not enabled yet"),
+        RealServer::Dovecot => assert_eq!(info.highest_modseq, None, "CONDSTORE not enabled yet"),
         // Cyrus reports HIGHESTMODSEQ on every SELECT; the client passes it on.
-        ServerKind::Cyrus => assert!(info.highest_modseq.is_some()),
+        RealServer::Cyrus => assert!(info.highest_modseq.is_some()),
     }
     assert_eq!(session.selected_folder(), Some("INBOX"));
 
@@ -496,8 +496,8 @@ async fn special_folders_by_attribute_then_by_usual_name(server: &dyn ImapServer
     // so there the client fell back to the usual names.
     let listed = session.list_folders("", "Sent").await.unwrap();
     match server.kind() {
-        ServerKind::Dovecot => assert_eq!(listed[0].attributes, vec!["\\HasNoChildren", "\\Sent"]),
-        ServerKind::Cyrus => assert_eq!(listed[0].attributes, vec!["\\HasNoChildren"]),
+        RealServer::Dovecot => assert_eq!(listed[0].attributes, vec!["\\HasNoChildren", "\\Sent"]),
+        RealServer::Cyrus => assert_eq!(listed[0].attributes, vec!["\\HasNoChildren"]),
     }
 
     // No folder carries \All or \Flagged, and none has a usual name.
@@ -556,12 +556,12 @@ async fn namespace_and_id(server: &dyn ImapServer) {
         }]
     );
     let server_name = match server.kind() {
-        ServerKind::Dovecot => {
+        RealServer::Dovecot => {
             assert_eq!(ns.other_users, vec![]);
             assert_eq!(ns.shared, vec![]);
             "Dovecot"
         }
-        ServerKind::Cyrus => {
+        RealServer::Cyrus => {
             let namespace = |prefix: &str| Namespace {
                 prefix: prefix.to_owned(),
                 delimiter: Some('/'),

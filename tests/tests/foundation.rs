@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use imap_async::{Client, ConnectOptions, Error, Security, Session, UidSet};
 use imap_async_tests::{
-    Cyrus, CyrusOptions, Dovecot, DovecotOptions, ImapServer, ServerKind, TestUser, on_both_servers,
+    Cyrus, CyrusOptions, Dovecot, DovecotOptions, ImapServer, RealServer, TestUser, on_both_servers,
 };
 
 const MESSAGE_1: &[u8] = b"From: Alice <alice@example.org>\r\n\
@@ -136,10 +136,10 @@ async fn exercise_every_command(server: &dyn ImapServer, security: Security) {
         .find(|f| f.name == "Sent")
         .expect("Sent is listed");
     match server.kind() {
-        ServerKind::Dovecot => assert!(sent.attributes.iter().any(|a| a == "\\Sent")),
+        RealServer::Dovecot => assert!(sent.attributes.iter().any(|a| a == "\\Sent")),
         // Cyrus creates Sent at the first login without a special-use attribute; the
         // client then finds it by its usual name (the documented fallback).
-        ServerKind::Cyrus => {
+        RealServer::Cyrus => {
             assert!(!sent.attributes.iter().any(|a| a == "\\Sent"), "{sent:?}");
         }
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use imap_async::{ConnectOptions, Error, IdleEvent, IdleOptions, Session, UidSet};
-use imap_async_tests::{ImapServer, ServerKind, TestUser, on_both_server_kinds, on_both_servers};
+use imap_async_tests::{ImapServer, RealServer, TestUser, on_both_server_kinds, on_both_servers};
 
 const MSG: &[u8] = b"From: a@example.org\r\nSubject: idle test\r\n\r\nbody\r\n";
 
@@ -209,7 +209,7 @@ async fn a_kicked_session_ends_the_stream_with_bye(server: &dyn ImapServer) {
 }
 on_both_servers!(a_kicked_session_ends_the_stream_with_bye);
 
-async fn a_server_that_dies_ends_the_stream_with_an_error(kind: ServerKind) {
+async fn a_server_that_dies_ends_the_stream_with_an_error(kind: RealServer) {
     let server = kind.start(false);
     let user = server.new_user();
     let mut s = Session::connect(&options(&*server, &user)).await.unwrap();
@@ -238,7 +238,7 @@ async fn a_server_that_dies_ends_the_stream_with_an_error(kind: ServerKind) {
 }
 on_both_server_kinds!(a_server_that_dies_ends_the_stream_with_an_error);
 
-async fn the_watcher_survives_a_server_restart_and_says_so(kind: ServerKind) {
+async fn the_watcher_survives_a_server_restart_and_says_so(kind: RealServer) {
     use imap_async::{WatchOptions, watch};
     let server = kind.start(false);
     let user = server.new_user();

@@ -25,7 +25,7 @@ use std::time::Instant;
 use futures::FutureExt;
 use imap_async::proto::sequence::{Id, IdSet};
 use imap_async::{Config, ConfigSection, Search, SearchKey, Seq, Session, Uid};
-use imap_async_tests::{ImapServer, ServerKind, on_both_servers};
+use imap_async_tests::{ImapServer, RealServer, on_both_servers};
 
 type Res<T> = imap_async::Result<T>;
 
@@ -261,10 +261,10 @@ fn harness_live_ini(server: &dyn ImapServer) -> PathBuf {
     let revoked = server.oauth_client_for(&user.name);
     server.revoke_refresh_token(&revoked.refresh_token);
     let (wrong_password, oauth2_expectation) = match server.kind() {
-        ServerKind::Dovecot => ("AUTHENTICATIONFAILED|Authentication failed", ""),
+        RealServer::Dovecot => ("AUTHENTICATIONFAILED|Authentication failed", ""),
         // Cyrus says "NO Login failed: authentication failure", without a response code.
         // It has no OAuth mechanism: the client refuses before sending the token.
-        ServerKind::Cyrus => (
+        RealServer::Cyrus => (
             "Login failed: authentication failure",
             "expect_failure = AUTH=XOAUTH2\n",
         ),

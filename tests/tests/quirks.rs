@@ -13,7 +13,7 @@ use imap_async::{ConnectOptions, Error, IdPolicy, Seq, SeqSet, ServerKind, Sessi
 use imap_async_tests::fake::FakeServer;
 use imap_async_tests::probe::TraceCapture;
 use imap_async_tests::quirks;
-use imap_async_tests::{ImapServer, ServerKind as HarnessServer, on_both_servers};
+use imap_async_tests::{ImapServer, RealServer, on_both_servers};
 
 fn opts(server: &FakeServer) -> ConnectOptions {
     ConnectOptions::new("127.0.0.1")
@@ -720,8 +720,8 @@ async fn refused_automatic_id_leaves_the_session_logged_in() {
 /// gives, and an empty folder is still answered without sending `1:*`.
 async fn real_server_is_recognised_from_greeting_and_id(server: &dyn ImapServer) {
     let (kind, id_name) = match server.kind() {
-        HarnessServer::Dovecot => (ServerKind::Dovecot, "Dovecot"),
-        HarnessServer::Cyrus => (ServerKind::Cyrus, "Cyrus IMAPD"),
+        RealServer::Dovecot => (ServerKind::Dovecot, "Dovecot"),
+        RealServer::Cyrus => (ServerKind::Cyrus, "Cyrus IMAPD"),
     };
     let user = server.new_user();
     let opts = server.plaintext_options(&user);

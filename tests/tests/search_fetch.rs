@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use imap_async::proto::{Address, BodyStructure, FetchItem, Search, ThreadNode, Untagged};
 use imap_async::session::{FetchAttr, SearchReturn, SortKey, ThreadAlgorithm};
 use imap_async::{ConnectOptions, Error, Seq, SeqSet, Session, Uid, UidSet};
-use imap_async_tests::{ImapServer, ServerKind, TestUser, on_both_servers};
+use imap_async_tests::{ImapServer, RealServer, TestUser, on_both_servers};
 
 /// Date header earlier than message 1's, so date order differs from arrival order.
 const M1: &[u8] = b"From: Alice <alice@example.org>\r\n\
@@ -677,10 +677,10 @@ async fn changedsince_and_vanished(server: &dyn ImapServer) {
     let mut s = Session::connect(&opts(server, &user)).await.unwrap();
     let enabled = s.enable(&["QRESYNC"]).await.unwrap();
     match server.kind() {
-        ServerKind::Dovecot => assert_eq!(enabled, vec!["QRESYNC"]),
+        RealServer::Dovecot => assert_eq!(enabled, vec!["QRESYNC"]),
         // QRESYNC implies CONDSTORE (RFC 7162 §3.2.3); Cyrus lists both as enabled and the
         // client reports what the server said.
-        ServerKind::Cyrus => assert_eq!(enabled, vec!["CONDSTORE", "QRESYNC"]),
+        RealServer::Cyrus => assert_eq!(enabled, vec!["CONDSTORE", "QRESYNC"]),
     }
     let highest = s
         .select_folder("INBOX")
@@ -760,7 +760,7 @@ async fn unsolicited_fetch_does_not_break_or_shrink_a_range_fetch(server: &dyn I
             .collect();
         match server.kind() {
             // Dovecot sends the change as a FETCH of its own, which goes to the queue.
-            ServerKind::Dovecot => {
+            RealServer::Dovecot => {
                 assert_eq!(foreign.len(), 1, "{queued:?}");
                 assert_eq!(foreign[0].0, 3);
                 assert!(
@@ -773,7 +773,7 @@ async fn unsolicited_fetch_does_not_break_or_shrink_a_range_fetch(server: &dyn I
             // Cyrus folds the new FLAGS into its answer for message 3
             // (`* 3 FETCH (FLAGS (...) ENVELOPE ... RFC822.SIZE n)`): the client keeps them
             // with that message, and nothing extra is queued.
-            ServerKind::Cyrus => {
+            RealServer::Cyrus => {
                 assert!(foreign.is_empty(), "{queued:?}");
                 let flags = flags_of_3.expect("message 3 came with its new FLAGS");
                 assert!(flags.iter().any(|f| f == "$Changed"), "{flags:?}");
