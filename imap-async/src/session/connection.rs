@@ -634,9 +634,19 @@ impl Connection {
                     *n = n.saturating_sub(1);
                 }
             }
-            // Removals this count cannot follow, unless it is already 0.
-            Untagged::Vanished { earlier: false, .. } if self.selected_exists != Some(0) => {
-                self.selected_exists = None;
+            // RFC 7162 §3.2.10: each UID of a VANISHED without EARLIER is one message
+            // gone, as an EXPUNGE would say.
+            Untagged::Vanished {
+                earlier: false,
+                uids,
+            } => {
+                if let Some(n) = self.selected_exists.as_mut() {
+                    let gone: u64 = uids
+                        .iter()
+                        .map(|&(a, b)| u64::from(a.max(b) - a.min(b)) + 1)
+                        .sum();
+                    *n = n.saturating_sub(u32::try_from(gone).unwrap_or(u32::MAX));
+                }
             }
             _ => {}
         }

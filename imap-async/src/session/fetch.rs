@@ -967,41 +967,19 @@ impl Session {
         changed_since: Option<u64>,
         vanished: bool,
     ) -> Result<(Vec<Fetched>, UidSet)> {
-        let adjusted = fetch_workarounds(&self.conn, set, items);
-        // Built first even when nothing is sent, so bad arguments are still reported.
-        let mut run = FetchRun::new(
-            set,
-            adjusted.as_ref().unwrap_or(items),
-            None,
-            changed_since,
-            vanished,
-        )?;
-        if adjusted.is_none() {
-            return Ok((Vec::new(), UidSet::new()));
-        }
+        let items = fetch_workarounds(&self.conn, items);
+        let mut run = FetchRun::new(set, &items, None, changed_since, vanished)?;
         let messages = run.collect(&mut self.conn).await?;
         Ok((messages, run.gone))
     }
 }
 
-/// The fetch as this server needs it: `None` when it must not be sent at all, else the
-/// items to ask for. Each workaround is logged at debug level.
-pub(crate) fn fetch_workarounds<K: Id>(
+/// The items to ask this server for. Each workaround is logged at debug level.
+pub(crate) fn fetch_workarounds(
     conn: &super::connection::Connection,
-    set: &IdSet<K>,
     items: &FetchItems,
-) -> Option<FetchItems> {
+) -> FetchItems {
     let server = conn.identity.kind;
-    if conn.selected_exists == Some(0) && set.ranges().any(|r| r.involves_star()) {
-        // `*` names no message in an empty folder, and several servers answer `1:*` there
-        // with BAD instead of nothing (postalsys/imapflow#209).
-        tracing::debug!(
-            server = server.label(),
-            workaround = "empty folder",
-            "workaround: FETCH {set} on a folder known to be empty is answered without sending"
-        );
-        return None;
-    }
     if server.rfc822_needs_body() && items.attrs().contains(&FetchAttr::Rfc822) {
         // iCloud answers FETCH RFC822 without the message (modern-email/defects#36);
         // BODY[] is the same data with the same \Seen effect (RFC 3501 §6.4.5), and its
@@ -1020,9 +998,29 @@ pub(crate) fn fetch_workarounds<K: Id>(
                 other => other.clone(),
             })
             .collect();
-        return Some(attrs.into());
+        return attrs.into();
     }
-    Some(items.clone())
+    items.clone()
+}
+
+/// Whether `err`, the completion of a command on a set involving `*`, is a server
+/// refusing `*` in an empty folder: several answer `1:*` there with BAD or NO instead of
+/// nothing (postalsys/imapflow#209). The command is always sent, because its answer is
+/// where the server reports new mail (RFC 3501 §5.2); only once the answer is read, with
+/// any EXISTS it carried counted, does an empty folder turn such a refusal into an empty
+/// result. Logged at debug level.
+pub(crate) fn refused_on_empty_folder(conn: &super::connection::Connection, err: &Error) -> bool {
+    let refused = matches!(err, Error::Bad { .. } | Error::No { .. });
+    if refused && conn.selected_exists == Some(0) {
+        tracing::debug!(
+            server = conn.identity.kind.label(),
+            workaround = "empty folder",
+            error = %err,
+            "workaround: `*` refused in a folder known to be empty; answered as no message"
+        );
+        return true;
+    }
+    false
 }
 
 /// Key fetched messages by UID or sequence number.

@@ -129,11 +129,15 @@ impl Session {
         self.conn.selected_once = true;
         // Everything SELECT sends describes the new folder; it is consumed here, never
         // queued as unsolicited (a queued EXISTS from SELECT would look like new mail).
+        let mut saw_exists = false;
         let done = self
             .conn
             .execute(cmd, &mut |u| {
                 match u {
-                    Untagged::Exists(n) => info.exists = n,
+                    Untagged::Exists(n) => {
+                        info.exists = n;
+                        saw_exists = true;
+                    }
                     Untagged::Recent(n) => info.recent = n,
                     Untagged::Flags(f) => info.flags = strings(&f),
                     Untagged::Status(st) => match st.code {
@@ -162,7 +166,9 @@ impl Session {
             _ => {}
         }
         self.conn.selected = Some(name.to_owned());
-        self.conn.selected_exists = Some(info.exists);
+        // The count is known only if the server sent it (RFC 3501 §7.3.1 requires EXISTS,
+        // but the session must not believe a folder empty on a server's omission).
+        self.conn.selected_exists = saw_exists.then_some(info.exists);
         Ok(info)
     }
 

@@ -102,9 +102,11 @@ impl ServerKind {
 ///   matched to [`FetchAttr::Rfc822`](crate::session::FetchAttr::Rfc822) as usual.
 ///
 /// Workarounds keyed on observed behaviour, for every server:
-/// - FETCH or STORE of a set with `*` on a selected folder known to be empty (EXISTS 0,
-///   followed through EXISTS and EXPUNGE) is answered with nothing, without sending
-///   (several servers answer `1:*` there with BAD, postalsys/imapflow#209);
+/// - FETCH or STORE of a set with `*` refused with BAD or NO while the selected folder is
+///   known to be empty (EXISTS 0, followed through EXISTS, EXPUNGE and VANISHED, and
+///   counted after the answer) gives no message instead of the error: several servers
+///   answer `1:*` there with BAD (postalsys/imapflow#209). The command is always sent,
+///   because its answer is where the server reports new mail (RFC 3501 §5.2);
 /// - ID with no fields goes as `ID NIL`, never `ID ()` (Exchange rejects the empty list,
 ///   modern-email/defects#13);
 /// - Office 365's throttling text gives [`Error::retry_after`].

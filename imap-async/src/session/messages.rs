@@ -1051,19 +1051,10 @@ impl Session {
         if set.is_empty() {
             return Ok(BTreeMap::new());
         }
-        if self.conn.selected_exists == Some(0) && set.ranges().any(|r| r.involves_star()) {
-            // As for FETCH: `*` names nothing in an empty folder, and servers answer `1:*`
-            // there with BAD (postalsys/imapflow#209).
-            tracing::debug!(
-                server = self.conn.identity.kind.label(),
-                workaround = "empty folder",
-                "workaround: STORE {set} on a folder known to be empty is answered without sending"
-            );
-            return Ok(BTreeMap::new());
-        }
         let cmd = enc.finish();
         let mut out: BTreeMap<K, Vec<FetchItem>> = BTreeMap::new();
-        self.conn
+        let done = self
+            .conn
             .execute(cmd, &mut |u| match u {
                 Untagged::Fetch { seq, items } if in_set(set, seq, &items) => {
                     if let Some(k) = key_of::<K>(seq, &items) {
@@ -1073,8 +1064,17 @@ impl Session {
                 }
                 other => Some(other),
             })
-            .await?;
-        Ok(out)
+            .await;
+        match done {
+            Err(e)
+                if set.ranges().any(|r| r.involves_star())
+                    && super::fetch::refused_on_empty_folder(&self.conn, &e) =>
+            {
+                Ok(BTreeMap::new())
+            }
+            Err(e) => Err(e),
+            Ok(_) => Ok(out),
+        }
     }
 }
 

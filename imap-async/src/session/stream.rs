@@ -313,6 +313,11 @@ impl<K: Id> FetchRun<K> {
                     self.tags.retain(|t| *t != tag);
                     if let Err(e) = status_result(status, &command_name::<K>("FETCH")) {
                         self.finished = true;
+                        // `whole` is gone once sent; the filter keeps the set.
+                        let involves_star = self.filter.set.ranges().any(|r| r.involves_star());
+                        if involves_star && super::fetch::refused_on_empty_folder(conn, &e) {
+                            return None;
+                        }
                         return Some(Err(e));
                     }
                 }
@@ -432,12 +437,8 @@ impl Session {
         set: &IdSet<K>,
         items: impl Into<FetchItems>,
     ) -> Result<FetchStream<'_>> {
-        let items = items.into();
-        let run = match super::fetch::fetch_workarounds(&self.conn, set, &items) {
-            Some(items) => FetchRun::new(set, &items, None, None, false)?,
-            // Nothing to send: an empty set sends no command and ends the stream at once.
-            None => FetchRun::new(&IdSet::<K>::new(), &items, None, None, false)?,
-        };
+        let items = super::fetch::fetch_workarounds(&self.conn, &items.into());
+        let run = FetchRun::new(set, &items, None, None, false)?;
         Ok(run.into_stream(&mut self.conn))
     }
 
@@ -470,8 +471,7 @@ impl Session {
         items: impl Into<FetchItems>,
         options: BatchOptions,
     ) -> Result<FetchStream<'_>> {
-        let items = items.into();
-        let items = super::fetch::fetch_workarounds(&self.conn, uids, &items).unwrap_or(items);
+        let items = super::fetch::fetch_workarounds(&self.conn, &items.into());
         let run = FetchRun::new(uids, &items, Some(options), None, false)?;
         Ok(run.into_stream(&mut self.conn))
     }

@@ -5,7 +5,7 @@ use super::stream::FetchRun;
 use crate::error::{Error, Result};
 use crate::proto::search::SearchKey;
 use crate::proto::sequence::IdRange;
-use crate::proto::{FetchItem, ResponseCode, Uid, UidSet, Untagged};
+use crate::proto::{FetchItem, ResponseCode, Status, Uid, UidSet, Untagged};
 use crate::session::{FetchAttr, FetchItems};
 
 /// What an application remembers about a folder between two [`Session::sync`] calls.
@@ -264,10 +264,14 @@ impl Session {
         self.conn.selected = None;
         self.conn.selected_exists = None;
         self.conn.selected_once = true;
+        let mut saw_exists = false;
         self.conn
             .execute(cmd, &mut |u| {
                 match u {
-                    Untagged::Exists(n) => sel.exists = n,
+                    Untagged::Exists(n) => {
+                        sel.exists = n;
+                        saw_exists = true;
+                    }
                     Untagged::Recent(_) | Untagged::Flags(_) => {}
                     Untagged::Status(st) => match st.code {
                         Some(ResponseCode::UidValidity(n)) => sel.uid_validity = Some(n),
@@ -279,6 +283,9 @@ impl Session {
                             | ResponseCode::PermanentFlags(_)
                             | ResponseCode::Closed,
                         ) => {}
+                        // Other codes in an untagged OK describe the folder, as in
+                        // `Session::select_folder_with` (Cyrus's MAILBOXID and the like).
+                        Some(ResponseCode::Other(_, _)) if st.status == Status::Ok => {}
                         _ => return Some(Untagged::Status(st)),
                     },
                     // RFC 7162 §3.2.5.1: the changes since the given mod-sequence, then
@@ -300,7 +307,7 @@ impl Session {
             })
             .await?;
         self.conn.selected = Some(folder.to_owned());
-        self.conn.selected_exists = Some(sel.exists);
+        self.conn.selected_exists = saw_exists.then_some(sel.exists);
         Ok(sel)
     }
 }
