@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::proto::Limits;
-use crate::session::IdPolicy;
+use crate::session::{IdPolicy, ServerKind};
 use crate::transport::TlsOptions;
 
 /// A password or token. Its `Debug` never shows the value.
@@ -136,6 +136,8 @@ pub struct ConnectOptions {
     pub compress: bool,
     /// When to send ID (RFC 2971) after login; see [`IdPolicy`].
     pub id_policy: IdPolicy,
+    /// The server family, when it must not be guessed; see [`ConnectOptions::server_kind`].
+    pub server_kind: Option<ServerKind>,
 }
 
 impl ConnectOptions {
@@ -166,6 +168,7 @@ impl ConnectOptions {
             auth: None,
             compress: false,
             id_policy: IdPolicy::default(),
+            server_kind: None,
         }
     }
 
@@ -377,6 +380,24 @@ impl ConnectOptions {
     /// ```
     pub fn id_policy(mut self, policy: IdPolicy) -> Self {
         self.id_policy = policy;
+        self
+    }
+
+    /// Which server family the session talks to, instead of recognising it from the
+    /// greeting, host name, capabilities and ID answer. The workarounds keyed on a family
+    /// (see [`ServerIdentity`](crate::ServerIdentity)) follow this choice:
+    /// [`ServerKind::Other`] turns all of them off, for a server that fixed its quirk or
+    /// was recognised wrongly.
+    ///
+    /// ```
+    /// use imap_async::{ConnectOptions, ServerKind};
+    ///
+    /// // A Yahoo account whose server now accepts SEARCH CHARSET.
+    /// let opts = ConnectOptions::new("imap.mail.yahoo.com").server_kind(ServerKind::Other);
+    /// assert_eq!(opts.server_kind, Some(ServerKind::Other));
+    /// ```
+    pub fn server_kind(mut self, kind: ServerKind) -> Self {
+        self.server_kind = Some(kind);
         self
     }
 

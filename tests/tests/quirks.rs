@@ -515,6 +515,32 @@ async fn yahoo_never_gets_a_charset() {
     );
 }
 
+/// Not a recorded quirk, the way out of the workarounds: a family set in the options is
+/// never guessed again, and `ServerKind::Other` turns the Yahoo refusal off, so the
+/// non-ASCII search goes with its CHARSET.
+#[tokio::test]
+async fn a_server_kind_set_in_the_options_turns_workarounds_off() {
+    use imap_async_tests::fake::{expect, send};
+    let server = FakeServer::start(vec![
+        send("* OK [CAPABILITY IMAP4rev1 ID X-MSG-EXT XYMHIGHESTMODSEQ] IMAP4rev1 Hello\r\n"),
+        expect("LOGIN"),
+        send("{tag} OK [CAPABILITY IMAP4rev1 ID X-MSG-EXT XYMHIGHESTMODSEQ] LOGIN completed\r\n"),
+        expect("UID SEARCH CHARSET UTF-8 SUBJECT"),
+        send("* SEARCH 7\r\n{tag} OK UID SEARCH completed\r\n"),
+        expect("LOGOUT"),
+        send("* BYE bye\r\n{tag} OK done\r\n"),
+    ])
+    .await;
+    let mut s = Session::connect(&opts(&server).server_kind(ServerKind::Other))
+        .await
+        .unwrap();
+    assert_eq!(s.server_identity().kind, ServerKind::Other);
+    let found = s.search(Search::subject("Grüße")).await.unwrap();
+    assert_eq!(found.to_string(), "7");
+    s.logout().await.unwrap();
+    server.finish().await;
+}
+
 #[tokio::test]
 async fn freefr_space_before_closing_paren() {
     let server = quirk("freefr-space-before-paren.imap").await;

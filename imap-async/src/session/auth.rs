@@ -308,7 +308,9 @@ impl Client {
         if session.conn.capabilities.is_none() {
             session.refresh_capabilities().await?;
         }
-        if let Some(caps) = session.conn.capabilities.as_ref() {
+        if let Some(caps) = session.conn.capabilities.as_ref()
+            && !session.conn.kind_fixed
+        {
             session.conn.identity.note_capabilities(caps);
         }
         session.send_id_after_login().await?;

@@ -139,6 +139,8 @@ pub(crate) struct Connection {
     pub(crate) identity: crate::session::ServerIdentity,
     /// Whether to send ID after login.
     pub(crate) id_policy: crate::session::IdPolicy,
+    /// The family was given by `ConnectOptions::server_kind`: never guessed again.
+    pub(crate) kind_fixed: bool,
     /// The server's description, for messages (`host:port`).
     pub(crate) peer: String,
 }
@@ -185,6 +187,7 @@ impl Connection {
             selected_exists: None,
             identity: crate::session::ServerIdentity::default(),
             id_policy: crate::session::IdPolicy::default(),
+            kind_fixed: false,
             peer,
         }
     }

@@ -149,13 +149,42 @@ pub(crate) const CLIENT_ID: [(&str, &str); 2] = [
     ("version", env!("CARGO_PKG_VERSION")),
 ];
 
-fn has(haystack: &str, needles: &[&str]) -> bool {
-    let h = haystack.to_ascii_lowercase();
-    needles.iter().any(|n| h.contains(n))
+fn has(lowercase: &str, needles: &[&str]) -> bool {
+    needles.iter().any(|n| lowercase.contains(n))
 }
 
-/// The family shown by one piece of text (host name, greeting, ID values).
+/// The family of the mail domain a host name belongs to: the whole name or a suffix on a
+/// label boundary (`imap.mail.ru` is Mail.ru, `email.ru` is not).
+fn kind_of_host(host: &str) -> Option<ServerKind> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let rules: [(ServerKind, &[&str]); 8] = [
+        (ServerKind::Gmail, &["gmail.com", "googlemail.com"]),
+        (ServerKind::Exchange, &["outlook.com", "office365.com"]),
+        (ServerKind::ICloud, &["icloud.com", "me.com"]),
+        (ServerKind::Yahoo, &["yahoo.com", "aol.com"]),
+        (
+            ServerKind::Fastmail,
+            &["fastmail.com", "messagingengine.com"],
+        ),
+        (ServerKind::NetEase, &["163.com", "126.com", "yeah.net"]),
+        (ServerKind::MailRu, &["mail.ru"]),
+        (ServerKind::FreeFr, &["free.fr"]),
+    ];
+    let in_domain = |d: &&str| {
+        host == *d
+            || host
+                .strip_suffix(*d)
+                .is_some_and(|rest| rest.ends_with('.'))
+    };
+    rules
+        .iter()
+        .find(|(_, domains)| domains.iter().any(in_domain))
+        .map(|(kind, _)| *kind)
+}
+
+/// The family shown by one piece of text (greeting, ID values).
 fn kind_in_text(text: &str) -> Option<ServerKind> {
+    let text = text.to_ascii_lowercase();
     let rules: [(ServerKind, &[&str]); 10] = [
         (ServerKind::Gmail, &["gimap", "gmail", "googlemail"]),
         (
@@ -181,7 +210,7 @@ fn kind_in_text(text: &str) -> Option<ServerKind> {
     ];
     rules
         .iter()
-        .find(|(_, needles)| has(text, needles))
+        .find(|(_, needles)| has(&text, needles))
         .map(|(kind, _)| *kind)
 }
 
@@ -213,7 +242,7 @@ impl ServerIdentity {
     /// ```
     pub fn detect(host: &str, greeting: &str, caps: Option<&Capabilities>) -> ServerIdentity {
         let kind = kind_in_text(greeting)
-            .or_else(|| kind_in_text(host))
+            .or_else(|| kind_of_host(host))
             .or_else(|| caps.and_then(kind_in_capabilities))
             .unwrap_or_default();
         ServerIdentity {
@@ -328,6 +357,17 @@ mod tests {
         assert_eq!(by_host("imap.free.fr"), ServerKind::FreeFr);
         assert_eq!(by_host("imap.mail.ru"), ServerKind::MailRu);
         assert_eq!(by_host("imap.126.com"), ServerKind::NetEase);
+        assert_eq!(by_host("IMAP.Mail.RU."), ServerKind::MailRu);
+        // Only whole domains: a name that merely contains one is another server.
+        for other in [
+            "imap.email.ru",
+            "mail.carefree.fr",
+            "imap.x163.com",
+            "notyahoo.com",
+            "gmail.example.org",
+        ] {
+            assert_eq!(by_host(other), ServerKind::Other, "{other}");
+        }
         let yahoo = caps("IMAP4rev1 ID MOVE XYMHIGHESTMODSEQ X-MSG-EXT");
         let who = ServerIdentity::detect("127.0.0.1", "IMAP4rev1 Hello", Some(&yahoo));
         assert_eq!(who.kind, ServerKind::Yahoo);

@@ -95,10 +95,17 @@ impl Client {
             &String::from_utf8_lossy(&greeting.text),
             conn.capabilities.as_ref(),
         );
-        tracing::debug!(
-            server = conn.identity.kind.label(),
-            "server recognised from greeting and host name"
-        );
+        match opts.server_kind {
+            Some(kind) => {
+                conn.identity.kind = kind;
+                conn.kind_fixed = true;
+                tracing::debug!(server = kind.label(), "server family set by the options");
+            }
+            None => tracing::debug!(
+                server = conn.identity.kind.label(),
+                "server recognised from greeting and host name"
+            ),
+        }
         let mut client = Client { conn, greeting };
         if opts.security == Security::StartTls {
             client = client.starttls(opts).await?;
@@ -201,7 +208,7 @@ impl Client {
         let peer = self.conn.peer.clone();
         let greeting = self.greeting;
         let identity = std::mem::take(&mut self.conn.identity);
-        let id_policy = self.conn.id_policy;
+        let (id_policy, kind_fixed) = (self.conn.id_policy, self.conn.kind_fixed);
         let Ok(tcp) = self.conn.into_stream().into_plain() else {
             return Err(Error::invalid(
                 "STARTTLS",
@@ -214,6 +221,7 @@ impl Client {
         conn.response_timeout = opts.response_timeout;
         conn.identity = identity;
         conn.id_policy = id_policy;
+        conn.kind_fixed = kind_fixed;
         Ok(Client { conn, greeting })
     }
 

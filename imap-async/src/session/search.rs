@@ -121,6 +121,13 @@ fn write_query(
     utf8_enabled: bool,
     server: ServerKind,
 ) -> Result<()> {
+    if !utf8_enabled && !raw_text_is_ascii(&query.0) {
+        // Raw text is sent as it is: 8-bit bytes outside a literal are not IMAP4rev1.
+        return Err(Error::invalid(
+            "search criteria",
+            "raw criteria must be ASCII (use typed keys for non-ASCII text)",
+        ));
+    }
     if server.rejects_search_charset() && !utf8_enabled && query.0.needs_utf8() {
         // Yahoo answers any CHARSET with BAD [CLIENTBUG] (iroco-co/aioimaplib#126), and
         // without CHARSET non-ASCII text is not allowed (RFC 3501 §6.4.4).
@@ -134,13 +141,6 @@ fn write_query(
             server: server.label().to_owned(),
             reason: "it refuses SEARCH with a CHARSET, which text outside ASCII needs".into(),
         });
-    }
-    if !utf8_enabled && !raw_text_is_ascii(&query.0) {
-        // Raw text is sent as it is: 8-bit bytes outside a literal are not IMAP4rev1.
-        return Err(Error::invalid(
-            "search criteria",
-            "raw criteria must be ASCII (use typed keys for non-ASCII text)",
-        ));
     }
     encode_search_program(enc, &query.0, utf8_enabled)
         .map_err(|e| Error::invalid("search criteria", e.to_string()))

@@ -191,7 +191,12 @@ impl Session {
                 .collect(),
         });
         if let Some(id) = &id {
+            let kind = self.conn.identity.kind;
             self.conn.identity.note_id(id);
+            if self.conn.kind_fixed {
+                // Name and version are kept; the family stays as the options set it.
+                self.conn.identity.kind = kind;
+            }
         }
         Ok(id)
     }
