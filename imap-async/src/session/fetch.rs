@@ -319,11 +319,11 @@ pub enum FetchAttr {
     InternalDate,
     /// `RFC822.SIZE`.
     Rfc822Size,
-    /// `RFC822` (the whole message; sets `\Seen`). Answered like `BODY[]`.
+    /// `RFC822` (the whole message; sets `\Seen`), sent as its equivalent `BODY[]`.
     Rfc822,
-    /// `RFC822.HEADER` (answered like `BODY[HEADER]`; does not set `\Seen`).
+    /// `RFC822.HEADER` (does not set `\Seen`), sent as `BODY.PEEK[HEADER]`.
     Rfc822Header,
-    /// `RFC822.TEXT` (answered like `BODY[TEXT]`; sets `\Seen`).
+    /// `RFC822.TEXT` (sets `\Seen`), sent as `BODY[TEXT]`.
     Rfc822Text,
     /// `ENVELOPE`.
     Envelope,
@@ -456,9 +456,13 @@ impl FetchAttr {
             FetchAttr::Flags => out.push_str("FLAGS"),
             FetchAttr::InternalDate => out.push_str("INTERNALDATE"),
             FetchAttr::Rfc822Size => out.push_str("RFC822.SIZE"),
-            FetchAttr::Rfc822 => out.push_str("RFC822"),
-            FetchAttr::Rfc822Header => out.push_str("RFC822.HEADER"),
-            FetchAttr::Rfc822Text => out.push_str("RFC822.TEXT"),
+            // RFC 3501 §6.4.5 defines the RFC822 items as these BODY forms (same data, same
+            // \Seen effect); RFC 9051 dropped them, and iCloud answers FETCH RFC822 with no
+            // message at all (modern-email/defects#36). Answers are matched back to the
+            // RFC822 attributes by `FetchAttr::answered_by`.
+            FetchAttr::Rfc822 => out.push_str("BODY[]"),
+            FetchAttr::Rfc822Header => out.push_str("BODY.PEEK[HEADER]"),
+            FetchAttr::Rfc822Text => out.push_str("BODY[TEXT]"),
             FetchAttr::Envelope => out.push_str("ENVELOPE"),
             FetchAttr::BodyStructure => out.push_str("BODYSTRUCTURE"),
             FetchAttr::ModSeq => out.push_str("MODSEQ"),
@@ -967,40 +971,10 @@ impl Session {
         changed_since: Option<u64>,
         vanished: bool,
     ) -> Result<(Vec<Fetched>, UidSet)> {
-        let items = fetch_workarounds(&self.conn, items);
-        let mut run = FetchRun::new(set, &items, None, changed_since, vanished)?;
+        let mut run = FetchRun::new(set, items, None, changed_since, vanished)?;
         let messages = run.collect(&mut self.conn).await?;
         Ok((messages, run.gone))
     }
-}
-
-/// The items to ask this server for. Each workaround is logged at debug level.
-pub(crate) fn fetch_workarounds(
-    conn: &super::connection::Connection,
-    items: &FetchItems,
-) -> FetchItems {
-    let server = conn.identity.kind;
-    if server.rfc822_needs_body() && items.attrs().contains(&FetchAttr::Rfc822) {
-        // iCloud answers FETCH RFC822 without the message (modern-email/defects#36);
-        // BODY[] is the same data with the same \Seen effect (RFC 3501 §6.4.5), and its
-        // answer is matched to RFC822 by `FetchAttr::answered_by`.
-        tracing::debug!(
-            server = server.label(),
-            workaround = "RFC822 as BODY[]",
-            "workaround: {} returns nothing for FETCH RFC822; asking for BODY[] instead",
-            server.label()
-        );
-        let attrs: Vec<FetchAttr> = items
-            .attrs()
-            .iter()
-            .map(|a| match a {
-                FetchAttr::Rfc822 => FetchAttr::body(""),
-                other => other.clone(),
-            })
-            .collect();
-        return attrs.into();
-    }
-    items.clone()
 }
 
 /// Whether `err`, the completion of a command on a set involving `*`, is a server

@@ -74,11 +74,6 @@ impl ServerKind {
     pub(crate) fn rejects_search_charset(self) -> bool {
         self == ServerKind::Yahoo
     }
-
-    /// Whether `FETCH RFC822` comes back without the message (iCloud).
-    pub(crate) fn rfc822_needs_body(self) -> bool {
-        self == ServerKind::ICloud
-    }
 }
 
 /// Who the session talks to: the recognised family, and what the server said about itself
@@ -97,9 +92,6 @@ impl ServerKind {
 ///   (iroco-co/aioimaplib#126): ASCII searches never carry one (on every server), and a
 ///   search that would need `CHARSET UTF-8` fails with [`Error::ServerLimitation`]
 ///   before anything is sent.
-/// - **iCloud** answers `FETCH RFC822` without the message (modern-email/defects#36):
-///   `RFC822` is asked for as `BODY[]` (same data, same `\Seen` effect), and the answer is
-///   matched to [`FetchAttr::Rfc822`](crate::session::FetchAttr::Rfc822) as usual.
 ///
 /// Workarounds keyed on observed behaviour, for every server:
 /// - FETCH or STORE of a set with `*` refused with BAD or NO while the selected folder is
@@ -109,6 +101,9 @@ impl ServerKind {
 ///   because its answer is where the server reports new mail (RFC 3501 §5.2);
 /// - ID with no fields goes as `ID NIL`, never `ID ()` (Exchange rejects the empty list,
 ///   modern-email/defects#13);
+/// - the RFC822 fetch items go as their `BODY` equivalents (RFC 3501 §6.4.5): iCloud
+///   answers `FETCH RFC822` without the message (modern-email/defects#36), and RFC 9051
+///   dropped them;
 /// - Office 365's throttling text gives [`Error::retry_after`].
 ///
 /// [`Error::ServerLimitation`]: crate::Error::ServerLimitation

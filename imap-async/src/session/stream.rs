@@ -437,8 +437,7 @@ impl Session {
         set: &IdSet<K>,
         items: impl Into<FetchItems>,
     ) -> Result<FetchStream<'_>> {
-        let items = super::fetch::fetch_workarounds(&self.conn, &items.into());
-        let run = FetchRun::new(set, &items, None, None, false)?;
+        let run = FetchRun::new(set, &items.into(), None, None, false)?;
         Ok(run.into_stream(&mut self.conn))
     }
 
@@ -471,8 +470,7 @@ impl Session {
         items: impl Into<FetchItems>,
         options: BatchOptions,
     ) -> Result<FetchStream<'_>> {
-        let items = super::fetch::fetch_workarounds(&self.conn, &items.into());
-        let run = FetchRun::new(uids, &items, Some(options), None, false)?;
+        let run = FetchRun::new(uids, &items.into(), Some(options), None, false)?;
         Ok(run.into_stream(&mut self.conn))
     }
 
