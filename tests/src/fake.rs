@@ -39,6 +39,17 @@ pub fn expect(s: &str) -> Step {
 }
 
 impl FakeServer {
+    /// Options for a session with this server: plaintext on its port, 5 s timeouts, and
+    /// LOGIN as `user` / `secret` (a test changes what its script needs).
+    pub fn options(&self) -> imap_async::ConnectOptions {
+        imap_async::ConnectOptions::new("127.0.0.1")
+            .port(self.port)
+            .plaintext()
+            .command_timeout(Duration::from_secs(5))
+            .connect_timeout(Duration::from_secs(5))
+            .login("user", "secret")
+    }
+
     /// Listen on a free loopback port and run `script` on the first connection.
     pub async fn start(script: Vec<Step>) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0")

@@ -18,12 +18,7 @@ fn login_steps() -> Vec<Step> {
 }
 
 fn opts(server: &FakeServer) -> ConnectOptions {
-    ConnectOptions::new("127.0.0.1")
-        .port(server.port)
-        .plaintext()
-        .command_timeout(Duration::from_millis(500))
-        .connect_timeout(Duration::from_secs(5))
-        .login("user", "secret")
+    server.options().command_timeout(Duration::from_millis(500))
 }
 
 fn script(rest: Vec<Step>) -> Vec<Step> {

@@ -25,9 +25,8 @@ fn then(rest: Vec<Step>) -> Vec<Step> {
 }
 
 fn opts(server: &FakeServer) -> ConnectOptions {
-    ConnectOptions::new("127.0.0.1")
-        .port(server.port)
-        .plaintext()
+    server
+        .options()
         .command_timeout(Duration::from_secs(2))
         .connect_timeout(Duration::from_secs(2))
         .login("user", "pw")

@@ -22,11 +22,7 @@ fn with(mut a: Vec<Step>, b: Vec<Step>) -> Vec<Step> {
 }
 
 fn opts(server: &FakeServer) -> ConnectOptions {
-    ConnectOptions::new("127.0.0.1")
-        .port(server.port)
-        .plaintext()
-        .command_timeout(Duration::from_secs(5))
-        .login("user", "pw")
+    server.options().login("user", "pw")
 }
 
 #[tokio::test]

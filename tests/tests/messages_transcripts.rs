@@ -3,20 +3,13 @@
 //! `tests/quirks/gmail-x-gm-labels.imap`), MOVE's fallback on a server without MOVE,
 //! the exact bytes of APPEND, and one message's data split over several FETCH responses.
 
-use std::time::Duration;
-
 use imap_async::proto::Untagged;
 use imap_async::session::AppendMessage;
 use imap_async::{ConnectOptions, Error, SeqSet, Session, Uid, UidSet};
 use imap_async_tests::fake::{FakeServer, Step, expect, send};
 
 fn opts(server: &FakeServer) -> ConnectOptions {
-    ConnectOptions::new("127.0.0.1")
-        .port(server.port)
-        .plaintext()
-        .command_timeout(Duration::from_secs(5))
-        .connect_timeout(Duration::from_secs(5))
-        .login("someone@gmail.com", "app-password")
+    server.options().login("someone@gmail.com", "app-password")
 }
 
 /// Greeting and login of a server advertising `caps` after login.

@@ -16,12 +16,7 @@ use imap_async_tests::quirks;
 use imap_async_tests::{ImapServer, RealServer, on_both_servers};
 
 fn opts(server: &FakeServer) -> ConnectOptions {
-    ConnectOptions::new("127.0.0.1")
-        .port(server.port)
-        .plaintext()
-        .command_timeout(Duration::from_secs(5))
-        .connect_timeout(Duration::from_secs(5))
-        .login("user", "secret")
+    server.options()
 }
 
 /// Start the scripted server for one corpus file.

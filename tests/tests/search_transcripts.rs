@@ -2,20 +2,13 @@
 //! (the X-GM-RAW exchange itself is in the quirk corpus, `tests/quirks/gmail-x-gm-raw.imap`),
 //! and a server without ESEARCH (plain `* SEARCH ... (MODSEQ n)`).
 
-use std::time::Duration;
-
 use imap_async::proto::Search;
 use imap_async::session::SortKey;
 use imap_async::{ConnectOptions, Error, Session, Uid};
 use imap_async_tests::fake::{FakeServer, Step, expect, send};
 
 fn opts(server: &FakeServer) -> ConnectOptions {
-    ConnectOptions::new("127.0.0.1")
-        .port(server.port)
-        .plaintext()
-        .command_timeout(Duration::from_secs(5))
-        .connect_timeout(Duration::from_secs(5))
-        .login("user", "secret")
+    server.options()
 }
 
 fn script(caps: &str, rest: Vec<Step>) -> Vec<Step> {
