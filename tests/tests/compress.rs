@@ -10,11 +10,7 @@ use imap_async::{ConnectOptions, Error, IdleEvent, Session, UidSet};
 use imap_async_tests::{ImapServer, TestUser, on_both_servers};
 
 fn options(server: &dyn ImapServer, user: &TestUser) -> ConnectOptions {
-    ConnectOptions::new(server.host())
-        .port(server.imap_port())
-        .plaintext()
-        .command_timeout(Duration::from_secs(10))
-        .login(&user.name, user.password.as_str())
+    server.plaintext_options(user)
 }
 
 /// A message whose body is large (several deflate blocks, several reads) and compressible.

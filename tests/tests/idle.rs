@@ -11,11 +11,7 @@ use imap_async_tests::{ImapServer, RealServer, TestUser, on_both_server_kinds, o
 const MSG: &[u8] = b"From: a@example.org\r\nSubject: idle test\r\n\r\nbody\r\n";
 
 fn options(server: &dyn ImapServer, user: &TestUser) -> ConnectOptions {
-    ConnectOptions::new(server.host())
-        .port(server.imap_port())
-        .plaintext()
-        .command_timeout(Duration::from_secs(10))
-        .login(&user.name, user.password.as_str())
+    server.plaintext_options(user)
 }
 
 /// Next event within 10 s (Dovecot notifies about 0.5 s after a change, or at its 1 s poll;

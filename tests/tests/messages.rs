@@ -3,7 +3,6 @@
 //! EXPUNGE, by UID and by sequence number.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 use imap_async::proto::Untagged;
@@ -20,12 +19,7 @@ fn message(n: u32) -> Vec<u8> {
 }
 
 fn options(server: &dyn ImapServer, user: &TestUser) -> ConnectOptions {
-    ConnectOptions::new(server.host())
-        .port(server.imap_port())
-        .plaintext()
-        .command_timeout(Duration::from_secs(10))
-        .connect_timeout(Duration::from_secs(10))
-        .login(&user.name, user.password.as_str())
+    server.plaintext_options(user)
 }
 
 async fn connect(server: &dyn ImapServer, user: &TestUser) -> Session {

@@ -1,8 +1,6 @@
 //! SEARCH, ESEARCH, SORT, THREAD and FETCH against the real servers (Dovecot, Cyrus), with
 //! exact answers derived from the messages each test stores.
 
-use std::time::Duration;
-
 use chrono::{Datelike, NaiveDate};
 use imap_async::proto::{Address, BodyStructure, FetchItem, Search, ThreadNode, Untagged};
 use imap_async::session::{FetchAttr, SearchReturn, SortKey, ThreadAlgorithm};
@@ -73,12 +71,7 @@ Thanks, all good.\r\n";
 const MESSAGES: [&[u8]; 4] = [M1, M2, M3, M4];
 
 fn opts(server: &dyn ImapServer, user: &TestUser) -> ConnectOptions {
-    ConnectOptions::new(server.host())
-        .port(server.imap_port())
-        .plaintext()
-        .command_timeout(Duration::from_secs(10))
-        .connect_timeout(Duration::from_secs(10))
-        .login(&user.name, user.password.as_str())
+    server.plaintext_options(user)
 }
 
 /// A user with M1..M4 in INBOX (UIDs 1..4): M1 `\Seen \Flagged`, M2 keyword `$Work`.

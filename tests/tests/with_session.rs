@@ -1,18 +1,11 @@
 //! `with_session` logs out and closes on every path, against the real servers (Dovecot,
 //! Cyrus).
 
-use std::time::Duration;
-
-use imap_async::{ConnectOptions, Error, with_session};
+use imap_async::{ConnectOptions, Error, Security, with_session};
 use imap_async_tests::{ImapServer, TestUser, on_both_servers};
 
 fn options(server: &dyn ImapServer, user: &TestUser) -> ConnectOptions {
-    ConnectOptions::new(server.host())
-        .port(server.imaps_port().expect("TLS listener"))
-        .ca_file(server.ca_pem_path())
-        .tls_server_name("localhost")
-        .command_timeout(Duration::from_secs(10))
-        .login(&user.name, user.password.as_str())
+    server.options(user, Security::Tls)
 }
 
 async fn ok_path_logs_out(server: &dyn ImapServer) {
