@@ -282,7 +282,15 @@ impl Client {
     /// ```
     pub fn into_preauthenticated(self) -> Result<Session, Box<Client>> {
         if self.greeting.status == Status::PreAuth {
-            Ok(Session { conn: self.conn })
+            let mut conn = self.conn;
+            // As after a login, capabilities may name the server (ID is not sent here:
+            // this call does no I/O; `Session::id` sends it).
+            if let Some(caps) = conn.capabilities.as_ref()
+                && !conn.kind_fixed
+            {
+                conn.identity.note_capabilities(caps);
+            }
+            Ok(Session { conn })
         } else {
             Err(Box::new(self))
         }
