@@ -26,11 +26,11 @@ use std::time::Duration;
 
 use crate::certs;
 use crate::install::{CyrusBinaries, ensure_cyrus_installed, is_root};
-use crate::master::MasterProcess;
+use crate::master::{MasterProcess, start_with_retries};
 use crate::server::{
-    DIR_PREFIX, Introspection, OAuthClient, START_ATTEMPTS, StartError, StopAtExit, TestUser,
-    create_dir_mode, free_ports, make_users, process_dir, register_shared_for_exit,
-    remove_dir_best_effort, spawn_tied_to_process, tail,
+    DIR_PREFIX, Introspection, OAuthClient, StartError, StopAtExit, TestUser, create_dir_mode,
+    free_ports, make_users, process_dir, register_shared_for_exit, remove_dir_best_effort,
+    spawn_tied_to_process, tail,
 };
 
 /// Users written into the sasldb at start; more are added a batch at a time on demand.
@@ -95,15 +95,7 @@ impl Cyrus {
             ));
         }
         let bins = ensure_cyrus_installed()?;
-        let mut last_error = None;
-        for _ in 0..START_ATTEMPTS {
-            match Self::try_start(&opts, &bins) {
-                Ok(server) => return Ok(server),
-                Err(StartError::PortInUse(e)) => last_error = Some(e),
-                Err(StartError::Other(e)) => return Err(e),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| io::Error::other("Cyrus did not start")))
+        start_with_retries("Cyrus", || Self::try_start(&opts, &bins))
     }
 
     /// The TLS-enabled Cyrus shared by all tests of this process, started on first use.
@@ -479,9 +471,7 @@ impl Cyrus {
             &self.log_path,
         )?;
         self.master.replace(child);
-        self.wait_until_ready().map_err(|e| match e {
-            StartError::PortInUse(e) | StartError::Other(e) => e,
-        })
+        Ok(self.wait_until_ready()?)
     }
 
     fn password_of(&self, user: &str) -> String {

@@ -10,7 +10,33 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::server::{START_TIMEOUT, StartError, greets, tail, terminate};
+use crate::server::{START_ATTEMPTS, START_TIMEOUT, StartError, greets, tail, terminate};
+
+impl From<StartError> for io::Error {
+    fn from(e: StartError) -> io::Error {
+        match e {
+            StartError::PortInUse(e) | StartError::Other(e) => e,
+        }
+    }
+}
+
+/// Runs `attempt` until it starts a server, at most [`START_ATTEMPTS`] times: another
+/// process may take one of the free ports between the harness's probe and the server's
+/// bind, and fresh ports almost surely work. Any other failure is returned at once.
+pub(crate) fn start_with_retries<T>(
+    name: &str,
+    mut attempt: impl FnMut() -> Result<T, StartError>,
+) -> io::Result<T> {
+    let mut last_error = None;
+    for _ in 0..START_ATTEMPTS {
+        match attempt() {
+            Ok(server) => return Ok(server),
+            Err(StartError::PortInUse(e)) => last_error = Some(e),
+            Err(StartError::Other(e)) => return Err(e),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| io::Error::other(format!("{name} did not start"))))
+}
 
 pub(crate) struct MasterProcess {
     /// The server's name in errors: "dovecot", "cyrus".

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use crate::certs;
 use crate::config::{self, ConfigParams, TlsParams};
 use crate::install::{DOVECOT_BIN, ensure_dovecot_installed, ensure_mail_user, is_root};
-use crate::master::MasterProcess;
+use crate::master::{MasterProcess, start_with_retries};
 
 /// How long [`Dovecot::start`] waits for the greeting.
 pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(20);
@@ -111,17 +111,7 @@ impl Dovecot {
         }
         ensure_dovecot_installed()?;
         let mail_ids = ensure_mail_user()?;
-        let mut last_error = None;
-        for _ in 0..START_ATTEMPTS {
-            match Self::try_start(&opts, pool, mail_ids) {
-                Ok(server) => return Ok(server),
-                // Another process took one of the free ports between our probe and
-                // Dovecot's bind; fresh ports will almost surely work.
-                Err(StartError::PortInUse(e)) => last_error = Some(e),
-                Err(StartError::Other(e)) => return Err(e),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| io::Error::other("Dovecot did not start")))
+        start_with_retries("Dovecot", || Self::try_start(&opts, pool, mail_ids))
     }
 
     /// The TLS-enabled server shared by all tests of this process, started on first use.
@@ -514,9 +504,7 @@ impl Dovecot {
         create_dir_mode(&run, 0o755)?;
         self.master
             .replace(spawn_master(&self.config_path, &self.log_path)?);
-        self.wait_until_ready().map_err(|e| match e {
-            StartError::PortInUse(e) | StartError::Other(e) => e,
-        })
+        Ok(self.wait_until_ready()?)
     }
 }
 
