@@ -74,6 +74,9 @@ pub(crate) const CYRUS_USER: &str = "cyrus";
 pub struct CyrusBinaries {
     /// `master`, which listens and forks the services (from `cyrus-common`).
     pub master: PathBuf,
+    /// `ctl_cyrusdb`, which creates and recovers the databases before the services
+    /// start (from `cyrus-common`).
+    pub ctl_cyrusdb: PathBuf,
     /// `imapd`, from the extracted `cyrus-imapd` package.
     pub imapd: PathBuf,
     /// `idled`, which wakes IDLE sessions at once (from the extracted package).
@@ -178,6 +181,7 @@ fn binaries_in(extracted: &Path) -> io::Result<CyrusBinaries> {
     })?;
     Ok(CyrusBinaries {
         master: PathBuf::from(CYRUS_MASTER_BIN),
+        ctl_cyrusdb: PathBuf::from(CYRUS_MASTER_BIN).with_file_name("ctl_cyrusdb"),
         imapd: bin.join("imapd"),
         idled: bin.join("idled"),
         saslpasswd: PathBuf::from(SASLPASSWD_BIN),
