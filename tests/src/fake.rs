@@ -20,6 +20,9 @@ pub enum Step {
     Expect(String),
     /// Do nothing for this long.
     Sleep(Duration),
+    /// Check that the client sends nothing for this long (it must be waiting for the
+    /// server); the script fails with what arrived otherwise.
+    ExpectSilence(Duration),
     /// Close the connection.
     Close,
 }
@@ -90,6 +93,20 @@ impl FakeServer {
                         received.push(line);
                     }
                     Step::Sleep(d) => tokio::time::sleep(d).await,
+                    Step::ExpectSilence(d) => {
+                        if let Ok(read) = tokio::time::timeout(d, read.fill_buf()).await {
+                            let early = read.map_err(|e| e.to_string())?;
+                            if early.is_empty() {
+                                return Err("the client closed the connection where it had \
+                                            to wait for the server"
+                                    .to_owned());
+                            }
+                            return Err(format!(
+                                "the client sent {:?} where it had to wait for the server",
+                                String::from_utf8_lossy(early)
+                            ));
+                        }
+                    }
                     Step::Close => {
                         let _ = write.shutdown().await;
                         return Ok(received);

@@ -177,3 +177,78 @@ async fn without_idle_the_stream_polls_with_noop() {
     drop(s);
     server.finish().await;
 }
+
+/// IDLE was sent and its caller went away before the server's `+`. DONE is the client's
+/// continuation of IDLE and may only follow the `+` (RFC 2177 §3): sent early, Cyrus 3.6
+/// sometimes never answered it. The next command waits for `+`, then ends the IDLE.
+#[tokio::test]
+async fn an_idle_dropped_before_its_continuation_is_ended_after_the_continuation() {
+    let server = FakeServer::start(with(
+        login("IDLE"),
+        vec![
+            expect("IDLE"),
+            Step::ExpectSilence(Duration::from_millis(400)),
+            send("* 3 EXISTS\r\n+ idling\r\n"),
+            expect("DONE"),
+            send("{tag} OK idle done\r\n"),
+            expect("NOOP"),
+            send("{tag} OK noop done\r\n"),
+        ],
+    ))
+    .await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let waited = tokio::time::timeout(Duration::from_millis(100), s.idle())
+        .await
+        .is_err();
+    assert!(
+        waited,
+        "idle() was still waiting for the `+` when it was dropped"
+    );
+    let seen = tokio::time::timeout(Duration::from_secs(5), s.noop())
+        .await
+        .expect("NOOP answered after the IDLE was ended")
+        .expect("NOOP succeeds");
+    assert!(
+        seen.iter().any(|u| format!("{u:?}").contains("Exists(3)")),
+        "what arrived before the `+` is kept: {seen:?}"
+    );
+    drop(s);
+    let lines = server.finish().await;
+    assert!(lines[lines.len() - 2..][0].ends_with("DONE"), "{lines:?}");
+}
+
+/// The same, but the server refuses the IDLE instead of accepting it: there is nothing
+/// to end, and no DONE may be sent.
+#[tokio::test]
+async fn an_idle_dropped_and_then_refused_gets_no_done() {
+    let server = FakeServer::start(with(
+        login("IDLE"),
+        vec![
+            expect("IDLE"),
+            Step::ExpectSilence(Duration::from_millis(400)),
+            send("{tag} NO [LIMIT] too many sessions idling\r\n"),
+            expect("NOOP"),
+            send("{tag} OK noop done\r\n"),
+        ],
+    ))
+    .await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let waited = tokio::time::timeout(Duration::from_millis(100), s.idle())
+        .await
+        .is_err();
+    assert!(
+        waited,
+        "idle() was still waiting for the `+` when it was dropped"
+    );
+    tokio::time::timeout(Duration::from_secs(5), s.noop())
+        .await
+        .expect("NOOP answered")
+        .expect("NOOP succeeds");
+    drop(s);
+    let lines = server.finish().await;
+    assert!(
+        lines.last().is_some_and(|l| l.ends_with("NOOP")),
+        "{lines:?}"
+    );
+    assert!(!lines.iter().any(|l| l == "DONE"), "{lines:?}");
+}

@@ -49,6 +49,14 @@ const LITERAL_CHUNK: usize = 64 * 1024;
 /// being buffered.
 const DRAIN_LITERAL_THRESHOLD: u64 = 64 * 1024;
 
+/// An IDLE command that was sent and not yet ended.
+#[derive(Debug)]
+pub(crate) struct IdleInProgress {
+    pub(crate) tag: String,
+    /// The server's `+` arrived: DONE may be sent.
+    pub(crate) accepted: bool,
+}
+
 /// Says whether an untagged response belongs to an abandoned command, so that draining
 /// discards it instead of queueing it as unsolicited (a dropped fetch stream must not
 /// leave the rest of the mailbox in the queue).
@@ -115,9 +123,9 @@ pub(crate) struct Connection {
     literal: Option<LiteralState>,
     /// True while a command's bytes are being written.
     writing: bool,
-    /// Tag of an IDLE command in progress (RFC 2177): the next command must send DONE and
-    /// read IDLE's completion first.
-    pub(crate) idle_tag: Option<String>,
+    /// An IDLE command in progress (RFC 2177): the next command must end it (DONE) and
+    /// read its completion first.
+    pub(crate) idle: Option<IdleInProgress>,
     /// Set once the connection cannot be used any more, with the reason.
     unusable: Option<String>,
     /// The server's `* BYE`, once received.
@@ -176,7 +184,7 @@ impl Connection {
             in_flight: VecDeque::new(),
             literal: None,
             writing: false,
-            idle_tag: None,
+            idle: None,
             unusable: None,
             bye: None,
             unsolicited: VecDeque::new(),
@@ -457,9 +465,10 @@ impl Connection {
             self.unusable = Some(reason.clone());
             return Err(Error::Unusable(reason));
         }
-        if self.idle_tag.is_some() {
+        if self.idle.is_some() {
             // An IDLE whose owner went away without ending it (RFC 2177 §3: "DONE").
             tracing::debug!("ending an abandoned IDLE");
+            self.await_idle_continuation().await?;
             self.end_idle_send_done().await?;
         }
         while !self.in_flight.is_empty() {
@@ -521,7 +530,7 @@ impl Connection {
         if let Some(reason) = &self.unusable {
             return Err(Error::Unusable(reason.clone()));
         }
-        if self.writing || self.idle_tag.is_some() {
+        if self.writing || self.idle.is_some() {
             return Err(Error::Protocol(
                 "internal: pipelining while a command is being sent or IDLE runs".into(),
             ));
@@ -823,9 +832,35 @@ impl Connection {
     /// End the IDLE in progress: send DONE, and from then on its tagged completion is what
     /// the next command waits for (the IDLE tag becomes the in-flight command).
     pub(crate) async fn end_idle_send_done(&mut self) -> Result<()> {
-        if let Some(tag) = self.idle_tag.take() {
+        if let Some(IdleInProgress { tag, .. }) = self.idle.take() {
             self.in_flight.push_back(InFlight { tag, discard: None });
             self.send_raw(b"DONE\r\n", "DONE").await?;
+        }
+        Ok(())
+    }
+
+    /// Wait for the `+` of an IDLE that was sent but whose continuation had not arrived
+    /// when its owner went away. DONE is the client's continuation of the command, so it
+    /// may only follow the server's `+` (RFC 2177 §3, RFC 3501 §7.5); a server that
+    /// reads `IDLE` and `DONE` together can otherwise wait for DONE forever (Cyrus 3.6
+    /// did, now and then). If the server refuses or ends the IDLE instead, nothing is
+    /// left to end. Untagged data arriving meanwhile is queued as unsolicited.
+    async fn await_idle_continuation(&mut self) -> Result<()> {
+        while let Some(idle) = &self.idle {
+            if idle.accepted {
+                break;
+            }
+            let tag = idle.tag.clone();
+            match self.read_response("the IDLE continuation").await? {
+                Response::Continuation(_) => {
+                    if let Some(idle) = &mut self.idle {
+                        idle.accepted = true;
+                    }
+                }
+                Response::Tagged(t) if t.tag == tag.as_bytes() => self.idle = None,
+                Response::Tagged(t) => warn_stray_tag(&t.tag),
+                Response::Untagged(u) => self.note_untagged(u, false, &mut |u| Some(u))?,
+            }
         }
         Ok(())
     }

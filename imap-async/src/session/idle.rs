@@ -21,7 +21,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::Session;
-use super::connection::{Connection, status_result};
+use super::connection::{Connection, IdleInProgress, status_result};
 use crate::error::{Error, Result};
 use crate::proto::{FetchItem, Response, ResponseCode, Status, Uid, UidSet, Untagged};
 
@@ -401,15 +401,24 @@ async fn begin_idle(conn: &mut Connection, state: &mut IdleState) -> Result<Vec<
     conn.send_line_command(&cmd).await?;
     // From the moment IDLE is sent, whoever sends the next command must end it first
     // (RFC 2177 §3), even if this future is dropped before the server's "+" arrives:
-    // waiting for IDLE's completion without sending DONE would wait forever.
+    // waiting for IDLE's completion without sending DONE would wait forever. Until the
+    // "+" is seen DONE may not be sent yet (see `Connection::recover`).
     conn.complete_in_flight();
-    conn.idle_tag = Some(tag.clone());
+    conn.idle = Some(IdleInProgress {
+        tag: tag.clone(),
+        accepted: false,
+    });
     let mut events = Vec::new();
     loop {
         match conn.read_response("the IDLE continuation").await? {
-            Response::Continuation(_) => break,
+            Response::Continuation(_) => {
+                if let Some(idle) = &mut conn.idle {
+                    idle.accepted = true;
+                }
+                break;
+            }
             Response::Tagged(t) if t.tag == tag.as_bytes() => {
-                conn.idle_tag = None;
+                conn.idle = None;
                 status_result(t.status, "IDLE")?;
                 return Err(Error::Protocol(
                     "the server ended IDLE before accepting it".into(),
@@ -505,7 +514,7 @@ async fn step(
         Ok(Response::Tagged(t)) if t.tag == tag.as_bytes() => {
             // The server ended the IDLE itself; OK means start another.
             state.idling = None;
-            conn.idle_tag = None;
+            conn.idle = None;
             status_result(t.status, "IDLE")?;
             Ok(Vec::new())
         }
