@@ -3,6 +3,7 @@
 //! pseudo-random sequence), so every run measures the same bytes.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 /// A small deterministic generator (xorshift64*), so the data does not depend on a crate.
 #[derive(Debug, Clone)]
@@ -373,6 +374,19 @@ pub fn literal_responses(n: u64, size: usize) -> Vec<u8> {
         out.extend_from_slice(b")\r\n");
     }
     out
+}
+
+/// CPU time (user and system) the calling thread has used so far. A benchmark's client runs
+/// on a thread of its own, so the difference over a run is the client's CPU alone: on a
+/// shared machine a steadier figure than the wall-clock time, which also counts the waits
+/// for a busy core.
+pub fn thread_cpu() -> Duration {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
+    assert_eq!(rc, 0, "getrusage(RUSAGE_THREAD) failed");
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use imap_async::{ConnectOptions, Session, UidSet};
-use imap_async_tests::bench_data::{MessageMeta, Rng};
+use imap_async_tests::bench_data::{MessageMeta, Rng, thread_cpu};
 use imap_async_tests::{Dovecot, DovecotOptions, TestUser};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -82,15 +82,6 @@ fn build_mailbox(server: &Dovecot, user: &TestUser, n: u64) -> Duration {
         .expect("doveadm index");
     assert!(out.status.success(), "doveadm index failed: {out:?}");
     start.elapsed()
-}
-
-fn thread_cpu() -> Duration {
-    // SAFETY: getrusage only writes into the struct we pass.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
-    assert_eq!(rc, 0);
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 struct Run {

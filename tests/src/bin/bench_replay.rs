@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use imap_async::{ConnectOptions, Session, UidSet};
-use imap_async_tests::bench_data;
+use imap_async_tests::bench_data::{self, thread_cpu};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -81,7 +81,7 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 /// Run `f` once with allocation counting on for this thread, and print what one message
 /// cost on average (everything from sending the command to holding every message; the
 /// connection set-up and logout are counted too, but are negligible next to 100,000 messages).
-async fn count_allocations<F: std::future::Future<Output = Duration>>(name: &str, f: F) {
+async fn count_allocations<F: std::future::Future<Output = Timed>>(name: &str, f: F) {
     ALLOCATIONS.store(0, Ordering::Relaxed);
     ALLOCATED_BYTES.store(0, Ordering::Relaxed);
     COUNT_HERE.with(|c| c.set(true));
@@ -151,14 +151,35 @@ async fn serve(listener: TcpListener, data: Arc<Vec<u8>>) {
     }
 }
 
+/// One reader's round: from sending the command to holding every message.
+#[derive(Clone, Copy)]
+struct Timed {
+    wall: Duration,
+    /// CPU time of the client's thread (the server runs on another).
+    cpu: Duration,
+}
+
+impl Timed {
+    fn start() -> (Instant, Duration) {
+        (Instant::now(), thread_cpu())
+    }
+
+    fn since((wall, cpu): (Instant, Duration)) -> Timed {
+        Timed {
+            wall: wall.elapsed(),
+            cpu: thread_cpu() - cpu,
+        }
+    }
+}
+
 /// The floor: read the response's bytes off the socket, find the tagged end, parse nothing.
-async fn raw_read(port: u16, expected: usize) -> Duration {
+async fn raw_read(port: u16, expected: usize) -> Timed {
     let mut sock = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     sock.set_nodelay(true).unwrap();
     let mut buf = vec![0u8; 256 * 1024];
     let n = sock.read(&mut buf).await.unwrap(); // greeting
     assert!(buf[..n].ends_with(b"\r\n"));
-    let start = Instant::now();
+    let start = Timed::start();
     sock.write_all(format!("A1 UID FETCH 1:* {ITEMS}\r\n").as_bytes())
         .await
         .unwrap();
@@ -177,20 +198,20 @@ async fn raw_read(port: u16, expected: usize) -> Duration {
             break;
         }
     }
-    start.elapsed()
+    Timed::since(start)
 }
 
-async fn ours(port: u16) -> Duration {
+async fn ours(port: u16) -> Timed {
     let opts = ConnectOptions::new("127.0.0.1")
         .port(port)
         .plaintext()
         .login("bench", "bench");
     let mut session = Session::connect(&opts).await.unwrap();
     session.select_folder("INBOX").await.unwrap();
-    let start = Instant::now();
+    let start = Timed::start();
     let messages = session.fetch(&UidSet::all(), ITEMS).await.unwrap();
     let envelopes = messages.iter().filter(|m| m.envelope().is_some()).count();
-    let elapsed = start.elapsed();
+    let elapsed = Timed::since(start);
     assert_eq!(envelopes as u64, MESSAGES);
     drop(messages);
     session.logout().await.unwrap();
@@ -198,7 +219,7 @@ async fn ours(port: u16) -> Duration {
 }
 
 #[cfg(feature = "compare-async-imap")]
-async fn async_imap(port: u16) -> Duration {
+async fn async_imap(port: u16) -> Timed {
     use futures::StreamExt;
     let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     tcp.set_nodelay(true).unwrap();
@@ -210,7 +231,7 @@ async fn async_imap(port: u16) -> Duration {
         .map_err(|e| e.0)
         .unwrap();
     session.select("INBOX").await.unwrap();
-    let start = Instant::now();
+    let start = Timed::start();
     // Collected like `Session::fetch` does (a Vec grown as messages come), then every
     // envelope looked at, and dropped after the clock stops: the same as for imap-async.
     let mut all = Vec::new();
@@ -221,18 +242,21 @@ async fn async_imap(port: u16) -> Duration {
         }
     }
     let envelopes = all.iter().filter(|m| m.envelope().is_some()).count();
-    let elapsed = start.elapsed();
+    let elapsed = Timed::since(start);
     assert_eq!(envelopes as u64, MESSAGES);
     drop(all);
     session.logout().await.unwrap();
     elapsed
 }
 
-fn summary(name: &str, mut v: Vec<Duration>, bytes: usize, floor: Option<Duration>) -> Duration {
+fn summary(name: &str, runs: &[Timed], bytes: usize, floor: Option<Duration>) -> Duration {
+    let mut v: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
     v.sort();
     let best = v[0];
     let worst = v[v.len() - 1];
     let median = v[v.len() / 2];
+    let mut cpu: Vec<Duration> = runs.iter().map(|r| r.cpu).collect();
+    cpu.sort();
     let vs = floor
         .map(|f| {
             format!(
@@ -242,14 +266,27 @@ fn summary(name: &str, mut v: Vec<Duration>, bytes: usize, floor: Option<Duratio
         })
         .unwrap_or_default();
     println!(
-        "{name:<34} median {:>7.1} ms  best {:>7.1}  worst {:>7.1}  {:>7.1} MB/s  {:>9.0} msgs/s{vs}",
+        "{name:<34} median {:>7.1} ms  best {:>7.1}  worst {:>7.1}  {:>7.1} MB/s  {:>9.0} msgs/s  client CPU {:>7.1} ms{vs}",
         median.as_secs_f64() * 1e3,
         best.as_secs_f64() * 1e3,
         worst.as_secs_f64() * 1e3,
         bytes as f64 / 1e6 / median.as_secs_f64(),
         MESSAGES as f64 / median.as_secs_f64(),
+        cpu[cpu.len() / 2].as_secs_f64() * 1e3,
     );
     median
+}
+
+/// The median over the rounds of `f(theirs, ours)`, with the lowest and highest.
+#[cfg(feature = "compare-async-imap")]
+fn paired(theirs: &[Timed], ours: &[Timed], f: impl Fn(&Timed, &Timed) -> f64) -> (f64, f64, f64) {
+    let mut ratios: Vec<f64> = theirs.iter().zip(ours).map(|(t, o)| f(t, o)).collect();
+    ratios.sort_by(f64::total_cmp);
+    (
+        ratios[ratios.len() / 2],
+        ratios[0],
+        ratios[ratios.len() - 1],
+    )
 }
 
 fn main() {
@@ -292,7 +329,11 @@ fn main() {
             .unwrap_or(1);
         for _ in 0..times {
             let t = rt.block_on(ours(port));
-            println!("imap-async Session::fetch: {:.1} ms", t.as_secs_f64() * 1e3);
+            println!(
+                "imap-async Session::fetch: {:.1} ms, client CPU {:.1} ms",
+                t.wall.as_secs_f64() * 1e3,
+                t.cpu.as_secs_f64() * 1e3
+            );
         }
         return;
     }
@@ -307,31 +348,26 @@ fn main() {
             #[cfg(feature = "compare-async-imap")]
             theirs.push(async_imap(port).await);
         }
-        let floor = summary("plain socket read (floor)", raw, bytes, None);
-        #[cfg(feature = "compare-async-imap")]
-        let ours_rounds = ours_t.clone();
-        let ours_m = summary("imap-async Session::fetch", ours_t, bytes, Some(floor));
+        let floor = summary("plain socket read (floor)", &raw, bytes, None);
+        let ours_m = summary("imap-async Session::fetch", &ours_t, bytes, Some(floor));
         #[cfg(feature = "compare-async-imap")]
         {
-            // Within one round the two clients ran seconds apart, so a slow spell of the
-            // machine tends to hit both: the median of the per-round ratios moves less
-            // than the ratio of the two medians.
-            let mut ratios: Vec<f64> = theirs
-                .iter()
-                .zip(&ours_rounds)
-                .map(|(theirs, ours)| theirs.as_secs_f64() / ours.as_secs_f64())
-                .collect();
-            ratios.sort_by(f64::total_cmp);
-            let theirs_m = summary("async-imap 0.11 uid_fetch", theirs, bytes, Some(floor));
+            let theirs_m = summary("async-imap 0.11 uid_fetch", &theirs, bytes, Some(floor));
             println!(
                 "imap-async is {:.2}x faster than async-imap 0.11 (median against median)",
                 theirs_m.as_secs_f64() / ours_m.as_secs_f64()
             );
+            // Within one round the two clients ran moments apart, so a slow spell of the
+            // machine tends to hit both: the per-round ratios move less than the ratio of
+            // two medians. CPU time leaves out the waits for a busy core altogether.
+            let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+            let (m, lo, hi) = paired(&theirs, &ours_t, |t, o| ratio(t.wall, o.wall));
             println!(
-                "imap-async is {:.2}x faster than async-imap 0.11 (median of the per-round ratios, {:.2}x to {:.2}x)",
-                ratios[ratios.len() / 2],
-                ratios[0],
-                ratios[ratios.len() - 1]
+                "imap-async is {m:.2}x faster than async-imap 0.11 (median of the per-round ratios, {lo:.2}x to {hi:.2}x)"
+            );
+            let (m, lo, hi) = paired(&theirs, &ours_t, |t, o| ratio(t.cpu, o.cpu));
+            println!(
+                "imap-async needs {m:.2}x less client CPU than async-imap 0.11 (median of the per-round ratios, {lo:.2}x to {hi:.2}x)"
             );
         }
         #[cfg(not(feature = "compare-async-imap"))]
