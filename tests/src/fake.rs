@@ -11,7 +11,9 @@ use tokio::task::JoinHandle;
 /// One step of a script, run in order on the first accepted connection.
 #[derive(Debug, Clone)]
 pub enum Step {
-    /// Send these bytes. `{tag}` is replaced by the tag of the last command received.
+    /// Send these bytes. `{tag}` is replaced by the tag of the last command received,
+    /// `{tag-1}` by the one before it, and so on up to `{tag-9}` (for answering
+    /// pipelined commands).
     Send(String),
     /// Send raw bytes as they are.
     SendBytes(Vec<u8>),
@@ -66,12 +68,21 @@ impl FakeServer {
                 .map_err(|e| e.to_string())?;
             let (read, mut write) = socket.into_split();
             let mut read = BufReader::new(read);
-            let mut tag = String::new();
+            // Tags of the commands received so far, in order.
+            let mut tags: Vec<String> = Vec::new();
             let mut received = Vec::new();
             for step in script {
                 match step {
                     Step::Send(s) => {
-                        let s = s.replace("{tag}", &tag);
+                        let mut s = s;
+                        for back in (0..=9).rev() {
+                            let name = match back {
+                                0 => "{tag}".to_owned(),
+                                _ => format!("{{tag-{back}}}"),
+                            };
+                            let earlier = tags.len().checked_sub(back + 1).map(|i| &tags[i]);
+                            s = s.replace(&name, earlier.map_or("", String::as_str));
+                        }
                         write
                             .write_all(s.as_bytes())
                             .await
@@ -88,7 +99,7 @@ impl FakeServer {
                         // A command is "TAG NAME ..."; a SASL answer (one base64 word) is
                         // not, and keeps the tag of the command it belongs to.
                         if let Some((t, _)) = line.split_once(' ') {
-                            tag = t.to_owned();
+                            tags.push(t.to_owned());
                         }
                         received.push(line);
                     }
