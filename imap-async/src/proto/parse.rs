@@ -13,8 +13,6 @@
 //! sub-thread lists) is bounded by [`MAX_DEPTH`], and generic skipping of unknown values is
 //! iterative. THREAD chains (`(1 2 3 ...)`) are read in a loop, whatever their length.
 
-use std::cell::RefCell;
-
 use bytes::Bytes;
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 
@@ -158,18 +156,6 @@ struct ExtTail {
     language: Option<Vec<Bytes>>,
     location: Option<Bytes>,
     rest: Option<Bytes>,
-}
-
-/// Items a scratch vector keeps room for between responses.
-const ITEM_SCRATCH_KEEP: usize = 32;
-
-thread_local! {
-    /// Where a FETCH response's items are gathered before they move into a vector of
-    /// their exact size. A listing holds 100,000s of item vectors at once, and one grown
-    /// by pushing has up to twice the slots it needs (80 bytes each): the pages behind
-    /// them are most of what a large fetch costs in memory, and first touching them is a
-    /// large part of what it costs in time.
-    static ITEM_SCRATCH: RefCell<Vec<FetchItem>> = const { RefCell::new(Vec::new()) };
 }
 
 struct Parser<'a> {
@@ -1148,37 +1134,13 @@ impl<'a> Parser<'a> {
 
     fn fetch_items(&mut self) -> R<Vec<FetchItem>> {
         self.expect(b'(', "expected '(' after FETCH")?;
-        ITEM_SCRATCH.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut scratch) => {
-                let read = self.fetch_items_into(&mut scratch);
-                // An exact-size copy; nothing of this response stays behind in the
-                // scratch (it would keep the frame's memory alive), and a rare huge
-                // message does not leave a huge scratch.
-                let items = read.map(|()| scratch.drain(..).collect());
-                scratch.clear();
-                if scratch.capacity() > ITEM_SCRATCH_KEEP {
-                    scratch.shrink_to(ITEM_SCRATCH_KEEP);
-                }
-                items
-            }
-            // Never while parsing one response at a time; should a parser ever run
-            // inside another on this thread, it simply goes without the scratch.
-            Err(_) => {
-                let mut items = Vec::new();
-                self.fetch_items_into(&mut items)?;
-                Ok(items)
-            }
-        })
-    }
-
-    /// The items of one FETCH response, after its `(`, pushed onto `items`.
-    fn fetch_items_into(&mut self, items: &mut Vec<FetchItem>) -> R<()> {
+        let mut items = Vec::with_capacity(8);
         loop {
             self.sp();
             match self.peek() {
                 Some(b')') => {
                     self.pos += 1;
-                    return Ok(());
+                    return Ok(items);
                 }
                 None => return self.fail("unterminated FETCH data"),
                 Some(_) => items.push(self.fetch_item()?),
