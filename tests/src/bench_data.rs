@@ -389,6 +389,23 @@ pub fn thread_cpu() -> Duration {
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
+/// Per-round ratios `a / b` of two readers' times, as the median with the lowest and the
+/// highest. Two readers timed moments apart in one round mostly share a slow spell of a
+/// busy machine, so these ratios move less from run to run than the ratio of two medians.
+pub fn round_ratios(pairs: impl IntoIterator<Item = (Duration, Duration)>) -> (f64, f64, f64) {
+    let mut ratios: Vec<f64> = pairs
+        .into_iter()
+        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+        .collect();
+    assert!(!ratios.is_empty(), "no rounds");
+    ratios.sort_by(f64::total_cmp);
+    (
+        ratios[ratios.len() / 2],
+        ratios[0],
+        ratios[ratios.len() - 1],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

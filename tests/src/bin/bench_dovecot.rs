@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use imap_async::{ConnectOptions, Session, UidSet};
-use imap_async_tests::bench_data::{MessageMeta, Rng, thread_cpu};
+use imap_async_tests::bench_data::{MessageMeta, Rng, round_ratios, thread_cpu};
 use imap_async_tests::{Dovecot, DovecotOptions, TestUser};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -256,9 +256,7 @@ fn main() {
                 }
             }
         }
-        // The same round's raw read is the fairest floor for each reader: a machine that
-        // slows down for a while slows both, and the median of these ratios shows it less
-        // than the ratio of two medians does.
+        // Each reader against the same round's raw read (see `round_ratios`).
         let paired: Vec<(&str, f64)> = [
             ("fetch_stream", &streamed),
             ("fetch, collected", &collected),
@@ -266,13 +264,8 @@ fn main() {
         ]
         .into_iter()
         .map(|(name, runs)| {
-            let mut ratios: Vec<f64> = runs
-                .iter()
-                .zip(&raw)
-                .map(|(ours, raw)| ours.wall.as_secs_f64() / raw.wall.as_secs_f64())
-                .collect();
-            ratios.sort_by(f64::total_cmp);
-            (name, ratios[ratios.len() / 2])
+            let (median, _, _) = round_ratios(runs.iter().zip(&raw).map(|(o, r)| (o.wall, r.wall)));
+            (name, median)
         })
         .collect();
         let floor = summary("raw socket read", raw, None);

@@ -28,6 +28,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use imap_async::{ConnectOptions, Session, UidSet};
+#[cfg(feature = "compare-async-imap")]
+use imap_async_tests::bench_data::round_ratios;
 use imap_async_tests::bench_data::{self, thread_cpu};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -277,18 +279,6 @@ fn summary(name: &str, runs: &[Timed], bytes: usize, floor: Option<Duration>) ->
     median
 }
 
-/// The median over the rounds of `f(theirs, ours)`, with the lowest and highest.
-#[cfg(feature = "compare-async-imap")]
-fn paired(theirs: &[Timed], ours: &[Timed], f: impl Fn(&Timed, &Timed) -> f64) -> (f64, f64, f64) {
-    let mut ratios: Vec<f64> = theirs.iter().zip(ours).map(|(t, o)| f(t, o)).collect();
-    ratios.sort_by(f64::total_cmp);
-    (
-        ratios[ratios.len() / 2],
-        ratios[0],
-        ratios[ratios.len() - 1],
-    )
-}
-
 fn main() {
     let rounds: usize = match std::env::args().nth(1) {
         Some(arg) if arg != "ours" => arg.parse().expect("ROUNDS must be a number or `ours`"),
@@ -357,15 +347,12 @@ fn main() {
                 "imap-async is {:.2}x faster than async-imap 0.11 (median against median)",
                 theirs_m.as_secs_f64() / ours_m.as_secs_f64()
             );
-            // Within one round the two clients ran moments apart, so a slow spell of the
-            // machine tends to hit both: the per-round ratios move less than the ratio of
-            // two medians. CPU time leaves out the waits for a busy core altogether.
-            let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
-            let (m, lo, hi) = paired(&theirs, &ours_t, |t, o| ratio(t.wall, o.wall));
+            let rounds = theirs.iter().zip(&ours_t);
+            let (m, lo, hi) = round_ratios(rounds.clone().map(|(t, o)| (t.wall, o.wall)));
             println!(
                 "imap-async is {m:.2}x faster than async-imap 0.11 (median of the per-round ratios, {lo:.2}x to {hi:.2}x)"
             );
-            let (m, lo, hi) = paired(&theirs, &ours_t, |t, o| ratio(t.cpu, o.cpu));
+            let (m, lo, hi) = round_ratios(rounds.map(|(t, o)| (t.cpu, o.cpu)));
             println!(
                 "imap-async needs {m:.2}x less client CPU than async-imap 0.11 (median of the per-round ratios, {lo:.2}x to {hi:.2}x)"
             );
