@@ -188,9 +188,10 @@ async fn ours(server: &Dovecot, user: &TestUser, n: u64, compress: bool, mode: M
     }
 }
 
-fn summary(name: &str, mut runs: Vec<Run>, floor: Option<Duration>) -> Duration {
+fn summary(name: &str, runs: &[Run], floor: Option<Duration>) -> Duration {
+    let mut runs: Vec<&Run> = runs.iter().collect();
     runs.sort_by_key(|r| r.wall);
-    let m = &runs[runs.len() / 2];
+    let m = runs[runs.len() / 2];
     let vs = floor
         .map(|f| {
             format!(
@@ -256,27 +257,30 @@ fn main() {
                 }
             }
         }
+        let floor = summary("raw socket read", &raw, None);
+        let readers = [
+            (
+                "imap-async Session::fetch_stream",
+                "fetch_stream",
+                &streamed,
+            ),
+            (
+                "imap-async Session::fetch, collected",
+                "fetch, collected",
+                &collected,
+            ),
+            (
+                "imap-async fetch_stream, COMPRESS",
+                "fetch_stream, COMPRESS",
+                &deflate,
+            ),
+        ];
+        for (title, _, runs) in readers {
+            summary(title, runs, Some(floor));
+        }
         // Each reader against the same round's raw read (see `round_ratios`).
-        let paired: Vec<(&str, f64)> = [
-            ("fetch_stream", &streamed),
-            ("fetch, collected", &collected),
-            ("fetch_stream, COMPRESS", &deflate),
-        ]
-        .into_iter()
-        .map(|(name, runs)| {
-            let (median, _, _) = round_ratios(runs.iter().zip(&raw).map(|(o, r)| (o.wall, r.wall)));
-            (name, median)
-        })
-        .collect();
-        let floor = summary("raw socket read", raw, None);
-        summary("imap-async Session::fetch_stream", streamed, Some(floor));
-        summary(
-            "imap-async Session::fetch, collected",
-            collected,
-            Some(floor),
-        );
-        summary("imap-async fetch_stream, COMPRESS", deflate, Some(floor));
-        for (name, ratio) in paired {
+        for (_, name, runs) in readers {
+            let (ratio, _, _) = round_ratios(runs.iter().zip(&raw).map(|(o, r)| (o.wall, r.wall)));
             println!(
                 "{name:<24} median of per-round ratios to the same round's raw read: {:+.1}%",
                 (ratio - 1.0) * 100.0
