@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::Result;
-use crate::oauth::{self, OAuthError, RefreshParams};
+use crate::oauth::{self, RefreshParams};
 use crate::options::{ConnectOptions, Secret, Security};
 use crate::session::Session;
 
@@ -628,8 +628,10 @@ fn warn_if_readable_by_others(path: &Path, text: &str) {
 fn warn_if_readable_by_others(_path: &Path, _text: &str) {}
 
 impl ConfigSection {
-    /// Options for this section. With `oauth2`, this obtains an access token (from the
-    /// cache while it is valid, else with the refresh-token grant).
+    /// Options for this section. With `oauth2`, their credentials are an
+    /// [`oauth::OAuth2Provider`]: every connect and reconnect asks it for an access token
+    /// (from the cache while it is valid, else with the refresh-token grant), so the
+    /// options stay good for as long as the refresh token does.
     ///
     /// ```no_run
     /// # async fn run() -> imap_async::Result<()> {
@@ -641,7 +643,15 @@ impl ConfigSection {
     /// # }
     /// ```
     pub async fn connect_options(&self) -> Result<ConnectOptions> {
-        Ok(self.connect_options_inner().await?.0)
+        let opts = self.base_options();
+        let username = self.username.clone().unwrap_or_default();
+        Ok(match (&self.oauth2, self.refresh_params()) {
+            (Some(o), Some(params)) => opts.credentials(
+                oauth::OAuth2Provider::new(params, username, o.mechanism)
+                    .http_timeout(self.http_timeout()),
+            ),
+            _ => opts.login(username, self.password.clone().unwrap_or(Secret::new(""))),
+        })
     }
 
     /// Options without credentials: host, port, TLS and timeouts only.
@@ -707,31 +717,9 @@ impl ConfigSection {
         self.timeout.unwrap_or(Duration::from_secs(30))
     }
 
-    /// The options and whether the access token came from the cache.
-    async fn connect_options_inner(
-        &self,
-    ) -> std::result::Result<(ConnectOptions, bool), OAuthError> {
-        let opts = self.base_options();
-        let username = self.username.clone().unwrap_or_default();
-        match (&self.oauth2, self.refresh_params()) {
-            (Some(o), Some(params)) => {
-                let (token, cached) = oauth::access_token(&params, self.http_timeout()).await?;
-                let opts = match o.mechanism {
-                    OAuthMechanism::XOAuth2 => opts.oauth2(username, token),
-                    OAuthMechanism::OAuthBearer => opts.oauthbearer(username, token),
-                };
-                Ok((opts, cached))
-            }
-            _ => Ok((
-                opts.login(username, self.password.clone().unwrap_or(Secret::new(""))),
-                false,
-            )),
-        }
-    }
-
     /// Connect, secure the connection as configured and log in (password or OAuth2).
-    /// When the server refuses a cached OAuth2 access token, the token is refreshed and the
-    /// login tried once more.
+    /// With `oauth2`, the access token comes from [`crate::oauth::OAuth2Provider`]: when the
+    /// server refuses a cached token, the token is refreshed and the login tried once more.
     ///
     /// ```no_run
     /// # async fn run() -> imap_async::Result<()> {
@@ -742,18 +730,10 @@ impl ConfigSection {
     /// # }
     /// ```
     pub async fn connect(&self) -> Result<Session> {
-        let (opts, cached) = self.connect_options_inner().await?;
+        let opts = self.connect_options().await?;
         match Session::connect(&opts).await {
-            Err(e) if cached && e.is_auth_failed() => {
-                let params = self.refresh_params().expect("oauth2 settings");
-                tracing::debug!(url = %params.token_url, "cached OAuth2 token refused; refreshing");
-                oauth::forget_cached_token(&params);
-                let (opts, _) = self.connect_options_inner().await?;
-                Session::connect(&opts).await
-            }
             Err(e) if e.is_auth_failed() && self.oauth2.is_some() => {
                 let params = self.refresh_params().expect("oauth2 settings");
-                oauth::forget_cached_token(&params);
                 Err(crate::Error::other(format!(
                     "the server refused the OAuth2 access token from {} for {:?}: {e}",
                     params.token_url,

@@ -128,14 +128,97 @@ impl Error {
     /// ```
     pub fn is_auth_failed(&self) -> bool {
         match self {
-            Error::No { command, code, .. } => match code {
-                Some(ResponseCode::Other(name, _)) => {
-                    name.eq_ignore_ascii_case(b"AUTHENTICATIONFAILED")
+            Error::No { command, code, .. } => {
+                let login = command == "LOGIN" || command == "AUTHENTICATE";
+                match self.code_name() {
+                    // RFC 5530 §3: the credentials (or what they may do) were refused.
+                    Some(name) if name.eq_ignore_ascii_case(b"AUTHENTICATIONFAILED") => true,
+                    Some(name)
+                        if login
+                            && (name.eq_ignore_ascii_case(b"AUTHORIZATIONFAILED")
+                                || name.eq_ignore_ascii_case(b"EXPIRED")) =>
+                    {
+                        true
+                    }
+                    _ => code.is_none() && login,
                 }
-                None => command == "LOGIN" || command == "AUTHENTICATE",
-                _ => false,
-            },
+            }
             _ => false,
+        }
+    }
+
+    /// The atom of an RFC 5530 (or any other untyped) response code in a `NO`, `BAD` or
+    /// `BYE`, such as `b"UNAVAILABLE"`.
+    fn code_name(&self) -> Option<&[u8]> {
+        match self {
+            Error::No { code, .. } | Error::Bad { code, .. } | Error::Bye { code, .. } => {
+                match code {
+                    Some(ResponseCode::Other(name, _)) => Some(name),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// True when trying again later, on a new connection, may succeed: the connection was
+    /// cut or closed (`BYE`), a deadline passed, the server said it is temporarily
+    /// unavailable (RFC 5530 `UNAVAILABLE`, `INUSE`, or a throttling hint), the server broke
+    /// the protocol, or an OAuth 2.0 token endpoint could not be reached. False for what
+    /// retrying cannot fix: refused credentials, a folder that does not exist, a missing
+    /// capability, an invalid argument, a certificate that does not verify, a `BAD`.
+    ///
+    /// Long-running helpers ([`crate::watch`]) retry exactly the retryable errors, with
+    /// backoff, and end with any other.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use imap_async::Error;
+    /// use imap_async::proto::ResponseCode;
+    ///
+    /// let cut = Error::ConnectionClosed { during: "reading".into() };
+    /// assert!(cut.is_retryable());
+    /// let unavailable = Error::No {
+    ///     command: "LOGIN".into(),
+    ///     code: Some(ResponseCode::Other("UNAVAILABLE".into(), None)),
+    ///     text: "try later".into(),
+    /// };
+    /// assert!(unavailable.is_retryable() && !unavailable.is_auth_failed());
+    /// let wrong_password = Error::No {
+    ///     command: "LOGIN".into(),
+    ///     code: Some(ResponseCode::Other("AUTHENTICATIONFAILED".into(), None)),
+    ///     text: "Authentication failed.".into(),
+    /// };
+    /// assert!(!wrong_password.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Io { .. }
+            | Error::Timeout { .. }
+            | Error::Bye { .. }
+            | Error::ConnectionClosed { .. }
+            | Error::Frame(_)
+            | Error::Parse(_)
+            | Error::Protocol(_)
+            | Error::Unusable(_) => true,
+            Error::No { .. } => {
+                self.retry_after().is_some()
+                    || self.code_name().is_some_and(|name| {
+                        name.eq_ignore_ascii_case(b"UNAVAILABLE")
+                            || name.eq_ignore_ascii_case(b"INUSE")
+                            || name.eq_ignore_ascii_case(b"SERVERBUG")
+                    })
+            }
+            Error::Other(e) => e
+                .downcast_ref::<crate::oauth::OAuthError>()
+                .is_some_and(crate::oauth::OAuthError::is_retryable),
+            Error::Tls { .. }
+            | Error::Bad { .. }
+            | Error::Encode(_)
+            | Error::MissingCapability { .. }
+            | Error::StartTlsNotOffered
+            | Error::ServerLimitation { .. }
+            | Error::InvalidInput { .. } => false,
         }
     }
 

@@ -26,6 +26,7 @@
 //! ```
 
 pub mod config;
+pub mod credentials;
 pub mod error;
 pub mod oauth;
 pub mod options;

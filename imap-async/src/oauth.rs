@@ -103,6 +103,28 @@ pub enum OAuthError {
     BadUrl { url: String, reason: String },
 }
 
+impl OAuthError {
+    /// True when asking again later may work: the endpoint did not answer or could not be
+    /// reached. A refusal (`invalid_grant`: the refresh token was revoked), a bad answer or
+    /// a bad URL will not mend by itself.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use imap_async::oauth::OAuthError;
+    ///
+    /// let t = OAuthError::Timeout { url: "https://x/token".into(), after: Duration::from_secs(5) };
+    /// assert!(t.is_retryable());
+    /// let r = OAuthError::Refused { url: "https://x/token".into(), error: "invalid_grant".into(), description: None };
+    /// assert!(!r.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            OAuthError::Timeout { .. } | OAuthError::Unreachable { .. }
+        )
+    }
+}
+
 impl From<OAuthError> for crate::Error {
     fn from(e: OAuthError) -> Self {
         crate::Error::other(e)
@@ -290,5 +312,103 @@ fn describe<RE: std::error::Error + 'static>(
             reason: format!("not a token response (problem at `{}`)", e.path()),
         },
         RequestTokenError::Other(text) => OAuthError::BadResponse { url, reason: text },
+    }
+}
+
+/// Credentials from the refresh-token grant: an access token for every login, taken from
+/// the cache while it is valid and refreshed shortly before it expires (a minute before,
+/// or half way through a shorter lifetime). When the server refuses a token, the cached
+/// one is dropped and the login is tried once more with a fresh one; a token fresh from
+/// the endpoint that is refused too ends the attempt. Built by the configuration file's
+/// `oauth2` settings ([`crate::ConfigSection::connect_options`]), or by hand:
+///
+/// ```
+/// use std::time::Duration;
+/// use imap_async::config::OAuthMechanism;
+/// use imap_async::oauth::{OAuth2Provider, RefreshParams};
+/// use imap_async::{ConnectOptions, Secret};
+///
+/// let params = RefreshParams {
+///     token_url: "https://oauth2.googleapis.com/token".into(),
+///     client_id: "my-client".into(),
+///     client_secret: Secret::new("client-secret"),
+///     refresh_token: Secret::new("refresh-token"),
+/// };
+/// let provider = OAuth2Provider::new(params, "bar@gmail.com", OAuthMechanism::XOAuth2)
+///     .http_timeout(Duration::from_secs(20));
+/// let opts = ConnectOptions::new("imap.gmail.com").credentials(provider);
+/// assert!(!format!("{opts:?}").contains("refresh-token"));
+/// ```
+#[derive(Debug)]
+pub struct OAuth2Provider {
+    params: RefreshParams,
+    username: String,
+    mechanism: crate::config::OAuthMechanism,
+    timeout: Duration,
+    /// The token last handed out came from the cache (so a refusal may mean it expired).
+    last_from_cache: std::sync::atomic::AtomicBool,
+}
+
+impl OAuth2Provider {
+    /// A provider for `username` with these grant parameters and this SASL mechanism; the
+    /// token endpoint gets 30 s per request unless [`OAuth2Provider::http_timeout`] says
+    /// otherwise.
+    pub fn new(
+        params: RefreshParams,
+        username: impl Into<String>,
+        mechanism: crate::config::OAuthMechanism,
+    ) -> Self {
+        OAuth2Provider {
+            params,
+            username: username.into(),
+            mechanism,
+            timeout: Duration::from_secs(30),
+            last_from_cache: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// The deadline for each request to the token endpoint.
+    pub fn http_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The grant parameters.
+    pub fn params(&self) -> &RefreshParams {
+        &self.params
+    }
+}
+
+impl crate::credentials::CredentialsProvider for OAuth2Provider {
+    fn credentials(&self) -> crate::credentials::BoxFuture<'_, crate::Result<crate::Auth>> {
+        Box::pin(async move {
+            let (token, cached) = access_token(&self.params, self.timeout).await?;
+            self.last_from_cache
+                .store(cached, std::sync::atomic::Ordering::Relaxed);
+            let username = self.username.clone();
+            Ok(match self.mechanism {
+                crate::config::OAuthMechanism::XOAuth2 => crate::Auth::OAuth2 { username, token },
+                crate::config::OAuthMechanism::OAuthBearer => {
+                    crate::Auth::OAuthBearer { username, token }
+                }
+            })
+        })
+    }
+
+    fn refused<'a>(&'a self, error: &'a crate::Error) -> crate::credentials::BoxFuture<'a, bool> {
+        Box::pin(async move {
+            forget_cached_token(&self.params);
+            let from_cache = self
+                .last_from_cache
+                .swap(false, std::sync::atomic::Ordering::Relaxed);
+            // The server's SASL error (RFC 7628 §3.2.2) says 401 / invalid_token for a
+            // token it considers expired; RFC 5530's EXPIRED says so too.
+            let text = error.to_string();
+            let expired = text.contains("EXPIRED")
+                || text.contains("\"401\"")
+                || text.contains("invalid_token");
+            tracing::debug!(url = %self.params.token_url, from_cache, expired, "the server refused the OAuth2 access token");
+            from_cache || expired
+        })
     }
 }

@@ -1,7 +1,10 @@
 //! Connection options: where to connect, how to secure it, how to log in, and every deadline.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::credentials::CredentialsProvider;
 
 use crate::proto::Limits;
 use crate::session::{IdPolicy, ServerKind};
@@ -130,7 +133,12 @@ pub struct ConnectOptions {
     pub logout_timeout: Duration,
     /// Framing limits applied to everything the server sends.
     pub limits: Limits,
+    /// Fixed credentials, used when [`ConnectOptions::credentials`] is not set.
     pub auth: Option<Auth>,
+    /// Where credentials come from at every connect and reconnect (an OAuth 2.0 token
+    /// source, a vault); takes precedence over `auth`. See
+    /// [`crate::credentials::CredentialsProvider`].
+    pub credentials: Option<Arc<dyn CredentialsProvider>>,
     /// Turn on COMPRESS=DEFLATE (RFC 4978) right after login when the server offers it
     /// (off by default). See [`ConnectOptions::compress`].
     pub compress: bool,
@@ -166,6 +174,7 @@ impl ConnectOptions {
             logout_timeout: Duration::from_secs(5),
             limits: Limits::default(),
             auth: None,
+            credentials: None,
             compress: false,
             id_policy: IdPolicy::default(),
             server_kind: None,
@@ -410,6 +419,7 @@ impl ConnectOptions {
     /// assert!(matches!(opts.auth, Some(Auth::Login { ref username, .. }) if username == "bar@example.org"));
     /// ```
     pub fn login(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        self.credentials = None;
         self.auth = Some(Auth::Login {
             username: username.into(),
             password: password.into(),
@@ -432,6 +442,7 @@ impl ConnectOptions {
         username: impl Into<String>,
         password: impl Into<Secret>,
     ) -> Self {
+        self.credentials = None;
         self.auth = Some(Auth::Plain {
             authzid,
             username: username.into(),
@@ -448,6 +459,7 @@ impl ConnectOptions {
     /// assert!(!format!("{opts:?}").contains("ya29"));
     /// ```
     pub fn oauth2(mut self, username: impl Into<String>, token: impl Into<Secret>) -> Self {
+        self.credentials = None;
         self.auth = Some(Auth::OAuth2 {
             username: username.into(),
             token: token.into(),
@@ -465,10 +477,44 @@ impl ConnectOptions {
     /// assert!(!format!("{opts:?}").contains("token\""));
     /// ```
     pub fn oauthbearer(mut self, username: impl Into<String>, token: impl Into<Secret>) -> Self {
+        self.credentials = None;
         self.auth = Some(Auth::OAuthBearer {
             username: username.into(),
             token: token.into(),
         });
+        self
+    }
+
+    /// Ask `provider` for credentials at every connect and reconnect instead of using fixed
+    /// ones: what a session that outlives an OAuth 2.0 access token needs. Replaces any
+    /// credentials set before.
+    ///
+    /// ```
+    /// use imap_async::credentials::credentials_fn;
+    /// use imap_async::{Auth, ConnectOptions, Secret};
+    ///
+    /// let opts = ConnectOptions::new("imap.example.org").credentials(credentials_fn(|| async {
+    ///     Ok(Auth::Login { username: "bar".into(), password: Secret::new("passwd") })
+    /// }));
+    /// assert!(opts.auth.is_none() && opts.credentials.is_some());
+    /// ```
+    pub fn credentials(self, provider: impl CredentialsProvider + 'static) -> Self {
+        self.credentials_provider(Arc::new(provider))
+    }
+
+    /// [`ConnectOptions::credentials`] with a provider already shared.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use imap_async::{Auth, ConnectOptions, Secret};
+    ///
+    /// let fixed = Arc::new(Auth::Login { username: "bar".into(), password: Secret::new("pw") });
+    /// let opts = ConnectOptions::new("imap.example.org").credentials_provider(fixed);
+    /// assert!(opts.credentials.is_some());
+    /// ```
+    pub fn credentials_provider(mut self, provider: Arc<dyn CredentialsProvider>) -> Self {
+        self.auth = None;
+        self.credentials = Some(provider);
         self
     }
 

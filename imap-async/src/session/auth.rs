@@ -304,7 +304,10 @@ impl Client {
     /// After authentication the capabilities may change (RFC 3501 §6.2.2): keep those sent
     /// with the tagged OK, or forget them so they are asked for again.
     async fn after_login(self) -> Result<Session> {
-        let mut session = Session { conn: self.conn };
+        let mut session = Session {
+            conn: self.conn,
+            origin: None,
+        };
         if session.conn.capabilities.is_none() {
             session.refresh_capabilities().await?;
         }

@@ -55,6 +55,9 @@ pub struct Client {
 #[derive(Debug)]
 pub struct Session {
     conn: Connection,
+    /// The options this session was opened with (by [`Session::connect`]), kept so that it
+    /// can connect again with the same options and credentials source.
+    origin: Option<std::sync::Arc<ConnectOptions>>,
 }
 
 impl Client {
@@ -290,7 +293,7 @@ impl Client {
             {
                 conn.identity.note_capabilities(caps);
             }
-            Ok(Session { conn })
+            Ok(Session { conn, origin: None })
         } else {
             Err(Box::new(self))
         }
@@ -325,18 +328,61 @@ impl Session {
     /// # }
     /// ```
     pub async fn connect(opts: &ConnectOptions) -> Result<Session> {
-        let Some(auth) = &opts.auth else {
+        let Some(provider) = crate::credentials::provider_of(opts) else {
             return Err(Error::invalid(
                 "connection options",
-                "no credentials (auth) given",
+                "no credentials (auth or credentials) given",
             ));
         };
+        let mut session = match Session::connect_once(opts, provider.as_ref()).await {
+            // The provider decides whether fresh credentials may work (an access token the
+            // server considers expired); a refused password is never tried again.
+            Err(e) if e.is_auth_failed() && provider.refused(&e).await => {
+                tracing::debug!(error = %e, "credentials refused; asking the provider again");
+                match Session::connect_once(opts, provider.as_ref()).await {
+                    Err(e2) if e2.is_auth_failed() => {
+                        // Tell the provider about the second refusal too, so that it drops
+                        // what it cached, but do not try a third time.
+                        let _ = provider.refused(&e2).await;
+                        return Err(e2);
+                    }
+                    other => other?,
+                }
+            }
+            other => other?,
+        };
+        session.origin = Some(std::sync::Arc::new(opts.clone()));
+        Ok(session)
+    }
+
+    /// One connection and login with what the provider gives now.
+    async fn connect_once(
+        opts: &ConnectOptions,
+        provider: &dyn crate::credentials::CredentialsProvider,
+    ) -> Result<Session> {
+        let auth = provider.credentials().await?;
         let client = Client::connect(opts).await?;
-        let mut session = client.authenticate(auth).await?;
+        let mut session = client.authenticate(&auth).await?;
         if opts.compress && session.has_capability("COMPRESS=DEFLATE").await? {
             session.compress().await?;
         }
         Ok(session)
+    }
+
+    /// The options this session was opened with, when it was opened by
+    /// [`Session::connect`] (a session logged in by hand from a [`Client`] has none).
+    ///
+    /// ```no_run
+    /// # async fn run() -> imap_async::Result<()> {
+    /// use imap_async::{ConnectOptions, Session};
+    /// let opts = ConnectOptions::new("imap.example.org").login("bar@example.org", "passwd");
+    /// let session = Session::connect(&opts).await?;
+    /// assert_eq!(session.connect_options().map(|o| o.host.as_str()), Some("imap.example.org"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn connect_options(&self) -> Option<&ConnectOptions> {
+        self.origin.as_deref()
     }
 
     /// The server's capabilities (cached; refreshed after login).
