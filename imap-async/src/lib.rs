@@ -50,7 +50,7 @@ pub use session::{
 };
 pub use session::{BatchOptions, FetchStream, SyncChanges, SyncResult, SyncState};
 pub use transport::TlsOptions;
-pub use watch::{WatchOptions, watch};
+pub use watch::{FlagGroup, ResyncMethod, Watch, WatchEvent, WatchOptions, WatchState, watch};
 pub use with_session::{with_session, with_session_config};
 
 /// The user guide's examples are compiled as doctests, so the guide cannot drift from the API.

@@ -401,12 +401,11 @@ impl crate::credentials::CredentialsProvider for OAuth2Provider {
             let from_cache = self
                 .last_from_cache
                 .swap(false, std::sync::atomic::Ordering::Relaxed);
-            // The server's SASL error (RFC 7628 §3.2.2) says 401 / invalid_token for a
-            // token it considers expired; RFC 5530's EXPIRED says so too.
+            // A token fresh from the endpoint is worth replacing only when the server
+            // says it expired: RFC 5530's EXPIRED code, or "expired" in its SASL error
+            // (RFC 7628 §3.2.2). Any other refusal of a fresh token will not mend.
             let text = error.to_string();
-            let expired = text.contains("EXPIRED")
-                || text.contains("\"401\"")
-                || text.contains("invalid_token");
+            let expired = text.contains("[EXPIRED]") || text.to_ascii_lowercase().contains("expired");
             tracing::debug!(url = %self.params.token_url, from_cache, expired, "the server refused the OAuth2 access token");
             from_cache || expired
         })

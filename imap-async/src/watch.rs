@@ -1,25 +1,64 @@
-//! A mailbox watcher that reconnects: the same IDLE events forever, across dropped
-//! connections and server restarts, with exponential backoff and jitter between attempts
-//! and an explicit [`IdleEvent::Reconnected`] after each recovery so the application can
-//! resynchronise.
+//! A folder watcher for services that run for weeks: IDLE (RFC 2177) on one folder,
+//! reported at the level of UIDs, that reconnects by itself and never loses a change.
+//!
+//! * **It tells the truth.** The stream yields `Result<WatchEvent>`: besides the folder's
+//!   changes it says when the connection was lost (with the error), when it will try
+//!   again, and when it is back. An error that retrying cannot fix (refused credentials,
+//!   a folder that does not exist, a missing capability: see [`Error::is_retryable`])
+//!   ends the stream with that error instead of being retried forever.
+//! * **It backs off.** Attempts are spaced by exponential backoff with jitter, and the
+//!   backoff resets only once a connection has stayed up for
+//!   [`WatchOptions::stable_after`]: a server that accepts connections and drops them
+//!   once IDLE has begun is not hammered.
+//! * **It misses nothing.** The watcher keeps the folder's state ([`WatchState`]: UIDs
+//!   known, their flags, `UIDVALIDITY`, `HIGHESTMODSEQ`). After every reconnect it
+//!   resynchronises (QRESYNC, RFC 7162 §3.2.5; else CONDSTORE, RFC 7162 §3.1; else a
+//!   `UID SEARCH ALL` and a `FETCH FLAGS` compared with what it knew) and yields what
+//!   changed while it was away before any live change. A message is reported new once,
+//!   expunged once, and a flag change only when the flags differ from what was last
+//!   reported. The state can be saved ([`Watch::state`], serde with the `serde`
+//!   feature) and a watcher started in another process from it
+//!   ([`Watch::resume`]) first yields exactly the changes since.
+//! * **Credentials renew.** Every connect asks the options' credentials source
+//!   ([`ConnectOptions::credentials`]), so OAuth 2.0 access tokens are refreshed as they
+//!   expire.
 
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::Stream;
+use tokio::sync::Notify;
+use tokio::time::Instant;
 
+use crate::error::{Error, Result};
 use crate::options::ConnectOptions;
-use crate::session::{Idle, IdleEvent, IdleOptions, Session};
+use crate::proto::{Seq, SeqSet, Uid, UidSet};
+use crate::session::sync::{difference, intersect};
+use crate::session::{
+    FetchAttr, FetchItems, Fetched, Idle, IdleEvent, IdleOptions, SelectOptions, Session,
+    SyncResult, SyncState,
+};
 
 /// How [`watch`] behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WatchOptions {
     /// The IDLE stream's own options (restart interval, dead-server timeout, polling).
     pub idle: IdleOptions,
-    /// Wait before the first reconnection attempt (default 1 s); doubled after each failed
-    /// attempt, up to `max_backoff`.
+    /// Wait before the first reconnection attempt (default 1 s); doubled after each
+    /// failed attempt, up to `max_backoff`, each wait scaled by a random factor in
+    /// [0.5, 1) so that many watchers cut off together do not come back together.
     pub initial_backoff: Duration,
-    /// Longest wait between attempts (default 5 minutes).
+    /// Longest wait between attempts (default 60 s).
     pub max_backoff: Duration,
+    /// A connection must stay up this long (default 60 s) before the backoff starts from
+    /// `initial_backoff` again. A connection that is accepted and dropped soon after
+    /// counts as a failed attempt.
+    pub stable_after: Duration,
 }
 
 impl Default for WatchOptions {
@@ -27,114 +66,957 @@ impl Default for WatchOptions {
         WatchOptions {
             idle: IdleOptions::default(),
             initial_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(5 * 60),
+            max_backoff: Duration::from_secs(60),
+            stable_after: Duration::from_secs(60),
         }
     }
 }
 
-enum State {
-    /// Not connected. `failures` attempts have failed since the last good connection;
-    /// `recovering` is false only before the very first connection.
-    Disconnected {
-        failures: u32,
-        recovering: bool,
-    },
-    Watching(Box<Idle<'static, Session>>),
+impl WatchOptions {
+    /// The IDLE options.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use imap_async::{IdleOptions, WatchOptions};
+    ///
+    /// let w = WatchOptions::default()
+    ///     .idle(IdleOptions { restart_interval: Duration::from_secs(60), ..IdleOptions::default() })
+    ///     .backoff(Duration::from_millis(500), Duration::from_secs(30))
+    ///     .stable_after(Duration::from_secs(10));
+    /// assert_eq!(w.max_backoff, Duration::from_secs(30));
+    /// ```
+    pub fn idle(mut self, idle: IdleOptions) -> Self {
+        self.idle = idle;
+        self
+    }
+
+    /// The first and the longest wait between attempts.
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max.max(initial);
+        self
+    }
+
+    /// How long a connection must stay up before the backoff resets.
+    pub fn stable_after(mut self, d: Duration) -> Self {
+        self.stable_after = d;
+        self
+    }
 }
 
-/// Watch `folder` forever: connect and log in as `opts` say, SELECT the folder, and yield
-/// its changes. When the connection fails (cut socket, BYE, a server that stops answering,
-/// a failed login), the watcher logs the error at WARN, waits with exponential backoff and
-/// jitter, reconnects, and yields [`IdleEvent::Reconnected`] with the folder's new state
-/// (compare its `uid_validity`, `uid_next` and `highest_modseq` with what you had).
+/// The messages of one flag combination.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FlagGroup {
+    /// The flags, sorted.
+    pub flags: Vec<String>,
+    /// The messages that have exactly these flags.
+    pub uids: UidSet,
+}
+
+/// What a watcher knows about its folder: enough to find, after a reconnect or in another
+/// process, exactly what changed since. Messages are grouped by flag combination, so the
+/// state of a folder of a million messages with a handful of combinations stays small.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct WatchState {
+    /// The folder's `UIDVALIDITY`; `None` before the first connection.
+    pub uid_validity: Option<u32>,
+    /// The folder's `UIDNEXT` when last selected.
+    pub uid_next: Option<u32>,
+    /// The highest mod-sequence seen (RFC 7162), when the server has CONDSTORE.
+    pub highest_modseq: Option<u64>,
+    /// Every message known to be in the folder.
+    pub known_uids: UidSet,
+    /// The known messages' flags.
+    pub flags: Vec<FlagGroup>,
+}
+
+impl WatchState {
+    /// The flags last reported for `uid`, if it is known.
+    ///
+    /// ```
+    /// let state = imap_async::WatchState::default();
+    /// assert_eq!(state.flags_of(imap_async::Uid::new(1).unwrap()), None);
+    /// ```
+    pub fn flags_of(&self, uid: Uid) -> Option<&[String]> {
+        self.flags
+            .iter()
+            .find(|g| g.uids.contains(uid.get()))
+            .map(|g| g.flags.as_slice())
+    }
+
+    /// A [`SyncState`] for [`Session::sync`], when the state has what it needs.
+    pub fn sync_state(&self) -> Option<SyncState> {
+        Some(SyncState {
+            uid_validity: self.uid_validity?,
+            highest_modseq: self.highest_modseq.filter(|&m| m > 0)?,
+            known_uids: self.known_uids.clone(),
+        })
+    }
+
+    /// Record `flags` for `uid`; true when they differ from what was recorded.
+    fn set_flags(&mut self, uid: Uid, mut flags: Vec<String>) -> bool {
+        // `\Recent` belongs to one session (RFC 3501 §2.3.2): the next connection never
+        // sees it again, which is no change to the message.
+        flags.retain(|f| !f.eq_ignore_ascii_case("\\Recent"));
+        flags.sort();
+        flags.dedup();
+        if self.flags_of(uid) == Some(flags.as_slice()) {
+            return false;
+        }
+        self.forget_flags(&UidSet::from(uid));
+        match self.flags.iter_mut().find(|g| g.flags == flags) {
+            Some(g) => g.uids.insert(uid),
+            None => self.flags.push(FlagGroup {
+                flags,
+                uids: UidSet::from(uid),
+            }),
+        }
+        true
+    }
+
+    fn forget_flags(&mut self, uids: &UidSet) {
+        for g in &mut self.flags {
+            if !intersect(&g.uids, uids).is_empty() {
+                g.uids = difference(&g.uids, uids);
+            }
+        }
+        self.flags.retain(|g| !g.uids.is_empty());
+    }
+
+    fn note_modseq(&mut self, modseq: Option<u64>) {
+        if let Some(m) = modseq {
+            self.highest_modseq = Some(self.highest_modseq.map_or(m, |h| h.max(m)));
+        }
+    }
+}
+
+/// How a watcher found what changed while it was away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResyncMethod {
+    /// `SELECT (QRESYNC ...)` (RFC 7162 §3.2.5).
+    Qresync,
+    /// `SELECT (CONDSTORE)` and `FETCH (CHANGEDSINCE)` (RFC 7162 §3.1).
+    Condstore,
+    /// `UID SEARCH ALL` and `FETCH FLAGS`, compared with what the watcher knew (servers
+    /// with neither extension).
+    Compare,
+}
+
+/// What a [`watch`] stream yields.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WatchEvent {
+    /// The first connection is up and the folder selected (`exists` messages). A watcher
+    /// resumed from saved state then yields the changes since that state, closed by
+    /// [`WatchEvent::Resynced`].
+    Started {
+        uid_validity: u32,
+        exists: u32,
+    },
+    /// New messages arrived.
+    New(UidSet),
+    /// Messages were expunged.
+    Expunged(UidSet),
+    /// A message's flags changed: `flags` are all its flags now.
+    FlagsChanged {
+        uid: Uid,
+        flags: Vec<String>,
+        modseq: Option<u64>,
+    },
+    /// `* OK [ALERT]` from the server: show it to a person (RFC 3501 §7.1).
+    Alert(String),
+    /// The connection was lost, or a connection attempt failed, with this error. A
+    /// [`WatchEvent::Retrying`] follows.
+    Disconnected(Error),
+    /// The next connection attempt (`attempt`, from 1 since the last good connection)
+    /// starts in `after`.
+    Retrying { attempt: u32, after: Duration },
+    /// Connected again and the folder selected. What changed meanwhile follows, closed by
+    /// [`WatchEvent::Resynced`].
+    Reconnected { uid_validity: u32, exists: u32 },
+    /// The changes missed while disconnected (or since the saved state) have all been
+    /// yielded; live changes follow.
+    Resynced {
+        method: ResyncMethod,
+        new: u64,
+        expunged: u64,
+        flags_changed: u64,
+    },
+    /// The folder's `UIDVALIDITY` is not the one known: every UID stored for the folder is
+    /// void (the folder was deleted and recreated, or renumbered). The watcher starts over
+    /// with the folder as it is now; fetch what you need of it again.
+    UidValidityChanged { old: u32, new: u32 },
+}
+
+/// Watch `folder` for as long as the stream is polled: connect and log in as `opts` say,
+/// select the folder, and yield its changes, reconnecting (with backoff) whenever the
+/// connection is lost. See the [module documentation](self) for the guarantees.
 ///
-/// The stream never ends by itself; drop it to stop watching.
+/// The stream ends only with an error that retrying cannot fix, or after
+/// [`Watch::close`]. Drop it, or better call [`Watch::close`], to stop.
 ///
 /// ```no_run
 /// use futures::StreamExt;
-/// use imap_async::{watch, ConnectOptions, IdleEvent, WatchOptions};
+/// use imap_async::{watch, ConnectOptions, WatchEvent, WatchOptions};
 ///
-/// # async fn run() {
+/// # async fn run() -> imap_async::Result<()> {
 /// let opts = ConnectOptions::new("imap.example.org").login("bar@example.org", "passwd");
-/// let mut events = Box::pin(watch(opts, "INBOX", WatchOptions::default()));
+/// let mut events = watch(opts, "INBOX", WatchOptions::default());
 /// while let Some(event) = events.next().await {
-///     match event {
-///         IdleEvent::Exists(n) => println!("{n} messages"),
-///         IdleEvent::Reconnected(info) => println!("back; UIDNEXT {:?}", info.uid_next),
+///     match event? {
+///         WatchEvent::New(uids) => println!("new: {uids}"),
+///         WatchEvent::Expunged(uids) => println!("gone: {uids}"),
+///         WatchEvent::Disconnected(e) => eprintln!("connection lost: {e}"),
+///         WatchEvent::Retrying { after, .. } => eprintln!("retrying in {after:?}"),
 ///         other => println!("{other:?}"),
 ///     }
 /// }
+/// # Ok(())
 /// # }
 /// ```
-pub fn watch(
-    opts: ConnectOptions,
-    folder: impl Into<String>,
-    wopts: WatchOptions,
-) -> impl Stream<Item = IdleEvent> + Send + 'static {
-    let folder = folder.into();
-    let start = State::Disconnected {
-        failures: 0,
-        recovering: false,
-    };
-    futures::stream::unfold(start, move |mut state| {
-        let opts = opts.clone();
-        let folder = folder.clone();
-        async move {
-            loop {
-                match state {
-                    State::Watching(mut idle) => {
-                        use futures::StreamExt;
-                        match idle.next().await {
-                            Some(Ok(event)) => return Some((event, State::Watching(idle))),
-                            Some(Err(e)) => {
-                                tracing::warn!(error = %e, %folder, "watcher lost its connection");
-                            }
-                            None => tracing::warn!(%folder, "watcher's IDLE stream ended"),
-                        }
-                        state = State::Disconnected {
-                            failures: 0,
-                            recovering: true,
-                        };
-                    }
-                    State::Disconnected {
-                        failures,
-                        recovering,
-                    } => {
-                        if recovering {
-                            tokio::time::sleep(backoff(&wopts, failures)).await;
-                        }
-                        match connect(&opts, &folder, wopts.idle).await {
-                            Ok((info, idle)) => {
-                                let watching = State::Watching(Box::new(idle));
-                                if recovering {
-                                    tracing::info!(%folder, "watcher reconnected");
-                                    return Some((IdleEvent::Reconnected(info), watching));
-                                }
-                                state = watching;
-                            }
-                            Err(e) => {
-                                tracing::warn!(error = %e, %folder, attempt = failures + 1, "watcher could not connect");
-                                state = State::Disconnected {
-                                    failures: failures.saturating_add(1),
-                                    recovering: true,
-                                };
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    })
+pub fn watch(opts: ConnectOptions, folder: impl Into<String>, wopts: WatchOptions) -> Watch {
+    Watch::new(opts, folder.into(), wopts, None)
 }
 
-async fn connect(
-    opts: &ConnectOptions,
-    folder: &str,
-    idle: IdleOptions,
-) -> crate::Result<(crate::SelectInfo, Idle<'static, Session>)> {
-    let mut session = Session::connect(opts).await?;
-    let info = session.select_folder(folder).await?;
-    Ok((info, session.into_idle(idle).await?))
+type Step = Pin<Box<dyn Future<Output = (Machine, Option<Result<WatchEvent>>)> + Send>>;
+
+/// The stream of a [`watch`]: `Result<WatchEvent>` items. Cancel-safe: dropping a
+/// `next()` future (in a `select!`) loses no event.
+pub struct Watch {
+    machine: Option<Machine>,
+    step: Option<Step>,
+    state: Arc<Mutex<WatchState>>,
+    stop: Arc<Notify>,
+    done: bool,
+}
+
+impl std::fmt::Debug for Watch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Watch")
+            .field("state", &self.state())
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Watch {
+    fn new(
+        opts: ConnectOptions,
+        folder: String,
+        wopts: WatchOptions,
+        resume: Option<WatchState>,
+    ) -> Watch {
+        let resumed = resume.is_some();
+        let state = Arc::new(Mutex::new(resume.unwrap_or_default()));
+        let stop = Arc::new(Notify::new());
+        Watch {
+            machine: Some(Machine {
+                opts,
+                folder,
+                wopts,
+                state: state.clone(),
+                stop: stop.clone(),
+                live: None,
+                pending: VecDeque::new(),
+                failures: 0,
+                connected_at: None,
+                retry_at: None,
+                started: false,
+                resumed,
+                ended: false,
+            }),
+            step: None,
+            state,
+            stop,
+            done: false,
+        }
+    }
+
+    /// Watch `folder` starting from a state saved earlier ([`Watch::state`]), in this
+    /// process or another: the first events after [`WatchEvent::Started`] are exactly the
+    /// changes since that state (or [`WatchEvent::UidValidityChanged`]), closed by
+    /// [`WatchEvent::Resynced`].
+    ///
+    /// ```no_run
+    /// # async fn run(saved_json: &str) -> imap_async::Result<()> {
+    /// # #[cfg(feature = "serde")] {
+    /// use imap_async::{ConnectOptions, Watch, WatchOptions, WatchState};
+    /// let state: WatchState = serde_json::from_str(saved_json).expect("saved state");
+    /// let opts = ConnectOptions::new("imap.example.org").login("bar@example.org", "passwd");
+    /// let events = Watch::resume(opts, "INBOX", WatchOptions::default(), state);
+    /// # let _ = events;
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn resume(
+        opts: ConnectOptions,
+        folder: impl Into<String>,
+        wopts: WatchOptions,
+        state: WatchState,
+    ) -> Watch {
+        Watch::new(opts, folder.into(), wopts, Some(state))
+    }
+
+    /// The folder's state as of the last event yielded: save it (serde, with the `serde`
+    /// feature) to resume in another process with [`Watch::resume`].
+    pub fn state(&self) -> WatchState {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Stop watching: end IDLE and log out (within the options' `logout_timeout`), or stop
+    /// waiting to reconnect. The state stays readable with [`Watch::state`] before this
+    /// call; the last state is also returned.
+    pub async fn close(mut self) -> WatchState {
+        self.stop.notify_one();
+        if let Some(step) = self.step.take() {
+            let (machine, event) = step.await;
+            if let Some(event) = event {
+                // An event taken from the server during the stop: keep it out of the
+                // state? It was already applied to the state, which is what is saved.
+                tracing::debug!(?event, "event arrived while the watcher was closing");
+            }
+            self.machine = Some(machine);
+        }
+        if let Some(machine) = self.machine.take()
+            && let Some(live) = machine.live
+        {
+            let timeout = machine.opts.logout_timeout;
+            let _ = tokio::time::timeout(timeout, async {
+                if let Ok(session) = live.idle.done().await {
+                    let _ = session.logout().await;
+                }
+            })
+            .await;
+        }
+        self.state()
+    }
+}
+
+impl Stream for Watch {
+    type Item = Result<WatchEvent>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
+        }
+        if this.step.is_none() {
+            let Some(mut machine) = this.machine.take() else {
+                return Poll::Ready(None);
+            };
+            this.step = Some(Box::pin(async move {
+                let event = machine.next().await;
+                (machine, event)
+            }));
+        }
+        let step = this.step.as_mut().expect("just set");
+        match step.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready((machine, event)) => {
+                this.step = None;
+                this.machine = Some(machine);
+                if event.is_none() {
+                    this.done = true;
+                }
+                Poll::Ready(event)
+            }
+        }
+    }
+}
+
+impl futures::stream::FusedStream for Watch {
+    fn is_terminated(&self) -> bool {
+        self.done
+    }
+}
+
+/// A live connection: the IDLE stream and the map from sequence numbers to UIDs.
+struct Live {
+    idle: Idle<'static, Session>,
+    /// UIDs of the messages known, in sequence-number order (message `n` is `uids[n-1]`).
+    uids: Vec<u32>,
+    /// The server's message count; above `uids.len()` while new messages are not fetched.
+    exists: u32,
+    condstore: bool,
+}
+
+struct Machine {
+    opts: ConnectOptions,
+    folder: String,
+    wopts: WatchOptions,
+    state: Arc<Mutex<WatchState>>,
+    stop: Arc<Notify>,
+    live: Option<Live>,
+    pending: VecDeque<Result<WatchEvent>>,
+    /// Failed attempts (or short-lived connections) since the last stable connection.
+    failures: u32,
+    connected_at: Option<Instant>,
+    /// When the next connection attempt may start.
+    retry_at: Option<Instant>,
+    /// The first connection succeeded once.
+    started: bool,
+    /// Started from saved state: the first connection resynchronises too.
+    resumed: bool,
+    ended: bool,
+}
+
+/// Why a step of the machine stopped early.
+enum Interrupt {
+    Stopped,
+    Failed(Error),
+}
+
+impl From<Error> for Interrupt {
+    fn from(e: Error) -> Self {
+        Interrupt::Failed(e)
+    }
+}
+
+impl Machine {
+    fn state(&self) -> std::sync::MutexGuard<'_, WatchState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    async fn next(&mut self) -> Option<Result<WatchEvent>> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some(event);
+            }
+            if self.ended {
+                return None;
+            }
+            let result = if self.live.is_some() {
+                self.watch_live().await
+            } else {
+                self.connect().await
+            };
+            match result {
+                Ok(()) => {}
+                Err(Interrupt::Stopped) => {
+                    self.ended = true;
+                    return None;
+                }
+                Err(Interrupt::Failed(e)) => self.failed(e),
+            }
+        }
+    }
+
+    /// A connection was lost or an attempt failed: end with the error if retrying cannot
+    /// fix it, else say so and plan the next attempt.
+    fn failed(&mut self, error: Error) {
+        let stable = self
+            .connected_at
+            .take()
+            .is_some_and(|at| at.elapsed() >= self.wopts.stable_after);
+        self.live = None;
+        if !error.is_retryable() {
+            tracing::warn!(error = %error, folder = %self.folder, "watcher stopped: retrying cannot fix this");
+            self.pending.push_back(Err(error));
+            self.ended = true;
+            return;
+        }
+        if stable {
+            self.failures = 0;
+        }
+        let mut delay = backoff(&self.wopts, self.failures);
+        if let Some(hint) = error.retry_after() {
+            delay = delay.max(hint);
+        }
+        self.failures = self.failures.saturating_add(1);
+        tracing::warn!(error = %error, folder = %self.folder, attempt = self.failures, ?delay, "watcher disconnected; retrying");
+        self.retry_at = Some(Instant::now() + delay);
+        self.pending.push_back(Ok(WatchEvent::Disconnected(error)));
+        self.pending.push_back(Ok(WatchEvent::Retrying {
+            attempt: self.failures,
+            after: delay,
+        }));
+    }
+
+    async fn connect(&mut self) -> std::result::Result<(), Interrupt> {
+        if let Some(at) = self.retry_at.take() {
+            tokio::select! {
+                _ = tokio::time::sleep_until(at) => {}
+                _ = self.stop.notified() => return Err(Interrupt::Stopped),
+            }
+        }
+        let stop = self.stop.clone();
+        let attempt = async {
+            let mut session = Session::connect(&self.opts).await?;
+            let found = self.resync(&mut session).await?;
+            let idle = session.into_idle(self.wopts.idle).await?;
+            Ok::<_, Error>((idle, found))
+        };
+        let (idle, (live_map, events)) = tokio::select! {
+            r = attempt => r?,
+            _ = stop.notified() => return Err(Interrupt::Stopped),
+        };
+        self.connected_at = Some(Instant::now());
+        self.live = Some(Live::new(idle, live_map));
+        self.pending.extend(events.into_iter().map(Ok));
+        self.started = true;
+        Ok(())
+    }
+
+    /// Select the folder and bring the state up to date, returning the sequence map and
+    /// the events to yield (Started/Reconnected, the changes, Resynced).
+    async fn resync(&mut self, session: &mut Session) -> Result<(LiveMap, Vec<WatchEvent>)> {
+        let caps = session.capabilities().await?;
+        let condstore = caps.has("CONDSTORE");
+        let qresync = condstore && caps.has("QRESYNC") && caps.has("ENABLE");
+        let previous = self.state().clone();
+        let catch_up = self.started || self.resumed;
+        let mut events = Vec::new();
+
+        let mut method = ResyncMethod::Compare;
+        let mut changed_candidates: Option<Vec<Fetched>> = None;
+        // QRESYNC or CONDSTORE: one SELECT (plus a FETCH CHANGEDSINCE without QRESYNC)
+        // gives the flag changes since the known mod-sequence.
+        let sync_state = previous.sync_state().filter(|_| catch_up && condstore);
+        let (uid_validity, uid_next, highest_modseq) = match sync_state {
+            Some(sync_state) => match session.sync(&self.folder, &sync_state).await {
+                Ok(SyncResult::Changes(c)) => {
+                    method = if c.qresync {
+                        ResyncMethod::Qresync
+                    } else {
+                        ResyncMethod::Condstore
+                    };
+                    changed_candidates = Some(
+                        c.changed
+                            .into_iter()
+                            .map(|f| flag_change_as_fetched(f.uid, f.flags, f.modseq))
+                            .collect(),
+                    );
+                    (c.state.uid_validity, None, Some(c.state.highest_modseq))
+                }
+                Ok(SyncResult::UidValidityChanged {
+                    uid_validity,
+                    highest_modseq,
+                }) => (uid_validity, None, Some(highest_modseq)),
+                Err(e) => return Err(e),
+            },
+            None => {
+                if qresync {
+                    // Live expunges then arrive as UIDs (VANISHED, RFC 7162 §3.2.10).
+                    session.enable(&["QRESYNC"]).await?;
+                }
+                let info = session
+                    .select_folder_with(
+                        &self.folder,
+                        SelectOptions {
+                            condstore,
+                            ..SelectOptions::default()
+                        },
+                    )
+                    .await?;
+                let uid_validity = info.uid_validity.ok_or_else(|| {
+                    Error::Protocol(format!("SELECT {} gave no UIDVALIDITY", self.folder))
+                })?;
+                (uid_validity, info.uid_next, info.highest_modseq)
+            }
+        };
+
+        // The folder's messages now, in sequence order, for the live map and for the
+        // comparison with what was known.
+        let current = session.search(crate::SearchKey::All).await?;
+        let uids: Vec<u32> = current
+            .iter()
+            .map(|it| it.map(Uid::get).collect())
+            .unwrap_or_default();
+        let exists = u32::try_from(uids.len()).unwrap_or(u32::MAX);
+
+        let validity_changed = previous.uid_validity.is_some_and(|old| old != uid_validity);
+        if !catch_up || validity_changed || previous.uid_validity.is_none() {
+            // A fresh start: what is there now is the baseline, reported as nothing new.
+            if validity_changed && let Some(old) = previous.uid_validity {
+                events.push(WatchEvent::UidValidityChanged {
+                    old,
+                    new: uid_validity,
+                });
+            }
+            let fetched = fetch_flags(session, &current, condstore, None).await?;
+            let mut state = WatchState {
+                uid_validity: Some(uid_validity),
+                uid_next,
+                highest_modseq: highest_modseq.filter(|_| condstore),
+                known_uids: current.clone(),
+                flags: Vec::new(),
+            };
+            for f in &fetched {
+                if let (Some(uid), Some(flags)) = (f.uid(), f.flags()) {
+                    state.set_flags(uid, flags);
+                }
+            }
+            *self.state() = state;
+            events.insert(
+                0,
+                if self.started {
+                    WatchEvent::Reconnected {
+                        uid_validity,
+                        exists,
+                    }
+                } else {
+                    WatchEvent::Started {
+                        uid_validity,
+                        exists,
+                    }
+                },
+            );
+            if self.started || self.resumed {
+                events.push(WatchEvent::Resynced {
+                    method,
+                    new: 0,
+                    expunged: 0,
+                    flags_changed: 0,
+                });
+            }
+            let live = LiveMap::new(uids, exists, condstore);
+            return Ok((live, events));
+        }
+
+        events.push(if self.started {
+            WatchEvent::Reconnected {
+                uid_validity,
+                exists,
+            }
+        } else {
+            WatchEvent::Started {
+                uid_validity,
+                exists,
+            }
+        });
+        let new = difference(&current, &previous.known_uids);
+        let gone = difference(&previous.known_uids, &current);
+        let kept = intersect(&previous.known_uids, &current);
+        // Flags of the new messages, and of the kept ones that may have changed: those
+        // that CHANGEDSINCE named, else all of them (compared with what was known).
+        let mut fetched = fetch_flags(session, &new, condstore, None).await?;
+        match changed_candidates {
+            Some(c) => fetched.extend(c.into_iter().filter(|f| {
+                f.uid().is_some_and(|u| kept.contains(u.get()))
+            })),
+            None => {
+                let since = previous.highest_modseq.filter(|_| condstore);
+                if since.is_some() {
+                    method = ResyncMethod::Condstore;
+                }
+                fetched.extend(fetch_flags(session, &kept, condstore, since).await?);
+            }
+        }
+        let mut state = self.state();
+        state.uid_validity = Some(uid_validity);
+        if uid_next.is_some() {
+            state.uid_next = uid_next;
+        }
+        state.forget_flags(&gone);
+        state.known_uids = current.clone();
+        if !gone.is_empty() {
+            events.push(WatchEvent::Expunged(gone.clone()));
+        }
+        let mut new_flags = Vec::new();
+        let mut flags_changed = 0;
+        let mut changes = Vec::new();
+        for f in fetched {
+            let Some(uid) = f.uid() else { continue };
+            let flags = f.flags().unwrap_or_default();
+            let modseq = f.modseq();
+            state.note_modseq(modseq);
+            if new.contains(uid.get()) {
+                new_flags.push((uid, flags));
+            } else if state.set_flags(uid, flags) {
+                flags_changed += 1;
+                let flags = state.flags_of(uid).unwrap_or_default().to_vec();
+                changes.push(WatchEvent::FlagsChanged { uid, flags, modseq });
+            }
+        }
+        for (uid, flags) in new_flags {
+            state.set_flags(uid, flags);
+        }
+        if let Some(m) = highest_modseq.filter(|_| condstore) {
+            state.note_modseq(Some(m));
+        }
+        drop(state);
+        if !new.is_empty() {
+            events.push(WatchEvent::New(new.clone()));
+        }
+        events.extend(changes);
+        events.push(WatchEvent::Resynced {
+            method,
+            new: new.count().unwrap_or(0),
+            expunged: gone.count().unwrap_or(0),
+            flags_changed,
+        });
+        Ok((LiveMap::new(uids, exists, condstore), events))
+    }
+
+    /// Wait for the next change on the live connection and turn it into events.
+    async fn watch_live(&mut self) -> std::result::Result<(), Interrupt> {
+        use futures::StreamExt;
+        let stop = self.stop.clone();
+        let live = self.live.as_mut().expect("checked by the caller");
+        let event = tokio::select! {
+            e = live.idle.next() => e,
+            _ = stop.notified() => return Err(Interrupt::Stopped),
+        };
+        let event = match event {
+            Some(Ok(e)) => e,
+            Some(Err(e)) => return Err(e.into()),
+            None => {
+                return Err(Error::ConnectionClosed {
+                    during: "IDLE".into(),
+                }
+                .into());
+            }
+        };
+        let mut out = Vec::new();
+        self.apply(event, &mut out)?;
+        // New messages: end IDLE, learn their UIDs and flags, IDLE again.
+        let live = self.live.as_ref().expect("still live");
+        if live.exists as usize > live.uids.len() {
+            let live = self.live.take().expect("still live");
+            let Live {
+                idle,
+                uids,
+                exists,
+                condstore,
+            } = live;
+            let mut session = idle.done().await?;
+            let mut map = LiveMap::new(uids, exists, condstore);
+            // What arrived before the end of IDLE comes first (an EXPUNGE there shifts
+            // the sequence numbers of the new messages).
+            for u in session.take_unsolicited() {
+                self.apply_to(&mut map, IdleEvent::from(u), &mut out)?;
+            }
+            if map.exists as usize > map.uids.len() {
+                let first = map.uids.len() as u32 + 1;
+                let set = SeqSet::from_range(
+                    Seq::new(first).expect("non-zero")..=Seq::new(map.exists).expect("non-zero"),
+                );
+                let mut items = vec![FetchAttr::Uid, FetchAttr::Flags];
+                if condstore {
+                    items.push(FetchAttr::ModSeq);
+                }
+                let mut fetched = session.fetch(&set, FetchItems::from(items)).await?;
+                fetched.sort_by_key(|f| f.seq);
+                let mut new = UidSet::new();
+                {
+                    let mut state = self.state();
+                    for f in fetched {
+                        let Some(uid) = f.uid() else { continue };
+                        if f.seq as usize != map.uids.len() + 1
+                            || map.uids.last().is_some_and(|&last| last >= uid.get())
+                        {
+                            return Err(Error::Protocol(format!(
+                                "message {} has UID {uid}, out of order; resynchronising",
+                                f.seq
+                            ))
+                            .into());
+                        }
+                        map.uids.push(uid.get());
+                        state.note_modseq(f.modseq());
+                        if !state.known_uids.contains(uid.get()) {
+                            state.known_uids.insert(uid);
+                            new.insert(uid);
+                        }
+                        state.set_flags(uid, f.flags().unwrap_or_default());
+                        state.uid_next = Some(
+                            state
+                                .uid_next
+                                .map_or(uid.get() + 1, |n| n.max(uid.get().saturating_add(1))),
+                        );
+                    }
+                }
+                if !new.is_empty() {
+                    out.push(WatchEvent::New(new));
+                }
+                if map.exists as usize != map.uids.len() {
+                    return Err(Error::Protocol(format!(
+                        "the server reports {} messages but listed {}; resynchronising",
+                        map.exists,
+                        map.uids.len()
+                    ))
+                    .into());
+                }
+            }
+            let idle = session.into_idle(self.wopts.idle).await?;
+            self.live = Some(Live::new(idle, map));
+        }
+        self.pending.extend(out.into_iter().map(Ok));
+        Ok(())
+    }
+
+    fn apply(&mut self, event: IdleEvent, out: &mut Vec<WatchEvent>) -> Result<()> {
+        let live = self.live.take().expect("live");
+        let Live {
+            idle,
+            uids,
+            exists,
+            condstore,
+        } = live;
+        let mut map = LiveMap::new(uids, exists, condstore);
+        let r = self.apply_to(&mut map, event, out);
+        self.live = Some(Live::new(idle, map));
+        r
+    }
+
+    /// One live change, applied to the sequence map and the state.
+    fn apply_to(
+        &mut self,
+        map: &mut LiveMap,
+        event: IdleEvent,
+        out: &mut Vec<WatchEvent>,
+    ) -> Result<()> {
+        let mut state = self.state();
+        match event {
+            IdleEvent::Exists(n) => {
+                if (n as usize) < map.uids.len() {
+                    return Err(Error::Protocol(format!(
+                        "EXISTS {n} with {} messages known and no EXPUNGE; resynchronising",
+                        map.uids.len()
+                    )));
+                }
+                map.exists = n;
+            }
+            IdleEvent::Expunge(seq) => {
+                // RFC 3501 §7.4.1: later sequence numbers move down by one.
+                let i = seq as usize;
+                if i == 0 || i > map.exists as usize {
+                    return Err(Error::Protocol(format!(
+                        "EXPUNGE {seq} with {} messages; resynchronising",
+                        map.exists
+                    )));
+                }
+                map.exists -= 1;
+                if i <= map.uids.len() {
+                    let uid = map.uids.remove(i - 1);
+                    let gone = UidSet::from(Uid::new(uid).expect("UIDs are non-zero"));
+                    state.known_uids = difference(&state.known_uids, &gone);
+                    state.forget_flags(&gone);
+                    push_expunged(out, gone);
+                }
+            }
+            IdleEvent::Vanished {
+                earlier: false,
+                uids,
+            } => {
+                let known = intersect(&uids, &state.known_uids);
+                let before = map.uids.len();
+                map.uids.retain(|u| !known.contains(*u));
+                let removed = before - map.uids.len();
+                let total = uids.count().unwrap_or(0);
+                // Vanished messages not in the map were new ones not fetched yet.
+                map.exists = map
+                    .exists
+                    .saturating_sub(u32::try_from(total.max(removed as u64)).unwrap_or(u32::MAX));
+                if !known.is_empty() {
+                    state.known_uids = difference(&state.known_uids, &known);
+                    state.forget_flags(&known);
+                    push_expunged(out, known);
+                }
+            }
+            IdleEvent::Fetch {
+                seq,
+                uid,
+                flags,
+                modseq,
+            } => {
+                let uid = uid.or_else(|| {
+                    map.uids
+                        .get((seq as usize).wrapping_sub(1))
+                        .and_then(|&u| Uid::new(u))
+                });
+                let Some(uid) = uid else { return Ok(()) };
+                if !state.known_uids.contains(uid.get()) {
+                    // A new message not fetched yet: its flags come with it.
+                    return Ok(());
+                }
+                state.note_modseq(modseq);
+                if let Some(flags) = flags
+                    && state.set_flags(uid, flags)
+                {
+                    let flags = state.flags_of(uid).unwrap_or_default().to_vec();
+                    out.push(WatchEvent::FlagsChanged { uid, flags, modseq });
+                }
+            }
+            IdleEvent::Alert(text) => out.push(WatchEvent::Alert(text)),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Consecutive expunges become one event.
+fn push_expunged(out: &mut Vec<WatchEvent>, gone: UidSet) {
+    if let Some(WatchEvent::Expunged(set)) = out.last_mut() {
+        set.union_with(&gone);
+    } else {
+        out.push(WatchEvent::Expunged(gone));
+    }
+}
+
+/// The sequence map between connections of a step.
+struct LiveMap {
+    uids: Vec<u32>,
+    exists: u32,
+    condstore: bool,
+}
+
+impl LiveMap {
+    fn new(uids: Vec<u32>, exists: u32, condstore: bool) -> Self {
+        LiveMap {
+            uids,
+            exists,
+            condstore,
+        }
+    }
+}
+
+impl Live {
+    fn new(idle: Idle<'static, Session>, map: LiveMap) -> Self {
+        Live {
+            idle,
+            uids: map.uids,
+            exists: map.exists,
+            condstore: map.condstore,
+        }
+    }
+}
+
+/// `UID FETCH set (UID FLAGS [MODSEQ]) [(CHANGEDSINCE m)]`; nothing when `set` is empty.
+async fn fetch_flags(
+    session: &mut Session,
+    set: &UidSet,
+    condstore: bool,
+    changed_since: Option<u64>,
+) -> Result<Vec<Fetched>> {
+    if set.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut items = vec![FetchAttr::Uid, FetchAttr::Flags];
+    if condstore {
+        items.push(FetchAttr::ModSeq);
+    }
+    let items = FetchItems::from(items);
+    match changed_since {
+        Some(m) => session.fetch_changed_since(set, items, m).await,
+        None => session.fetch(set, items).await,
+    }
+}
+
+fn flag_change_as_fetched(uid: Uid, flags: Vec<String>, modseq: u64) -> Fetched {
+    use crate::proto::FetchItem;
+    Fetched {
+        seq: 0,
+        items: vec![
+            FetchItem::Uid(uid.get()),
+            FetchItem::Flags(flags.into_iter().map(bytes::Bytes::from).collect()),
+            FetchItem::ModSeq(modseq),
+        ],
+    }
 }
 
 /// `initial * 2^failures`, capped, then scaled by a random factor in [0.5, 1.0) so that
@@ -162,11 +1044,7 @@ mod tests {
 
     #[test]
     fn backoff_grows_is_capped_and_jittered() {
-        let w = WatchOptions {
-            initial_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(60),
-            ..WatchOptions::default()
-        };
+        let w = WatchOptions::default().backoff(Duration::from_secs(1), Duration::from_secs(60));
         for failures in 0..40 {
             let d = backoff(&w, failures);
             let full = Duration::from_secs(1u64 << failures.min(6)).min(Duration::from_secs(60));
@@ -177,5 +1055,25 @@ mod tests {
         }
         let samples: std::collections::HashSet<_> = (0..20).map(|_| backoff(&w, 3)).collect();
         assert!(samples.len() > 1, "jitter varies");
+    }
+
+    #[test]
+    fn flags_are_grouped_and_changes_detected_once() {
+        let u = |n| Uid::new(n).unwrap();
+        let mut s = WatchState::default();
+        assert!(s.set_flags(u(1), vec!["\\Seen".into()]));
+        assert!(s.set_flags(u(2), vec!["\\Seen".into()]));
+        assert!(s.set_flags(u(3), vec![]));
+        assert_eq!(s.flags.len(), 2, "two combinations: {s:?}");
+        assert!(!s.set_flags(u(1), vec!["\\Seen".into()]), "same flags: no change");
+        assert!(s.set_flags(u(1), vec!["\\Flagged".into(), "\\Seen".into()]));
+        assert_eq!(
+            s.flags_of(u(1)),
+            Some(&["\\Flagged".to_string(), "\\Seen".to_string()][..])
+        );
+        assert_eq!(s.flags_of(u(2)), Some(&["\\Seen".to_string()][..]));
+        s.forget_flags(&UidSet::from(u(3)));
+        assert_eq!(s.flags_of(u(3)), None);
+        assert_eq!(s.flags.len(), 2);
     }
 }

@@ -19,6 +19,8 @@ pub(crate) struct ConfigParams {
     pub mail_uid: u32,
     /// The OAuth2 passdb's settings file (see [`render_oauth2`]).
     pub oauth2_conf: PathBuf,
+    /// Appended as is (see `DovecotOptions::extra_config`).
+    pub extra: String,
 }
 
 pub(crate) struct TlsParams {
@@ -87,6 +89,8 @@ pub(crate) fn render(p: &ConfigParams) -> String {
          }}",
         p.imap_port, imaps_port
     );
+    c.push_str(&p.extra);
+    c.push('\n');
     c
 }
 

@@ -47,6 +47,7 @@ pub mod fake;
 mod install;
 mod master;
 pub mod probe;
+pub mod proxy;
 pub mod quirks;
 mod server;
 mod servers;

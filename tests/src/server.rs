@@ -39,6 +39,9 @@ pub struct DovecotOptions {
     /// Serve TLS: STARTTLS on the plain port and an implicit-TLS port. Without it the
     /// server has `ssl = no` and does not offer STARTTLS.
     pub tls: bool,
+    /// Lines appended to the generated configuration (for example an `imap_capability`
+    /// that hides extensions, to test what the client does without them).
+    pub extra_config: String,
 }
 
 /// A login on the test server. Each test should take its own from [`Dovecot::new_user`],
@@ -114,13 +117,21 @@ impl Dovecot {
         start_with_retries("Dovecot", || Self::try_start(&opts, pool, mail_ids))
     }
 
+    /// A plaintext server of its own with `extra` appended to its configuration.
+    pub fn start_with_config(extra: &str) -> io::Result<Dovecot> {
+        Self::start(DovecotOptions {
+            tls: false,
+            extra_config: extra.to_owned(),
+        })
+    }
+
     /// The TLS-enabled server shared by all tests of this process, started on first use.
     ///
     /// Panics with the reason if it cannot be started: tests must fail, never skip.
     pub fn shared() -> &'static Dovecot {
         static SHARED: OnceLock<Result<Dovecot, String>> = OnceLock::new();
         let result = SHARED.get_or_init(|| {
-            Dovecot::start(DovecotOptions { tls: true }).map_err(|e| e.to_string())
+            Dovecot::start(DovecotOptions { tls: true, ..Default::default() }).map_err(|e| e.to_string())
         });
         match result {
             Ok(server) => {
@@ -417,6 +428,7 @@ impl Dovecot {
             }),
             mail_uid: mail_ids.0,
             oauth2_conf,
+            extra: opts.extra_config.clone(),
         };
         fs::write(&config_path, config::render(&params))?;
 
@@ -1106,7 +1118,7 @@ mod tests {
 
     #[test]
     fn users_beyond_the_pool_are_added_and_work_at_once() {
-        let server = Dovecot::start_with_pool(DovecotOptions { tls: false }, 1).unwrap();
+        let server = Dovecot::start_with_pool(DovecotOptions { tls: false, ..Default::default() }, 1).unwrap();
         let first = server.new_user();
         // Make the auth process read the passwd-file now, so the next check really
         // depends on it noticing the change.
@@ -1123,7 +1135,7 @@ mod tests {
 
     #[test]
     fn drop_stops_the_server_and_removes_its_directory() {
-        let server = Dovecot::start(DovecotOptions { tls: true }).unwrap();
+        let server = Dovecot::start(DovecotOptions { tls: true, ..Default::default() }).unwrap();
         let dir = server.dir.clone();
         let port = server.imap_port();
         assert!(dir.join("dovecot.conf").exists());

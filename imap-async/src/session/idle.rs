@@ -71,9 +71,6 @@ pub enum IdleEvent {
     Flags(Vec<String>),
     /// `* OK [ALERT] text` or `* NO [ALERT] text`: show it to the user (RFC 3501 §7.1).
     Alert(String),
-    /// A reconnecting watcher ([`crate::watch`]) lost its connection and is back: what the
-    /// folder looks like now. If `uid_validity` changed, every stored UID is void.
-    Reconnected(super::SelectInfo),
     /// Anything else the server sent.
     Other(Untagged),
 }

@@ -14,7 +14,7 @@ mod messages;
 mod search;
 mod server;
 mod stream;
-mod sync;
+pub(crate) mod sync;
 
 use crate::error::{Error, Result};
 use crate::options::{ConnectOptions, Security};

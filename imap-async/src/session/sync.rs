@@ -9,7 +9,9 @@ use crate::proto::{FetchItem, ResponseCode, Status, Uid, UidSet, Untagged};
 use crate::session::{FetchAttr, FetchItems};
 
 /// What an application remembers about a folder between two [`Session::sync`] calls.
+/// Serializable with the `serde` feature (UIDs as compact ranges).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SyncState {
     /// The folder's `UIDVALIDITY` when the UIDs below were learnt.
     pub uid_validity: u32,
@@ -333,7 +335,7 @@ fn from_ranges(ranges: impl IntoIterator<Item = (u32, u32)>) -> UidSet {
 }
 
 /// `a ∩ b`, range by range (sets without `*`).
-fn intersect(a: &UidSet, b: &UidSet) -> UidSet {
+pub(crate) fn intersect(a: &UidSet, b: &UidSet) -> UidSet {
     let (a, b) = (closed(a), closed(b));
     let (mut i, mut j) = (0, 0);
     let mut out = Vec::new();
@@ -349,7 +351,7 @@ fn intersect(a: &UidSet, b: &UidSet) -> UidSet {
 }
 
 /// `a \ b`, range by range (sets without `*`).
-fn difference(a: &UidSet, b: &UidSet) -> UidSet {
+pub(crate) fn difference(a: &UidSet, b: &UidSet) -> UidSet {
     let b = closed(b);
     let mut out = Vec::new();
     let mut j = 0;
