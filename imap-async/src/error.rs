@@ -328,3 +328,40 @@ impl Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn closed(bye: Option<&str>, idle_for: Option<Duration>) -> String {
+        Error::ConnectionClosed {
+            during: "sending NOOP".into(),
+            bye: bye.map(str::to_owned),
+            idle_for,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn connection_closed_shows_what_is_known() {
+        let plain = "connection closed by the server while sending NOOP";
+        assert_eq!(closed(None, None), plain);
+        // Under a second the idle time explains nothing.
+        assert_eq!(closed(None, Some(Duration::from_millis(300))), plain);
+        assert_eq!(
+            closed(None, Some(Duration::from_millis(4200))),
+            format!("{plain} (idle for 4.2s)")
+        );
+        assert_eq!(
+            closed(
+                Some("Server shutting down."),
+                Some(Duration::from_secs(3723))
+            ),
+            format!("{plain} (server said: Server shutting down.; idle for 1h 2m 3s)")
+        );
+        assert_eq!(
+            closed(Some("bye"), None),
+            format!("{plain} (server said: bye)")
+        );
+    }
+}

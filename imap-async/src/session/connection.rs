@@ -725,6 +725,9 @@ impl Connection {
     /// Send one more command while others are still in flight (pipelining, RFC 3501 §5.5):
     /// only for commands whose responses cannot be confused with those before them.
     pub(crate) async fn pipeline(&mut self, cmd: Command, discard: Option<Discard>) -> Result<()> {
+        if self.closed.is_some() {
+            return Err(self.closed_error(format!("sending {}", cmd.name)));
+        }
         if let Some(reason) = &self.unusable {
             return Err(Error::Unusable(reason.clone()));
         }
