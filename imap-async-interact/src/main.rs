@@ -77,7 +77,7 @@ struct Cli {
     /// Name to check the server certificate against (default: the host).
     #[arg(long, value_name = "NAME")]
     tls_server_name: Option<String>,
-    /// Seconds to wait for the connection and for each command.
+    /// Seconds to wait for the connection, for each read, and for each whole response.
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<u64>,
     /// Connection details from an INI configuration file (IMAPClient's format); flags given
@@ -241,8 +241,12 @@ fn options(cli: &Cli) -> Result<Source, String> {
             .danger_skip_hostname_check();
     }
     if let Some(t) = cli.timeout {
+        // Every wait: each read, and each whole response however slowly it trickles in.
         let t = Duration::from_secs(t);
-        opts = opts.connect_timeout(t).command_timeout(t);
+        opts = opts
+            .connect_timeout(t)
+            .command_timeout(t)
+            .response_timeout(t);
     }
     let username = match &cli.username {
         Some(u) => u.clone(),

@@ -683,8 +683,13 @@ impl ConfigSection {
         opts.tls.check_hostname = self.ssl_check_hostname;
         opts.tls.verify_cert = self.ssl_verify_cert;
         opts.tls.ca_file = self.ssl_ca_file.clone();
+        // `timeout` bounds every wait: each read, and each whole response however slowly
+        // its bytes trickle in.
         if let Some(t) = self.timeout {
-            opts = opts.connect_timeout(t).command_timeout(t);
+            opts = opts
+                .connect_timeout(t)
+                .command_timeout(t)
+                .response_timeout(t);
         }
         opts
     }

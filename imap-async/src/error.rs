@@ -47,9 +47,24 @@ pub enum Error {
         code: Option<ResponseCode>,
         text: String,
     },
-    /// The connection closed without a `BYE`.
-    #[error("connection closed by the server while {during}")]
-    ConnectionClosed { during: String },
+    /// The server closed the connection: the socket reached its end or was reset, or the
+    /// server said `* BYE` while no command was running (RFC 3501 §7.1.5: BYE means the
+    /// server is about to close the connection). Every later command on the session
+    /// fails with this error again; reconnect.
+    #[error(
+        "connection closed by the server while {during}{}",
+        closed_suffix(.bye.as_deref(), *.idle_for)
+    )]
+    ConnectionClosed {
+        /// What the client was doing when it found the connection closed.
+        during: String,
+        /// The text of the server's `* BYE`, when it sent one before closing (for
+        /// example `Disconnected for inactivity.`).
+        bye: Option<String>,
+        /// How long the session had been quiet (nothing received from the server)
+        /// when the command that found it closed began; `None` when no command had run.
+        idle_for: Option<Duration>,
+    },
     /// A response could not be framed within the limits (too long, bad literal header).
     #[error("unusable response from the server: {0}")]
     Frame(#[from] FrameError),
@@ -85,6 +100,36 @@ pub enum Error {
     /// An error from user code running inside [`crate::with_session`].
     #[error(transparent)]
     Other(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// ` (server said: TEXT; idle for 31m 2s)`, each part only when known (the idle time only
+/// from one second up, where it can explain anything).
+fn closed_suffix(bye: Option<&str>, idle_for: Option<Duration>) -> String {
+    let mut parts = Vec::new();
+    if let Some(text) = bye {
+        parts.push(format!("server said: {text}"));
+    }
+    if let Some(idle) = idle_for.filter(|d| *d >= Duration::from_secs(1)) {
+        parts.push(format!("idle for {}", human_duration(idle)));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
+}
+
+/// `1h 2m 3s`, `31m 2s`, `4.2s`.
+fn human_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if h > 0 {
+        format!("{h}h {m}m {s}s")
+    } else if m > 0 {
+        format!("{m}m {s}s")
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
 }
 
 fn code_suffix(code: &Option<ResponseCode>) -> String {
@@ -305,6 +350,50 @@ impl Error {
         matches!(self, Error::Timeout { .. })
     }
 
+    /// True when the session's connection is gone or cannot be trusted any more, so the
+    /// caller should reconnect: the server closed it ([`Error::ConnectionClosed`],
+    /// [`Error::Bye`]), a socket operation failed ([`Error::Io`]), it was marked unusable
+    /// ([`Error::Unusable`]), its framing was lost ([`Error::Frame`]), the server broke
+    /// the protocol ([`Error::Protocol`], such as a tagged response for a tag never sent:
+    /// nothing it sends can be trusted after that), or a deadline passed
+    /// ([`Error::Timeout`]: either the connection was abandoned, or a command is still
+    /// outstanding that the next command would wait for again).
+    ///
+    /// `NO`, `BAD`, parse errors of one response and input errors leave the session
+    /// usable and are not "lost". [`Session::is_closed`](crate::Session::is_closed) says
+    /// the same about a session without an error at hand.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use imap_async::Error;
+    ///
+    /// let e = Error::ConnectionClosed {
+    ///     during: "sending NOOP".into(),
+    ///     bye: Some("Disconnected for inactivity.".into()),
+    ///     idle_for: Some(Duration::from_secs(31 * 60 + 2)),
+    /// };
+    /// assert!(e.is_connection_lost());
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "connection closed by the server while sending NOOP \
+    ///      (server said: Disconnected for inactivity.; idle for 31m 2s)"
+    /// );
+    /// let no = Error::No { command: "SELECT".into(), code: None, text: "no such folder".into() };
+    /// assert!(!no.is_connection_lost());
+    /// ```
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(
+            self,
+            Error::ConnectionClosed { .. }
+                | Error::Bye { .. }
+                | Error::Io { .. }
+                | Error::Unusable(_)
+                | Error::Frame(_)
+                | Error::Protocol(_)
+                | Error::Timeout { .. }
+        )
+    }
+
     pub(crate) fn io(during: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             during: during.into(),
@@ -322,3 +411,40 @@ impl Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn closed(bye: Option<&str>, idle_for: Option<Duration>) -> String {
+        Error::ConnectionClosed {
+            during: "sending NOOP".into(),
+            bye: bye.map(str::to_owned),
+            idle_for,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn connection_closed_shows_what_is_known() {
+        let plain = "connection closed by the server while sending NOOP";
+        assert_eq!(closed(None, None), plain);
+        // Under a second the idle time explains nothing.
+        assert_eq!(closed(None, Some(Duration::from_millis(300))), plain);
+        assert_eq!(
+            closed(None, Some(Duration::from_millis(4200))),
+            format!("{plain} (idle for 4.2s)")
+        );
+        assert_eq!(
+            closed(
+                Some("Server shutting down."),
+                Some(Duration::from_secs(3723))
+            ),
+            format!("{plain} (server said: Server shutting down.; idle for 1h 2m 3s)")
+        );
+        assert_eq!(
+            closed(Some("bye"), None),
+            format!("{plain} (server said: bye)")
+        );
+    }
+}

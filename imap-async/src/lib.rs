@@ -41,12 +41,12 @@ pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
 pub use proto::{Search, SearchKey, Seq, SeqSet, Uid, UidSet};
 pub use session::{
-    AclEntry, AppendMessage, AppendUid, Capabilities, Client, CopyUid, ESearchResult, Expunged,
-    FetchAttr, FetchChanges, FetchItems, Fetched, Folder, FolderStatus, IdPolicy, Idle, IdleEvent,
-    IdleOptions, ListRights, Metadata, MetadataDepth, MetadataEntry, MetadataOptions, Namespace,
-    Namespaces, Quota, SearchQuery, SearchResult, SearchReturn, SelectInfo, SelectOptions,
-    ServerId, ServerIdentity, ServerKind, Session, SortCriterion, SortKey, SpecialUse, StatusItems,
-    ThreadAlgorithm,
+    AclEntry, AppendMessage, AppendUid, Capabilities, Client, ConnectionState, CopyUid,
+    ESearchResult, Expunged, FetchAttr, FetchChanges, FetchItems, Fetched, Folder, FolderStatus,
+    IdPolicy, Idle, IdleEvent, IdleOptions, ListRights, Metadata, MetadataDepth, MetadataEntry,
+    MetadataOptions, Namespace, Namespaces, Quota, SearchQuery, SearchResult, SearchReturn,
+    SelectInfo, SelectOptions, ServerId, ServerIdentity, ServerKind, Session, SortCriterion,
+    SortKey, SpecialUse, StatusItems, ThreadAlgorithm,
 };
 pub use session::{BatchOptions, FetchStream, SyncChanges, SyncResult, SyncState};
 pub use transport::TlsOptions;

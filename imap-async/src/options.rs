@@ -129,7 +129,9 @@ pub struct ConnectOptions {
     /// machine (default `false`: LOGIN and AUTHENTICATE are refused there before anything
     /// is sent; loopback connections are always allowed).
     pub allow_plaintext_login: bool,
-    /// Longest time LOGOUT may take when a session is closed by [`crate::with_session`].
+    /// Longest time LOGOUT may take, as a whole ([`Session::logout`](crate::Session::logout)
+    /// and [`crate::with_session`]), including reading the rest of any command abandoned
+    /// before it.
     pub logout_timeout: Duration,
     /// Framing limits applied to everything the server sends.
     pub limits: Limits,

@@ -213,10 +213,7 @@ pub enum WatchEvent {
     /// The first connection is up and the folder selected (`exists` messages). A watcher
     /// resumed from saved state then yields the changes since that state, closed by
     /// [`WatchEvent::Resynced`].
-    Started {
-        uid_validity: u32,
-        exists: u32,
-    },
+    Started { uid_validity: u32, exists: u32 },
     /// New messages arrived.
     New(UidSet),
     /// Messages were expunged.
@@ -696,9 +693,10 @@ impl Machine {
         // that CHANGEDSINCE named, else all of them (compared with what was known).
         let mut fetched = fetch_flags(session, &new, condstore, None).await?;
         match changed_candidates {
-            Some(c) => fetched.extend(c.into_iter().filter(|f| {
-                f.uid().is_some_and(|u| kept.contains(u.get()))
-            })),
+            Some(c) => fetched.extend(
+                c.into_iter()
+                    .filter(|f| f.uid().is_some_and(|u| kept.contains(u.get()))),
+            ),
             None => {
                 let since = previous.highest_modseq.filter(|_| condstore);
                 if since.is_some() {
@@ -768,6 +766,8 @@ impl Machine {
             None => {
                 return Err(Error::ConnectionClosed {
                     during: "IDLE".into(),
+                    bye: None,
+                    idle_for: None,
                 }
                 .into());
             }
@@ -1065,7 +1065,10 @@ mod tests {
         assert!(s.set_flags(u(2), vec!["\\Seen".into()]));
         assert!(s.set_flags(u(3), vec![]));
         assert_eq!(s.flags.len(), 2, "two combinations: {s:?}");
-        assert!(!s.set_flags(u(1), vec!["\\Seen".into()]), "same flags: no change");
+        assert!(
+            !s.set_flags(u(1), vec!["\\Seen".into()]),
+            "same flags: no change"
+        );
         assert!(s.set_flags(u(1), vec!["\\Flagged".into(), "\\Seen".into()]));
         assert_eq!(
             s.flags_of(u(1)),

@@ -1,6 +1,7 @@
 //! A scripted IMAP server on loopback TCP, for the faults a real server will not produce on
 //! demand: garbage bytes, a stall, a connection cut mid-response, a BYE in the middle of a
-//! command. Real servers cover everything else.
+//! command, a response dripped a byte at a time, a reset. Real servers cover everything
+//! else.
 
 use std::time::Duration;
 
@@ -25,8 +26,14 @@ pub enum Step {
     /// Check that the client sends nothing for this long (it must be waiting for the
     /// server); the script fails with what arrived otherwise.
     ExpectSilence(Duration),
+    /// Send these bytes one at a time, `every` apart (a server holding a client with a
+    /// response that never completes). Ends the script quietly when the client hangs up
+    /// half-way, as it should once its deadline passes.
+    Drip { text: String, every: Duration },
     /// Close the connection.
     Close,
+    /// Reset the connection (RST instead of FIN: `SO_LINGER` 0, then close).
+    Reset,
 }
 
 /// A running scripted server. [`FakeServer::finish`] returns every line the client sent.
@@ -118,8 +125,24 @@ impl FakeServer {
                             ));
                         }
                     }
+                    Step::Drip { text, every } => {
+                        for b in text.bytes() {
+                            if write.write_all(&[b]).await.is_err() {
+                                return Ok(received);
+                            }
+                            tokio::time::sleep(every).await;
+                        }
+                    }
                     Step::Close => {
                         let _ = write.shutdown().await;
+                        return Ok(received);
+                    }
+                    Step::Reset => {
+                        let sock = socket2::SockRef::from(write.as_ref());
+                        sock.set_linger(Some(Duration::ZERO))
+                            .map_err(|e| e.to_string())?;
+                        drop(write);
+                        drop(read);
                         return Ok(received);
                     }
                 }

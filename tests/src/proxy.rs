@@ -18,8 +18,19 @@ pub struct DropAfterIdle {
 }
 
 impl DropAfterIdle {
-    /// Listen on a free loopback port and forward to `host:port`.
+    /// Listen on a free loopback port and forward to `host:port`, dropping each
+    /// connection after IDLE's continuation.
     pub async fn start(host: &str, port: u16) -> io::Result<DropAfterIdle> {
+        Self::start_with(host, port, true).await
+    }
+
+    /// Forward to `host:port`; with `drop_after_idle` false nothing is dropped and the
+    /// proxy only counts connections.
+    pub async fn start_with(
+        host: &str,
+        port: u16,
+        drop_after_idle: bool,
+    ) -> io::Result<DropAfterIdle> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let local = listener.local_addr()?.port();
         let accepted: Arc<Mutex<Vec<Instant>>> = Arc::default();
@@ -31,7 +42,7 @@ impl DropAfterIdle {
                 let target = target.clone();
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(&target).await {
-                        let _ = relay(client, server).await;
+                        let _ = relay(client, server, drop_after_idle).await;
                     }
                 });
             }
@@ -66,7 +77,7 @@ impl Drop for DropAfterIdle {
 }
 
 /// Forward both ways until the server's answer to IDLE has gone through, then close.
-async fn relay(client: TcpStream, server: TcpStream) -> io::Result<()> {
+async fn relay(client: TcpStream, server: TcpStream, drop_after_idle: bool) -> io::Result<()> {
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
     let idle_sent = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -78,7 +89,10 @@ async fn relay(client: TcpStream, server: TcpStream) -> io::Result<()> {
             if n == 0 {
                 return io::Result::Ok(());
             }
-            if buf[..n].windows(6).any(|w| w.eq_ignore_ascii_case(b" IDLE\r")) {
+            if buf[..n]
+                .windows(6)
+                .any(|w| w.eq_ignore_ascii_case(b" IDLE\r"))
+            {
                 flag.store(true, std::sync::atomic::Ordering::SeqCst);
             }
             sw.write_all(&buf[..n]).await?;
@@ -93,7 +107,7 @@ async fn relay(client: TcpStream, server: TcpStream) -> io::Result<()> {
         cw.write_all(&buf[..n]).await?;
         let chunk = &buf[..n];
         let continuation = chunk.starts_with(b"+ ") || chunk.windows(3).any(|w| w == b"\n+ ");
-        if continuation && idle_sent.load(std::sync::atomic::Ordering::SeqCst) {
+        if drop_after_idle && continuation && idle_sent.load(std::sync::atomic::Ordering::SeqCst) {
             break;
         }
     }

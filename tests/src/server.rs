@@ -131,7 +131,11 @@ impl Dovecot {
     pub fn shared() -> &'static Dovecot {
         static SHARED: OnceLock<Result<Dovecot, String>> = OnceLock::new();
         let result = SHARED.get_or_init(|| {
-            Dovecot::start(DovecotOptions { tls: true, ..Default::default() }).map_err(|e| e.to_string())
+            Dovecot::start(DovecotOptions {
+                tls: true,
+                ..Default::default()
+            })
+            .map_err(|e| e.to_string())
         });
         match result {
             Ok(server) => {
@@ -1118,7 +1122,14 @@ mod tests {
 
     #[test]
     fn users_beyond_the_pool_are_added_and_work_at_once() {
-        let server = Dovecot::start_with_pool(DovecotOptions { tls: false, ..Default::default() }, 1).unwrap();
+        let server = Dovecot::start_with_pool(
+            DovecotOptions {
+                tls: false,
+                ..Default::default()
+            },
+            1,
+        )
+        .unwrap();
         let first = server.new_user();
         // Make the auth process read the passwd-file now, so the next check really
         // depends on it noticing the change.
@@ -1135,7 +1146,11 @@ mod tests {
 
     #[test]
     fn drop_stops_the_server_and_removes_its_directory() {
-        let server = Dovecot::start(DovecotOptions { tls: true, ..Default::default() }).unwrap();
+        let server = Dovecot::start(DovecotOptions {
+            tls: true,
+            ..Default::default()
+        })
+        .unwrap();
         let dir = server.dir.clone();
         let port = server.imap_port();
         assert!(dir.join("dovecot.conf").exists());

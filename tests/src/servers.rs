@@ -41,8 +41,11 @@ impl RealServer {
     pub fn start(self, tls: bool) -> Box<dyn ImapServer> {
         match self {
             RealServer::Dovecot => Box::new(
-                Dovecot::start(DovecotOptions { tls, ..Default::default() })
-                    .unwrap_or_else(|e| panic!("cannot start a private Dovecot: {e}")),
+                Dovecot::start(DovecotOptions {
+                    tls,
+                    ..Default::default()
+                })
+                .unwrap_or_else(|e| panic!("cannot start a private Dovecot: {e}")),
             ),
             RealServer::Cyrus => Box::new(
                 Cyrus::start(CyrusOptions { tls })

@@ -1,6 +1,6 @@
 //! More faults over real TCP from a scripted server, each ending in a typed error, never a
 //! panic or a hang: cuts mid-line, mid-IDLE and mid-handshake, an endless line, a tag we
-//! never sent, BYE at the greeting and at login.
+//! never sent (a protocol error at once), BYE at the greeting and at login.
 
 use std::time::Duration;
 
@@ -105,21 +105,24 @@ async fn a_line_that_never_ends_is_refused_at_the_limit() {
 }
 
 #[tokio::test]
-async fn a_tag_we_never_sent_is_ignored() {
+async fn a_tag_we_never_sent_is_a_protocol_error_at_once() {
+    // The command's own completion follows, but after a tag the client never sent nothing
+    // the server says can be trusted: the error comes at once (no waiting for a timeout),
+    // names the tag, and the connection is given up.
     let server = FakeServer::start(then(vec![
         expect("NOOP"),
         send("ZZZ9 OK not yours\r\n* 2 EXISTS\r\n{tag} OK yours\r\n"),
-        expect("NOOP"),
-        send("{tag} OK\r\n"),
     ]))
     .await;
     let mut s = Session::connect(&opts(&server)).await.unwrap();
-    let news = s
-        .noop()
-        .await
-        .expect("the stray tag does not end or break the command");
-    assert_eq!(news, vec![imap_async::proto::Untagged::Exists(2)]);
-    assert!(s.noop().await.unwrap().is_empty());
+    let err = s.noop().await.unwrap_err();
+    match &err {
+        Error::Protocol(msg) => assert!(msg.contains("ZZZ9"), "{msg}"),
+        other => panic!("expected a protocol error, got {other:?}"),
+    }
+    assert!(err.is_connection_lost());
+    assert!(s.is_closed());
+    assert!(matches!(s.noop().await, Err(Error::Unusable(_))));
 }
 
 #[tokio::test]

@@ -274,7 +274,11 @@ on_both_servers!(wrong_host_name_is_refused_unless_switched_off);
 
 #[tokio::test]
 async fn starttls_not_offered_fails_closed_dovecot() {
-    let server = Dovecot::start(DovecotOptions { tls: false, ..Default::default() }).expect("plain-only Dovecot");
+    let server = Dovecot::start(DovecotOptions {
+        tls: false,
+        ..Default::default()
+    })
+    .expect("plain-only Dovecot");
     let user = server.new_user();
     let opts = options(&server, &user, Security::StartTls);
     let err = Client::connect(&opts)

@@ -286,7 +286,11 @@ fn kick_disconnects_the_user() {
 
 #[test]
 fn server_without_tls_offers_no_starttls() {
-    let server = Dovecot::start(DovecotOptions { tls: false, ..Default::default() }).expect("start plain server");
+    let server = Dovecot::start(DovecotOptions {
+        tls: false,
+        ..Default::default()
+    })
+    .expect("start plain server");
     assert_eq!(server.imaps_port(), None);
     let user = server.new_user();
     let (mut imap, greeting) = connect_plain(&server);

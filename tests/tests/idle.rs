@@ -233,4 +233,3 @@ async fn a_server_that_dies_ends_the_stream_with_an_error(kind: RealServer) {
     }
 }
 on_both_server_kinds!(a_server_that_dies_ends_the_stream_with_an_error);
-

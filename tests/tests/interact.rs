@@ -388,3 +388,60 @@ fn config_file_with_sections_and_flags_overriding_it() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--timeout 5` bounds a whole response, not only each read: a server dripping its answer
+/// one byte every 400 ms (for about 30 s) cannot hold the shell much past 5 s. Before, only
+/// each read was bounded and the shell sat there until the server stopped.
+#[tokio::test(flavor = "multi_thread")]
+async fn timeout_flag_bounds_a_server_that_drips_its_answer() {
+    use imap_async_tests::fake::{FakeServer, Step, expect, send};
+    use std::time::{Duration, Instant};
+
+    // Built before the clock starts (and before the fake server waits for a client).
+    tokio::task::spawn_blocking(|| {
+        shell_binary();
+    })
+    .await
+    .unwrap();
+    let server = FakeServer::start(vec![
+        send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake\r\n"),
+        expect("LOGIN"),
+        send("{tag} OK [CAPABILITY IMAP4rev1] in\r\n"),
+        expect("NOOP"),
+        Step::Drip {
+            text: "* OK this answer never seems to end, one byte at a time, for half a minute"
+                .into(),
+            every: Duration::from_millis(400),
+        },
+    ])
+    .await;
+    let args: Vec<String> = [
+        "-H",
+        "127.0.0.1",
+        "-P",
+        &server.port.to_string(),
+        "--no-ssl",
+        "--timeout",
+        "5",
+        "-u",
+        "user",
+        "-p",
+        "pw",
+        "-c",
+        "c.noop()",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let started = Instant::now();
+    let out = tokio::task::spawn_blocking(move || run(&args, None))
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("shell with --timeout 5 against a dripping server: exited after {took:?}");
+    eprintln!("its stderr: {stderr}");
+    assert!(!out.status.success(), "{out:?}");
+    assert!(stderr.contains("whole of a response"), "{stderr}");
+    assert!(took < Duration::from_secs(9), "took {took:?}");
+}

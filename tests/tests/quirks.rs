@@ -435,12 +435,17 @@ async fn office365_throttling_with_bad_and_bye() {
     let err = s.fetch(&UidSet::all(), FetchAttr::Flags).await.unwrap_err();
     assert!(matches!(err, Error::Bad { .. }), "{err:?}");
     assert_eq!(err.retry_after(), Some(Duration::from_millis(89117)));
-    // The BYE that followed ends the session with a typed error, not a hang.
+    // The BYE that followed ends the session with a typed error, not a hang: found before
+    // NOOP is sent (ConnectionClosed carrying the BYE) or, if it had not arrived yet, as
+    // NOOP's answer (Bye).
     let next = s.noop().await.unwrap_err();
     assert!(
-        matches!(&next, Error::Bye { text, .. } if text.starts_with("Connection closed")),
+        matches!(&next, Error::ConnectionClosed { bye: Some(text), .. }
+            | Error::Bye { text, .. } if text.starts_with("Connection closed")),
         "{next:?}"
     );
+    assert!(next.is_connection_lost());
+    assert!(s.is_closed());
     server.finish().await;
 }
 

@@ -289,7 +289,9 @@ async fn twenty_restarts_with_appends_running_miss_nothing_and_repeat_nothing(ki
         tokio::spawn(async move {
             while let Some(e) = w.next().await {
                 match e.expect("only retryable errors here") {
-                    WatchEvent::New(s) => seen.lock().unwrap().extend(s.iter().unwrap().map(Uid::get)),
+                    WatchEvent::New(s) => {
+                        seen.lock().unwrap().extend(s.iter().unwrap().map(Uid::get))
+                    }
                     WatchEvent::Reconnected { .. } => {
                         reconnects.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
@@ -308,7 +310,9 @@ async fn twenty_restarts_with_appends_running_miss_nothing_and_repeat_nothing(ki
             .unwrap();
         // Let the watcher reconnect before the next restart, most of the time.
         let deadline = Instant::now() + Duration::from_secs(10);
-        while reconnects.load(std::sync::atomic::Ordering::Relaxed) < i + 1 && Instant::now() < deadline {
+        while reconnects.load(std::sync::atomic::Ordering::Relaxed) < i + 1
+            && Instant::now() < deadline
+        {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -342,7 +346,11 @@ async fn twenty_restarts_with_appends_running_miss_nothing_and_repeat_nothing(ki
         confirmed.count().unwrap_or(0),
         seen.len()
     );
-    assert_eq!(seen.len(), unique.len(), "a message reported twice: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        unique.len(),
+        "a message reported twice: {seen:?}"
+    );
     assert_eq!(unique, want, "reported new vs in the folder");
     assert!(
         confirmed.iter().unwrap().all(|u| unique.contains(&u.get())),
@@ -433,14 +441,21 @@ async fn a_server_that_drops_every_idle_gets_the_backoff_curve() {
     );
     // Without backoff (the old watcher) this was one connection every 50-100 ms: 60+.
     assert!(connections.len() <= 20, "{} connections", connections.len());
-    assert!(connections.len() >= 4, "it kept trying: {}", connections.len());
+    assert!(
+        connections.len() >= 4,
+        "it kept trying: {}",
+        connections.len()
+    );
     // The announced attempts count up and the waits grow to the cap.
     for (i, (attempt, _)) in attempts.iter().enumerate() {
         assert_eq!(*attempt as usize, i + 1, "{attempts:?}");
     }
     let longest = attempts.iter().map(|a| a.1).max().unwrap();
     assert!(longest >= Duration::from_millis(400), "{attempts:?}");
-    assert!(gaps.iter().any(|g| *g >= Duration::from_millis(400)), "{gaps:?}");
+    assert!(
+        gaps.iter().any(|g| *g >= Duration::from_millis(400)),
+        "{gaps:?}"
+    );
 }
 
 /// OAuth 2.0 tokens that live 3 s, a watcher that runs across several of them and is

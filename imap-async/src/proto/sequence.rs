@@ -681,6 +681,26 @@ impl<K: Id> FromStr for IdSet<K> {
     }
 }
 
+/// With the `serde` feature a set is written as its IMAP text (`"1:5,7,9:*"`), compact
+/// however many ids it holds, and read back with the same checks as [`str::parse`].
+#[cfg(feature = "serde")]
+impl<K: Id> serde::Serialize for IdSet<K> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de, K: Id> serde::Deserialize<'de> for IdSet<K> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        if text.is_empty() {
+            return Ok(IdSet::new());
+        }
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -926,25 +946,5 @@ mod tests {
             let again: UidSet = set.to_string().parse().unwrap();
             assert_eq!(again, set);
         }
-    }
-}
-
-/// With the `serde` feature a set is written as its IMAP text (`"1:5,7,9:*"`), compact
-/// however many ids it holds, and read back with the same checks as [`str::parse`].
-#[cfg(feature = "serde")]
-impl<K: Id> serde::Serialize for IdSet<K> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-#[cfg(feature = "serde")]
-impl<'de, K: Id> serde::Deserialize<'de> for IdSet<K> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        if text.is_empty() {
-            return Ok(IdSet::new());
-        }
-        text.parse().map_err(serde::de::Error::custom)
     }
 }

@@ -23,7 +23,9 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use futures::FutureExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::error::{Error, Result};
@@ -48,6 +50,45 @@ const LITERAL_CHUNK: usize = 64 * 1024;
 /// While draining an abandoned command, literals above this size are skipped without
 /// being buffered.
 const DRAIN_LITERAL_THRESHOLD: u64 = 64 * 1024;
+/// After a write failed because the server had closed the connection, how long to look
+/// for what it said before closing (its BYE, already in the socket's buffer).
+const SALVAGE_BYE_WITHIN: Duration = Duration::from_millis(100);
+
+/// The server closed the connection (end of stream, reset, or BYE outside a command).
+#[derive(Debug, Clone, Copy)]
+struct Closed {
+    /// How quiet the connection had been when the command that found it closed began.
+    idle_for: Option<Duration>,
+}
+
+/// Whether a session can still carry commands, as far as the client has seen: nothing is
+/// sent or read to find out. A server that closed an idle connection is noticed by the
+/// next command (which then fails with [`Error::ConnectionClosed`]).
+///
+/// ```no_run
+/// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+/// use imap_async::ConnectionState;
+/// if let Err(e) = session.noop().await {
+///     if let ConnectionState::Closed { bye: Some(text) } = session.connection_state() {
+///         eprintln!("the server hung up: {text}");
+///     }
+///     return Err(e);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectionState {
+    /// Usable: the next command is sent.
+    Open,
+    /// The server closed the connection or said BYE; `bye` is the text of its BYE.
+    Closed { bye: Option<String> },
+    /// The client gave up on the connection (a command cancelled half-way through being
+    /// sent, a response that did not complete in time, a protocol violation, logged out),
+    /// with the reason.
+    Unusable(String),
+}
 
 /// An IDLE command that was sent and not yet ended.
 #[derive(Debug)]
@@ -130,6 +171,14 @@ pub(crate) struct Connection {
     unusable: Option<String>,
     /// The server's `* BYE`, once received.
     pub(crate) bye: Option<StatusText>,
+    /// Set once the server is known to have closed the connection.
+    closed: Option<Closed>,
+    /// When bytes last arrived from the server.
+    last_received: Instant,
+    /// How quiet the connection had been when the current (or last) command began.
+    idle_before_command: Option<Duration>,
+    /// The bound on LOGOUT, including reading the rest of abandoned commands first.
+    pub(crate) logout_timeout: Duration,
     pub(crate) unsolicited: VecDeque<Untagged>,
     /// UTF8=ACCEPT is enabled: mailbox names go as UTF-8, not modified UTF-7.
     pub(crate) utf8_enabled: bool,
@@ -187,6 +236,10 @@ impl Connection {
             idle: None,
             unusable: None,
             bye: None,
+            closed: None,
+            last_received: Instant::now(),
+            idle_before_command: None,
+            logout_timeout: Duration::from_secs(5),
             unsolicited: VecDeque::new(),
             utf8_enabled: false,
             qresync_enabled: false,
@@ -386,33 +439,80 @@ impl Connection {
         Ok(Some(chunk))
     }
 
-    /// One read from the socket into the buffer, within `timeout`.
+    /// One read from the socket into the buffer, within `timeout`. A zero `timeout` takes
+    /// only what has already arrived, without waiting at all.
     async fn fill(&mut self, waiting_for: &str, timeout: Duration) -> Result<()> {
-        let read = tokio::time::timeout(timeout, self.stream.read_buf(&mut self.read_buf));
-        let n = match read.await {
-            Err(_) => {
+        let read = self.stream.read_buf(&mut self.read_buf);
+        let outcome = if timeout.is_zero() {
+            read.now_or_never()
+        } else {
+            tokio::time::timeout(timeout, read).await.ok()
+        };
+        let n = match outcome {
+            None => {
                 return Err(Error::Timeout {
                     waiting_for: waiting_for.to_owned(),
                     after: timeout,
                 });
             }
-            Ok(Err(e)) => {
+            Some(Err(e)) if is_closed_by_peer(&e) => {
+                tracing::debug!(error = %e, "the server reset the connection");
+                return Err(self.closed_error(format!("waiting for {waiting_for}")));
+            }
+            Some(Err(e)) => {
                 self.unusable = Some(format!("read failed: {e}"));
                 return Err(Error::io(format!("reading {waiting_for}"), e));
             }
-            Ok(Ok(n)) => n,
+            Some(Ok(n)) => n,
         };
         if n == 0 {
-            let reason = "the server closed the connection".to_owned();
-            self.unusable = Some(reason);
-            if let Some(bye) = &self.bye {
-                return Err(bye_error(bye));
-            }
-            return Err(Error::ConnectionClosed {
-                during: format!("waiting for {waiting_for}"),
-            });
+            return Err(self.closed_error(format!("waiting for {waiting_for}")));
         }
+        self.last_received = Instant::now();
         Ok(())
+    }
+
+    /// The server closed the connection: remember it (every later command fails the same
+    /// way, without touching the socket) and say so, with its BYE when it sent one.
+    fn closed_error(&mut self, during: String) -> Error {
+        let idle_for = self.idle_before_command;
+        let closed = *self.closed.get_or_insert(Closed { idle_for });
+        self.unusable
+            .get_or_insert_with(|| "the server closed the connection".to_owned());
+        Error::ConnectionClosed {
+            during,
+            bye: self
+                .bye
+                .as_ref()
+                .map(|b| String::from_utf8_lossy(&b.text).into_owned()),
+            idle_for: closed.idle_for,
+        }
+    }
+
+    /// A write failed because the server had closed the connection. What it said before
+    /// closing (typically `* BYE`) is still in the socket's receive buffer: read it, for a
+    /// moment only, so the error can say why. Other data found is queued as unsolicited.
+    async fn closed_while_sending(&mut self, what: &str) -> Error {
+        let deadline = Instant::now() + SALVAGE_BYE_WITHIN;
+        while self.closed.is_none() && self.bye.is_none() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            match self
+                .read_framed_within("what the server sent before closing", left, None)
+                .await
+            {
+                Ok(Streamed::Response(Response::Untagged(u))) => {
+                    // `inspect` keeps a BYE; nothing here can fail the salvage.
+                    let _ = self.inspect(&u, true);
+                    self.push_unsolicited(u);
+                }
+                Ok(_) | Err(Error::Parse(_)) => {}
+                Err(_) => break,
+            }
+        }
+        self.closed_error(format!("sending {what}"))
     }
 
     async fn write(&mut self, bytes: &[u8], what: &str) -> Result<()> {
@@ -424,6 +524,10 @@ impl Connection {
                     waiting_for: format!("sending {what}"),
                     after: timeout,
                 })
+            }
+            Ok(Err(e)) if is_closed_by_peer(&e) => {
+                tracing::debug!(error = %e, "sending failed: the server closed the connection");
+                Err(self.closed_while_sending(what).await)
             }
             Ok(Err(e)) => {
                 self.unusable = Some(format!("write failed: {e}"));
@@ -443,6 +547,10 @@ impl Connection {
                     after: timeout,
                 })
             }
+            Ok(Err(e)) if is_closed_by_peer(&e) => {
+                tracing::debug!(error = %e, "sending failed: the server closed the connection");
+                Err(self.closed_while_sending(what).await)
+            }
             Ok(Err(e)) => {
                 self.unusable = Some(format!("write failed: {e}"));
                 Err(Error::io(format!("sending {what}"), e))
@@ -451,9 +559,13 @@ impl Connection {
         }
     }
 
-    /// Make the connection ready for a new command: refuse if it is unusable, and finish
-    /// reading the response of a command whose future was dropped.
-    pub(crate) async fn recover(&mut self) -> Result<()> {
+    /// Make the connection ready for `next` (a command's name): refuse if it is unusable,
+    /// finish reading the response of a command whose future was dropped, and take what
+    /// the server sent meanwhile on its own (a BYE there means it closed the connection).
+    pub(crate) async fn recover(&mut self, next: &str) -> Result<()> {
+        if self.closed.is_some() {
+            return Err(self.closed_error(format!("sending {next}")));
+        }
         if let Some(bye) = &self.bye {
             return Err(bye_error(bye));
         }
@@ -465,6 +577,7 @@ impl Connection {
             self.unusable = Some(reason.clone());
             return Err(Error::Unusable(reason));
         }
+        self.idle_before_command = Some(self.last_received.elapsed());
         if self.idle.is_some() {
             // An IDLE whose owner went away without ending it (RFC 2177 §3: "DONE").
             tracing::debug!("ending an abandoned IDLE");
@@ -485,7 +598,7 @@ impl Connection {
             {
                 Ok(Response::Tagged(t)) => {
                     if self.take_in_flight(&t.tag).is_none() {
-                        warn_stray_tag(&t.tag);
+                        self.other_tag(&t.tag)?;
                     }
                 }
                 Ok(Response::Continuation(_)) => {}
@@ -503,7 +616,92 @@ impl Connection {
                 Err(e) => return Err(e),
             }
         }
-        Ok(())
+        self.take_arrived(next).await
+    }
+
+    /// Before sending `next`, with no command in flight: take whatever the server sent on
+    /// its own while the connection was quiet, without waiting for more. Data is queued as
+    /// unsolicited. RFC 3501 §7.1.5: "The BYE response is always untagged, and indicates
+    /// that the server is about to close the connection": a BYE here (an idle timeout,
+    /// an administrator's kick, a shutdown) ends the session before `next` is sent, and
+    /// the error carries its text. So does the end of the stream.
+    async fn take_arrived(&mut self, next: &str) -> Result<()> {
+        let waiting_for = format!("what the server sent before {next}");
+        loop {
+            // A zero timeout reads only what is already there.
+            match self
+                .read_response_within(&waiting_for, Duration::ZERO)
+                .await
+            {
+                Err(Error::Timeout { .. }) => return Ok(()),
+                Err(Error::Parse(e)) => tracing::warn!(error = %e, "skipping unparseable response"),
+                Err(Error::ConnectionClosed { .. }) => {
+                    return Err(self.closed_error(format!("sending {next}")));
+                }
+                Err(e) => return Err(e),
+                Ok(Response::Untagged(u)) => {
+                    if let Untagged::Status(st) = &u
+                        && st.status == Status::Bye
+                    {
+                        tracing::debug!(text = %String::from_utf8_lossy(&st.text),
+                            "server said BYE while the connection was idle");
+                        self.bye = Some(st.clone());
+                        return Err(self.closed_error(format!("sending {next}")));
+                    }
+                    self.note_untagged(u, false, &mut |u| Some(u))?;
+                }
+                Ok(Response::Tagged(t)) => self.other_tag(&t.tag)?,
+                Ok(Response::Continuation(_)) => {
+                    tracing::warn!("continuation request while no command runs; ignored");
+                }
+            }
+        }
+    }
+
+    /// A tagged response whose tag is not the one being waited for. RFC 3501 §2.2.2: a
+    /// completion "is tagged with the same tag as the client command which began the
+    /// operation", so it may only complete a command still in flight (one abandoned by its
+    /// caller, which is then done) or end the IDLE in progress. Any other tag was never
+    /// sent, or was completed already: the server and the client no longer agree on what
+    /// is going on, so the connection cannot be trusted any more.
+    pub(crate) fn other_tag(&mut self, tag: &[u8]) -> Result<()> {
+        if self.take_in_flight(tag).is_some() {
+            tracing::debug!(tag = %String::from_utf8_lossy(tag), "an abandoned command completed");
+            return Ok(());
+        }
+        if self.idle.as_ref().is_some_and(|i| i.tag.as_bytes() == tag) {
+            tracing::debug!("the server ended the IDLE in progress");
+            self.idle = None;
+            return Ok(());
+        }
+        let msg = format!(
+            "tagged response for {}, a tag the client never sent or that was already \
+             complete",
+            String::from_utf8_lossy(tag)
+        );
+        self.unusable.get_or_insert_with(|| msg.clone());
+        Err(Error::Protocol(msg))
+    }
+
+    /// What the client knows about the connection, without any I/O.
+    pub(crate) fn state(&self) -> ConnectionState {
+        if self.closed.is_some() || self.bye.is_some() {
+            return ConnectionState::Closed {
+                bye: self
+                    .bye
+                    .as_ref()
+                    .map(|b| String::from_utf8_lossy(&b.text).into_owned()),
+            };
+        }
+        if let Some(reason) = &self.unusable {
+            return ConnectionState::Unusable(reason.clone());
+        }
+        if self.writing {
+            return ConnectionState::Unusable(
+                "a command was cancelled while it was being sent".to_owned(),
+            );
+        }
+        ConnectionState::Open
     }
 
     /// Remove the in-flight command with this tag, if any.
@@ -520,13 +718,16 @@ impl Connection {
     /// [`Connection::recover`]). `discard` says which untagged data is this command's own,
     /// to be dropped if the caller abandons it. Commands with literals are refused.
     pub(crate) async fn start(&mut self, cmd: Command, discard: Option<Discard>) -> Result<()> {
-        self.recover().await?;
+        self.recover(&cmd.name).await?;
         self.pipeline(cmd, discard).await
     }
 
     /// Send one more command while others are still in flight (pipelining, RFC 3501 §5.5):
     /// only for commands whose responses cannot be confused with those before them.
     pub(crate) async fn pipeline(&mut self, cmd: Command, discard: Option<Discard>) -> Result<()> {
+        if self.closed.is_some() {
+            return Err(self.closed_error(format!("sending {}", cmd.name)));
+        }
         if let Some(reason) = &self.unusable {
             return Err(Error::Unusable(reason.clone()));
         }
@@ -585,7 +786,7 @@ impl Connection {
                     })
                 }
                 None => {
-                    warn_stray_tag(&t.tag);
+                    self.other_tag(&t.tag)?;
                     Box::pin(self.next_event(waiting_for, threshold)).await
                 }
             },
@@ -684,7 +885,7 @@ impl Connection {
         on_continuation: Option<ContinuationHandler<'_>>,
         expect_bye: bool,
     ) -> Result<StatusText> {
-        self.recover().await?;
+        self.recover(&cmd.name).await?;
         let span = tracing::debug_span!("imap", tag = %cmd.tag, command = %cmd.name);
         self.run(cmd, claim, on_continuation, expect_bye)
             .instrument(span)
@@ -718,7 +919,7 @@ impl Connection {
                                     rejected_early = Some(t.status);
                                     break 'send;
                                 }
-                                Response::Tagged(t) => warn_stray_tag(&t.tag),
+                                Response::Tagged(t) => self.other_tag(&t.tag)?,
                                 Response::Untagged(u) => {
                                     self.note_untagged(u, expect_bye, claim)?
                                 }
@@ -780,7 +981,7 @@ impl Connection {
                     }
                     return status_result(t.status, &cmd.name);
                 }
-                Response::Tagged(t) => warn_stray_tag(&t.tag),
+                Response::Tagged(t) => self.other_tag(&t.tag)?,
                 Response::Untagged(u) => self.note_untagged(u, expect_bye, claim)?,
                 Response::Continuation(c) => match on_continuation.as_mut() {
                     Some(handler) => {
@@ -791,7 +992,7 @@ impl Connection {
                                 // then ends the command with BAD, which we read first.
                                 self.write(b"*\r\n", &cmd.name).await?;
                                 self.flush(&cmd.name).await?;
-                                self.finish_after_error().await?;
+                                self.finish_after_error(&cmd.name).await?;
                                 return Err(e);
                             }
                         };
@@ -816,8 +1017,8 @@ impl Connection {
     }
 
     /// Read to the in-flight command's completion, ignoring its outcome.
-    async fn finish_after_error(&mut self) -> Result<()> {
-        self.recover().await
+    async fn finish_after_error(&mut self, name: &str) -> Result<()> {
+        self.recover(name).await
     }
 
     /// Send bytes outside the command flow (IDLE's DONE), refusing to leave half of them.
@@ -858,7 +1059,7 @@ impl Connection {
                     }
                 }
                 Response::Tagged(t) if t.tag == tag.as_bytes() => self.idle = None,
-                Response::Tagged(t) => warn_stray_tag(&t.tag),
+                Response::Tagged(t) => self.other_tag(&t.tag)?,
                 Response::Untagged(u) => self.note_untagged(u, false, &mut |u| Some(u))?,
             }
         }
@@ -868,7 +1069,7 @@ impl Connection {
     /// Send a command that has no literal and does not wait for its completion (IDLE).
     /// Its tag is then in flight.
     pub(crate) async fn send_line_command(&mut self, cmd: &Command) -> Result<()> {
-        self.recover().await?;
+        self.recover(&cmd.name).await?;
         tracing::debug!(command = %cmd.redacted, "C:");
         let mut line = Vec::new();
         for fragment in &cmd.fragments {
@@ -939,8 +1140,13 @@ impl Connection {
     }
 }
 
-fn warn_stray_tag(tag: &[u8]) {
-    tracing::warn!(tag = %String::from_utf8_lossy(tag), "tagged response for no command in flight; ignored");
+/// An I/O error that means the server closed its end (or the connection was reset).
+fn is_closed_by_peer(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        BrokenPipe | ConnectionReset | ConnectionAborted | UnexpectedEof | NotConnected
+    )
 }
 
 pub(crate) fn bye_error(st: &StatusText) -> Error {

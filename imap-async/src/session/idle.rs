@@ -344,7 +344,7 @@ impl<'a, S: BorrowMut<Session> + Send + Unpin + 'a> Idle<'a, S> {
             .expect("an idle stream always holds its state");
         let timeout = s.conn.command_timeout;
         s.conn.command_timeout = state.opts.done_timeout;
-        let ended = s.conn.recover().await;
+        let ended = s.conn.recover("DONE").await;
         s.conn.command_timeout = timeout;
         ended?;
         Ok(session)
@@ -421,7 +421,7 @@ async fn begin_idle(conn: &mut Connection, state: &mut IdleState) -> Result<Vec<
                     "the server ended IDLE before accepting it".into(),
                 ));
             }
-            Response::Tagged(_) => {}
+            Response::Tagged(t) => conn.other_tag(&t.tag)?,
             Response::Untagged(u) => conn.note_untagged(u, false, &mut |u| {
                 events.push(u);
                 None
@@ -459,7 +459,8 @@ async fn end_idle(conn: &mut Connection, state: &mut IdleState) -> Result<Vec<Un
                 status_result(t.status, "IDLE")?;
                 return Ok(events);
             }
-            Response::Tagged(_) | Response::Continuation(_) => {}
+            Response::Tagged(t) => conn.other_tag(&t.tag)?,
+            Response::Continuation(_) => {}
             Response::Untagged(u) => conn.note_untagged(u, false, &mut |u| {
                 events.push(u);
                 None
@@ -515,7 +516,11 @@ async fn step(
             status_result(t.status, "IDLE")?;
             Ok(Vec::new())
         }
-        Ok(_) => Ok(Vec::new()),
+        Ok(Response::Tagged(t)) => {
+            conn.other_tag(&t.tag)?;
+            Ok(Vec::new())
+        }
+        Ok(Response::Continuation(_)) => Ok(Vec::new()),
         Err(Error::Timeout { .. }) => {
             // Time to restart: DONE, then IDLE again on the next step.
             tracing::debug!("restarting IDLE");

@@ -26,6 +26,7 @@ pub use admin::{
 };
 pub use capabilities::Capabilities;
 use connection::Connection;
+pub use connection::ConnectionState;
 pub use fetch::{FetchAttr, FetchChanges, FetchItems, Fetched};
 pub use folders::{Folder, FolderStatus, SelectInfo, SelectOptions, SpecialUse, StatusItems};
 pub use identity::{IdPolicy, ServerIdentity, ServerKind};
@@ -89,6 +90,7 @@ impl Client {
         };
         let mut conn = Connection::new(stream, peer, opts.limits, opts.command_timeout);
         conn.response_timeout = opts.response_timeout;
+        conn.logout_timeout = opts.logout_timeout;
         conn.plaintext_credentials_ok =
             plaintext_credentials_allowed(peer_ip, opts.allow_plaintext_login);
         conn.id_policy = opts.id_policy;
@@ -222,6 +224,7 @@ impl Client {
         let stream = transport::tls_handshake(tcp, name, &opts.tls, opts.connect_timeout).await?;
         let mut conn = Connection::new(stream, peer, opts.limits, opts.command_timeout);
         conn.response_timeout = opts.response_timeout;
+        conn.logout_timeout = opts.logout_timeout;
         conn.identity = identity;
         conn.id_policy = id_policy;
         conn.kind_fixed = kind_fixed;
@@ -508,7 +511,51 @@ impl Session {
         self.conn.is_tls()
     }
 
+    /// Whether the session can still carry commands, as far as the client has seen (no
+    /// I/O): [`ConnectionState::Closed`] once the server closed the connection or said
+    /// BYE, [`ConnectionState::Unusable`] once the client gave up on it. A server that
+    /// hung up on an idle session is noticed by the next command, which fails with
+    /// [`Error::ConnectionClosed`] carrying the server's BYE text.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::ConnectionState;
+    /// match session.connection_state() {
+    ///     ConnectionState::Open => { session.noop().await?; }
+    ///     ConnectionState::Closed { bye } => println!("closed by the server: {bye:?}"),
+    ///     other => println!("reconnect: {other:?}"),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn connection_state(&self) -> ConnectionState {
+        self.conn.state()
+    }
+
+    /// True once no command can succeed on this session any more (the server closed the
+    /// connection, or the client gave up on it): reconnect. Same as
+    /// `connection_state() != ConnectionState::Open`.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// if let Err(e) = session.noop().await {
+    ///     if session.is_closed() {
+    ///         eprintln!("reconnecting after: {e}");
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.conn.state() != ConnectionState::Open
+    }
+
     /// LOGOUT (RFC 3501 §6.1.3), then close the connection.
+    ///
+    /// Bounded by [`ConnectOptions::logout_timeout`] as a whole, including reading the
+    /// rest of any command abandoned before (a timed-out or dropped command). On a
+    /// connection already closed or unusable nothing is sent: the socket is closed and
+    /// the error that made it so returned at once.
     ///
     /// ```no_run
     /// # async fn run() -> imap_async::Result<()> {
@@ -527,16 +574,8 @@ impl Session {
 
     /// LOGOUT with an overall deadline; the socket is closed whatever happens.
     pub(crate) async fn logout_within(mut self, deadline: std::time::Duration) -> Result<()> {
-        match tokio::time::timeout(deadline, logout(&mut self.conn)).await {
-            Ok(r) => r,
-            Err(_) => {
-                self.conn.shutdown().await;
-                Err(Error::Timeout {
-                    waiting_for: "LOGOUT".into(),
-                    after: deadline,
-                })
-            }
-        }
+        self.conn.logout_timeout = deadline;
+        logout(&mut self.conn).await
     }
 }
 
@@ -599,9 +638,24 @@ async fn refresh_capabilities(conn: &mut Connection) -> Result<&Capabilities> {
         .ok_or_else(|| Error::Protocol("no CAPABILITY in the answer".into()))
 }
 
+/// LOGOUT within `conn.logout_timeout` in all: reading the rest of abandoned commands
+/// first (see [`Connection::recover`]) counts, so a stalled server costs that bound once,
+/// not another command timeout. A connection already known closed or unusable fails in
+/// `recover` before anything is sent. The socket is closed whatever happens.
 async fn logout(conn: &mut Connection) -> Result<()> {
+    let deadline = conn.logout_timeout;
     let cmd = conn.encoder("LOGOUT").finish();
-    let result = conn.execute_full(cmd, &mut |u| Some(u), None, true).await;
+    let result = tokio::time::timeout(
+        deadline,
+        conn.execute_full(cmd, &mut |u| Some(u), None, true),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(Error::Timeout {
+            waiting_for: "LOGOUT".into(),
+            after: deadline,
+        })
+    });
     conn.shutdown().await;
     result.map(drop)
 }

@@ -180,7 +180,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let no_shell = std::env::args().any(|a| a == "--no-shell") || !std::io::stdin().is_terminal();
     ensure_dovecot_installed()?;
-    let server = Dovecot::start(DovecotOptions { tls: true, ..Default::default() })?;
+    let server = Dovecot::start(DovecotOptions {
+        tls: true,
+        ..Default::default()
+    })?;
     println!(
         "Dovecot listening on {}:{} (STARTTLS) and {}:{} (TLS), started in {:?}",
         server.host(),
