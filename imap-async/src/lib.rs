@@ -63,6 +63,11 @@ pub struct GuideCleaningUpConnections;
 #[doc = include_str!("../../docs/idle.md")]
 pub struct GuideIdle;
 
+/// The running-for-days guide's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/running-for-days.md")]
+pub struct GuideRunningForDays;
+
 /// The IMAPClient mapping page's examples, compiled as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/imapclient-mapping.md")]
