@@ -80,6 +80,12 @@ struct Cli {
     /// Seconds to wait for the connection, for each read, and for each whole response.
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<u64>,
+    /// While waiting at the prompt, send NOOP every SECS seconds so that the server does
+    /// not log the session out for inactivity (0 turns it off). If the server hangs up
+    /// anyway, the shell says so and reconnects at the next command, selecting the folder
+    /// again.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    keepalive: u64,
     /// Connection details from an INI configuration file (IMAPClient's format); flags given
     /// beside it override the file.
     #[arg(short = 'f', long = "file", value_name = "CONFIG")]
@@ -124,7 +130,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let ctx = match Ctx::new() {
+    let keepalive = (cli.keepalive > 0).then(|| Duration::from_secs(cli.keepalive));
+    let ctx = match Ctx::new(keepalive) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -191,8 +198,14 @@ fn main() -> ExitCode {
     if let Err(e) = &logged_out {
         eprintln!("error: logging out: {e}");
     }
-    if interactive && matches!(logged_out, Ok(true)) {
-        println!("Logged out.");
+    if interactive {
+        match logged_out {
+            Ok(shell::LogoutOutcome::LoggedOut) => println!("Logged out."),
+            Ok(shell::LogoutOutcome::AlreadyClosed) => {
+                println!("The server had already closed the connection.")
+            }
+            _ => {}
+        }
     }
     if ok && logged_out.is_ok() {
         ExitCode::SUCCESS
@@ -498,7 +511,11 @@ fn repl(engine: &Engine, scope: &mut Scope, ctx: &Arc<Ctx>) {
     let mut chunk = String::new();
     loop {
         let prompt = if chunk.is_empty() { ">>> " } else { "... " };
-        match rl.readline(prompt) {
+        // The session is kept alive in the background while the user types.
+        let parked = ctx.park();
+        let read = rl.readline(prompt);
+        ctx.unpark(parked);
+        match read {
             Ok(line) => {
                 chunk.push_str(&line);
                 chunk.push('\n');

@@ -4,7 +4,7 @@
 //! hour: credentials fixed when the options were built stop working long before the
 //! program does. [`ConnectOptions::credentials`](crate::ConnectOptions::credentials) takes
 //! a [`CredentialsProvider`] instead, which [`Session::connect`](crate::Session::connect),
-//! [`Session::reconnect`](crate::Session) and [`watch`](crate::watch) ask at every login.
+//! [`Session::reconnect`](crate::Session::reconnect) and [`watch`](crate::watch) ask at every login.
 //! A provider is told when the server refused what it gave
 //! ([`CredentialsProvider::refused`]) and decides whether fresh credentials are worth one
 //! more try: an access token the server considers expired is, a wrong password is not.

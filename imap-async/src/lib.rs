@@ -44,9 +44,9 @@ pub use session::{
     AclEntry, AppendMessage, AppendUid, Capabilities, Client, ConnectionState, CopyUid,
     ESearchResult, Expunged, FetchAttr, FetchChanges, FetchItems, Fetched, Folder, FolderStatus,
     IdPolicy, Idle, IdleEvent, IdleOptions, ListRights, Metadata, MetadataDepth, MetadataEntry,
-    MetadataOptions, Namespace, Namespaces, Quota, SearchQuery, SearchResult, SearchReturn,
-    SelectInfo, SelectOptions, ServerId, ServerIdentity, ServerKind, Session, SortCriterion,
-    SortKey, SpecialUse, StatusItems, ThreadAlgorithm,
+    MetadataOptions, Namespace, Namespaces, Quota, Reconnected, SearchQuery, SearchResult,
+    SearchReturn, SelectInfo, SelectOptions, ServerId, ServerIdentity, ServerKind, Session,
+    SortCriterion, SortKey, SpecialUse, StatusItems, ThreadAlgorithm,
 };
 pub use session::{BatchOptions, FetchStream, SyncChanges, SyncResult, SyncState};
 pub use transport::TlsOptions;

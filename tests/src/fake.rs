@@ -34,6 +34,9 @@ pub enum Step {
     Close,
     /// Reset the connection (RST instead of FIN: `SO_LINGER` 0, then close).
     Reset,
+    /// Wake whoever waits on this (`notified().await`), so that a test can act at this
+    /// point of the script (a permit is stored when nobody waits yet).
+    Notify(std::sync::Arc<tokio::sync::Notify>),
 }
 
 /// A running scripted server. [`FakeServer::finish`] returns every line the client sent.
@@ -64,95 +67,31 @@ impl FakeServer {
 
     /// Listen on a free loopback port and run `script` on the first connection.
     pub async fn start(script: Vec<Step>) -> FakeServer {
+        FakeServer::start_sessions(vec![script]).await
+    }
+
+    /// Listen on a free loopback port and run the scripts on successive connections: the
+    /// first on the first connection, the next once that one is over (closed by a
+    /// [`Step::Close`] or by the client), and so on. For clients that reconnect.
+    /// [`FakeServer::finish`] returns the lines of all connections, in order.
+    pub async fn start_sessions(scripts: Vec<Vec<Step>>) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
         let port = listener.local_addr().expect("local addr").port();
         let task = tokio::spawn(async move {
-            let (socket, _) = tokio::time::timeout(Duration::from_secs(20), listener.accept())
-                .await
-                .map_err(|_| "no client connected within 20 s".to_owned())?
-                .map_err(|e| e.to_string())?;
-            let (read, mut write) = socket.into_split();
-            let mut read = BufReader::new(read);
-            // Tags of the commands received so far, in order.
-            let mut tags: Vec<String> = Vec::new();
-            let mut received = Vec::new();
-            for step in script {
-                match step {
-                    Step::Send(s) => {
-                        let mut s = s;
-                        for back in (0..=9).rev() {
-                            let name = match back {
-                                0 => "{tag}".to_owned(),
-                                _ => format!("{{tag-{back}}}"),
-                            };
-                            let earlier = tags.len().checked_sub(back + 1).map(|i| &tags[i]);
-                            s = s.replace(&name, earlier.map_or("", String::as_str));
-                        }
-                        write
-                            .write_all(s.as_bytes())
-                            .await
-                            .map_err(|e| e.to_string())?;
-                    }
-                    Step::SendBytes(b) => write.write_all(&b).await.map_err(|e| e.to_string())?,
-                    Step::Expect(want) => {
-                        let line = read_command(&mut read, &mut write).await?;
-                        if !line.contains(&want) {
-                            return Err(format!(
-                                "expected a command containing {want:?}, got {line:?}"
-                            ));
-                        }
-                        // A command is "TAG NAME ..."; a SASL answer (one base64 word) is
-                        // not, and keeps the tag of the command it belongs to.
-                        if let Some((t, _)) = line.split_once(' ') {
-                            tags.push(t.to_owned());
-                        }
-                        received.push(line);
-                    }
-                    Step::Sleep(d) => tokio::time::sleep(d).await,
-                    Step::ExpectSilence(d) => {
-                        if let Ok(read) = tokio::time::timeout(d, read.fill_buf()).await {
-                            let early = read.map_err(|e| e.to_string())?;
-                            if early.is_empty() {
-                                return Err("the client closed the connection where it had \
-                                            to wait for the server"
-                                    .to_owned());
-                            }
-                            return Err(format!(
-                                "the client sent {:?} where it had to wait for the server",
-                                String::from_utf8_lossy(early)
-                            ));
-                        }
-                    }
-                    Step::Drip { text, every } => {
-                        for b in text.bytes() {
-                            if write.write_all(&[b]).await.is_err() {
-                                return Ok(received);
-                            }
-                            tokio::time::sleep(every).await;
-                        }
-                    }
-                    Step::Close => {
-                        let _ = write.shutdown().await;
-                        return Ok(received);
-                    }
-                    Step::Reset => {
-                        let sock = socket2::SockRef::from(write.as_ref());
-                        sock.set_linger(Some(Duration::ZERO))
-                            .map_err(|e| e.to_string())?;
-                        drop(write);
-                        drop(read);
-                        return Ok(received);
-                    }
-                }
+            let mut all = Vec::new();
+            for (n, script) in scripts.into_iter().enumerate() {
+                let (socket, _) = tokio::time::timeout(Duration::from_secs(20), listener.accept())
+                    .await
+                    .map_err(|_| format!("no client connection {} within 20 s", n + 1))?
+                    .map_err(|e| e.to_string())?;
+                let lines = run_script(socket, script)
+                    .await
+                    .map_err(|e| format!("connection {}: {e}", n + 1))?;
+                all.extend(lines);
             }
-            // Keep the socket open until the client closes it, so a client that reads more
-            // than the script sends sees a stall, not an EOF.
-            let mut sink = Vec::new();
-            let _ =
-                tokio::time::timeout(Duration::from_secs(30), read.read_to_end(&mut sink)).await;
-            Ok(received)
+            Ok(all)
         });
         FakeServer { port, task }
     }
@@ -166,6 +105,93 @@ impl FakeServer {
             Err(_) => panic!("fake server did not finish within 40 s"),
         }
     }
+}
+
+/// Run one script on one accepted connection.
+async fn run_script(
+    socket: tokio::net::TcpStream,
+    script: Vec<Step>,
+) -> Result<Vec<String>, String> {
+    let (read, mut write) = socket.into_split();
+    let mut read = BufReader::new(read);
+    // Tags of the commands received so far, in order.
+    let mut tags: Vec<String> = Vec::new();
+    let mut received = Vec::new();
+    for step in script {
+        match step {
+            Step::Send(s) => {
+                let mut s = s;
+                for back in (0..=9).rev() {
+                    let name = match back {
+                        0 => "{tag}".to_owned(),
+                        _ => format!("{{tag-{back}}}"),
+                    };
+                    let earlier = tags.len().checked_sub(back + 1).map(|i| &tags[i]);
+                    s = s.replace(&name, earlier.map_or("", String::as_str));
+                }
+                write
+                    .write_all(s.as_bytes())
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            Step::SendBytes(b) => write.write_all(&b).await.map_err(|e| e.to_string())?,
+            Step::Expect(want) => {
+                let line = read_command(&mut read, &mut write).await?;
+                if !line.contains(&want) {
+                    return Err(format!(
+                        "expected a command containing {want:?}, got {line:?}"
+                    ));
+                }
+                // A command is "TAG NAME ..."; a SASL answer (one base64 word) is
+                // not, and keeps the tag of the command it belongs to.
+                if let Some((t, _)) = line.split_once(' ') {
+                    tags.push(t.to_owned());
+                }
+                received.push(line);
+            }
+            Step::Sleep(d) => tokio::time::sleep(d).await,
+            Step::ExpectSilence(d) => {
+                if let Ok(read) = tokio::time::timeout(d, read.fill_buf()).await {
+                    let early = read.map_err(|e| e.to_string())?;
+                    if early.is_empty() {
+                        return Err("the client closed the connection where it had \
+                                            to wait for the server"
+                            .to_owned());
+                    }
+                    return Err(format!(
+                        "the client sent {:?} where it had to wait for the server",
+                        String::from_utf8_lossy(early)
+                    ));
+                }
+            }
+            Step::Drip { text, every } => {
+                for b in text.bytes() {
+                    if write.write_all(&[b]).await.is_err() {
+                        return Ok(received);
+                    }
+                    tokio::time::sleep(every).await;
+                }
+            }
+            Step::Close => {
+                let _ = write.shutdown().await;
+                return Ok(received);
+            }
+            Step::Reset => {
+                let sock = socket2::SockRef::from(write.as_ref());
+                sock.set_linger(Some(Duration::ZERO))
+                    .map_err(|e| e.to_string())?;
+                drop(write);
+                drop(read);
+                return Ok(received);
+            }
+            Step::Notify(n) => n.notify_one(),
+        }
+    }
+    // Keep the socket open until the client closes it, so a client that reads more
+    // than the script sends sees a stall, not an EOF.
+    let mut sink = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(30), read.read_to_end(&mut sink)).await;
+    Ok(received)
 }
 
 /// One command: its line plus any literals, literals shown as `{n}` followed by their data.

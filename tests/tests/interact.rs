@@ -445,3 +445,247 @@ async fn timeout_flag_bounds_a_server_that_drips_its_answer() {
     assert!(stderr.contains("whole of a response"), "{stderr}");
     assert!(took < Duration::from_secs(9), "took {took:?}");
 }
+
+/// The shell under a pty with the password on the command line and `more` flags.
+fn spawn_shell(args: Vec<String>, home: &std::path::Path) -> PtySession {
+    std::fs::create_dir_all(home).unwrap();
+    let mut cmd = Command::new(shell_binary());
+    cmd.args(args).env("HOME", home).env("TERM", "xterm");
+    spawn_with_options(
+        cmd,
+        Options {
+            timeout_ms: Some(30_000),
+            strip_ansi_escape_codes: true,
+        },
+    )
+    .unwrap()
+}
+
+/// Ctrl-D: the shell exits with status 0 (logging out, or saying the server had already
+/// closed the connection).
+fn ctrl_d_exits_0(p: &mut PtySession, says: &str) {
+    p.send_control('d').unwrap();
+    expect(p, says);
+    p.exp_eof().unwrap();
+    match p.process.wait().unwrap() {
+        WaitStatus::Exited(_, 0) => {}
+        other => panic!("shell ended with {other:?}"),
+    }
+}
+
+/// Run `line` at the prompt after the connection was lost: the shell prints one line
+/// saying so, reconnects, and runs the command; returns what it printed.
+fn run_after_loss(p: &mut PtySession, line: &str) -> String {
+    p.send_line(line).unwrap();
+    let out = expect(p, ">>> ");
+    assert_eq!(
+        out.matches("(reconnecting)").count(),
+        1,
+        "one line about the lost connection: {out:?}"
+    );
+    assert!(!out.contains("error:"), "{out:?}");
+    out
+}
+
+/// Shell flags for a real server, password included, with a 1 s keep-alive.
+fn pty_args(server: &dyn ImapServer, user: &TestUser) -> Vec<String> {
+    with_password(server, user, &["--keepalive", "1"])
+}
+
+/// `doveadm kick` while the shell waits at the prompt: the next command reconnects, with
+/// INBOX selected again, and works; Ctrl-D then logs out and exits 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn kicked_shell_reconnects_on_the_next_command() {
+    let server = Dovecot::shared();
+    let user = user_with_mail(server);
+    let home = std::env::temp_dir().join(format!("interact-kick-{}", user.name));
+    let mut p = spawn_shell(pty_args(server, &user), &home);
+    expect(&mut p, ">>> ");
+    p.send_line("c.select_folder(\"INBOX\")[\"EXISTS\"]")
+        .unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(out.contains('3'), "{out:?}");
+    // A keep-alive NOOP or two while waiting at the prompt, before the kick.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    server.kick(&user.name);
+    // The keep-alive task reads the hang-up as it happens.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+
+    let out = run_after_loss(&mut p, "c.search()");
+    assert!(
+        out.contains("[1, 2, 3]"),
+        "the search ran in INBOX: {out:?}"
+    );
+    p.send_line("c.selected_folder()").unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(out.contains("INBOX"), "{out:?}");
+    ctrl_d_exits_0(&mut p, "Logged out.");
+    assert!(
+        server.session_log_lines(&user.name, "Logged out", 1) > 0,
+        "the reconnected session logged out"
+    );
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+/// A restart of the server (its own instance): the next command reconnects and works.
+#[tokio::test(flavor = "multi_thread")]
+async fn shell_survives_a_server_restart() {
+    let server = imap_async_tests::RealServer::Dovecot.start(true);
+    let user = user_with_mail(server.as_ref());
+    let home = std::env::temp_dir().join(format!("interact-restart-{}", user.name));
+    let mut p = spawn_shell(pty_args(server.as_ref(), &user), &home);
+    expect(&mut p, ">>> ");
+    p.send_line("c.examine_folder(\"INBOX\")[\"READ-WRITE\"]")
+        .unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(out.contains("False"), "{out:?}");
+    server.restart().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+
+    let out = run_after_loss(&mut p, "c.search()");
+    assert!(out.contains("[1, 2, 3]"), "{out:?}");
+    // Still examined, not selected read-write: a flag change is not kept.
+    p.send_line("c.add_flags([1], [\"\\\\Flagged\"]);").unwrap();
+    expect(&mut p, ">>> ");
+    p.send_line("c.get_flags([1])[\"1\"].contains(\"\\\\Flagged\")")
+        .unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(
+        out.contains("False"),
+        "the folder is still read-only: {out:?}"
+    );
+    ctrl_d_exits_0(&mut p, "Logged out.");
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+/// A scripted server that logs the shell out for inactivity (`* BYE Autologout`) and
+/// closes, then accepts a second connection: the shell prints one line, reconnects,
+/// selects INBOX again and runs the command; the second connection ends the same way,
+/// and Ctrl-D on the dead connection exits 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn autologout_bye_then_reconnect_on_a_scripted_server() {
+    use imap_async_tests::fake::{FakeServer, Step, expect as wants, send};
+    let login = || {
+        vec![
+            send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake ready\r\n"),
+            wants("LOGIN"),
+            send("{tag} OK [CAPABILITY IMAP4rev1 IDLE] logged in\r\n"),
+        ]
+    };
+    let select = || {
+        vec![
+            wants("SELECT INBOX"),
+            send(
+                "* 3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 4] ok\r\n\
+                 {tag} OK [READ-WRITE] selected\r\n",
+            ),
+        ]
+    };
+    let autologout = || {
+        vec![
+            Step::Sleep(std::time::Duration::from_millis(200)),
+            send("* BYE Autologout; idle for too long\r\n"),
+            Step::Close,
+        ]
+    };
+    let mut first = login();
+    first.extend([
+        wants("LIST"),
+        send("* LIST (\\HasNoChildren) \"/\" INBOX\r\n{tag} OK listed\r\n"),
+    ]);
+    first.extend(select());
+    first.extend(autologout());
+    let mut second = login();
+    second.extend(select());
+    second.extend([
+        wants("SEARCH"),
+        send("* SEARCH 1 2 3\r\n{tag} OK searched\r\n"),
+    ]);
+    second.extend(autologout());
+    // Built first: the scripted server waits only 20 s for the shell to connect.
+    shell_binary();
+    let server = FakeServer::start_sessions(vec![first, second]).await;
+    let home = home_for(server.port);
+    let mut p = spawn_shell(fake_args(server.port, 60), &home);
+    expect(&mut p, ">>> ");
+    p.send_line("c.select_folder(\"INBOX\")[\"EXISTS\"]")
+        .unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(out.contains('3'), "{out:?}");
+    // The BYE arrives 200 ms after the SELECT; the keep-alive task reads it at once.
+    std::thread::sleep(std::time::Duration::from_millis(800));
+
+    let out = run_after_loss(&mut p, "c.search()");
+    assert!(
+        out.contains("server closed the connection: Autologout; idle for too long (reconnecting)"),
+        "{out:?}"
+    );
+    assert!(out.contains("[1, 2, 3]"), "{out:?}");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    ctrl_d_exits_0(&mut p, "The server had already closed the connection.");
+    let lines = server.finish().await;
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+/// While the shell waits at the prompt it sends NOOP at the `--keepalive` interval.
+#[tokio::test(flavor = "multi_thread")]
+async fn shell_sends_noops_while_waiting_at_the_prompt() {
+    use imap_async_tests::fake::{FakeServer, Step, expect as wants, send};
+    let two_noops = std::sync::Arc::new(tokio::sync::Notify::new());
+    shell_binary();
+    let server = FakeServer::start(vec![
+        send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake ready\r\n"),
+        wants("LOGIN"),
+        send("{tag} OK [CAPABILITY IMAP4rev1 IDLE] logged in\r\n"),
+        wants("LIST"),
+        send("{tag} OK listed\r\n"),
+        wants("NOOP"),
+        send("{tag} OK noop\r\n"),
+        wants("NOOP"),
+        send("{tag} OK noop\r\n"),
+        Step::Notify(two_noops.clone()),
+        wants("LOGOUT"),
+        send("* BYE bye\r\n{tag} OK\r\n"),
+    ])
+    .await;
+    let home = home_for(server.port);
+    let mut p = spawn_shell(fake_args(server.port, 1), &home);
+    expect(&mut p, ">>> ");
+    let started = std::time::Instant::now();
+    tokio::time::timeout(std::time::Duration::from_secs(10), two_noops.notified())
+        .await
+        .expect("two NOOPs within 10 s at a 1 s interval");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    ctrl_d_exits_0(&mut p, "Logged out.");
+    let lines = server.finish().await;
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+fn home_for(port: u16) -> PathBuf {
+    std::env::temp_dir().join(format!("interact-fake-{port}"))
+}
+
+/// Shell flags for a scripted server (LOGIN user secret, plaintext on loopback).
+fn fake_args(port: u16, keepalive: u64) -> Vec<String> {
+    let args: Vec<String> = [
+        "-H",
+        "127.0.0.1",
+        "-P",
+        &port.to_string(),
+        "--no-ssl",
+        "--timeout",
+        "5",
+        "-u",
+        "user",
+        "-p",
+        "secret",
+        "--keepalive",
+        &keepalive.to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args
+}

@@ -188,6 +188,14 @@ pub(crate) struct Connection {
     /// SELECT), and whether SELECT/EXAMINE was ever sent (RFC 5161 §3.1 forbids ENABLE after).
     pub(crate) selected: Option<String>,
     pub(crate) selected_once: bool,
+    /// How the selected folder was opened (SELECT or EXAMINE, with CONDSTORE or not), and
+    /// the UIDVALIDITY it reported: what a reconnect needs to open it again the same way
+    /// and to tell whether stored UIDs survived.
+    pub(crate) selected_options: crate::session::SelectOptions,
+    pub(crate) selected_uid_validity: Option<u32>,
+    /// Extensions the server confirmed with ENABLE (RFC 5161 §3.2), upper-cased, to be
+    /// enabled again on a new connection.
+    pub(crate) enabled: Vec<String>,
     /// How many messages the selected folder holds, kept from SELECT's EXISTS through
     /// every later EXISTS and EXPUNGE; `None` when not known for sure (no folder selected,
     /// or VANISHED reported removals this count cannot follow).
@@ -245,6 +253,9 @@ impl Connection {
             qresync_enabled: false,
             selected: None,
             selected_once: false,
+            selected_options: crate::session::SelectOptions::default(),
+            selected_uid_validity: None,
+            enabled: Vec::new(),
             selected_exists: None,
             identity: crate::session::ServerIdentity::default(),
             id_policy: crate::session::IdPolicy::default(),
@@ -1137,6 +1148,65 @@ impl Connection {
     /// Take every queued unsolicited response.
     pub(crate) fn take_unsolicited(&mut self) -> Vec<Untagged> {
         self.unsolicited.drain(..).collect()
+    }
+}
+
+/// Helpers for keep-alive and reconnection: the connection's health without I/O, and
+/// reading between commands.
+impl Connection {
+    /// The error the next command would fail with before sending anything (the server's
+    /// BYE, or why the connection became unusable), or `None` while it looks usable. No
+    /// I/O: a connection the server dropped silently looks usable until it is read.
+    pub(crate) fn dead_error(&self) -> Option<Error> {
+        if self.closed.is_some() || self.bye.is_some() {
+            return Some(Error::ConnectionClosed {
+                during: "an earlier command".to_owned(),
+                bye: self
+                    .bye
+                    .as_ref()
+                    .map(|b| String::from_utf8_lossy(&b.text).into_owned()),
+                idle_for: self.closed.and_then(|c| c.idle_for),
+            });
+        }
+        if let Some(reason) = &self.unusable {
+            return Some(Error::Unusable(reason.clone()));
+        }
+        if self.writing {
+            return Some(Error::Unusable(
+                "a command was cancelled while it was being sent".to_owned(),
+            ));
+        }
+        None
+    }
+
+    /// Read what the server sends while no command of the caller runs, queueing untagged
+    /// data as unsolicited, until the connection fails; the caller ends the wait by
+    /// dropping this future (cancel-safe: a response read halfway stays in the buffer).
+    /// Commands left in flight are finished first. RFC 3501 §7.1.5: the server may send
+    /// `BYE` at any time (autologout), so a hang-up is noticed as it happens.
+    pub(crate) async fn watch_between_commands(&mut self, poll: Duration) -> Result<()> {
+        self.recover("waiting between commands").await?;
+        loop {
+            match self
+                .read_response_within("data from the server between commands", poll)
+                .await
+            {
+                Ok(Response::Untagged(u)) => self.note_untagged(u, false, &mut |u| Some(u))?,
+                Ok(Response::Tagged(t)) => self.other_tag(&t.tag)?,
+                Ok(Response::Continuation(_)) => {
+                    tracing::warn!("continuation request while no command runs; ignored");
+                }
+                Err(Error::Parse(e)) => tracing::warn!(error = %e, "unparseable response"),
+                // Nothing arrived: normal while waiting, unless a response stopped
+                // half-way for longer than the response timeout.
+                Err(e @ Error::Timeout { .. }) => {
+                    if self.dead_error().is_some() {
+                        return Err(e);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
 

@@ -166,6 +166,8 @@ impl Session {
             _ => {}
         }
         self.conn.selected = Some(name.to_owned());
+        self.conn.selected_options = options;
+        self.conn.selected_uid_validity = info.uid_validity;
         // The count is known only if the server sent it (RFC 3501 §7.3.1 requires EXISTS,
         // but the session must not believe a folder empty on a server's omission).
         self.conn.selected_exists = saw_exists.then_some(info.exists);

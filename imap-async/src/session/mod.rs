@@ -10,6 +10,7 @@ mod fetch;
 mod folders;
 mod identity;
 mod idle;
+mod lifetime;
 mod messages;
 mod search;
 mod server;
@@ -31,6 +32,7 @@ pub use fetch::{FetchAttr, FetchChanges, FetchItems, Fetched};
 pub use folders::{Folder, FolderStatus, SelectInfo, SelectOptions, SpecialUse, StatusItems};
 pub use identity::{IdPolicy, ServerIdentity, ServerKind};
 pub use idle::{Idle, IdleEvent, IdleOptions};
+pub use lifetime::Reconnected;
 pub use messages::{AppendMessage, AppendUid, CopyUid, Expunged};
 pub use search::{
     ESearchResult, SearchQuery, SearchResult, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm,
@@ -331,13 +333,21 @@ impl Session {
     /// # }
     /// ```
     pub async fn connect(opts: &ConnectOptions) -> Result<Session> {
+        let mut session = Session::open(opts).await?;
+        session.origin = Some(std::sync::Arc::new(opts.clone()));
+        Ok(session)
+    }
+
+    /// Connect and log in, asking the credentials provider once more when it says fresh
+    /// credentials may help (for [`Session::connect`] and [`Session::reconnect`]).
+    pub(crate) async fn open(opts: &ConnectOptions) -> Result<Session> {
         let Some(provider) = crate::credentials::provider_of(opts) else {
             return Err(Error::invalid(
                 "connection options",
                 "no credentials (auth or credentials) given",
             ));
         };
-        let mut session = match Session::connect_once(opts, provider.as_ref()).await {
+        let session = match Session::connect_once(opts, provider.as_ref()).await {
             // The provider decides whether fresh credentials may work (an access token the
             // server considers expired); a refused password is never tried again.
             Err(e) if e.is_auth_failed() && provider.refused(&e).await => {
@@ -354,7 +364,6 @@ impl Session {
             }
             other => other?,
         };
-        session.origin = Some(std::sync::Arc::new(opts.clone()));
         Ok(session)
     }
 

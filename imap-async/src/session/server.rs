@@ -60,6 +60,11 @@ impl Session {
             self.conn.utf8_enabled = true;
         }
         self.conn.qresync_enabled |= enabled.iter().any(|e| e == "QRESYNC");
+        for e in &enabled {
+            if !self.conn.enabled.contains(e) {
+                self.conn.enabled.push(e.clone());
+            }
+        }
         Ok(enabled)
     }
 }

@@ -309,6 +309,13 @@ impl Session {
             })
             .await?;
         self.conn.selected = Some(folder.to_owned());
+        // A reconnect opens it again as `SELECT folder (CONDSTORE)`: with QRESYNC enabled
+        // again too, that is the same read-write, mod-sequence-aware state.
+        self.conn.selected_options = super::SelectOptions {
+            readonly: false,
+            condstore: true,
+        };
+        self.conn.selected_uid_validity = sel.uid_validity;
         self.conn.selected_exists = saw_exists.then_some(sel.exists);
         Ok(sel)
     }
