@@ -221,7 +221,7 @@ impl Error {
     /// use imap_async::Error;
     /// use imap_async::proto::ResponseCode;
     ///
-    /// let cut = Error::ConnectionClosed { during: "reading".into() };
+    /// let cut = Error::ConnectionClosed { during: "reading".into(), bye: None, idle_for: None };
     /// assert!(cut.is_retryable());
     /// let unavailable = Error::No {
     ///     command: "LOGIN".into(),

@@ -308,14 +308,17 @@ impl Watch {
         resume: Option<WatchState>,
     ) -> Watch {
         let resumed = resume.is_some();
-        let state = Arc::new(Mutex::new(resume.unwrap_or_default()));
+        let initial = resume.unwrap_or_default();
+        let state = Arc::new(Mutex::new(initial.clone()));
+        let published = Arc::new(Mutex::new(initial));
         let stop = Arc::new(Notify::new());
         Watch {
             machine: Some(Machine {
                 opts,
                 folder,
                 wopts,
-                state: state.clone(),
+                state,
+                published: published.clone(),
                 stop: stop.clone(),
                 live: None,
                 pending: VecDeque::new(),
@@ -327,7 +330,7 @@ impl Watch {
                 ended: false,
             }),
             step: None,
-            state,
+            state: published,
             stop,
             done: false,
         }
@@ -359,23 +362,31 @@ impl Watch {
         Watch::new(opts, folder.into(), wopts, Some(state))
     }
 
-    /// The folder's state as of the last event yielded: save it (serde, with the `serde`
-    /// feature) to resume in another process with [`Watch::resume`].
+    /// The folder's state, to save (serde, with the `serde` feature) and resume from in
+    /// another process with [`Watch::resume`]. It covers the events yielded so far, except
+    /// while a batch of events that arrived together (a resynchronisation, changes read
+    /// in one go) is being yielded: until its last event it is the state from before the
+    /// batch. So a state saved after any event makes a resumed watcher report nothing
+    /// twice that was handled in a complete batch, and never skip a change.
     pub fn state(&self) -> WatchState {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Stop watching: end IDLE and log out (within the options' `logout_timeout`), or stop
-    /// waiting to reconnect. The state stays readable with [`Watch::state`] before this
-    /// call; the last state is also returned.
+    /// waiting to reconnect, and return the state to save. Events not yet taken from the
+    /// stream are dropped and are not in that state: a watcher resumed from it reports
+    /// them.
     pub async fn close(mut self) -> WatchState {
+        let before = self.state();
+        let mut result = None;
         self.stop.notify_one();
         if let Some(step) = self.step.take() {
             let (machine, event) = step.await;
             if let Some(event) = event {
-                // An event taken from the server during the stop: keep it out of the
-                // state? It was already applied to the state, which is what is saved.
+                // An event read while stopping is never delivered: return the state from
+                // before it, so that a resumed watcher reports it.
                 tracing::debug!(?event, "event arrived while the watcher was closing");
+                result = Some(before);
             }
             self.machine = Some(machine);
         }
@@ -390,7 +401,7 @@ impl Watch {
             })
             .await;
         }
-        self.state()
+        result.unwrap_or_else(|| self.state())
     }
 }
 
@@ -450,6 +461,8 @@ struct Machine {
     stop: Arc<Notify>,
     live: Option<Live>,
     pending: VecDeque<Result<WatchEvent>>,
+    /// The state as of the events yielded so far (see [`Watch::state`]).
+    published: Arc<Mutex<WatchState>>,
     /// Failed attempts (or short-lived connections) since the last stable connection.
     failures: u32,
     connected_at: Option<Instant>,
@@ -482,6 +495,14 @@ impl Machine {
     async fn next(&mut self) -> Option<Result<WatchEvent>> {
         loop {
             if let Some(event) = self.pending.pop_front() {
+                if self.pending.is_empty() {
+                    // The last event of a batch is being handed out: from now on the
+                    // state may say what the batch said. Before, it still says what the
+                    // previous batch left, so a state saved part-way through a batch
+                    // makes a resumed watcher report that batch again, never skip it.
+                    let now = self.state().clone();
+                    *self.published.lock().unwrap_or_else(|e| e.into_inner()) = now;
+                }
                 return Some(event);
             }
             if self.ended {

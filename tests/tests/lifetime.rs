@@ -238,12 +238,22 @@ async fn keep_alive_notices_a_bye_and_the_next_command_reports_it() {
         "the wait lasted as long as the caller's future: {waited:?}"
     );
     assert!(!session.is_connected());
+    // A BYE that came between commands: the connection is closed, and the error
+    // carries what the server said.
     match session.connection_error() {
-        Some(Error::Bye { text, .. }) => assert!(text.contains("Autologout"), "{text}"),
+        Some(Error::ConnectionClosed {
+            bye: Some(text), ..
+        }) => {
+            assert!(text.contains("Autologout"), "{text}")
+        }
         other => panic!("expected the BYE, got {other:?}"),
     }
     match session.noop().await {
-        Err(Error::Bye { text, .. }) => assert!(text.contains("Autologout"), "{text}"),
+        Err(Error::ConnectionClosed {
+            bye: Some(text), ..
+        }) => {
+            assert!(text.contains("Autologout"), "{text}")
+        }
         other => panic!("expected the BYE, got {other:?}"),
     }
     assert_eq!(server.finish().await.len(), 1, "only LOGIN was sent");
@@ -322,7 +332,13 @@ async fn reconnect_enables_and_examines_again_on_the_wire() {
     };
     session.select_folder_with("INBOX", options).await.unwrap();
     let err = session.noop().await.unwrap_err();
-    assert!(matches!(err, Error::Bye { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Bye { .. } | Error::ConnectionClosed { bye: Some(_), .. }
+        ),
+        "{err:?}"
+    );
     let back = session.reconnect().await.unwrap();
     let info = back.selected.unwrap();
     assert!(!info.read_write);

@@ -155,6 +155,9 @@ async fn changes_made_while_the_server_was_down_are_yielded_exactly(kind: RealSe
         match next(&mut w, 30, "Reconnected").await {
             WatchEvent::Reconnected { exists, .. } => {
                 assert_eq!(exists, 6 + 3 - 2);
+                // Part-way through the catch-up, the state to save is still the one
+                // from before it: saved now, a resumed watcher would report it all.
+                assert!(w.state().known_uids.contains(2), "{:?}", w.state());
                 break;
             }
             WatchEvent::Disconnected(_) | WatchEvent::Retrying { .. } => {}
@@ -164,6 +167,20 @@ async fn changes_made_while_the_server_was_down_are_yielded_exactly(kind: RealSe
     let (c, method) = collect_resync(&mut w).await;
     assert_the_changes(&c, &added);
     eprintln!("{}: resynchronised with {method:?}: {c:?}", kind.name());
+    // Once the batch is out, the state says what it said.
+    let state = w.state();
+    assert!(!state.known_uids.contains(2) && !state.known_uids.contains(4));
+    assert!(
+        added
+            .iter()
+            .unwrap()
+            .all(|u| state.known_uids.contains(u.get()))
+    );
+    assert_eq!(
+        state.flags_of(uid(1)),
+        Some(&["\\Flagged".to_string()][..]),
+        "{state:?}"
+    );
 
     let mut s = Session::connect(&opts).await.unwrap();
     let after = s.append("INBOX", MSG.to_vec(), &[], None).await.unwrap();

@@ -574,11 +574,10 @@ impl Connection {
     /// finish reading the response of a command whose future was dropped, and take what
     /// the server sent meanwhile on its own (a BYE there means it closed the connection).
     pub(crate) async fn recover(&mut self, next: &str) -> Result<()> {
-        if self.closed.is_some() {
+        // After a BYE (RFC 3501 §7.1.5) the server closes the connection: whether or not
+        // the close was read yet, the session is over, and the error says what it said.
+        if self.closed.is_some() || self.bye.is_some() {
             return Err(self.closed_error(format!("sending {next}")));
-        }
-        if let Some(bye) = &self.bye {
-            return Err(bye_error(bye));
         }
         if let Some(reason) = &self.unusable {
             return Err(Error::Unusable(reason.clone()));
