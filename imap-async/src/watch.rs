@@ -569,10 +569,11 @@ impl Machine {
             let idle = session.into_idle(self.wopts.idle).await?;
             Ok::<_, Error>((idle, found))
         };
-        let (idle, (live_map, events)) = tokio::select! {
+        let (idle, (live_map, events, state)) = tokio::select! {
             r = attempt => r?,
             _ = stop.notified() => return Err(Interrupt::Stopped),
         };
+        *self.state() = state;
         self.connected_at = Some(Instant::now());
         self.live = Some(Live::new(idle, live_map));
         self.pending.extend(events.into_iter().map(Ok));
@@ -582,7 +583,15 @@ impl Machine {
 
     /// Select the folder and bring the state up to date, returning the sequence map and
     /// the events to yield (Started/Reconnected, the changes, Resynced).
-    async fn resync(&mut self, session: &mut Session) -> Result<(LiveMap, Vec<WatchEvent>)> {
+    ///
+    /// The new state is returned, not stored: the caller commits it together with the
+    /// events once the connection is idling, so that a failure in between (a server
+    /// going down again) leaves the old state, and the next attempt finds the same
+    /// changes again instead of losing them.
+    async fn resync(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<(LiveMap, Vec<WatchEvent>, WatchState)> {
         let caps = session.capabilities().await?;
         let condstore = caps.has("CONDSTORE");
         let qresync = condstore && caps.has("QRESYNC") && caps.has("ENABLE");
@@ -669,7 +678,6 @@ impl Machine {
                     state.set_flags(uid, flags);
                 }
             }
-            *self.state() = state;
             events.insert(
                 0,
                 if self.started {
@@ -693,7 +701,7 @@ impl Machine {
                 });
             }
             let live = LiveMap::new(uids, exists, condstore);
-            return Ok((live, events));
+            return Ok((live, events, state));
         }
 
         events.push(if self.started {
@@ -726,7 +734,7 @@ impl Machine {
                 fetched.extend(fetch_flags(session, &kept, condstore, since).await?);
             }
         }
-        let mut state = self.state();
+        let mut state = previous.clone();
         state.uid_validity = Some(uid_validity);
         if uid_next.is_some() {
             state.uid_next = uid_next;
@@ -758,7 +766,6 @@ impl Machine {
         if let Some(m) = highest_modseq.filter(|_| condstore) {
             state.note_modseq(Some(m));
         }
-        drop(state);
         if !new.is_empty() {
             events.push(WatchEvent::New(new.clone()));
         }
@@ -769,11 +776,24 @@ impl Machine {
             expunged: gone.count().unwrap_or(0),
             flags_changed,
         });
-        Ok((LiveMap::new(uids, exists, condstore), events))
+        Ok((LiveMap::new(uids, exists, condstore), events, state))
     }
 
-    /// Wait for the next change on the live connection and turn it into events.
+    /// Wait for the next change on the live connection and turn it into events. Every
+    /// change applied to the state has its event queued, even when a later step fails
+    /// (the server going away while the new messages are fetched): the state never knows
+    /// of a change that was not told.
     async fn watch_live(&mut self) -> std::result::Result<(), Interrupt> {
+        let mut out = Vec::new();
+        let result = self.watch_live_into(&mut out).await;
+        self.pending.extend(out.into_iter().map(Ok));
+        result
+    }
+
+    async fn watch_live_into(
+        &mut self,
+        out: &mut Vec<WatchEvent>,
+    ) -> std::result::Result<(), Interrupt> {
         use futures::StreamExt;
         let stop = self.stop.clone();
         let live = self.live.as_mut().expect("checked by the caller");
@@ -793,8 +813,7 @@ impl Machine {
                 .into());
             }
         };
-        let mut out = Vec::new();
-        self.apply(event, &mut out)?;
+        self.apply(event, out)?;
         // New messages: end IDLE, learn their UIDs and flags, IDLE again.
         let live = self.live.as_ref().expect("still live");
         if live.exists as usize > live.uids.len() {
@@ -810,7 +829,7 @@ impl Machine {
             // What arrived before the end of IDLE comes first (an EXPUNGE there shifts
             // the sequence numbers of the new messages).
             for u in session.take_unsolicited() {
-                self.apply_to(&mut map, IdleEvent::from(u), &mut out)?;
+                self.apply_to(&mut map, IdleEvent::from(u), out)?;
             }
             if map.exists as usize > map.uids.len() {
                 let first = map.uids.len() as u32 + 1;
@@ -824,6 +843,7 @@ impl Machine {
                 let mut fetched = session.fetch(&set, FetchItems::from(items)).await?;
                 fetched.sort_by_key(|f| f.seq);
                 let mut new = UidSet::new();
+                let mut problem = None;
                 {
                     let mut state = self.state();
                     for f in fetched {
@@ -831,11 +851,11 @@ impl Machine {
                         if f.seq as usize != map.uids.len() + 1
                             || map.uids.last().is_some_and(|&last| last >= uid.get())
                         {
-                            return Err(Error::Protocol(format!(
+                            problem = Some(Error::Protocol(format!(
                                 "message {} has UID {uid}, out of order; resynchronising",
                                 f.seq
-                            ))
-                            .into());
+                            )));
+                            break;
                         }
                         map.uids.push(uid.get());
                         state.note_modseq(f.modseq());
@@ -854,6 +874,9 @@ impl Machine {
                 if !new.is_empty() {
                     out.push(WatchEvent::New(new));
                 }
+                if let Some(e) = problem {
+                    return Err(e.into());
+                }
                 if map.exists as usize != map.uids.len() {
                     return Err(Error::Protocol(format!(
                         "the server reports {} messages but listed {}; resynchronising",
@@ -866,7 +889,6 @@ impl Machine {
             let idle = session.into_idle(self.wopts.idle).await?;
             self.live = Some(Live::new(idle, map));
         }
-        self.pending.extend(out.into_iter().map(Ok));
         Ok(())
     }
 

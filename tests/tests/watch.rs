@@ -532,3 +532,81 @@ async fn a_watcher_outlives_its_oauth_tokens() {
     assert!(grants >= 4, "a fresh token for every reconnect: {grants}");
     w.close().await;
 }
+
+/// The race behind a message once missed on Cyrus: a reconnect finds a new message, then
+/// the server goes away before IDLE starts. The attempt fails, and the next one must still
+/// report the message (the state is only updated with the events that say so). Scripted,
+/// because a real server gives that window only now and then.
+#[tokio::test]
+async fn a_reconnect_that_fails_after_its_resync_still_reports_what_it_found() {
+    use imap_async_tests::fake::{FakeServer, Step, expect, send};
+    let caps = "IMAP4rev1 IDLE";
+    let login = |exists: u32, search: &str| {
+        vec![
+            send(&format!("* OK [CAPABILITY {caps}] fake\r\n")),
+            expect("LOGIN"),
+            send(&format!("{{tag}} OK [CAPABILITY {caps}] in\r\n")),
+            expect("SELECT INBOX"),
+            send(&format!(
+                "* {exists} EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT {}] n\r\n{{tag}} OK [READ-WRITE] sel\r\n",
+                exists + 1
+            )),
+            expect("UID SEARCH ALL"),
+            send(&format!("* SEARCH {search}\r\n{{tag}} OK s\r\n")),
+        ]
+    };
+    let mut first = login(1, "1");
+    first.extend([
+        expect("UID FETCH 1 (UID FLAGS)"),
+        send("* 1 FETCH (UID 1 FLAGS ())\r\n{tag} OK f\r\n"),
+        expect("IDLE"),
+        send("+ idling\r\n"),
+        Step::Close,
+    ]);
+    let resync = |last: Vec<Step>| {
+        let mut s = login(2, "1 2");
+        s.extend([
+            expect("UID FETCH 2 (UID FLAGS)"),
+            send("* 2 FETCH (UID 2 FLAGS ())\r\n{tag} OK f\r\n"),
+            expect("UID FETCH 1 (UID FLAGS)"),
+            send("* 1 FETCH (UID 1 FLAGS ())\r\n{tag} OK f\r\n"),
+            expect("IDLE"),
+        ]);
+        s.extend(last);
+        s
+    };
+    // Second connection: the resync sees UID 2, then the server closes instead of `+`.
+    let second = resync(vec![Step::Close]);
+    // Third: the same, and this time IDLE starts.
+    let third = resync(vec![
+        send("+ idling\r\n"),
+        Step::Sleep(Duration::from_secs(2)),
+    ]);
+    let server = FakeServer::start_sessions(vec![first, second, third]).await;
+    let mut w = watch(server.options(), "INBOX", quick());
+    assert!(matches!(
+        next(&mut w, 10, "Started").await,
+        WatchEvent::Started { exists: 1, .. }
+    ));
+    let mut seen = Vec::new();
+    loop {
+        assert!(seen.len() < 12, "no resync in sight: {seen:?}");
+        let e = next(&mut w, 10, "the resync of the third connection").await;
+        seen.push(format!("{e:?}"));
+        if let WatchEvent::Resynced { new, .. } = e {
+            assert_eq!(new, 1, "{seen:?}");
+            break;
+        }
+    }
+    let news: Vec<&String> = seen.iter().filter(|e| e.starts_with("New(")).collect();
+    assert_eq!(news, vec!["New(UidSet(2))"], "{seen:?}");
+    let disconnects = seen
+        .iter()
+        .filter(|e| e.starts_with("Disconnected"))
+        .count();
+    assert_eq!(
+        disconnects, 2,
+        "the first IDLE, then the failed attempt: {seen:?}"
+    );
+    assert_eq!(w.state().known_uids, set(&[1, 2]));
+}
