@@ -592,191 +592,40 @@ impl Machine {
         &mut self,
         session: &mut Session,
     ) -> Result<(LiveMap, Vec<WatchEvent>, WatchState)> {
-        let caps = session.capabilities().await?;
-        let condstore = caps.has("CONDSTORE");
-        let qresync = condstore && caps.has("QRESYNC") && caps.has("ENABLE");
         let previous = self.state().clone();
         let catch_up = self.started || self.resumed;
+        let sync = sync_folder(session, &self.folder, &previous, catch_up).await?;
         let mut events = Vec::new();
-
-        let mut method = ResyncMethod::Compare;
-        let mut changed_candidates: Option<Vec<Fetched>> = None;
-        // QRESYNC or CONDSTORE: one SELECT (plus a FETCH CHANGEDSINCE without QRESYNC)
-        // gives the flag changes since the known mod-sequence.
-        let sync_state = previous.sync_state().filter(|_| catch_up && condstore);
-        let (uid_validity, uid_next, highest_modseq) = match sync_state {
-            Some(sync_state) => match session.sync(&self.folder, &sync_state).await {
-                Ok(SyncResult::Changes(c)) => {
-                    method = if c.qresync {
-                        ResyncMethod::Qresync
-                    } else {
-                        ResyncMethod::Condstore
-                    };
-                    changed_candidates = Some(
-                        c.changed
-                            .into_iter()
-                            .map(|f| flag_change_as_fetched(f.uid, f.flags, f.modseq))
-                            .collect(),
-                    );
-                    (c.state.uid_validity, None, Some(c.state.highest_modseq))
-                }
-                Ok(SyncResult::UidValidityChanged {
-                    uid_validity,
-                    highest_modseq,
-                }) => (uid_validity, None, Some(highest_modseq)),
-                Err(e) => return Err(e),
-            },
-            None => {
-                if qresync {
-                    // Live expunges then arrive as UIDs (VANISHED, RFC 7162 §3.2.10).
-                    session.enable(&["QRESYNC"]).await?;
-                }
-                let info = session
-                    .select_folder_with(
-                        &self.folder,
-                        SelectOptions {
-                            condstore,
-                            ..SelectOptions::default()
-                        },
-                    )
-                    .await?;
-                let uid_validity = info.uid_validity.ok_or_else(|| {
-                    Error::Protocol(format!("SELECT {} gave no UIDVALIDITY", self.folder))
-                })?;
-                (uid_validity, info.uid_next, info.highest_modseq)
-            }
-        };
-
-        // The folder's messages now, in sequence order, for the live map and for the
-        // comparison with what was known.
-        let current = session.search(crate::SearchKey::All).await?;
-        let uids: Vec<u32> = current
-            .iter()
-            .map(|it| it.map(Uid::get).collect())
-            .unwrap_or_default();
-        let exists = u32::try_from(uids.len()).unwrap_or(u32::MAX);
-
-        let validity_changed = previous.uid_validity.is_some_and(|old| old != uid_validity);
-        if !catch_up || validity_changed || previous.uid_validity.is_none() {
-            // A fresh start: what is there now is the baseline, reported as nothing new.
-            if validity_changed && let Some(old) = previous.uid_validity {
-                events.push(WatchEvent::UidValidityChanged {
-                    old,
-                    new: uid_validity,
-                });
-            }
-            let fetched = fetch_flags(session, &current, condstore, None).await?;
-            let mut state = WatchState {
-                uid_validity: Some(uid_validity),
-                uid_next,
-                highest_modseq: highest_modseq.filter(|_| condstore),
-                known_uids: current.clone(),
-                flags: Vec::new(),
-            };
-            for f in &fetched {
-                if let (Some(uid), Some(flags)) = (f.uid(), f.flags()) {
-                    state.set_flags(uid, flags);
-                }
-            }
-            events.insert(
-                0,
-                if self.started {
-                    WatchEvent::Reconnected {
-                        uid_validity,
-                        exists,
-                    }
-                } else {
-                    WatchEvent::Started {
-                        uid_validity,
-                        exists,
-                    }
-                },
-            );
-            if self.started || self.resumed {
-                events.push(WatchEvent::Resynced {
-                    method,
-                    new: 0,
-                    expunged: 0,
-                    flags_changed: 0,
-                });
-            }
-            let live = LiveMap::new(uids, exists, condstore);
-            return Ok((live, events, state));
-        }
-
         events.push(if self.started {
             WatchEvent::Reconnected {
-                uid_validity,
-                exists,
+                uid_validity: sync.uid_validity,
+                exists: sync.exists,
             }
         } else {
             WatchEvent::Started {
-                uid_validity,
-                exists,
+                uid_validity: sync.uid_validity,
+                exists: sync.exists,
             }
         });
-        let new = difference(&current, &previous.known_uids);
-        let gone = difference(&previous.known_uids, &current);
-        let kept = intersect(&previous.known_uids, &current);
-        // Flags of the new messages, and of the kept ones that may have changed: those
-        // that CHANGEDSINCE named, else all of them (compared with what was known).
-        let mut fetched = fetch_flags(session, &new, condstore, None).await?;
-        match changed_candidates {
-            Some(c) => fetched.extend(
-                c.into_iter()
-                    .filter(|f| f.uid().is_some_and(|u| kept.contains(u.get()))),
-            ),
-            None => {
-                let since = previous.highest_modseq.filter(|_| condstore);
-                if since.is_some() {
-                    method = ResyncMethod::Condstore;
-                }
-                fetched.extend(fetch_flags(session, &kept, condstore, since).await?);
-            }
+        if let Some(old) = sync.validity_changed {
+            events.push(WatchEvent::UidValidityChanged {
+                old,
+                new: sync.uid_validity,
+            });
         }
-        let mut state = previous.clone();
-        state.uid_validity = Some(uid_validity);
-        if uid_next.is_some() {
-            state.uid_next = uid_next;
+        let fresh = sync.fresh;
+        let (new, expunged, flags_changed) = sync.counts;
+        events.extend(sync.changes);
+        if !fresh || self.started || self.resumed {
+            events.push(WatchEvent::Resynced {
+                method: sync.method,
+                new,
+                expunged,
+                flags_changed,
+            });
         }
-        state.forget_flags(&gone);
-        state.known_uids = current.clone();
-        if !gone.is_empty() {
-            events.push(WatchEvent::Expunged(gone.clone()));
-        }
-        let mut new_flags = Vec::new();
-        let mut flags_changed = 0;
-        let mut changes = Vec::new();
-        for f in fetched {
-            let Some(uid) = f.uid() else { continue };
-            let flags = f.flags().unwrap_or_default();
-            let modseq = f.modseq();
-            state.note_modseq(modseq);
-            if new.contains(uid.get()) {
-                new_flags.push((uid, flags));
-            } else if state.set_flags(uid, flags) {
-                flags_changed += 1;
-                let flags = state.flags_of(uid).unwrap_or_default().to_vec();
-                changes.push(WatchEvent::FlagsChanged { uid, flags, modseq });
-            }
-        }
-        for (uid, flags) in new_flags {
-            state.set_flags(uid, flags);
-        }
-        if let Some(m) = highest_modseq.filter(|_| condstore) {
-            state.note_modseq(Some(m));
-        }
-        if !new.is_empty() {
-            events.push(WatchEvent::New(new.clone()));
-        }
-        events.extend(changes);
-        events.push(WatchEvent::Resynced {
-            method,
-            new: new.count().unwrap_or(0),
-            expunged: gone.count().unwrap_or(0),
-            flags_changed,
-        });
-        Ok((LiveMap::new(uids, exists, condstore), events, state))
+        let live = LiveMap::new(sync.uids, sync.exists, sync.condstore);
+        Ok((live, events, sync.state))
     }
 
     /// Wait for the next change on the live connection and turn it into events. Every
@@ -990,6 +839,203 @@ impl Machine {
         }
         Ok(())
     }
+}
+
+/// What [`sync_folder`] found.
+pub(crate) struct FolderSync {
+    /// The folder's UIDs in sequence order.
+    pub(crate) uids: Vec<u32>,
+    pub(crate) exists: u32,
+    pub(crate) condstore: bool,
+    pub(crate) uid_validity: u32,
+    /// The UIDVALIDITY known before, when it changed.
+    pub(crate) validity_changed: Option<u32>,
+    /// New, Expunged and FlagsChanged events, in that order.
+    pub(crate) changes: Vec<WatchEvent>,
+    /// The state to commit with those events.
+    pub(crate) state: WatchState,
+    pub(crate) method: ResyncMethod,
+    /// New, expunged and flag-changed messages.
+    pub(crate) counts: (u64, u64, u64),
+    /// A baseline was taken (first sight of the folder, or UIDVALIDITY changed): nothing
+    /// is reported for the messages found.
+    pub(crate) fresh: bool,
+}
+
+/// Select `folder` and compare it with `previous`: QRESYNC (RFC 7162 §3.2.5) or
+/// CONDSTORE (§3.1) when offered and the state has a mod-sequence, else a comparison of
+/// every UID and its flags. With `catch_up` false, or without a known UIDVALIDITY, or
+/// when it changed, what is there is the new baseline and nothing is reported. The
+/// folder stays selected.
+pub(crate) async fn sync_folder(
+    session: &mut Session,
+    folder: &str,
+    previous: &WatchState,
+    catch_up: bool,
+) -> Result<FolderSync> {
+    let caps = session.capabilities().await?;
+    let condstore = caps.has("CONDSTORE");
+    let qresync = condstore && caps.has("QRESYNC") && caps.has("ENABLE");
+    let mut events = Vec::new();
+
+    let mut method = ResyncMethod::Compare;
+    let mut changed_candidates: Option<Vec<Fetched>> = None;
+    // QRESYNC or CONDSTORE: one SELECT (plus a FETCH CHANGEDSINCE without QRESYNC)
+    // gives the flag changes since the known mod-sequence.
+    let sync_state = previous.sync_state().filter(|_| catch_up && condstore);
+    let (uid_validity, uid_next, highest_modseq) = match sync_state {
+        Some(sync_state) => match session.sync(&folder, &sync_state).await {
+            Ok(SyncResult::Changes(c)) => {
+                method = if c.qresync {
+                    ResyncMethod::Qresync
+                } else {
+                    ResyncMethod::Condstore
+                };
+                changed_candidates = Some(
+                    c.changed
+                        .into_iter()
+                        .map(|f| flag_change_as_fetched(f.uid, f.flags, f.modseq))
+                        .collect(),
+                );
+                (c.state.uid_validity, None, Some(c.state.highest_modseq))
+            }
+            Ok(SyncResult::UidValidityChanged {
+                uid_validity,
+                highest_modseq,
+            }) => (uid_validity, None, Some(highest_modseq)),
+            Err(e) => return Err(e),
+        },
+        None => {
+            if qresync && session.may_enable() && !session.qresync_enabled() {
+                // Live expunges then arrive as UIDs (VANISHED, RFC 7162 §3.2.10).
+                session.enable(&["QRESYNC"]).await?;
+            }
+            let info = session
+                .select_folder_with(
+                    &folder,
+                    SelectOptions {
+                        condstore,
+                        ..SelectOptions::default()
+                    },
+                )
+                .await?;
+            let uid_validity = info
+                .uid_validity
+                .ok_or_else(|| Error::Protocol(format!("SELECT {} gave no UIDVALIDITY", folder)))?;
+            (uid_validity, info.uid_next, info.highest_modseq)
+        }
+    };
+
+    // The folder's messages now, in sequence order, for the live map and for the
+    // comparison with what was known.
+    let current = session.search(crate::SearchKey::All).await?;
+    let uids: Vec<u32> = current
+        .iter()
+        .map(|it| it.map(Uid::get).collect())
+        .unwrap_or_default();
+    let exists = u32::try_from(uids.len()).unwrap_or(u32::MAX);
+
+    let validity_changed = previous.uid_validity.is_some_and(|old| old != uid_validity);
+    if !catch_up || validity_changed || previous.uid_validity.is_none() {
+        // A fresh start: what is there now is the baseline, reported as nothing new.
+        let fetched = fetch_flags(session, &current, condstore, None).await?;
+        let mut state = WatchState {
+            uid_validity: Some(uid_validity),
+            uid_next,
+            highest_modseq: highest_modseq.filter(|_| condstore),
+            known_uids: current.clone(),
+            flags: Vec::new(),
+        };
+        for f in &fetched {
+            if let (Some(uid), Some(flags)) = (f.uid(), f.flags()) {
+                state.set_flags(uid, flags);
+            }
+        }
+        return Ok(FolderSync {
+            uids,
+            exists,
+            condstore,
+            uid_validity,
+            validity_changed: previous.uid_validity.filter(|_| validity_changed),
+            changes: events,
+            state,
+            method,
+            counts: (0, 0, 0),
+            fresh: true,
+        });
+    }
+
+    let new = difference(&current, &previous.known_uids);
+    let gone = difference(&previous.known_uids, &current);
+    let kept = intersect(&previous.known_uids, &current);
+    // Flags of the new messages, and of the kept ones that may have changed: those
+    // that CHANGEDSINCE named, else all of them (compared with what was known).
+    let mut fetched = fetch_flags(session, &new, condstore, None).await?;
+    match changed_candidates {
+        Some(c) => fetched.extend(
+            c.into_iter()
+                .filter(|f| f.uid().is_some_and(|u| kept.contains(u.get()))),
+        ),
+        None => {
+            let since = previous.highest_modseq.filter(|_| condstore);
+            if since.is_some() {
+                method = ResyncMethod::Condstore;
+            }
+            fetched.extend(fetch_flags(session, &kept, condstore, since).await?);
+        }
+    }
+    let mut state = previous.clone();
+    state.uid_validity = Some(uid_validity);
+    if uid_next.is_some() {
+        state.uid_next = uid_next;
+    }
+    state.forget_flags(&gone);
+    state.known_uids = current.clone();
+    if !gone.is_empty() {
+        events.push(WatchEvent::Expunged(gone.clone()));
+    }
+    let mut new_flags = Vec::new();
+    let mut flags_changed = 0;
+    let mut changes = Vec::new();
+    for f in fetched {
+        let Some(uid) = f.uid() else { continue };
+        let flags = f.flags().unwrap_or_default();
+        let modseq = f.modseq();
+        state.note_modseq(modseq);
+        if new.contains(uid.get()) {
+            new_flags.push((uid, flags));
+        } else if state.set_flags(uid, flags) {
+            flags_changed += 1;
+            let flags = state.flags_of(uid).unwrap_or_default().to_vec();
+            changes.push(WatchEvent::FlagsChanged { uid, flags, modseq });
+        }
+    }
+    for (uid, flags) in new_flags {
+        state.set_flags(uid, flags);
+    }
+    if let Some(m) = highest_modseq.filter(|_| condstore) {
+        state.note_modseq(Some(m));
+    }
+    if !new.is_empty() {
+        events.push(WatchEvent::New(new.clone()));
+    }
+    events.extend(changes);
+    Ok(FolderSync {
+        uids,
+        exists,
+        condstore,
+        uid_validity,
+        validity_changed: None,
+        changes: events,
+        state,
+        method,
+        counts: (
+            new.count().unwrap_or(0),
+            gone.count().unwrap_or(0),
+            flags_changed,
+        ),
+        fresh: false,
+    })
 }
 
 /// Consecutive expunges become one event.

@@ -682,6 +682,17 @@ pub(crate) fn command_name<K: crate::proto::sequence::Id>(base: &str) -> String 
 impl Session {
     /// Fail before sending anything when the server does not advertise `capability`,
     /// naming the capability and the command that needed it.
+    /// ENABLE may still be sent: no folder was selected on this connection yet (RFC 5161
+    /// §3.1).
+    pub(crate) fn may_enable(&self) -> bool {
+        !self.conn.selected_once
+    }
+
+    /// QRESYNC is enabled on this connection.
+    pub(crate) fn qresync_enabled(&self) -> bool {
+        self.conn.qresync_enabled
+    }
+
     pub(crate) async fn require(&mut self, capability: &str, needed_for: &str) -> Result<()> {
         if self.capabilities().await?.has(capability) {
             Ok(())
