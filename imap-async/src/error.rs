@@ -144,7 +144,7 @@ fn code_suffix(code: &Option<ResponseCode>) -> String {
                 .iter()
                 .map(|n| String::from_utf8_lossy(n).into_owned())
                 .collect();
-            format!(" [BADEVENT; the server supports: {}]", names.join(" "))
+            format!(" [BADEVENT {}]", names.join(" "))
         }
         Some(c) => format!(" [{c:?}]"),
     }

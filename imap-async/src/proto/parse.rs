@@ -698,8 +698,20 @@ impl<'a> Parser<'a> {
             b"NOMODSEQ" => ResponseCode::NoModSeq,
             b"CLOSED" => ResponseCode::Closed,
             b"NOTIFICATIONOVERFLOW" => ResponseCode::NotificationOverflow,
-            // `"BADEVENT" SP "(" event-name *(SP event-name) ")"` (RFC 5465 §8).
-            b"BADEVENT" => ResponseCode::BadEvent(self.flag_list()?),
+            // `"BADEVENT" SP "(" event-name *(SP event-name) ")"` (RFC 5465 §8); Dovecot 2.3
+            // sends the names without parentheses (`[BADEVENT AnnotationChange]`).
+            b"BADEVENT" => {
+                self.sp();
+                if self.peek() == Some(b'(') {
+                    ResponseCode::BadEvent(self.flag_list()?)
+                } else {
+                    let names = self.atoms_to_end(true);
+                    if names.is_empty() {
+                        return self.fail("BADEVENT without event names");
+                    }
+                    ResponseCode::BadEvent(names)
+                }
+            }
             b"BADCHARSET" => {
                 // `"BADCHARSET" [SP "(" charset *(SP charset) ")"]`
                 let mut v = Vec::new();
@@ -1838,12 +1850,24 @@ mod tests {
                 bs("MailboxName")
             ])
         );
-        // BADEVENT without its list is kept raw, not fatal.
+        // Dovecot 2.3 leaves out the parentheses.
         assert_eq!(
-            code("BADEVENT MessageNew"),
-            C::Other(bs("BADEVENT"), Some(bs("MessageNew")))
+            code("BADEVENT AnnotationChange"),
+            C::BadEvent(vec![bs("AnnotationChange")])
         );
+        assert_eq!(
+            code("BADEVENT ServerMetadataChange MailboxMetadataChange"),
+            C::BadEvent(vec![
+                bs("ServerMetadataChange"),
+                bs("MailboxMetadataChange")
+            ])
+        );
+        // BADEVENT without names, or with a broken list, is kept raw, not fatal.
         assert_eq!(code("BADEVENT"), C::Other(bs("BADEVENT"), None));
+        assert_eq!(
+            code("BADEVENT (MessageNew"),
+            C::Other(bs("BADEVENT"), Some(bs("(MessageNew")))
+        );
         assert_eq!(
             code("AUTHENTICATIONFAILED"),
             C::Other(bs("AUTHENTICATIONFAILED"), None)

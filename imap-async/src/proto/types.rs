@@ -269,8 +269,9 @@ pub enum ResponseCode {
     /// and now behaves as after `NOTIFY NONE`.
     NotificationOverflow,
     /// `[BADEVENT (event ...)]` (RFC 5465 §3.1, §8 `unsupported-events-code`): a NOTIFY SET
-    /// asked for an event type the server does not support; lists every event name the
-    /// server does support, as sent.
+    /// asked for an event type the server does not support. The RFC has the server list
+    /// every event it does support; Dovecot 2.3 instead names the events it rejected, as
+    /// `[BADEVENT AnnotationChange]` (no parentheses, also accepted). Names as sent.
     BadEvent(Vec<Bytes>),
     /// Any other code: its atom and the raw text after it, if any (e.g. `AUTHENTICATIONFAILED`).
     Other(Bytes, Option<Bytes>),

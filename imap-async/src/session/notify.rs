@@ -28,8 +28,9 @@ impl Session {
     /// (see [`NotifySet::validate`]). A server refusal is [`Error::No`] with the typed code:
     /// [`ResponseCode::NotificationOverflow`](crate::proto::ResponseCode::NotificationOverflow)
     /// when the set is too expensive for it, and
-    /// [`ResponseCode::BadEvent`](crate::proto::ResponseCode::BadEvent) (listing the events it
-    /// supports) for an event it does not know.
+    /// [`ResponseCode::BadEvent`](crate::proto::ResponseCode::BadEvent) for an event type it
+    /// does not support (Dovecot 2.3 refuses AnnotationChange, MailboxMetadataChange and
+    /// ServerMetadataChange this way, naming them).
     ///
     /// ```no_run
     /// use futures::StreamExt;
@@ -68,8 +69,8 @@ impl Session {
     ///     Err(Error::No { code: Some(ResponseCode::NotificationOverflow), .. }) => {
     ///         println!("too expensive for the server; watch fewer folders");
     ///     }
-    ///     Err(Error::No { code: Some(ResponseCode::BadEvent(supported)), .. }) => {
-    ///         println!("the server supports only {supported:?}");
+    ///     Err(Error::No { code: Some(ResponseCode::BadEvent(events)), .. }) => {
+    ///         println!("unsupported NOTIFY events; the server named {events:?}");
     ///     }
     ///     Err(e) => return Err(e),
     /// }
