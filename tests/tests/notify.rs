@@ -14,7 +14,7 @@ use imap_async::proto::{ResponseCode, Untagged};
 use imap_async::session::FetchAttr;
 use imap_async::{Client, Error, IdleEvent, NotifyGroup, NotifySet, Session};
 use imap_async_tests::fake::{FakeServer, expect, send};
-use imap_async_tests::{Cyrus, Dovecot, ImapServer};
+use imap_async_tests::{Cyrus, Dovecot, DovecotOptions, ImapServer};
 
 const MSG: &[u8] = b"From: a@example.org\r\nSubject: notify test\r\n\r\nbody\r\n";
 
@@ -88,7 +88,7 @@ async fn dovecot_advertises_notify_after_login_only() {
 #[tokio::test]
 async fn dovecot_without_the_mailbox_list_index_has_no_notify() {
     trace();
-    let server = Dovecot::start_with_config("mailbox_list_index = no").unwrap();
+    let server = Dovecot::start(DovecotOptions::default().notify(false)).unwrap();
     let user = server.new_user();
     let mut session = Session::connect(&server.plaintext_options(&user))
         .await

@@ -398,14 +398,15 @@ impl NotifyGroup {
                     }
                     fetch_list(fetch)?;
                 }
-                NotifyEvent::Other(name) => {
-                    if name.is_empty() || !name.bytes().all(is_atom_char) {
-                        return Err(NotifyError::Encode(EncodeError::NotAnAtom {
-                            what: "NOTIFY event",
-                            value: name.clone(),
-                        }));
-                    }
+                NotifyEvent::Other(name)
+                    if name.is_empty() || !name.bytes().all(is_atom_char) =>
+                {
+                    return Err(NotifyError::Encode(EncodeError::NotAnAtom {
+                        what: "NOTIFY event",
+                        value: name.clone(),
+                    }));
                 }
+                NotifyEvent::Other(_) => {}
                 _ if filter.is_selected() && !event.is_message_event() => {
                     return Err(NotifyError::NotMessageEvent {
                         filter: filter.keyword(),
