@@ -398,9 +398,7 @@ impl NotifyGroup {
                     }
                     fetch_list(fetch)?;
                 }
-                NotifyEvent::Other(name)
-                    if name.is_empty() || !name.bytes().all(is_atom_char) =>
-                {
+                NotifyEvent::Other(name) if name.is_empty() || !name.bytes().all(is_atom_char) => {
                     return Err(NotifyError::Encode(EncodeError::NotAnAtom {
                         what: "NOTIFY event",
                         value: name.clone(),
