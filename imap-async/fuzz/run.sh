@@ -10,7 +10,7 @@ set -euo pipefail
 seconds="${1:-10}"
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-targets=(parse_response encode_roundtrip utf7 search sequence)
+targets=(parse_response encode_roundtrip utf7 search sequence notify)
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 

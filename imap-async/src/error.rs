@@ -138,6 +138,14 @@ fn code_suffix(code: &Option<ResponseCode>) -> String {
         Some(ResponseCode::Other(name, _)) => {
             format!(" [{}]", String::from_utf8_lossy(name))
         }
+        Some(ResponseCode::NotificationOverflow) => " [NOTIFICATIONOVERFLOW]".to_owned(),
+        Some(ResponseCode::BadEvent(supported)) => {
+            let names: Vec<_> = supported
+                .iter()
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .collect();
+            format!(" [BADEVENT {}]", names.join(" "))
+        }
         Some(c) => format!(" [{c:?}]"),
     }
 }

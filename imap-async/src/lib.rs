@@ -39,7 +39,9 @@ mod with_session;
 pub use config::{Config, ConfigError, ConfigSection};
 pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
-pub use proto::{Search, SearchKey, Seq, SeqSet, Uid, UidSet};
+pub use proto::{
+    NotifyEvent, NotifyFilter, NotifyGroup, NotifySet, Search, SearchKey, Seq, SeqSet, Uid, UidSet,
+};
 pub use session::{
     AclEntry, AppendMessage, AppendUid, Capabilities, Client, ConnectionState, CopyUid,
     ESearchResult, Expunged, FetchAttr, FetchChanges, FetchItems, Fetched, Folder, FolderStatus,

@@ -8,17 +8,25 @@
 //! * modified UTF-7: encode then decode is the identity; decoding any bytes never panics;
 //! * search criteria: no CR/LF outside literals, `needs_utf8` iff some string is non-ASCII,
 //!   `CHARSET UTF-8` exactly when needed;
-//! * sequence sets: `Display` then `FromStr` is the identity; parsing never panics.
+//! * sequence sets: `Display` then `FromStr` is the identity; parsing never panics;
+//! * NOTIFY SET: a set either fails validation (and encoding fails the same way, writing
+//!   nothing) or encodes with no CR/LF outside literals and reads back group by group;
+//!   the STATUS and LIST notifications and the NOTIFY response codes, with any folder
+//!   name in any string form, parse back to the same typed values.
 
 use bytes::Bytes;
 use chrono::NaiveDate;
+use imap_async::proto::notify::{
+    NotifyEvent, NotifyFilter, NotifyGroup, NotifySet, encode_notify_set,
+};
 use imap_async::proto::search::{SearchKey, encode_search, encode_search_program};
 use imap_async::proto::testing::{Arg, check_lines, content, read_back};
 use imap_async::proto::{
     CommandEncoder, EncodeError, FrameError, Framer, LiteralSupport, ParseError, Response, SeqSet,
     UidSet, parse_response, utf7,
 };
-use imap_async::proto::{Limits, Seq, Uid};
+use imap_async::proto::{Limits, ResponseCode, Seq, Status, Uid, Untagged};
+use imap_async::session::FetchAttr;
 use proptest::prelude::*;
 
 const LIMITS: Limits = Limits {
@@ -172,6 +180,122 @@ fn any_non_ascii(k: &SearchKey) -> bool {
     }
 }
 
+/// NOTIFY event groups: every filter and event, names with troublemakers (including NUL),
+/// typed FETCH attributes, valid and invalid combinations alike.
+fn notify_group() -> impl Strategy<Value = NotifyGroup> {
+    let name = prop_oneof![
+        9 => "[a-z \"\\\r\n{}()%*&é日]{0,8}",
+        1 => "[a-z\u{0}]{0,4}",
+    ];
+    let names = prop_oneof![
+        1 => Just(Vec::new()),
+        9 => proptest::collection::vec(name, 1..3),
+    ];
+    let filter = prop_oneof![
+        1 => Just(NotifyFilter::Selected),
+        1 => Just(NotifyFilter::SelectedDelayed),
+        2 => Just(NotifyFilter::Inboxes),
+        2 => Just(NotifyFilter::Personal),
+        2 => Just(NotifyFilter::Subscribed),
+        3 => names.clone().prop_map(NotifyFilter::Subtree),
+        3 => names.prop_map(NotifyFilter::Mailboxes),
+    ];
+    let fetch = proptest::collection::vec(
+        prop::sample::select(vec![
+            FetchAttr::Uid,
+            FetchAttr::Flags,
+            FetchAttr::Envelope,
+            FetchAttr::ModSeq,
+            FetchAttr::body_peek("HEADER"),
+        ]),
+        1..4,
+    );
+    let event = prop_oneof![
+        4 => Just(NotifyEvent::MESSAGE_NEW),
+        2 => fetch.prop_map(|f| NotifyEvent::MessageNew { fetch: Some(f.into()) }),
+        4 => Just(NotifyEvent::MessageExpunge),
+        1 => Just(NotifyEvent::FlagChange),
+        1 => Just(NotifyEvent::AnnotationChange),
+        1 => Just(NotifyEvent::MailboxName),
+        1 => Just(NotifyEvent::SubscriptionChange),
+        1 => Just(NotifyEvent::MailboxMetadataChange),
+        1 => Just(NotifyEvent::ServerMetadataChange),
+        1 => "[A-Za-z]{1,6}|[A-Za-z ()]{0,6}".prop_map(NotifyEvent::Other),
+    ];
+    (filter, proptest::collection::vec(event, 0..4), any::<u8>()).prop_map(|(f, events, pick)| {
+        let mut g = NotifyGroup::new(f);
+        if pick % 6 == 0 {
+            return g.none();
+        }
+        // Half the groups keep only message events (valid anywhere when paired).
+        let message_only = pick % 2 == 0;
+        for e in events {
+            if !message_only || e.is_message_event() {
+                g = g.event(e);
+            }
+        }
+        if pick % 4 < 3 { g.messages() } else { g }
+    })
+}
+
+/// `name` as a server would send it (atom, quoted string or literal), from the encoder.
+fn server_form(name: &[u8]) -> Vec<u8> {
+    let mut e = CommandEncoder::new("T1", "X", LiteralSupport::SyncOnly);
+    e.astring("name", name).unwrap();
+    let wire = imap_async::proto::testing::wire(&e.finish());
+    wire[b"T1 X ".len()..wire.len() - 2].to_vec()
+}
+
+fn parse_untagged(line: Vec<u8>) -> Untagged {
+    match parse_response(Bytes::from(line.clone())) {
+        Ok(Response::Untagged(u)) => u,
+        other => panic!("{:?}: {other:?}", String::from_utf8_lossy(&line)),
+    }
+}
+
+/// Checks one encoded group against what was asked for.
+fn check_notify_group(arg: &Arg, g: &NotifyGroup, utf8: bool) -> Result<(), TestCaseError> {
+    let Arg::List(items) = arg else {
+        panic!("{arg:?}")
+    };
+    let mut items = items.iter();
+    prop_assert_eq!(
+        items.next(),
+        Some(&Arg::Atom(g.filter().keyword().as_bytes().to_vec()))
+    );
+    if let NotifyFilter::Subtree(names) | NotifyFilter::Mailboxes(names) = g.filter() {
+        let decode = |a: &Arg| {
+            let sent = content(a);
+            if utf8 {
+                String::from_utf8(sent.to_vec()).unwrap()
+            } else {
+                utf7::decode(sent).unwrap()
+            }
+        };
+        let sent: Vec<String> = match items.next().unwrap() {
+            Arg::List(list) if names.len() > 1 => list.iter().map(decode).collect(),
+            single => vec![decode(single)],
+        };
+        prop_assert_eq!(&sent, names);
+    }
+    match (items.next().unwrap(), g.events()) {
+        (Arg::Atom(none), None) => prop_assert_eq!(none, b"NONE"),
+        (Arg::List(list), Some(want)) => {
+            let mut list = list.iter();
+            for e in want {
+                prop_assert_eq!(list.next(), Some(&Arg::Atom(e.name().as_bytes().to_vec())));
+                if let NotifyEvent::MessageNew { fetch: Some(_) } = e {
+                    prop_assert!(matches!(list.next(), Some(Arg::List(l)) if !l.is_empty()));
+                }
+            }
+            prop_assert!(list.next().is_none());
+        }
+        (got, want) => panic!("{got:?} for {want:?}"),
+    }
+    prop_assert!(items.next().is_none());
+    Ok(())
+}
+
 proptest! {
     #[test]
     fn framing_does_not_depend_on_read_splits(
@@ -308,5 +432,104 @@ proptest! {
         if let Ok(set) = s.parse::<SeqSet>() {
             prop_assert_eq!(set.to_string().parse::<SeqSet>().unwrap(), set);
         }
+    }
+
+    #[test]
+    fn notify_set_encoding(
+        status in any::<bool>(),
+        groups in prop_oneof![
+            1 => Just(Vec::new()),
+            9 => proptest::collection::vec(notify_group(), 1..3),
+        ],
+    ) {
+        let set = groups.into_iter().fold(NotifySet::new().status(status), NotifySet::group);
+        let valid = set.validate();
+        for support in SUPPORTS {
+            for utf8 in [false, true] {
+                let mut e = CommandEncoder::new("T1", "NOTIFY SET", support).utf8_quoted(utf8);
+                let r = encode_notify_set(&mut e, &set);
+                let cmd = e.finish();
+                if let Err(err) = &valid {
+                    prop_assert_eq!(r.as_ref(), Err(err));
+                    prop_assert_eq!(cmd.redacted.as_str(), "T1 NOTIFY SET");
+                    continue;
+                }
+                r.unwrap();
+                prop_assert!(!cmd.redacted.contains(['\r', '\n']));
+                // read_back asserts no CR/LF outside literals and the literal headers.
+                let (_, words, args) = read_back(&cmd, 2);
+                prop_assert_eq!(words, ["NOTIFY", "SET"]);
+                let mut args = args.iter();
+                if set.has_status() {
+                    prop_assert_eq!(args.next(), Some(&Arg::Atom(b"STATUS".to_vec())));
+                }
+                for g in set.groups() {
+                    check_notify_group(args.next().unwrap(), g, utf8)?;
+                }
+                prop_assert!(args.next().is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn notify_responses_parse(
+        name in "\\PC{0,12}|[a-z \"\\\r\n{}()%*&\\]]{0,12}",
+        old in "\\PC{0,12}|[a-z \"\\\r\n{}()]{0,12}",
+        counts in (0u32..100_000, 1u32..100_000, 1u32..u32::MAX),
+        events in proptest::collection::vec(
+            prop::sample::select(vec!["MessageNew", "MessageExpunge", "FlagChange",
+                "AnnotationChange", "MailboxName", "SubscriptionChange",
+                "MailboxMetadataChange", "ServerMetadataChange"]),
+            1..5,
+        ),
+        parens in any::<bool>(),
+    ) {
+        for utf8 in [false, true] {
+            let wire_name = if utf8 { name.clone().into_bytes() } else { utf7::encode(&name).into_bytes() };
+            let wire_old = if utf8 { old.clone().into_bytes() } else { utf7::encode(&old).into_bytes() };
+            let (messages, uid_next, uid_validity) = counts;
+
+            let mut line = b"* STATUS ".to_vec();
+            line.extend(server_form(&wire_name));
+            line.extend(format!(" (MESSAGES {messages} UIDNEXT {uid_next} UIDVALIDITY {uid_validity} UNSEEN 0)\r\n").bytes());
+            let Untagged::MailboxStatus(st) = parse_untagged(line) else { panic!() };
+            prop_assert_eq!(&st.mailbox[..], &wire_name[..]);
+            prop_assert_eq!((st.messages, st.uid_next, st.uid_validity, st.unseen),
+                (Some(messages), Some(uid_next), Some(uid_validity), Some(0)));
+
+            let mut line = b"* LIST (\\NonExistent) \"/\" ".to_vec();
+            line.extend(server_form(&wire_name));
+            line.extend(b"\r\n");
+            let Untagged::List(item) = parse_untagged(line) else { panic!() };
+            prop_assert_eq!(&item.name[..], &wire_name[..]);
+            prop_assert_eq!(&item.attributes, &[Bytes::from_static(b"\\NonExistent")]);
+            prop_assert_eq!(item.old_name, None);
+
+            let mut line = b"* LIST (\\HasNoChildren) \"/\" ".to_vec();
+            line.extend(server_form(&wire_name));
+            line.extend(b" (\"OLDNAME\" (");
+            line.extend(server_form(&wire_old));
+            line.extend(b"))\r\n");
+            let Untagged::List(item) = parse_untagged(line) else { panic!() };
+            prop_assert_eq!(&item.name[..], &wire_name[..]);
+            prop_assert_eq!(item.old_name.as_deref(), Some(&wire_old[..]));
+            prop_assert!(item.extended.is_empty());
+        }
+
+        let line = b"A1 NO [NOTIFICATIONOVERFLOW] NOTIFY not supported for these mailboxes.\r\n";
+        let Ok(Response::Tagged(t)) = parse_response(Bytes::from_static(line)) else { panic!() };
+        prop_assert_eq!(t.status.status, Status::No);
+        prop_assert_eq!(t.status.code, Some(ResponseCode::NotificationOverflow));
+
+        let list = events.join(" ");
+        let line = if parens {
+            format!("A1 NO [BADEVENT ({list})] Unsupported NOTIFY events\r\n")
+        } else {
+            format!("A1 NO [BADEVENT {list}] Unsupported NOTIFY events\r\n")
+        };
+        let Ok(Response::Tagged(t)) = parse_response(Bytes::from(line)) else { panic!() };
+        let want: Vec<Bytes> = events.iter().map(|e| Bytes::from(e.as_bytes().to_vec())).collect();
+        prop_assert_eq!(t.status.code, Some(ResponseCode::BadEvent(want)));
+        prop_assert_eq!(&t.status.text[..], b"Unsupported NOTIFY events");
     }
 }

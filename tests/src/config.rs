@@ -113,6 +113,8 @@ const COMMON: &str = r#"
 # Mail: maildir with one directory per folder and "/" as the separator.
 mail_location = maildir:~/Maildir:LAYOUT=fs
 mail_fsync = never
+# The mailbox list index also makes Dovecot offer NOTIFY (RFC 5465) after login;
+# DovecotOptions::notify(false) turns it off again.
 mailbox_list_index = yes
 # With hundreds of sessions of one user starting at once, fcntl() locks made Dovecot
 # panic on a false EDEADLK ("Resource deadlock avoided"); flock() has no such detection.

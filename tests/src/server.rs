@@ -44,6 +44,32 @@ pub struct DovecotOptions {
     pub extra_config: String,
 }
 
+impl DovecotOptions {
+    /// Whether Dovecot offers NOTIFY (RFC 5465) after login. It does so only with the
+    /// mailbox list index, which every test server has by default (`mailbox_list_index =
+    /// yes`); `notify(false)` appends `mailbox_list_index = no` to
+    /// [`extra_config`](Self::extra_config) for a server without NOTIFY, and `notify(true)`
+    /// appends the default explicitly.
+    ///
+    /// ```no_run
+    /// use imap_async_tests::{Dovecot, DovecotOptions};
+    ///
+    /// let without = Dovecot::start(DovecotOptions::default().notify(false)).unwrap();
+    /// # drop(without);
+    /// ```
+    pub fn notify(mut self, on: bool) -> DovecotOptions {
+        if !self.extra_config.is_empty() && !self.extra_config.ends_with('\n') {
+            self.extra_config.push('\n');
+        }
+        self.extra_config.push_str(if on {
+            "mailbox_list_index = yes\n"
+        } else {
+            "mailbox_list_index = no\n"
+        });
+        self
+    }
+}
+
 /// A login on the test server. Each test should take its own from [`Dovecot::new_user`],
 /// so that tests running in parallel never see each other's mail.
 #[derive(Debug, Clone, PartialEq, Eq)]

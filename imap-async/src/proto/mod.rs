@@ -7,9 +7,11 @@
 //!   user-given string, so that no input can inject a command.
 //! * [`utf7`] is modified UTF-7 for mailbox names (RFC 3501 §5.1.3).
 //! * [`sequence`] holds the distinct sequence-number and UID set types.
+//! * [`notify`] is the typed NOTIFY SET command (RFC 5465), checked against its rules.
 
 pub mod encode;
 pub mod frame;
+pub mod notify;
 pub mod parse;
 #[cfg(test)]
 mod quirks_tests;
@@ -22,6 +24,9 @@ pub mod utf7;
 
 pub use encode::{Command, CommandEncoder, EncodeError, Fragment, LiteralMode, LiteralSupport};
 pub use frame::{FrameError, Framed, Framer, Limits};
+pub use notify::{
+    NotifyError, NotifyEvent, NotifyFilter, NotifyGroup, NotifySet, encode_notify_set,
+};
 pub use parse::{ParseError, parse_response};
 pub use search::{Search, SearchError, SearchKey, encode_search, encode_search_program};
 pub use sequence::{Seq, SeqSet, Uid, UidSet};

@@ -127,14 +127,15 @@ fn name_stop(c: u8) -> bool {
 }
 
 /// Uppercase copy of a short keyword for `match`; longer words never match any keyword.
+/// The longest keyword is `NOTIFICATIONOVERFLOW` (RFC 5465), 20 bytes.
 struct Kw {
-    buf: [u8; 16],
+    buf: [u8; 24],
     len: usize,
 }
 
 impl Kw {
     fn new(s: &[u8]) -> Kw {
-        let mut buf = [0u8; 16];
+        let mut buf = [0u8; 24];
         if s.len() > buf.len() {
             return Kw { buf, len: 0 };
         }
@@ -696,6 +697,21 @@ impl<'a> Parser<'a> {
             b"UIDNOTSTICKY" => ResponseCode::UidNotSticky,
             b"NOMODSEQ" => ResponseCode::NoModSeq,
             b"CLOSED" => ResponseCode::Closed,
+            b"NOTIFICATIONOVERFLOW" => ResponseCode::NotificationOverflow,
+            // `"BADEVENT" SP "(" event-name *(SP event-name) ")"` (RFC 5465 §8); Dovecot 2.3
+            // sends the names without parentheses (`[BADEVENT AnnotationChange]`).
+            b"BADEVENT" => {
+                self.sp();
+                if self.peek() == Some(b'(') {
+                    ResponseCode::BadEvent(self.flag_list()?)
+                } else {
+                    let names = self.atoms_to_end(true);
+                    if names.is_empty() {
+                        return self.fail("BADEVENT without event names");
+                    }
+                    ResponseCode::BadEvent(names)
+                }
+            }
             b"BADCHARSET" => {
                 // `"BADCHARSET" [SP "(" charset *(SP charset) ")"]`
                 let mut v = Vec::new();
@@ -805,17 +821,63 @@ impl<'a> Parser<'a> {
     }
 
     /// `mailbox-list = "(" [mbx-list-flags] ")" SP (DQUOTE QUOTED-CHAR DQUOTE / nil) SP
-    /// mailbox [SP mbox-list-extended]` (RFC 3501 §7.2.2, RFC 5258 §9). The extended data
-    /// is ignored.
+    /// mailbox [SP mbox-list-extended]` (RFC 3501 §7.2.2, RFC 5258 §9). Extended data
+    /// that does not parse is dropped (the item is kept without it), as before servers
+    /// sent any.
     fn list_item(&mut self) -> R<ListItem> {
         let attributes = self.flag_list()?;
         let delimiter = self.delimiter()?;
         let name = self.astring()?;
-        Ok(ListItem {
+        let mut item = ListItem {
             attributes,
             delimiter,
             name,
-        })
+            ..ListItem::default()
+        };
+        self.sp();
+        if self.peek() == Some(b'(') {
+            let save = self.pos;
+            if self.list_extended(&mut item).is_err() {
+                self.pos = save;
+                item.old_name = None;
+                item.extended.clear();
+            }
+        }
+        Ok(item)
+    }
+
+    /// `mbox-list-extended = "(" [mbox-list-extended-item *(SP mbox-list-extended-item)]
+    /// ")"`, `mbox-list-extended-item = mbox-list-extended-item-tag SP tagged-ext-val`
+    /// (RFC 5258 §9; the tag is an astring), at the `(`. `OLDNAME` is read as RFC 5465 §8
+    /// `"OLDNAME" SP "(" mailbox ")"` (a bare mailbox is accepted too); other items are
+    /// kept raw.
+    fn list_extended(&mut self, item: &mut ListItem) -> R<()> {
+        self.expect(b'(', "expected '(' before LIST extended data")?;
+        loop {
+            self.sp();
+            match self.peek() {
+                Some(b')') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                None => return self.fail("unterminated LIST extended data"),
+                Some(_) => {}
+            }
+            let tag = self.astring()?;
+            if tag.eq_ignore_ascii_case(b"OLDNAME") {
+                let old = if self.eat(b'(') {
+                    let old = self.astring()?;
+                    self.expect(b')', "expected ')' after the OLDNAME mailbox")?;
+                    old
+                } else {
+                    self.astring()?
+                };
+                item.old_name = Some(old);
+            } else {
+                let value = self.raw_value()?;
+                item.extended.push((tag, value));
+            }
+        }
     }
 
     /// `"STATUS" SP mailbox SP "(" [status-att-list] ")"` (RFC 3501 §7.2.4, RFC 9051
@@ -1777,6 +1839,35 @@ mod tests {
         assert_eq!(code("MODIFIED 7,9"), C::Modified(vec![(7, 7), (9, 9)]));
         assert_eq!(code("MODIFIED 12:10"), C::Modified(vec![(10, 12)]));
         assert_eq!(code("CLOSED"), C::Closed);
+        assert_eq!(code("NOTIFICATIONOVERFLOW"), C::NotificationOverflow);
+        assert_eq!(code("notificationoverflow"), C::NotificationOverflow);
+        assert_eq!(
+            code("BADEVENT (MessageNew MessageExpunge FlagChange MailboxName)"),
+            C::BadEvent(vec![
+                bs("MessageNew"),
+                bs("MessageExpunge"),
+                bs("FlagChange"),
+                bs("MailboxName")
+            ])
+        );
+        // Dovecot 2.3 leaves out the parentheses.
+        assert_eq!(
+            code("BADEVENT AnnotationChange"),
+            C::BadEvent(vec![bs("AnnotationChange")])
+        );
+        assert_eq!(
+            code("BADEVENT ServerMetadataChange MailboxMetadataChange"),
+            C::BadEvent(vec![
+                bs("ServerMetadataChange"),
+                bs("MailboxMetadataChange")
+            ])
+        );
+        // BADEVENT without names, or with a broken list, is kept raw, not fatal.
+        assert_eq!(code("BADEVENT"), C::Other(bs("BADEVENT"), None));
+        assert_eq!(
+            code("BADEVENT (MessageNew"),
+            C::Other(bs("BADEVENT"), Some(bs("(MessageNew")))
+        );
         assert_eq!(
             code("AUTHENTICATIONFAILED"),
             C::Other(bs("AUTHENTICATIONFAILED"), None)
@@ -1842,7 +1933,8 @@ mod tests {
             Untagged::List(ListItem {
                 attributes: vec![bs("\\HasNoChildren")],
                 delimiter: Some(b'/'),
-                name: bs("INBOX")
+                name: bs("INBOX"),
+                ..ListItem::default()
             })
         );
         assert_eq!(
@@ -1850,7 +1942,8 @@ mod tests {
             Untagged::List(ListItem {
                 attributes: vec![bs("\\Noselect")],
                 delimiter: None,
-                name: bs("")
+                name: bs(""),
+                ..ListItem::default()
             })
         );
         assert_eq!(
@@ -1858,16 +1951,19 @@ mod tests {
             Untagged::List(ListItem {
                 attributes: vec![],
                 delimiter: Some(b'.'),
-                name: bs("foo\r\nbar baz")
+                name: bs("foo\r\nbar baz"),
+                ..ListItem::default()
             })
         );
-        // LIST-EXTENDED data after the name is ignored; a backslash delimiter is escaped.
+        // LIST-EXTENDED data after the name is kept raw; a backslash delimiter is escaped.
         assert_eq!(
             untagged(b"* LIST (\\HasChildren \\Subscribed) \"\\\\\" \"Sent Items\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"),
             Untagged::List(ListItem {
                 attributes: vec![bs("\\HasChildren"), bs("\\Subscribed")],
                 delimiter: Some(b'\\'),
-                name: bs("Sent Items")
+                name: bs("Sent Items"),
+                extended: vec![(bs("CHILDINFO"), bs("(\"SUBSCRIBED\")"))],
+                ..ListItem::default()
             })
         );
         assert_eq!(
@@ -1875,7 +1971,8 @@ mod tests {
             Untagged::List(ListItem {
                 attributes: vec![bs("\\HasNoChildren"), bs("\\Sent")],
                 delimiter: Some(b'/'),
-                name: bs("[Gmail]/Sent Mail")
+                name: bs("[Gmail]/Sent Mail"),
+                ..ListItem::default()
             })
         );
         assert_eq!(
@@ -1883,7 +1980,8 @@ mod tests {
             Untagged::Lsub(ListItem {
                 attributes: vec![],
                 delimiter: Some(b'.'),
-                name: bs("#news.comp.mail.misc")
+                name: bs("#news.comp.mail.misc"),
+                ..ListItem::default()
             })
         );
         // An atom mailbox named NIL is a name, not a missing value.
@@ -1891,6 +1989,56 @@ mod tests {
             panic!()
         };
         assert_eq!(l.name, bs("NIL"));
+    }
+
+    #[test]
+    fn list_notify_oldname_and_nonexistent() {
+        // RFC 5465 §5.4 examples.
+        assert_eq!(
+            untagged(b"* LIST () \"/\" \"NewMailbox\" (\"OLDNAME\" (\"OldMailbox\"))\r\n"),
+            Untagged::List(ListItem {
+                delimiter: Some(b'/'),
+                name: bs("NewMailbox"),
+                old_name: Some(bs("OldMailbox")),
+                ..ListItem::default()
+            })
+        );
+        assert_eq!(
+            untagged(b"* LIST (\\NonExistent) \".\" \"INBOX.DeletedMailbox\"\r\n"),
+            Untagged::List(ListItem {
+                attributes: vec![bs("\\NonExistent")],
+                delimiter: Some(b'.'),
+                name: bs("INBOX.DeletedMailbox"),
+                ..ListItem::default()
+            })
+        );
+        // Unquoted tag, literal old name, another item beside it, lower case.
+        let Untagged::List(l) = untagged(
+            b"* LIST (\\HasNoChildren) \"/\" new (CHILDINFO (\"SUBSCRIBED\") oldname ({3}\r\na b))\r\n",
+        ) else {
+            panic!()
+        };
+        assert_eq!(l.old_name, Some(bs("a b")));
+        assert_eq!(l.extended, vec![(bs("CHILDINFO"), bs("(\"SUBSCRIBED\")"))]);
+        // A bare old name is accepted.
+        let Untagged::List(l) = untagged(b"* LIST () \"/\" new (\"OLDNAME\" old)\r\n") else {
+            panic!()
+        };
+        assert_eq!(l.old_name, Some(bs("old")));
+        // Malformed extended data is dropped, the item kept.
+        for raw in [
+            &b"* LIST () \"/\" new (\"OLDNAME\" (old\r\n"[..],
+            b"* LIST () \"/\" new (\"OLDNAME\"\r\n",
+            b"* LIST () \"/\" new ((x) y)\r\n",
+            b"* LIST () \"/\" new (\"OLDNAME\" (a b))\r\n",
+        ] {
+            let Untagged::List(l) = untagged(raw) else {
+                panic!("{}", show(raw))
+            };
+            assert_eq!(l.name, bs("new"), "{}", show(raw));
+            assert_eq!(l.old_name, None, "{}", show(raw));
+            assert!(l.extended.is_empty(), "{}", show(raw));
+        }
     }
 
     #[test]

@@ -164,14 +164,27 @@ pub struct ThreadNode {
     pub children: Vec<ThreadNode>,
 }
 
-/// One LIST/LSUB/XLIST entry. The name is in its wire form (modified UTF-7 unless UTF8=ACCEPT).
-#[derive(Debug, Clone, PartialEq)]
+/// One LIST/LSUB/XLIST entry. Names are in their wire form (modified UTF-7 unless
+/// UTF8=ACCEPT).
+///
+/// NOTIFY's MailboxName event (RFC 5465 §5.4) arrives as unsolicited LIST responses: a
+/// created folder as a plain item, a deleted one with the `\NonExistent` attribute, and a
+/// renamed one under its new name with [`old_name`](Self::old_name) set from the `OLDNAME`
+/// extended data item.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListItem {
-    /// Attributes as sent, e.g. `\HasNoChildren`, `\Sent`.
+    /// Attributes as sent, e.g. `\HasNoChildren`, `\Sent`, `\NonExistent`.
     pub attributes: Vec<Bytes>,
     /// Hierarchy delimiter; `None` for NIL (a flat namespace).
     pub delimiter: Option<u8>,
     pub name: Bytes,
+    /// The `OLDNAME` extended data item (RFC 5258 §3.3 / RFC 5465 §5.4 and §8,
+    /// `"OLDNAME" SP "(" mailbox ")"`): the folder's name before a RENAME, wire form.
+    pub old_name: Option<Bytes>,
+    /// Other extended data items (RFC 5258 §9 `mbox-list-extended-item`), as (tag, raw
+    /// value), e.g. `("CHILDINFO", "(\"SUBSCRIBED\")")`. Extended data that does not
+    /// follow the grammar is dropped rather than failing the whole LIST response.
+    pub extended: Vec<(Bytes, Bytes)>,
 }
 
 /// `* STATUS` data. Items the server did not send stay `None`.
@@ -251,6 +264,15 @@ pub enum ResponseCode {
     /// `[MODIFIED set]` (RFC 7162): messages whose STORE failed the UNCHANGEDSINCE test.
     Modified(Vec<(u32, u32)>),
     Closed,
+    /// `[NOTIFICATIONOVERFLOW]` (RFC 5465 §5.8, §3.1): the server refuses a NOTIFY SET as
+    /// too expensive (tagged `NO`), or has stopped sending notifications (untagged `OK`)
+    /// and now behaves as after `NOTIFY NONE`.
+    NotificationOverflow,
+    /// `[BADEVENT (event ...)]` (RFC 5465 §3.1, §8 `unsupported-events-code`): a NOTIFY SET
+    /// asked for an event type the server does not support. The RFC has the server list
+    /// every event it does support; Dovecot 2.3 instead names the events it rejected, as
+    /// `[BADEVENT AnnotationChange]` (no parentheses, also accepted). Names as sent.
+    BadEvent(Vec<Bytes>),
     /// Any other code: its atom and the raw text after it, if any (e.g. `AUTHENTICATIONFAILED`).
     Other(Bytes, Option<Bytes>),
 }

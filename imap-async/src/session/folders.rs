@@ -804,16 +804,21 @@ impl Session {
                 .unsolicited
                 .push_back(Untagged::MailboxStatus(other));
         }
-        Ok(FolderStatus {
-            name: decode_mailbox(&self.conn, &st.mailbox),
-            messages: st.messages,
-            recent: st.recent,
-            uid_next: st.uid_next,
-            uid_validity: st.uid_validity,
-            unseen: st.unseen,
-            highest_modseq: st.highest_modseq,
-            size: st.size,
-            deleted: st.deleted,
-        })
+        Ok(folder_status(&self.conn, st))
+    }
+}
+
+/// A `* STATUS` response as a [`FolderStatus`], the name decoded.
+pub(crate) fn folder_status(conn: &Connection, st: MailboxStatus) -> FolderStatus {
+    FolderStatus {
+        name: decode_mailbox(conn, &st.mailbox),
+        messages: st.messages,
+        recent: st.recent,
+        uid_next: st.uid_next,
+        uid_validity: st.uid_validity,
+        unseen: st.unseen,
+        highest_modseq: st.highest_modseq,
+        size: st.size,
+        deleted: st.deleted,
     }
 }

@@ -12,6 +12,7 @@ mod identity;
 mod idle;
 mod lifetime;
 mod messages;
+mod notify;
 mod search;
 mod server;
 mod stream;
