@@ -884,7 +884,7 @@ pub(crate) async fn sync_folder(
     // gives the flag changes since the known mod-sequence.
     let sync_state = previous.sync_state().filter(|_| catch_up && condstore);
     let (uid_validity, uid_next, highest_modseq) = match sync_state {
-        Some(sync_state) => match session.sync(&folder, &sync_state).await {
+        Some(sync_state) => match session.sync(folder, &sync_state).await {
             Ok(SyncResult::Changes(c)) => {
                 method = if c.qresync {
                     ResyncMethod::Qresync
@@ -912,7 +912,7 @@ pub(crate) async fn sync_folder(
             }
             let info = session
                 .select_folder_with(
-                    &folder,
+                    folder,
                     SelectOptions {
                         condstore,
                         ..SelectOptions::default()
