@@ -25,6 +25,7 @@
 //! }
 //! ```
 
+pub mod account;
 pub mod config;
 pub mod credentials;
 pub mod error;
@@ -36,6 +37,10 @@ pub mod transport;
 mod watch;
 mod with_session;
 
+pub use account::{
+    AccountEvent, AccountMode, AccountOptions, AccountState, AccountWatch, FolderCounts,
+    watch_account,
+};
 pub use config::{Config, ConfigError, ConfigSection};
 pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
