@@ -44,7 +44,7 @@ use tokio::time::Instant;
 use crate::error::{Error, Result};
 use crate::options::ConnectOptions;
 use crate::proto::{NotifyGroup, NotifySet, ResponseCode, Uid, UidSet, Untagged};
-use crate::session::{Idle, IdleEvent, Session, StatusItems};
+use crate::session::{FolderStatus, Idle, IdleEvent, Session, StatusItems};
 use crate::watch::{FolderSync, WatchEvent, WatchOptions, WatchState, backoff, sync_folder};
 
 /// How an account watcher finds changes.
@@ -159,6 +159,25 @@ pub struct FolderCounts {
     pub uid_next: Option<u32>,
     pub uid_validity: Option<u32>,
     pub highest_modseq: Option<u64>,
+}
+
+impl From<&FolderStatus> for FolderCounts {
+    fn from(s: &FolderStatus) -> Self {
+        FolderCounts {
+            messages: s.messages,
+            uid_next: s.uid_next,
+            uid_validity: s.uid_validity,
+            highest_modseq: s.highest_modseq,
+        }
+    }
+}
+
+/// The folder list as the server gives it now.
+struct Listed {
+    names: Vec<String>,
+    subscribed: BTreeSet<String>,
+    /// Each folder's counts, when LIST-STATUS gave them.
+    counts: Option<BTreeMap<String, FolderCounts>>,
 }
 
 /// What an account watcher knows: for each folder, what the folder watcher would know
@@ -583,8 +602,22 @@ impl Machine {
     }
 
     /// The folders to watch, as the server lists them now, with their subscription.
-    async fn list(&mut self, session: &mut Session) -> Result<(Vec<String>, BTreeSet<String>)> {
-        let all = session.list_folders("", "*").await?;
+    /// With LIST-STATUS (RFC 5819) the counts come in the same command.
+    async fn list(&mut self, session: &mut Session) -> Result<Listed> {
+        let (all, mut counts) = if session.has_capability("LIST-STATUS").await? {
+            let items = Self::status_items(session).await?;
+            let mut counts = BTreeMap::new();
+            let mut all = Vec::new();
+            for (folder, status) in session.list_status("", "*", items).await? {
+                if let Some(s) = status {
+                    counts.insert(folder.name.clone(), FolderCounts::from(&s));
+                }
+                all.push(folder);
+            }
+            (all, Some(counts))
+        } else {
+            (session.list_folders("", "*").await?, None)
+        };
         let mut names: Vec<String> = all
             .into_iter()
             .filter(|f| {
@@ -616,6 +649,10 @@ impl Machine {
             match session.folder_status(&name, Some(items)).await {
                 Ok(_) => {
                     tracing::debug!(folder = %name, "left out of LIST but still there");
+                    // No counts: it is compared in full.
+                    if let Some(c) = counts.as_mut() {
+                        c.remove(&name);
+                    }
                     names.push(name);
                 }
                 Err(Error::No { .. }) => {}
@@ -627,18 +664,40 @@ impl Machine {
             .await
             .map(|l| l.into_iter().map(|f| f.name).collect())
             .unwrap_or_default();
-        Ok((names, subscribed))
+        Ok(Listed {
+            names,
+            subscribed,
+            counts,
+        })
+    }
+
+    /// The STATUS items that tell whether a folder moved.
+    async fn status_items(session: &mut Session) -> Result<StatusItems> {
+        Ok(StatusItems {
+            messages: true,
+            uid_next: true,
+            uid_validity: true,
+            highest_modseq: session.has_capability("CONDSTORE").await?,
+            ..StatusItems::NONE
+        })
     }
 
     /// Compare every folder with what was known (created and deleted folders included),
     /// ending with the idle folder selected. With `catch_up` false, what is there is the
     /// baseline.
     async fn full_resync(&mut self, session: &mut Session, catch_up: bool) -> Result<Found> {
-        let (names, subscribed) = self.list(session).await?;
+        let Listed {
+            names,
+            subscribed,
+            counts,
+        } = self.list(session).await?;
         let mut state = self.state.clone();
         let mut events = Vec::new();
         let mut totals = Totals::default();
-        let counts_now = self.counts(session, &names).await?;
+        let counts_now = match counts {
+            Some(c) => c,
+            None => self.counts(session, &names).await?,
+        };
         let created = apply_structure(
             &mut state,
             &names,
@@ -691,27 +750,12 @@ impl Machine {
         session: &mut Session,
         names: &[String],
     ) -> Result<BTreeMap<String, FolderCounts>> {
-        let condstore = session.has_capability("CONDSTORE").await?;
-        let items = StatusItems {
-            messages: true,
-            uid_next: true,
-            uid_validity: true,
-            highest_modseq: condstore,
-            ..StatusItems::NONE
-        };
+        let items = Self::status_items(session).await?;
         let mut out = BTreeMap::new();
         for name in names {
             match session.folder_status(name, Some(items)).await {
                 Ok(s) => {
-                    out.insert(
-                        name.clone(),
-                        FolderCounts {
-                            messages: s.messages,
-                            uid_next: s.uid_next,
-                            uid_validity: s.uid_validity,
-                            highest_modseq: s.highest_modseq,
-                        },
-                    );
+                    out.insert(name.clone(), FolderCounts::from(&s));
                 }
                 // Deleted between LIST and STATUS: the next LIST says so.
                 Err(Error::No { .. }) => {}
@@ -892,13 +936,22 @@ impl Machine {
             // server merges and drops them (Dovecot 2.3.19 was seen to send no LIST for
             // a RENAME made within its 0.5 s notification delay of other list changes,
             // and to send a folder's LIST twice, without and then with \Subscribed).
-            let (names, subscribed) = self.list(session).await?;
-            let new: Vec<String> = names
-                .iter()
-                .filter(|n| !state.folders.contains_key(*n))
-                .cloned()
-                .collect();
-            let counts_new = self.counts(session, &new).await?;
+            let Listed {
+                names,
+                subscribed,
+                counts,
+            } = self.list(session).await?;
+            let counts_new = match counts {
+                Some(c) => c,
+                None => {
+                    let new: Vec<String> = names
+                        .iter()
+                        .filter(|n| !state.folders.contains_key(*n))
+                        .cloned()
+                        .collect();
+                    self.counts(session, &new).await?
+                }
+            };
             let created = apply_structure(
                 &mut state,
                 &names,
