@@ -44,7 +44,7 @@ use tokio::time::Instant;
 use crate::error::{Error, Result};
 use crate::options::ConnectOptions;
 use crate::proto::{NotifyGroup, NotifySet, ResponseCode, Uid, UidSet, Untagged};
-use crate::session::{FolderStatus, Idle, IdleEvent, Session, StatusItems};
+use crate::session::{FetchItems, Fetched, FolderStatus, Idle, IdleEvent, Session, StatusItems};
 use crate::watch::{FolderSync, WatchEvent, WatchOptions, WatchState, backoff, sync_folder};
 
 /// How an account watcher finds changes.
@@ -80,6 +80,10 @@ pub struct AccountOptions {
     /// `None` never), for changes a server failed to notify. A STATUS per folder and
     /// a LIST; only folders whose counts moved are selected.
     pub recheck_interval: Option<Duration>,
+    /// Items to fetch for each new message, delivered in [`AccountEvent::New`] (like
+    /// NOTIFY's `MessageNew` fetch attributes, RFC 5465 §5.2, on any server). `None`
+    /// (the default): UIDs only.
+    pub fetch: Option<FetchItems>,
     /// Backoff, stability and IDLE options, as for the folder watcher.
     pub watch: WatchOptions,
 }
@@ -92,6 +96,7 @@ impl Default for AccountOptions {
             idle_folder: "INBOX".to_owned(),
             poll_interval: Duration::from_secs(60),
             recheck_interval: Some(Duration::from_secs(120)),
+            fetch: None,
             watch: WatchOptions::default(),
         }
     }
@@ -140,6 +145,20 @@ impl AccountOptions {
     /// With NOTIFY, how often every folder is compared anyway (`None`: never).
     pub fn recheck_interval(mut self, interval: Option<Duration>) -> Self {
         self.recheck_interval = interval;
+        self
+    }
+
+    /// Fetch these items for every new message, into [`AccountEvent::New`].
+    ///
+    /// ```
+    /// use imap_async::AccountOptions;
+    /// use imap_async::session::FetchAttr;
+    ///
+    /// let a = AccountOptions::default().fetch_new([FetchAttr::Envelope, FetchAttr::Flags]);
+    /// assert!(a.fetch.is_some());
+    /// ```
+    pub fn fetch_new(mut self, items: impl Into<FetchItems>) -> Self {
+        self.fetch = Some(items.into());
         self
     }
 
@@ -197,8 +216,13 @@ pub struct AccountState {
 pub enum AccountEvent {
     /// Connected for the first time, watching `folders` folders this way.
     Started { mode: AccountMode, folders: usize },
-    /// New messages in `folder`.
-    New { folder: String, uids: UidSet },
+    /// New messages in `folder`; with [`AccountOptions::fetch_new`], `messages` holds
+    /// the items asked for, one entry per message still there when fetched.
+    New {
+        folder: String,
+        uids: UidSet,
+        messages: Vec<Fetched>,
+    },
     /// Messages expunged from `folder` (or moved out of it).
     Expunged { folder: String, uids: UidSet },
     /// A message's flags changed (`flags` is all of them now).
@@ -252,7 +276,7 @@ pub enum AccountEvent {
 /// let mut events = watch_account(opts, AccountOptions::default());
 /// while let Some(event) = events.next().await {
 ///     match event? {
-///         AccountEvent::New { folder, uids } => println!("{folder}: new {uids}"),
+///         AccountEvent::New { folder, uids, .. } => println!("{folder}: new {uids}"),
 ///         AccountEvent::FolderRenamed { from, to } => println!("{from} is now {to}"),
 ///         other => println!("{other:?}"),
 ///     }
@@ -727,7 +751,9 @@ impl Machine {
             let sync = sync_folder(session, name, &previous, catch_up && known).await?;
             totals.folders += 1;
             let created = catch_up && !known;
+            let from = events.len();
             add_folder_events(&mut events, &mut totals, name, &sync, created);
+            attach_messages(session, self.aopts.fetch.as_ref(), &mut events[from..]).await?;
             state.folders.insert(name.clone(), sync.state);
             if let Some(c) = counts_now.get(name) {
                 state.counts.insert(name.clone(), *c);
@@ -993,7 +1019,9 @@ impl Machine {
                 Err(Error::No { .. }) => continue,
                 Err(e) => return Err(e),
             };
+            let from = events.len();
             add_folder_events(&mut events, &mut totals, &name, &sync, created);
+            attach_messages(session, self.aopts.fetch.as_ref(), &mut events[from..]).await?;
             state.folders.insert(name, sync.state);
         }
         Ok(Found { events, state })
@@ -1093,6 +1121,26 @@ fn apply_structure(
     created
 }
 
+/// With [`AccountOptions::fetch`], fetch the asked items of the new messages in these
+/// events (of the folder that is selected now).
+async fn attach_messages(
+    session: &mut Session,
+    items: Option<&FetchItems>,
+    events: &mut [AccountEvent],
+) -> Result<()> {
+    let Some(items) = items else {
+        return Ok(());
+    };
+    for event in events {
+        if let AccountEvent::New { uids, messages, .. } = event
+            && !uids.is_empty()
+        {
+            *messages = session.fetch(uids, items.clone()).await?;
+        }
+    }
+    Ok(())
+}
+
 /// A folder watcher's events, named for the account.
 fn add_folder_events(
     events: &mut Vec<AccountEvent>,
@@ -1115,6 +1163,7 @@ fn add_folder_events(
         events.push(AccountEvent::New {
             folder: folder.to_owned(),
             uids: sync.state.known_uids.clone(),
+            messages: Vec::new(),
         });
     }
     let (n, x, f) = sync.counts;
@@ -1127,6 +1176,7 @@ fn add_folder_events(
             WatchEvent::New(uids) => AccountEvent::New {
                 folder,
                 uids: uids.clone(),
+                messages: Vec::new(),
             },
             WatchEvent::Expunged(uids) => AccountEvent::Expunged {
                 folder,

@@ -639,10 +639,7 @@ async fn list_status_agrees_with_status(server: &dyn ImapServer) {
     for f in ["Ünï", "a/b"] {
         session.create_folder(f).await.unwrap();
     }
-    session
-        .append("Ünï", message(1), &[], None)
-        .await
-        .unwrap();
+    session.append("Ünï", message(1), &[], None).await.unwrap();
     assert!(
         session.has_capability("LIST-STATUS").await.unwrap(),
         "both harness servers offer LIST-STATUS"
@@ -656,15 +653,17 @@ async fn list_status_agrees_with_status(server: &dyn ImapServer) {
     let listed = session.list_status("", "*", items).await.unwrap();
     assert!(listed.len() >= 3, "{listed:?}");
     for (folder, status) in listed {
-        let selectable = !folder
-            .attributes
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent"));
+        let selectable = !folder.attributes.iter().any(|a| {
+            a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent")
+        });
         if !selectable {
             continue;
         }
         let status = status.unwrap_or_else(|| panic!("no STATUS for {}", folder.name));
-        let single = session.folder_status(&folder.name, Some(items)).await.unwrap();
+        let single = session
+            .folder_status(&folder.name, Some(items))
+            .await
+            .unwrap();
         assert_eq!(status, single, "{}", folder.name);
         if folder.name == "Ünï" {
             assert_eq!(status.messages, Some(1));

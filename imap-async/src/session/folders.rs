@@ -840,7 +840,8 @@ impl Session {
             return Err(Error::invalid("LIST-STATUS items", "no item asked for"));
         }
         if items.highest_modseq {
-            self.require("CONDSTORE", "LIST-STATUS HIGHESTMODSEQ").await?;
+            self.require("CONDSTORE", "LIST-STATUS HIGHESTMODSEQ")
+                .await?;
         }
         let mut enc = self.conn.encoder("LIST");
         enc.mailbox("LIST reference", reference)?;
