@@ -877,7 +877,17 @@ impl Machine {
             | IdleEvent::Fetch { .. } => marks.selected = true,
             IdleEvent::Alert(text) => marks.alerts.push(text),
             IdleEvent::Other(Untagged::MailboxStatus(st)) => {
-                marks.folders.insert(mailbox_name(&st.mailbox));
+                let name = mailbox_name(&st.mailbox);
+                marks.status.insert(
+                    name.clone(),
+                    FolderCounts {
+                        messages: st.messages,
+                        uid_next: st.uid_next,
+                        uid_validity: st.uid_validity,
+                        highest_modseq: st.highest_modseq,
+                    },
+                );
+                marks.folders.insert(name);
             }
             IdleEvent::Other(Untagged::List(item)) => {
                 // What the LIST says beyond OLDNAME is checked against a fresh LIST.
@@ -938,6 +948,16 @@ impl Machine {
         }
         let mut state = self.state.clone();
         let mut dirty: BTreeSet<String> = marks.folders;
+        // A STATUS that says what the last one said is news of nothing: Dovecot sends one
+        // for every index change, including the \Recent our own SELECT took away, which
+        // would otherwise cost a round of SELECTs after each real change. Only with
+        // HIGHESTMODSEQ, which moves with every change to a message (RFC 7162 §3.1.1).
+        dirty.retain(|f| {
+            !marks
+                .status
+                .get(f)
+                .is_some_and(|c| c.highest_modseq.is_some() && state.counts.get(f) == Some(c))
+        });
         if !marks.names.is_empty() {
             // OLDNAME (RFC 5465 §5.4) is the sure sign of a rename: applied first.
             for change in &marks.names {
@@ -1022,6 +1042,9 @@ impl Machine {
             let from = events.len();
             add_folder_events(&mut events, &mut totals, &name, &sync, created);
             attach_messages(session, self.aopts.fetch.as_ref(), &mut events[from..]).await?;
+            if let Some(c) = marks.status.get(&name) {
+                state.counts.insert(name.clone(), *c);
+            }
             state.folders.insert(name, sync.state);
         }
         Ok(Found { events, state })
@@ -1033,6 +1056,8 @@ impl Machine {
 struct Marks {
     /// Folders whose STATUS moved.
     folders: BTreeSet<String>,
+    /// The last STATUS counts notified for each of them.
+    status: BTreeMap<String, FolderCounts>,
     /// The selected folder changed.
     selected: bool,
     names: Vec<NameChange>,

@@ -109,6 +109,12 @@ fn cpu_time() -> Duration {
 }
 
 async fn child(mode: &str, n: usize, poll: Duration) {
+    if std::env::var_os("BENCH_TRACE").is_some() {
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let server = Dovecot::shared();
     let user = server.new_user();
     let opts: ConnectOptions = server
