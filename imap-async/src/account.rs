@@ -26,9 +26,10 @@
 //! * **Polling** (`AccountMode::Poll`): IDLE on [`AccountOptions::idle_folder`] (changes
 //!   there arrive at once), and every [`AccountOptions::poll_interval`] a `STATUS` of
 //!   every other folder and a `LIST`; the folders whose counts, `UIDNEXT` or
-//!   `HIGHESTMODSEQ` moved are compared as above. Latency: up to the poll interval for
-//!   folders other than the idle one. Without CONDSTORE a flag change in another folder
-//!   does not move its STATUS, and is seen only at the next reconnect.
+//!   `HIGHESTMODSEQ` moved are compared as above (one LIST-STATUS, RFC 5819, where the
+//!   server has it). Latency: up to the poll interval for folders other than the idle
+//!   one. Without CONDSTORE, STATUS cannot show a flag change, so every poll compares
+//!   every folder in full.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::future::Future;
@@ -171,13 +172,35 @@ impl AccountOptions {
 
 /// A folder's counts as last seen in a STATUS or a resynchronisation: when a later STATUS
 /// shows the same, nothing changed there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct FolderCounts {
     pub messages: Option<u32>,
     pub uid_next: Option<u32>,
     pub uid_validity: Option<u32>,
     pub highest_modseq: Option<u64>,
+    /// The folder's MAILBOXID (RFC 8474), where the server has OBJECTID: what tells a
+    /// rename from a deletion and a creation.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub mailbox_id: Option<String>,
+}
+
+impl FolderCounts {
+    /// Nothing moved between the two: the same message counts, UIDs and modification
+    /// sequence. Only with HIGHESTMODSEQ, which moves with every change to a message (RFC
+    /// 7162 §3.1.1); without it a flag change shows in none of the counts.
+    fn unchanged_since(&self, before: Option<&FolderCounts>) -> bool {
+        before.is_some_and(|b| {
+            self.highest_modseq.is_some()
+                && (
+                    self.messages,
+                    self.uid_next,
+                    self.uid_validity,
+                    self.highest_modseq,
+                ) == (b.messages, b.uid_next, b.uid_validity, b.highest_modseq)
+        })
+    }
 }
 
 impl From<&FolderStatus> for FolderCounts {
@@ -187,6 +210,7 @@ impl From<&FolderStatus> for FolderCounts {
             uid_next: s.uid_next,
             uid_validity: s.uid_validity,
             highest_modseq: s.highest_modseq,
+            mailbox_id: s.mailbox_id.clone(),
         }
     }
 }
@@ -197,6 +221,21 @@ struct Listed {
     subscribed: BTreeSet<String>,
     /// Each folder's counts, when LIST-STATUS gave them.
     counts: Option<BTreeMap<String, FolderCounts>>,
+    /// Each folder's MAILBOXID, where the server has OBJECTID.
+    ids: BTreeMap<String, String>,
+}
+
+impl Listed {
+    /// Counts with the MAILBOXIDs put in.
+    fn with_ids(
+        &self,
+        mut counts: BTreeMap<String, FolderCounts>,
+    ) -> BTreeMap<String, FolderCounts> {
+        for (name, c) in counts.iter_mut() {
+            c.mailbox_id = self.ids.get(name).cloned();
+        }
+        counts
+    }
 }
 
 /// What an account watcher knows: for each folder, what the folder watcher would know
@@ -688,10 +727,41 @@ impl Machine {
             .await
             .map(|l| l.into_iter().map(|f| f.name).collect())
             .unwrap_or_default();
+        // MAILBOXID (RFC 8474) tells a rename from a deletion and a creation. Asked for
+        // alone, once per folder not known yet: Cyrus 3.6.1 was seen to send garbage bytes
+        // as the MAILBOXID of a LIST-STATUS that asked for it with other items.
+        let mut ids = BTreeMap::new();
+        if session.has_capability("OBJECTID").await? {
+            for name in &names {
+                if let Some(id) = self
+                    .state
+                    .counts
+                    .get(name)
+                    .and_then(|c| c.mailbox_id.clone())
+                {
+                    ids.insert(name.clone(), id);
+                    continue;
+                }
+                let items = StatusItems {
+                    mailbox_id: true,
+                    ..StatusItems::NONE
+                };
+                match session.folder_status(name, Some(items)).await {
+                    Ok(st) => {
+                        if let Some(id) = st.mailbox_id {
+                            ids.insert(name.clone(), id);
+                        }
+                    }
+                    Err(Error::No { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
         Ok(Listed {
             names,
             subscribed,
             counts,
+            ids,
         })
     }
 
@@ -710,18 +780,18 @@ impl Machine {
     /// ending with the idle folder selected. With `catch_up` false, what is there is the
     /// baseline.
     async fn full_resync(&mut self, session: &mut Session, catch_up: bool) -> Result<Found> {
+        let mut listed = self.list(session).await?;
+        let counts_now = match listed.counts.take() {
+            Some(c) => c,
+            None => self.counts(session, &listed.names).await?,
+        };
+        let counts_now = listed.with_ids(counts_now);
         let Listed {
-            names,
-            subscribed,
-            counts,
-        } = self.list(session).await?;
+            names, subscribed, ..
+        } = listed;
         let mut state = self.state.clone();
         let mut events = Vec::new();
         let mut totals = Totals::default();
-        let counts_now = match counts {
-            Some(c) => c,
-            None => self.counts(session, &names).await?,
-        };
         let created = apply_structure(
             &mut state,
             &names,
@@ -740,9 +810,9 @@ impl Machine {
             let known = !created.contains(name);
             let unchanged = known
                 && catch_up
-                && counts_now.get(name).is_some_and(|c| {
-                    c.highest_modseq.is_some() && state.counts.get(name) == Some(c)
-                });
+                && counts_now
+                    .get(name)
+                    .is_some_and(|c| c.unchanged_since(state.counts.get(name)));
             // The idle folder is always selected last, even when nothing moved there.
             if unchanged && Some(name) != idle_folder.as_ref() {
                 continue;
@@ -756,7 +826,7 @@ impl Machine {
             attach_messages(session, self.aopts.fetch.as_ref(), &mut events[from..]).await?;
             state.folders.insert(name.clone(), sync.state);
             if let Some(c) = counts_now.get(name) {
-                state.counts.insert(name.clone(), *c);
+                state.counts.insert(name.clone(), c.clone());
             }
         }
         if catch_up {
@@ -885,6 +955,7 @@ impl Machine {
                         uid_next: st.uid_next,
                         uid_validity: st.uid_validity,
                         highest_modseq: st.highest_modseq,
+                        mailbox_id: None,
                     },
                 );
                 marks.folders.insert(name);
@@ -956,7 +1027,7 @@ impl Machine {
             !marks
                 .status
                 .get(f)
-                .is_some_and(|c| c.highest_modseq.is_some() && state.counts.get(f) == Some(c))
+                .is_some_and(|c| c.unchanged_since(state.counts.get(f)))
         });
         if !marks.names.is_empty() {
             // OLDNAME (RFC 5465 §5.4) is the sure sign of a rename: applied first.
@@ -982,15 +1053,12 @@ impl Machine {
             // server merges and drops them (Dovecot 2.3.19 was seen to send no LIST for
             // a RENAME made within its 0.5 s notification delay of other list changes,
             // and to send a folder's LIST twice, without and then with \Subscribed).
-            let Listed {
-                names,
-                subscribed,
-                counts,
-            } = self.list(session).await?;
-            let counts_new = match counts {
+            let mut listed = self.list(session).await?;
+            let counts_new = match listed.counts.take() {
                 Some(c) => c,
                 None => {
-                    let new: Vec<String> = names
+                    let new: Vec<String> = listed
+                        .names
                         .iter()
                         .filter(|n| !state.folders.contains_key(*n))
                         .cloned()
@@ -998,6 +1066,10 @@ impl Machine {
                     self.counts(session, &new).await?
                 }
             };
+            let counts_new = listed.with_ids(counts_new);
+            let Listed {
+                names, subscribed, ..
+            } = listed;
             let created = apply_structure(
                 &mut state,
                 &names,
@@ -1007,6 +1079,9 @@ impl Machine {
                 &mut events,
             );
             for folder in created {
+                if let Some(c) = counts_new.get(&folder) {
+                    state.counts.insert(folder.clone(), c.clone());
+                }
                 state.folders.insert(folder.clone(), WatchState::default());
                 dirty.insert(folder);
             }
@@ -1043,7 +1118,15 @@ impl Machine {
             add_folder_events(&mut events, &mut totals, &name, &sync, created);
             attach_messages(session, self.aopts.fetch.as_ref(), &mut events[from..]).await?;
             if let Some(c) = marks.status.get(&name) {
-                state.counts.insert(name.clone(), *c);
+                // A notification carries no MAILBOXID: the one known is kept.
+                let mailbox_id = state.counts.get(&name).and_then(|k| k.mailbox_id.clone());
+                state.counts.insert(
+                    name.clone(),
+                    FolderCounts {
+                        mailbox_id,
+                        ..c.clone()
+                    },
+                );
             }
             state.folders.insert(name, sync.state);
         }
@@ -1090,15 +1173,7 @@ fn apply_structure(
         .cloned()
         .collect();
     for old in gone {
-        let validity = state.folders.get(&old).and_then(|w| w.uid_validity);
-        let renamed_to = names
-            .iter()
-            .find(|n| {
-                !state.folders.contains_key(*n)
-                    && validity.is_some()
-                    && counts_now.get(*n).and_then(|c| c.uid_validity) == validity
-            })
-            .cloned();
+        let renamed_to = renamed_to(state, &old, names, counts_now);
         let ws = state.folders.remove(&old);
         let counts = state.counts.remove(&old);
         match (renamed_to, ws) {
@@ -1144,6 +1219,46 @@ fn apply_structure(
     }
     state.subscribed = subscribed;
     created
+}
+
+/// Where the folder `old`, gone from the list, went, if it was renamed.
+///
+/// With OBJECTID the answer is sure: RENAME keeps MAILBOXID (RFC 8474 §4). Without it, a
+/// folder that appeared with the same UIDVALIDITY, no fewer UIDs assigned, and no other
+/// folder sharing that UIDVALIDITY is taken for it (RENAME keeps UIDVALIDITY and UIDs,
+/// RFC 3501 §6.3.5). Dovecot never gives two folders of an account one UIDVALIDITY;
+/// Cyrus does, to folders created in the same second, and has OBJECTID.
+fn renamed_to(
+    state: &AccountState,
+    old: &str,
+    names: &[String],
+    counts_now: &BTreeMap<String, FolderCounts>,
+) -> Option<String> {
+    let fresh = |n: &&String| !state.folders.contains_key(*n);
+    if let Some(id) = state.counts.get(old).and_then(|c| c.mailbox_id.as_ref()) {
+        return names
+            .iter()
+            .filter(fresh)
+            .find(|n| counts_now.get(*n).and_then(|c| c.mailbox_id.as_ref()) == Some(id))
+            .cloned();
+    }
+    let known = state.folders.get(old)?;
+    let validity = known.uid_validity?;
+    let with_validity: Vec<&String> = names
+        .iter()
+        .filter(|n| counts_now.get(*n).and_then(|c| c.uid_validity) == Some(validity))
+        .collect();
+    let others_known = state
+        .folders
+        .iter()
+        .any(|(n, w)| n != old && w.uid_validity == Some(validity));
+    match with_validity.as_slice() {
+        [only] if fresh(only) && !others_known => {
+            let uid_next = counts_now.get(*only).and_then(|c| c.uid_next);
+            (uid_next >= known.uid_next).then(|| (*only).clone())
+        }
+        _ => None,
+    }
 }
 
 /// With [`AccountOptions::fetch`], fetch the asked items of the new messages in these
@@ -1231,6 +1346,80 @@ fn same_folder(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn known(validity: u32, uid_next: u32) -> WatchState {
+        WatchState {
+            uid_validity: Some(validity),
+            uid_next: Some(uid_next),
+            ..WatchState::default()
+        }
+    }
+
+    fn counts(validity: u32, uid_next: u32, id: Option<&str>) -> FolderCounts {
+        FolderCounts {
+            uid_validity: Some(validity),
+            uid_next: Some(uid_next),
+            mailbox_id: id.map(str::to_owned),
+            ..FolderCounts::default()
+        }
+    }
+
+    #[test]
+    fn a_rename_is_told_by_mailboxid_or_by_a_uidvalidity_no_other_folder_has() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // Dovecot-like: every folder its own UIDVALIDITY, no MAILBOXID.
+        let mut state = AccountState::default();
+        state.folders.insert("Lists".into(), known(7, 5));
+        state.folders.insert("Work".into(), known(8, 1));
+        let now: BTreeMap<_, _> = [
+            ("Lists2".to_string(), counts(7, 6, None)),
+            ("Work".to_string(), counts(8, 1, None)),
+        ]
+        .into();
+        assert_eq!(
+            renamed_to(&state, "Lists", &names(&["Lists2", "Work"]), &now),
+            Some("Lists2".into())
+        );
+        // Fewer UIDs assigned than before: not the same folder.
+        let now_fewer: BTreeMap<_, _> = [("Lists2".to_string(), counts(7, 2, None))].into();
+        assert_eq!(
+            renamed_to(&state, "Lists", &names(&["Lists2"]), &now_fewer),
+            None
+        );
+
+        // Cyrus-like: folders made in one second share a UIDVALIDITY; without MAILBOXID
+        // nothing can be said.
+        let mut shared = AccountState::default();
+        shared.folders.insert("Lists".into(), known(9, 1));
+        shared.folders.insert("Old".into(), known(9, 1));
+        let now: BTreeMap<_, _> = [
+            ("Fresh".to_string(), counts(9, 2, None)),
+            ("Lists2".to_string(), counts(9, 1, None)),
+        ]
+        .into();
+        assert_eq!(
+            renamed_to(&shared, "Lists", &names(&["Fresh", "Lists2"]), &now),
+            None
+        );
+        // With MAILBOXID it can.
+        shared
+            .counts
+            .insert("Lists".into(), counts(9, 1, Some("m-lists")));
+        shared
+            .counts
+            .insert("Old".into(), counts(9, 1, Some("m-old")));
+        let now: BTreeMap<_, _> = [
+            ("Fresh".to_string(), counts(9, 2, Some("m-fresh"))),
+            ("Lists2".to_string(), counts(9, 1, Some("m-lists"))),
+        ]
+        .into();
+        let listed = names(&["Fresh", "Lists2"]);
+        assert_eq!(
+            renamed_to(&shared, "Lists", &listed, &now),
+            Some("Lists2".into())
+        );
+        assert_eq!(renamed_to(&shared, "Old", &listed, &now), None);
+    }
 
     #[test]
     fn inbox_is_case_insensitive_and_nothing_else_is() {

@@ -75,6 +75,11 @@ pub struct GuideIdle;
 #[doc = include_str!("../../docs/running-for-days.md")]
 pub struct GuideRunningForDays;
 
+/// The account-watching guide's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/watching-an-account.md")]
+pub struct GuideWatchingAnAccount;
+
 /// The IMAPClient mapping page's examples, compiled as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/imapclient-mapping.md")]

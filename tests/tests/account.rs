@@ -316,3 +316,106 @@ async fn an_overflow_leads_to_a_resync_without_loss() {
         "one comparison at the start, one after the overflow: {lines:?}"
     );
 }
+
+/// What changed while nobody watched comes first after `AccountWatch::resume`: new mail,
+/// a folder renamed (known by its UIDVALIDITY), one created, one deleted; then the live
+/// stream goes on.
+async fn a_resumed_watcher_catches_up(kind: RealServer) {
+    let server = kind.shared();
+    let user = server.new_user();
+    let opts = opts(server, &user);
+    let mut s = Session::connect(&opts).await.unwrap();
+    for f in ["Work", "Lists", "Old"] {
+        s.create_folder(f).await.unwrap();
+    }
+    s.append("Work", MSG.to_vec(), &[], None).await.unwrap();
+    let mut w = watch_account(opts.clone(), quick(AccountMode::Auto));
+    until(&mut w, "Started", |e| {
+        matches!(e, AccountEvent::Started { .. })
+    })
+    .await;
+    let saved = w.close().await;
+    assert!(saved.folders["Work"].known_uids.contains(1), "{saved:?}");
+
+    // Away: mail, a rename, a new folder with mail in it, a deletion.
+    s.append("Work", MSG.to_vec(), &[], None).await.unwrap();
+    s.rename_folder("Lists", "Lists2").await.unwrap();
+    s.create_folder("Fresh").await.unwrap();
+    s.append("Fresh", MSG.to_vec(), &[], None).await.unwrap();
+    s.delete_folder("Old").await.unwrap();
+
+    let mut w = AccountWatch::resume(opts.clone(), quick(AccountMode::Auto), saved);
+    let seen = until(&mut w, "Resynced", |e| {
+        matches!(e, AccountEvent::Resynced { .. })
+    })
+    .await;
+    let has = |what: &str| seen.iter().filter(|e| e.contains(what)).count();
+    assert_eq!(
+        has("FolderRenamed { from: \"Lists\", to: \"Lists2\" }"),
+        1,
+        "{seen:?}"
+    );
+    assert_eq!(has("FolderCreated { folder: \"Fresh\" }"), 1, "{seen:?}");
+    assert_eq!(has("FolderDeleted { folder: \"Old\" }"), 1, "{seen:?}");
+    assert_eq!(has("FolderDeleted"), 1, "only Old: {seen:?}");
+    assert_eq!(
+        has("New {"),
+        2,
+        "Work's second message and Fresh's: {seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|e| e.starts_with("New { folder: \"Work\", uids: UidSet(2)")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|e| e.starts_with("New { folder: \"Fresh\", uids: UidSet(1)")),
+        "{seen:?}"
+    );
+    // And live again.
+    s.append("Lists2", MSG.to_vec(), &[], None).await.unwrap();
+    until(&mut w, "New in the renamed folder", |e| {
+        is_new(e, "Lists2", 1)
+    })
+    .await;
+    w.close().await;
+    s.logout().await.unwrap();
+}
+on_both_server_kinds!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    a_resumed_watcher_catches_up
+);
+
+/// The server drops every connection of the user (`doveadm kick`): the watcher says so,
+/// comes back, and a change made after that arrives once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kicked_watcher_reconnects_and_goes_on() {
+    let server = imap_async_tests::Dovecot::shared();
+    let user = server.new_user();
+    let opts = opts(server, &user);
+    let mut s = Session::connect(&opts).await.unwrap();
+    s.create_folder("Work").await.unwrap();
+    s.logout().await.unwrap();
+    let mut w = watch_account(opts.clone(), quick(AccountMode::Auto));
+    until(&mut w, "Started", |e| {
+        matches!(e, AccountEvent::Started { .. })
+    })
+    .await;
+    server.kick(&user.name);
+    let seen = until(&mut w, "Reconnected", |e| {
+        matches!(e, AccountEvent::Reconnected { .. })
+    })
+    .await;
+    assert!(seen[0].starts_with("Disconnected("), "{seen:?}");
+    assert!(seen.iter().any(|e| e.starts_with("Retrying")), "{seen:?}");
+    let mut s = Session::connect(&opts).await.unwrap();
+    s.append("Work", MSG.to_vec(), &[], None).await.unwrap();
+    let seen = until(&mut w, "New in Work", |e| is_new(e, "Work", 1)).await;
+    assert!(
+        !seen.iter().any(|e| e.starts_with("Disconnected")),
+        "{seen:?}"
+    );
+    w.close().await;
+    s.logout().await.unwrap();
+}

@@ -662,6 +662,9 @@ pub struct StatusItems {
     pub size: bool,
     /// `DELETED`: needs IMAP4rev2 (RFC 9051 §6.3.11).
     pub deleted: bool,
+    /// `MAILBOXID`: the folder's permanent identity, kept across RENAME; needs OBJECTID
+    /// (RFC 8474 §4).
+    pub mailbox_id: bool,
 }
 
 impl Default for StatusItems {
@@ -675,6 +678,7 @@ impl Default for StatusItems {
             highest_modseq: false,
             size: false,
             deleted: false,
+            mailbox_id: false,
         }
     }
 }
@@ -691,6 +695,7 @@ impl StatusItems {
             (self.highest_modseq, "HIGHESTMODSEQ"),
             (self.size, "SIZE"),
             (self.deleted, "DELETED"),
+            (self.mailbox_id, "MAILBOXID"),
         ]
         .into_iter()
         .filter_map(|(wanted, atom)| wanted.then_some(atom))
@@ -706,6 +711,7 @@ impl StatusItems {
         highest_modseq: false,
         size: false,
         deleted: false,
+        mailbox_id: false,
     };
 }
 
@@ -722,6 +728,8 @@ pub struct FolderStatus {
     pub highest_modseq: Option<u64>,
     pub size: Option<u64>,
     pub deleted: Option<u32>,
+    /// `MAILBOXID` (RFC 8474 §4.2), without its parentheses.
+    pub mailbox_id: Option<String>,
 }
 
 impl Session {
@@ -770,6 +778,9 @@ impl Session {
         }
         if items.deleted {
             self.require("IMAP4rev2", "STATUS DELETED").await?;
+        }
+        if items.mailbox_id {
+            self.require("OBJECTID", "STATUS MAILBOXID").await?;
         }
         let mut enc = self.conn.encoder("STATUS");
         enc.mailbox("mailbox name", name)?;
@@ -914,5 +925,12 @@ pub(crate) fn folder_status(conn: &Connection, st: MailboxStatus) -> FolderStatu
         highest_modseq: st.highest_modseq,
         size: st.size,
         deleted: st.deleted,
+        mailbox_id: st.other.iter().find_map(|(name, value)| {
+            name.eq_ignore_ascii_case(b"MAILBOXID").then(|| {
+                let v = value.strip_prefix(b"(").unwrap_or(value);
+                let v = v.strip_suffix(b")").unwrap_or(v);
+                String::from_utf8_lossy(v).trim().to_owned()
+            })
+        }),
     }
 }
