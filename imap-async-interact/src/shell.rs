@@ -322,6 +322,87 @@ fn copy_uid(c: Option<imap_async::CopyUid>) -> Dynamic {
     }
 }
 
+/// `c.watch_account(...)`: an account watcher on a connection of its own (the shell's
+/// session stays as it is), its events printed until Ctrl-C or until it ends with an error.
+fn watch_account(c: &mut Client, mode: imap_async::AccountMode) -> Res<i64> {
+    let ctx = c.0.clone();
+    let opts = {
+        let guard = ctx.session.lock().unwrap_or_else(|p| p.into_inner());
+        let session = guard
+            .as_ref()
+            .ok_or_else(|| err("not connected: the session has logged out"))?;
+        session
+            .connect_options()
+            .cloned()
+            .ok_or_else(|| err("watch_account: this session has no connection options to reuse"))?
+    };
+    let flag = &ctx.interrupted;
+    let seen = ctx.rt.block_on(async {
+        let mut w =
+            imap_async::watch_account(opts, imap_async::AccountOptions::default().mode(mode));
+        println!("Watching the account; Ctrl-C stops.");
+        let mut seen = 0i64;
+        let outcome = loop {
+            tokio::select! {
+                ev = w.next() => match ev {
+                    Some(Ok(ev)) => {
+                        seen += 1;
+                        println!("{}", account_event_text(&ev));
+                    }
+                    Some(Err(e)) => break Err(e),
+                    None => break Ok(()),
+                },
+                () = interrupt(flag) => break Ok(()),
+            }
+        };
+        w.close().await;
+        outcome.map(|()| seen)
+    });
+    ctx.clear_interrupt();
+    seen.map_err(|e| err(e.to_string()))
+}
+
+/// One account event as a line: what happened, then where.
+fn account_event_text(ev: &imap_async::AccountEvent) -> String {
+    use imap_async::AccountEvent as E;
+    match ev {
+        E::Started { mode, folders } => format!("started: {mode:?}, {folders} folders"),
+        E::New { folder, uids, .. } => format!("new in {folder:?}: UIDs {uids}"),
+        E::Expunged { folder, uids } => format!("expunged from {folder:?}: UIDs {uids}"),
+        E::FlagsChanged {
+            folder, uid, flags, ..
+        } => format!("flags in {folder:?}: UID {} now {flags:?}", uid.get()),
+        E::UidValidityChanged { folder, old, new } => {
+            format!("UIDVALIDITY of {folder:?} changed from {old} to {new}: fetch it again")
+        }
+        E::FolderCreated { folder } => format!("folder created: {folder:?}"),
+        E::FolderRenamed { from, to } => format!("folder renamed: {from:?} to {to:?}"),
+        E::FolderDeleted { folder } => format!("folder deleted: {folder:?}"),
+        E::SubscriptionChanged { folder, subscribed } => format!(
+            "{} {folder:?}",
+            if *subscribed {
+                "subscribed"
+            } else {
+                "unsubscribed"
+            }
+        ),
+        E::Overflow => "the server lost track of changes: comparing every folder".to_owned(),
+        E::Alert(text) => format!("ALERT: {text}"),
+        E::Disconnected(e) => format!("disconnected: {e}"),
+        E::Retrying { attempt, after } => format!("retry {attempt} in {after:.1?}"),
+        E::Reconnected { mode } => format!("reconnected ({mode:?})"),
+        E::Resynced {
+            folders,
+            new,
+            expunged,
+            flags_changed,
+        } => format!(
+            "compared {folders} folders: {new} new, {expunged} expunged, {flags_changed} flag changes"
+        ),
+        other => format!("{other:?}"),
+    }
+}
+
 fn event_text(ev: &IdleEvent) -> String {
     match ev {
         IdleEvent::Exists(n) => format!("({n}, \"EXISTS\")"),
@@ -509,6 +590,11 @@ pub const METHODS: &[MethodHelp] = &[
         name: "idle",
         usage: "c.idle()",
         text: "IDLE on the selected folder, printing changes as they come, until Ctrl-C; returns the number of events seen.",
+    },
+    MethodHelp {
+        name: "watch_account",
+        usage: "c.watch_account() / c.watch_account(\"notify\" | \"poll\")",
+        text: "Watch every folder of the account on a second connection (NOTIFY where the server has it, else IDLE on INBOX and a STATUS poll every 60 s), printing each event with its folder until Ctrl-C; returns the number of events seen.",
     },
     MethodHelp {
         name: "logout",
@@ -832,6 +918,25 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
         ctx.clear_interrupt();
         seen.map_err(|e| err(e.to_string()))
     });
+    e.register_fn("watch_account", |c: &mut Client| -> Res<i64> {
+        watch_account(c, imap_async::AccountMode::Auto)
+    });
+    e.register_fn(
+        "watch_account",
+        |c: &mut Client, mode: ImmutableString| -> Res<i64> {
+            let mode = match mode.as_str() {
+                "auto" => imap_async::AccountMode::Auto,
+                "notify" => imap_async::AccountMode::Notify,
+                "poll" => imap_async::AccountMode::Poll,
+                other => {
+                    return Err(err(format!(
+                        "watch_account: mode {other:?} is not one of \"auto\", \"notify\", \"poll\""
+                    )));
+                }
+            };
+            watch_account(c, mode)
+        },
+    );
     e.register_fn("logout", |c: &mut Client| -> Res<String> {
         match c.0.logout() {
             Ok(LogoutOutcome::LoggedOut) => Ok("Logged out".into()),

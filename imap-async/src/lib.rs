@@ -25,6 +25,7 @@
 //! }
 //! ```
 
+pub mod account;
 pub mod config;
 pub mod credentials;
 pub mod error;
@@ -36,6 +37,10 @@ pub mod transport;
 mod watch;
 mod with_session;
 
+pub use account::{
+    AccountEvent, AccountMode, AccountOptions, AccountState, AccountWatch, FolderCounts,
+    watch_account,
+};
 pub use config::{Config, ConfigError, ConfigSection};
 pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
@@ -69,6 +74,11 @@ pub struct GuideIdle;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/running-for-days.md")]
 pub struct GuideRunningForDays;
+
+/// The account-watching guide's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/watching-an-account.md")]
+pub struct GuideWatchingAnAccount;
 
 /// The IMAPClient mapping page's examples, compiled as doctests.
 #[cfg(doctest)]

@@ -1110,7 +1110,7 @@ fn flag_change_as_fetched(uid: Uid, flags: Vec<String>, modseq: u64) -> Fetched 
 
 /// `initial * 2^failures`, capped, then scaled by a random factor in [0.5, 1.0) so that
 /// many watchers cut off together do not reconnect together.
-fn backoff(wopts: &WatchOptions, failures: u32) -> Duration {
+pub(crate) fn backoff(wopts: &WatchOptions, failures: u32) -> Duration {
     let base = wopts
         .initial_backoff
         .saturating_mul(1u32.checked_shl(failures.min(20)).unwrap_or(u32::MAX))

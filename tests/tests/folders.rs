@@ -629,3 +629,46 @@ async fn enable_is_refused_after_select(server: &dyn ImapServer) {
     session.logout().await.unwrap();
 }
 on_both_servers!(enable_is_refused_after_select);
+
+/// LIST-STATUS (RFC 5819) gives, in one command, what a STATUS per folder gives.
+async fn list_status_agrees_with_status(server: &dyn ImapServer) {
+    let user = server.new_user();
+    let mut session = Session::connect(&server.plaintext_options(&user))
+        .await
+        .unwrap();
+    for f in ["Ünï", "a/b"] {
+        session.create_folder(f).await.unwrap();
+    }
+    session.append("Ünï", message(1), &[], None).await.unwrap();
+    assert!(
+        session.has_capability("LIST-STATUS").await.unwrap(),
+        "both harness servers offer LIST-STATUS"
+    );
+    let items = StatusItems {
+        messages: true,
+        uid_next: true,
+        uid_validity: true,
+        ..StatusItems::NONE
+    };
+    let listed = session.list_status("", "*", items).await.unwrap();
+    assert!(listed.len() >= 3, "{listed:?}");
+    for (folder, status) in listed {
+        let selectable = !folder.attributes.iter().any(|a| {
+            a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent")
+        });
+        if !selectable {
+            continue;
+        }
+        let status = status.unwrap_or_else(|| panic!("no STATUS for {}", folder.name));
+        let single = session
+            .folder_status(&folder.name, Some(items))
+            .await
+            .unwrap();
+        assert_eq!(status, single, "{}", folder.name);
+        if folder.name == "Ünï" {
+            assert_eq!(status.messages, Some(1));
+        }
+    }
+    session.logout().await.unwrap();
+}
+on_both_servers!(list_status_agrees_with_status);

@@ -93,6 +93,10 @@ fn library_session(server: &Dovecot, user: &TestUser) -> ConnectOptions {
         .login(&user.name, user.password.as_str())
 }
 
+fn subject_message(subject: &str) -> Vec<u8> {
+    format!("From: a@example.org\r\nSubject: {subject}\r\n\r\nbody\r\n").into_bytes()
+}
+
 fn expect(p: &mut PtySession, needle: &str) -> String {
     p.exp_string(needle)
         .unwrap_or_else(|e| panic!("waiting for {needle:?}: {e}"))
@@ -203,6 +207,31 @@ async fn interactive_session_under_a_pty() {
     p.send_line("c.folder_status(\"INBOX\")").unwrap();
     let out = expect(&mut p, ">>> ");
     assert!(out.contains("\"MESSAGES\": 3"), "{out:?}");
+
+    // The whole account, on a second connection, until Ctrl-C: a folder made and filled
+    // from elsewhere shows up named.
+    p.send_line("c.watch_account()").unwrap();
+    expect(&mut p, "Watching the account; Ctrl-C stops.");
+    expect(&mut p, "started: Notify");
+    let mut other = Session::connect(&library_session(server, &user))
+        .await
+        .unwrap();
+    other.create_folder("Watched").await.unwrap();
+    expect(&mut p, "folder created: \"Watched\"");
+    other
+        .append("Watched", subject_message("watched"), &[], None)
+        .await
+        .unwrap();
+    expect(&mut p, "new in \"Watched\": UIDs 1");
+    other.logout().await.unwrap();
+    p.send_control('c').unwrap();
+    expect(&mut p, ">>> ");
+    p.send_line("c.selected_folder()").unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(
+        out.contains("INBOX"),
+        "the shell's own session is as it was: {out:?}"
+    );
 
     // Ctrl-D logs out and exits.
     p.send_control('d').unwrap();

@@ -662,6 +662,9 @@ pub struct StatusItems {
     pub size: bool,
     /// `DELETED`: needs IMAP4rev2 (RFC 9051 §6.3.11).
     pub deleted: bool,
+    /// `MAILBOXID`: the folder's permanent identity, kept across RENAME; needs OBJECTID
+    /// (RFC 8474 §4).
+    pub mailbox_id: bool,
 }
 
 impl Default for StatusItems {
@@ -675,11 +678,29 @@ impl Default for StatusItems {
             highest_modseq: false,
             size: false,
             deleted: false,
+            mailbox_id: false,
         }
     }
 }
 
 impl StatusItems {
+    /// The items' names on the wire, in the RFC's order.
+    fn atoms(self) -> impl Iterator<Item = &'static str> {
+        [
+            (self.messages, "MESSAGES"),
+            (self.recent, "RECENT"),
+            (self.uid_next, "UIDNEXT"),
+            (self.uid_validity, "UIDVALIDITY"),
+            (self.unseen, "UNSEEN"),
+            (self.highest_modseq, "HIGHESTMODSEQ"),
+            (self.size, "SIZE"),
+            (self.deleted, "DELETED"),
+            (self.mailbox_id, "MAILBOXID"),
+        ]
+        .into_iter()
+        .filter_map(|(wanted, atom)| wanted.then_some(atom))
+    }
+
     /// No item at all; set the ones you want.
     pub const NONE: StatusItems = StatusItems {
         messages: false,
@@ -690,6 +711,7 @@ impl StatusItems {
         highest_modseq: false,
         size: false,
         deleted: false,
+        mailbox_id: false,
     };
 }
 
@@ -706,6 +728,8 @@ pub struct FolderStatus {
     pub highest_modseq: Option<u64>,
     pub size: Option<u64>,
     pub deleted: Option<u32>,
+    /// `MAILBOXID` (RFC 8474 §4.2), without its parentheses.
+    pub mailbox_id: Option<String>,
 }
 
 impl Session {
@@ -755,22 +779,14 @@ impl Session {
         if items.deleted {
             self.require("IMAP4rev2", "STATUS DELETED").await?;
         }
+        if items.mailbox_id {
+            self.require("OBJECTID", "STATUS MAILBOXID").await?;
+        }
         let mut enc = self.conn.encoder("STATUS");
         enc.mailbox("mailbox name", name)?;
         enc.open_list();
-        for (wanted, atom) in [
-            (items.messages, "MESSAGES"),
-            (items.recent, "RECENT"),
-            (items.uid_next, "UIDNEXT"),
-            (items.uid_validity, "UIDVALIDITY"),
-            (items.unseen, "UNSEEN"),
-            (items.highest_modseq, "HIGHESTMODSEQ"),
-            (items.size, "SIZE"),
-            (items.deleted, "DELETED"),
-        ] {
-            if wanted {
-                enc.raw(atom);
-            }
+        for atom in items.atoms() {
+            enc.raw(atom);
         }
         enc.close_list();
         let cmd = enc.finish();
@@ -808,6 +824,95 @@ impl Session {
     }
 }
 
+impl Session {
+    /// LIST-STATUS (RFC 5819): every folder matching `pattern` with its STATUS, in one
+    /// command instead of a LIST and a STATUS per folder. A folder that cannot be selected
+    /// (`\Noselect`, `\NonExistent`) comes without status. Needs the `LIST-STATUS`
+    /// capability; asking for HIGHESTMODSEQ also needs CONDSTORE.
+    ///
+    /// ```no_run
+    /// use imap_async::session::StatusItems;
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// let items = StatusItems { messages: true, uid_next: true, ..StatusItems::NONE };
+    /// for (folder, status) in session.list_status("", "*", items).await? {
+    ///     println!("{}: {:?}", folder.name, status.and_then(|s| s.messages));
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn list_status(
+        &mut self,
+        reference: &str,
+        pattern: &str,
+        items: StatusItems,
+    ) -> Result<Vec<(Folder, Option<FolderStatus>)>> {
+        self.require("LIST-STATUS", "LIST RETURN (STATUS)").await?;
+        if items == StatusItems::NONE {
+            return Err(Error::invalid("LIST-STATUS items", "no item asked for"));
+        }
+        if items.highest_modseq {
+            self.require("CONDSTORE", "LIST-STATUS HIGHESTMODSEQ")
+                .await?;
+        }
+        let mut enc = self.conn.encoder("LIST");
+        enc.mailbox("LIST reference", reference)?;
+        let wire_pattern = if self.conn.utf8_enabled {
+            pattern.to_owned()
+        } else {
+            utf7::encode(pattern)
+        };
+        enc.list_mailbox("LIST pattern", wire_pattern.as_bytes())?;
+        enc.raw("RETURN");
+        enc.open_list();
+        enc.raw("STATUS");
+        enc.open_list();
+        for atom in items.atoms() {
+            enc.raw(atom);
+        }
+        enc.close_list();
+        enc.close_list();
+        let cmd = enc.finish();
+        let mut lists: Vec<ListItem> = Vec::new();
+        let mut statuses: Vec<MailboxStatus> = Vec::new();
+        self.conn
+            .execute(cmd, &mut |u| match u {
+                Untagged::List(item) => {
+                    lists.push(item);
+                    None
+                }
+                Untagged::MailboxStatus(st) => {
+                    statuses.push(st);
+                    None
+                }
+                other => Some(other),
+            })
+            .await?;
+        let out: Vec<(Folder, Option<FolderStatus>)> = lists
+            .into_iter()
+            .map(|item| {
+                let folder = Folder {
+                    name: decode_mailbox(&self.conn, &item.name),
+                    delimiter: item.delimiter.map(char::from),
+                    attributes: strings(&item.attributes),
+                };
+                let status = statuses
+                    .iter()
+                    .position(|st| {
+                        same_status_mailbox(&decode_mailbox(&self.conn, &st.mailbox), &folder.name)
+                    })
+                    .map(|i| folder_status(&self.conn, statuses.swap_remove(i)));
+                (folder, status)
+            })
+            .collect();
+        // STATUS about folders this LIST did not name (NOTIFY's, RFC 5465 §5.2) is
+        // unsolicited news, not part of the answer.
+        for st in statuses {
+            self.conn.unsolicited.push_back(Untagged::MailboxStatus(st));
+        }
+        Ok(out)
+    }
+}
+
 /// A `* STATUS` response as a [`FolderStatus`], the name decoded.
 pub(crate) fn folder_status(conn: &Connection, st: MailboxStatus) -> FolderStatus {
     FolderStatus {
@@ -820,5 +925,12 @@ pub(crate) fn folder_status(conn: &Connection, st: MailboxStatus) -> FolderStatu
         highest_modseq: st.highest_modseq,
         size: st.size,
         deleted: st.deleted,
+        mailbox_id: st.other.iter().find_map(|(name, value)| {
+            name.eq_ignore_ascii_case(b"MAILBOXID").then(|| {
+                let v = value.strip_prefix(b"(").unwrap_or(value);
+                let v = v.strip_suffix(b")").unwrap_or(v);
+                String::from_utf8_lossy(v).trim().to_owned()
+            })
+        }),
     }
 }
