@@ -212,7 +212,10 @@ async fn folders_created_renamed_and_deleted_arrive_as_list() {
     let mut idle = watcher.idle().await.unwrap();
 
     // One change at a time: Dovecot folds changes within its 0.5 s delay together (a
-    // folder created and deleted within it is never reported).
+    // folder created and deleted within it is never reported), and 2.3.19 was seen to
+    // report nothing at all for a change made just after it sent a notification, under
+    // load. So each change waits a little more than that delay after the last one seen.
+    let settle = Duration::from_millis(1100);
     other.create_folder("Projects").await.unwrap();
     let e = wait_for(&mut idle, "LIST Projects", |e| {
         list_named(e, "Projects").is_some()
@@ -227,6 +230,7 @@ async fn folders_created_renamed_and_deleted_arrive_as_list() {
         "{created:?}"
     );
 
+    tokio::time::sleep(settle).await;
     other.rename_folder("Projects", "Done").await.unwrap();
     let e = wait_for(&mut idle, "LIST Done", |e| list_named(e, "Done").is_some()).await;
     let renamed = list_named(&e, "Done").unwrap();
@@ -236,6 +240,7 @@ async fn folders_created_renamed_and_deleted_arrive_as_list() {
         "{renamed:?}"
     );
 
+    tokio::time::sleep(settle).await;
     other.delete_folder("Done").await.unwrap();
     let e = wait_for(&mut idle, "LIST Done \\NonExistent", |e| {
         list_named(e, "Done").is_some_and(|l| {
