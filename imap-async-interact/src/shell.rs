@@ -40,6 +40,8 @@ pub struct Ctx {
     pub interrupted: Arc<AtomicBool>,
     /// NOOP interval while waiting at the prompt; `None` turns the keep-alive off.
     pub keepalive: Option<Duration>,
+    /// The protocol trace's switch (`--trace`, `c.trace(on)`).
+    pub trace: Arc<AtomicBool>,
 }
 
 /// The session while the line editor waits: a task keeping it alive, and how to stop it.
@@ -89,7 +91,7 @@ fn connection_lost(e: &imap_async::Error) -> bool {
 
 impl Ctx {
     /// Builds the runtime and starts the Ctrl-C listener.
-    pub fn new(keepalive: Option<Duration>) -> std::io::Result<Arc<Ctx>> {
+    pub fn new(keepalive: Option<Duration>, trace: Arc<AtomicBool>) -> std::io::Result<Arc<Ctx>> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -106,6 +108,7 @@ impl Ctx {
             session: Mutex::new(None),
             interrupted,
             keepalive,
+            trace,
         }))
     }
 
@@ -597,6 +600,11 @@ pub const METHODS: &[MethodHelp] = &[
         text: "Watch every folder of the account on a second connection (NOTIFY where the server has it, else IDLE on INBOX and a STATUS poll every 60 s), printing each event with its folder until Ctrl-C; returns the number of events seen.",
     },
     MethodHelp {
+        name: "trace",
+        usage: "c.trace(true) / c.trace(false)",
+        text: "Print every line sent (C:) and received (S:) on standard error, or stop; passwords, tokens and SASL answers show as <redacted>, long literals as their size. Same as --trace.",
+    },
+    MethodHelp {
         name: "logout",
         usage: "c.logout()",
         text: "LOGOUT and close the connection (Ctrl-D does this too, then exits).",
@@ -937,6 +945,14 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
             watch_account(c, mode)
         },
     );
+    e.register_fn("trace", |c: &mut Client, on: bool| -> String {
+        c.0.trace.store(on, Ordering::Relaxed);
+        if on {
+            "Protocol trace on".into()
+        } else {
+            "Protocol trace off".into()
+        }
+    });
     e.register_fn("logout", |c: &mut Client| -> Res<String> {
         match c.0.logout() {
             Ok(LogoutOutcome::LoggedOut) => Ok("Logged out".into()),
