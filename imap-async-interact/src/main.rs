@@ -14,6 +14,7 @@
 
 mod pretty;
 mod shell;
+mod trace;
 
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -53,7 +54,9 @@ struct Cli {
     /// User name to log in as (asked for when missing).
     #[arg(short = 'u', long)]
     username: Option<String>,
-    /// Password (asked for without echo when missing).
+    /// Password. Other users of this machine can read it in `ps`: prefer the
+    /// IMAP_ASYNC_PASSWORD environment variable or the prompt (asked for without echo when
+    /// neither -p nor IMAP_ASYNC_PASSWORD gives one).
     #[arg(short = 'p', long)]
     password: Option<String>,
     /// Server port (default: 993 with TLS, 143 with --starttls or --no-ssl).
@@ -93,6 +96,11 @@ struct Cli {
     /// Section of the configuration file to use instead of DEFAULT.
     #[arg(long, value_name = "NAME", requires = "file")]
     section: Option<String>,
+    /// Print every protocol line sent (C:) and received (S:) on standard error; secrets
+    /// show as <redacted>, long literals as their size. `c.trace(false)` turns it off.
+    /// RUST_LOG (for example RUST_LOG=imap_async=debug) adds the library's own log.
+    #[arg(long)]
+    trace: bool,
     /// Run this expression and exit (results printed; non-zero exit on error).
     #[arg(short = 'c', value_name = "EXPR", conflicts_with = "script")]
     command: Option<String>,
@@ -131,7 +139,8 @@ fn main() -> ExitCode {
         }
     };
     let keepalive = (cli.keepalive > 0).then(|| Duration::from_secs(cli.keepalive));
-    let ctx = match Ctx::new(keepalive) {
+    let trace_switch = trace::install(cli.trace);
+    let ctx = match Ctx::new(keepalive, trace_switch) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -267,11 +276,19 @@ fn options(cli: &Cli) -> Result<Source, String> {
     };
     let password = match &cli.password {
         Some(p) => p.clone(),
-        None => rpassword::prompt_password("Password: ")
-            .map_err(|e| format!("no password given (-p) and cannot ask for one: {e}"))?,
+        None => match std::env::var(PASSWORD_VAR) {
+            Ok(p) => p,
+            Err(_) => rpassword::prompt_password("Password: ").map_err(|e| {
+                format!("no password given (-p or {PASSWORD_VAR}) and cannot ask for one: {e}")
+            })?,
+        },
     };
     Ok(Source::Flags(Box::new(opts.login(username, password))))
 }
+
+/// The password's environment variable: the same one that overrides a configuration
+/// file's `password` (`imap_async::config::env_var_name("password")`).
+const PASSWORD_VAR: &str = "IMAP_ASYNC_PASSWORD";
 
 fn warn_insecure() {
     eprintln!(
@@ -544,5 +561,16 @@ fn repl(engine: &Engine, scope: &mut Scope, ctx: &Arc<Ctx>) {
                 break;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod password_tests {
+    #[test]
+    fn the_password_variable_is_the_one_that_overrides_a_config_file() {
+        assert_eq!(
+            super::PASSWORD_VAR,
+            imap_async::config::env_var_name("password")
+        );
     }
 }

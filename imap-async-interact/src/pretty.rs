@@ -113,26 +113,74 @@ pub fn folder_status(s: &FolderStatus) -> Dynamic {
     map(entries)
 }
 
+/// A header text with its RFC 2047 encoded words decoded (`=?UTF-8?Q?J=C3=B6rg?=` is
+/// `Jörg`); text that does not decode is shown as sent.
+pub fn decoded(raw: &[u8]) -> String {
+    rfc2047_decoder::decode(raw).unwrap_or_else(|_| text(raw))
+}
+
+fn opt_decoded(b: &Option<impl AsRef<[u8]>>) -> Dynamic {
+    match b {
+        Some(b) => Dynamic::from(decoded(b.as_ref())),
+        None => Dynamic::UNIT,
+    }
+}
+
 fn address(a: &Address) -> Dynamic {
     map(vec![
-        ("name", opt_text(&a.name)),
+        ("name", opt_decoded(&a.name)),
         ("route", opt_text(&a.route)),
         ("mailbox", opt_text(&a.mailbox)),
         ("host", opt_text(&a.host)),
     ])
 }
 
+/// An address list, with RFC 2822 groups (RFC 3501 §7.4.2: a start marker with a NIL
+/// host naming the group, an end marker with NIL mailbox and host) as
+/// `{"group": name, "members": [...]}`.
 fn addresses(list: &Option<Vec<Address>>) -> Dynamic {
-    match list {
-        Some(list) => Dynamic::from_array(list.iter().map(address).collect()),
-        None => Dynamic::UNIT,
+    let Some(list) = list else {
+        return Dynamic::UNIT;
+    };
+    let mut out: Array = Vec::new();
+    let mut group: Option<(String, Array)> = None;
+    for a in list {
+        match (&a.mailbox, &a.host) {
+            (Some(name), None) => {
+                if let Some((name, members)) = group.take() {
+                    out.push(group_value(name, members));
+                }
+                group = Some((decoded(name), Vec::new()));
+            }
+            (None, None) => {
+                if let Some((name, members)) = group.take() {
+                    out.push(group_value(name, members));
+                }
+            }
+            _ => match group.as_mut() {
+                Some((_, members)) => members.push(address(a)),
+                None => out.push(address(a)),
+            },
+        }
     }
+    // A group left open by a server is still shown.
+    if let Some((name, members)) = group {
+        out.push(group_value(name, members));
+    }
+    Dynamic::from_array(out)
+}
+
+fn group_value(name: String, members: Array) -> Dynamic {
+    map(vec![
+        ("group", Dynamic::from(name)),
+        ("members", Dynamic::from_array(members)),
+    ])
 }
 
 pub fn envelope(e: &Envelope) -> Dynamic {
     map(vec![
         ("date", opt_text(&e.date)),
-        ("subject", opt_text(&e.subject)),
+        ("subject", opt_decoded(&e.subject)),
         ("from", addresses(&e.from)),
         ("sender", addresses(&e.sender)),
         ("reply_to", addresses(&e.reply_to)),
@@ -274,6 +322,8 @@ fn key_rank(k: &str) -> (u8, u64, &str) {
         "route",
         "mailbox",
         "host",
+        "group",
+        "members",
         "flags",
         "delimiter",
         "type",
@@ -294,8 +344,20 @@ fn key_rank(k: &str) -> (u8, u64, &str) {
     }
 }
 
+/// Strings longer than this are cut when printed (the value itself stays whole).
+const SHOWN: usize = 1024;
+
+/// A string as printed: quoted, and cut after [`SHOWN`] bytes with its size (a message
+/// body would otherwise fill the terminal).
 fn quote(s: &str) -> String {
-    format!("{s:?}")
+    if s.len() <= SHOWN {
+        return format!("{s:?}");
+    }
+    let mut end = SHOWN;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{:?}... ({} bytes in all)", &s[..end], s.len())
 }
 
 /// The readable form of a value, indented like Python's `pprint` when it does not fit on
@@ -421,6 +483,63 @@ mod tests {
  "UIDNEXT": 1339,
  "UIDVALIDITY": 1239278212}"#;
         assert_eq!(shown, expected);
+    }
+
+    /// One FETCH response as the library parses it.
+    fn fetched_from(wire: &[u8]) -> Fetched {
+        use imap_async::proto::{Response, Untagged, parse_response};
+        match parse_response(bytes::Bytes::copy_from_slice(wire)).unwrap() {
+            Response::Untagged(Untagged::Fetch { seq, items }) => Fetched { seq, items },
+            other => panic!("not a FETCH: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_envelope_shows_decoded_words_and_groups() {
+        let msg = fetched_from(
+            b"* 1 FETCH (UID 7 ENVELOPE (\"Mon, 7 Dec 2026 10:00:00 +0100\" \
+              \"=?UTF-8?B?Q2Fmw6kg4piV?= =?ISO-8859-1?Q?=E0_midi?=\" \
+              ((\"=?UTF-8?Q?J=C3=B6rg?=\" NIL \"joerg\" \"example.org\")) NIL NIL \
+              ((NIL NIL \"team\" NIL)(\"Ann\" NIL \"ann\" \"example.org\")(NIL NIL NIL NIL)\
+              (NIL NIL \"bob\" \"example.org\")) NIL NIL NIL \"<m1@example.org>\"))\r\n",
+        );
+        let shown = pretty(&fetched(&msg));
+        let expected = r#"{"SEQ": 1,
+ "ENVELOPE": {"date": "Mon, 7 Dec 2026 10:00:00 +0100",
+              "subject": "Café ☕à midi",
+              "from": [{"name": "Jörg",
+                        "route": None,
+                        "mailbox": "joerg",
+                        "host": "example.org"}],
+              "sender": None,
+              "reply_to": None,
+              "to": [{"group": "team",
+                      "members": [{"name": "Ann",
+                                   "route": None,
+                                   "mailbox": "ann",
+                                   "host": "example.org"}]},
+                     {"name": None,
+                      "route": None,
+                      "mailbox": "bob",
+                      "host": "example.org"}],
+              "cc": None,
+              "bcc": None,
+              "in_reply_to": None,
+              "message_id": "<m1@example.org>"},
+ "UID": 7}"#;
+        assert_eq!(shown, expected);
+    }
+
+    #[test]
+    fn a_large_body_is_cut_with_its_size() {
+        let body = "x".repeat(5000);
+        let wire = format!("* 2 FETCH (UID 9 BODY[] {{5000}}\r\n{body})\r\n");
+        let shown = pretty(&fetched(&fetched_from(wire.as_bytes())));
+        assert!(
+            shown.contains(&format!("\"{}\"... (5000 bytes in all)", "x".repeat(1024))),
+            "{shown}"
+        );
+        assert!(shown.len() < 1200, "{shown}");
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub struct Ctx {
     pub interrupted: Arc<AtomicBool>,
     /// NOOP interval while waiting at the prompt; `None` turns the keep-alive off.
     pub keepalive: Option<Duration>,
+    /// The protocol trace's switch (`--trace`, `c.trace(on)`).
+    pub trace: Arc<AtomicBool>,
 }
 
 /// The session while the line editor waits: a task keeping it alive, and how to stop it.
@@ -89,7 +91,7 @@ fn connection_lost(e: &imap_async::Error) -> bool {
 
 impl Ctx {
     /// Builds the runtime and starts the Ctrl-C listener.
-    pub fn new(keepalive: Option<Duration>) -> std::io::Result<Arc<Ctx>> {
+    pub fn new(keepalive: Option<Duration>, trace: Arc<AtomicBool>) -> std::io::Result<Arc<Ctx>> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -106,6 +108,7 @@ impl Ctx {
             session: Mutex::new(None),
             interrupted,
             keepalive,
+            trace,
         }))
     }
 
@@ -399,7 +402,8 @@ fn account_event_text(ev: &imap_async::AccountEvent) -> String {
         } => format!(
             "compared {folders} folders: {new} new, {expunged} expunged, {flags_changed} flag changes"
         ),
-        other => format!("{other:?}"),
+        // A kind of event newer than this shell.
+        _ => "(an account event this shell does not know)".to_owned(),
     }
 }
 
@@ -429,7 +433,169 @@ fn event_text(ev: &IdleEvent) -> String {
             pretty::pretty(&Dynamic::from(Tuple(f.clone())))
         ),
         IdleEvent::Alert(t) => format!("(\"ALERT\", {t:?})"),
-        other => format!("{other:?}"),
+        IdleEvent::Other(u) => untagged_text(u),
+    }
+}
+
+fn words(list: &[impl AsRef<[u8]>]) -> String {
+    list.iter()
+        .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn ranges(r: &[(u32, u32)]) -> String {
+    r.iter()
+        .map(|(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}:{b}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A response code as the server wrote it, `[...]` included.
+fn code_text(code: &imap_async::proto::ResponseCode) -> String {
+    use imap_async::proto::ResponseCode as C;
+    let inner = match code {
+        C::Alert => "ALERT".to_owned(),
+        C::BadCharset(c) if c.is_empty() => "BADCHARSET".to_owned(),
+        C::BadCharset(c) => format!("BADCHARSET ({})", words(c)),
+        C::Capability(c) => format!("CAPABILITY {}", words(c)),
+        C::Parse => "PARSE".to_owned(),
+        C::PermanentFlags(f) => format!("PERMANENTFLAGS ({})", words(f)),
+        C::ReadOnly => "READ-ONLY".to_owned(),
+        C::ReadWrite => "READ-WRITE".to_owned(),
+        C::TryCreate => "TRYCREATE".to_owned(),
+        C::UidNext(n) => format!("UIDNEXT {n}"),
+        C::UidValidity(n) => format!("UIDVALIDITY {n}"),
+        C::Unseen(n) => format!("UNSEEN {n}"),
+        C::AppendUid { uid_validity, uids } => format!("APPENDUID {uid_validity} {}", ranges(uids)),
+        C::CopyUid {
+            uid_validity,
+            source,
+            destination,
+        } => format!(
+            "COPYUID {uid_validity} {} {}",
+            ranges(source),
+            ranges(destination)
+        ),
+        C::UidNotSticky => "UIDNOTSTICKY".to_owned(),
+        C::HighestModSeq(n) => format!("HIGHESTMODSEQ {n}"),
+        C::NoModSeq => "NOMODSEQ".to_owned(),
+        C::Modified(r) => format!("MODIFIED {}", ranges(r)),
+        C::Closed => "CLOSED".to_owned(),
+        C::NotificationOverflow => "NOTIFICATIONOVERFLOW".to_owned(),
+        C::BadEvent(e) => format!("BADEVENT ({})", words(e)),
+        C::Other(name, None) => lossy(name),
+        C::Other(name, Some(v)) => format!("{} {}", lossy(name), lossy(v)),
+    };
+    format!("[{inner}]")
+}
+
+/// Untagged data seen while idling (NOTIFY's STATUS and LIST, a server's OK or BYE, ...),
+/// in IMAPClient's tuple style.
+fn untagged_text(u: &imap_async::proto::Untagged) -> String {
+    use imap_async::proto::{Status, Untagged as U};
+    let q = |b: &[u8]| format!("{:?}", lossy(b));
+    match u {
+        U::Status(st) => {
+            let kind = match st.status {
+                Status::Ok => "OK",
+                Status::No => "NO",
+                Status::Bad => "BAD",
+                Status::PreAuth => "PREAUTH",
+                Status::Bye => "BYE",
+            };
+            let text = match &st.code {
+                Some(c) => format!("{} {}", code_text(c), lossy(&st.text)),
+                None => lossy(&st.text),
+            };
+            format!("(\"{kind}\", {text:?})")
+        }
+        U::Capability(c) => format!("(\"CAPABILITY\", {:?})", words(c)),
+        U::Enabled(c) => format!("(\"ENABLED\", {:?})", words(c)),
+        U::List(l) | U::Lsub(l) => {
+            let kind = if matches!(u, U::List(_)) {
+                "LIST"
+            } else {
+                "LSUB"
+            };
+            let mut s = format!("(\"{kind}\", {}, ({}))", q(&l.name), words(&l.attributes));
+            if let Some(old) = &l.old_name {
+                s.insert_str(s.len() - 1, &format!(", \"OLDNAME\", {}", q(old)));
+            }
+            s
+        }
+        U::MailboxStatus(st) => {
+            let mut items = Vec::new();
+            let mut put = |k: &str, v: Option<u64>| {
+                if let Some(v) = v {
+                    items.push(format!("\"{k}\": {v}"));
+                }
+            };
+            put("MESSAGES", st.messages.map(u64::from));
+            put("RECENT", st.recent.map(u64::from));
+            put("UIDNEXT", st.uid_next.map(u64::from));
+            put("UIDVALIDITY", st.uid_validity.map(u64::from));
+            put("UNSEEN", st.unseen.map(u64::from));
+            put("HIGHESTMODSEQ", st.highest_modseq);
+            put("SIZE", st.size);
+            put("DELETED", st.deleted.map(u64::from));
+            for (k, v) in &st.other {
+                items.push(format!("{}: {}", q(k), q(v)));
+            }
+            format!("(\"STATUS\", {}, {{{}}})", q(&st.mailbox), items.join(", "))
+        }
+        U::Search { ids, .. } | U::Sort { ids, .. } => {
+            let kind = if matches!(u, U::Search { .. }) {
+                "SEARCH"
+            } else {
+                "SORT"
+            };
+            format!("(\"{kind}\", {ids:?})")
+        }
+        U::Thread(t) => format!("(\"THREAD\", {} threads)", t.len()),
+        U::ESearch(_) => "(\"ESEARCH\",)".to_owned(),
+        U::Flags(f) => format!("(\"FLAGS\", {:?})", words(f)),
+        U::Exists(n) => format!("({n}, \"EXISTS\")"),
+        U::Recent(n) => format!("({n}, \"RECENT\")"),
+        U::Expunge(n) => format!("({n}, \"EXPUNGE\")"),
+        U::Vanished { earlier, uids } => format!(
+            "(\"VANISHED\"{}, \"{}\")",
+            if *earlier { ", \"EARLIER\"" } else { "" },
+            ranges(uids)
+        ),
+        U::Namespace(_) => "(\"NAMESPACE\",)".to_owned(),
+        U::Fetch { seq, items } => format!(
+            "({seq}, \"FETCH\", {})",
+            pretty::pretty(&pretty::fetched(&imap_async::Fetched {
+                seq: *seq,
+                items: items.clone()
+            }))
+        ),
+        U::Id(_) => "(\"ID\",)".to_owned(),
+        U::Quota { root, .. } => format!("(\"QUOTA\", {})", q(root)),
+        U::QuotaRoot { mailbox, roots } => {
+            format!("(\"QUOTAROOT\", {}, {:?})", q(mailbox), words(roots))
+        }
+        U::Acl { mailbox, .. } => format!("(\"ACL\", {})", q(mailbox)),
+        U::MyRights { mailbox, rights } => {
+            format!("(\"MYRIGHTS\", {}, {})", q(mailbox), q(rights))
+        }
+        U::ListRights { mailbox, .. } => format!("(\"LISTRIGHTS\", {})", q(mailbox)),
+        U::Metadata { mailbox, .. } => format!("(\"METADATA\", {})", q(mailbox)),
+        U::MetadataChanged { mailbox, entries } => {
+            format!("(\"METADATA\", {}, {:?})", q(mailbox), words(entries))
+        }
+        U::Other(raw) => format!("(\"UNTAGGED\", {})", q(raw)),
     }
 }
 
@@ -595,6 +761,11 @@ pub const METHODS: &[MethodHelp] = &[
         name: "watch_account",
         usage: "c.watch_account() / c.watch_account(\"notify\" | \"poll\")",
         text: "Watch every folder of the account on a second connection (NOTIFY where the server has it, else IDLE on INBOX and a STATUS poll every 60 s), printing each event with its folder until Ctrl-C; returns the number of events seen.",
+    },
+    MethodHelp {
+        name: "trace",
+        usage: "c.trace(true) / c.trace(false)",
+        text: "Print every line sent (C:) and received (S:) on standard error, or stop; passwords, tokens and SASL answers show as <redacted>, long literals as their size. Same as --trace.",
     },
     MethodHelp {
         name: "logout",
@@ -937,6 +1108,14 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
             watch_account(c, mode)
         },
     );
+    e.register_fn("trace", |c: &mut Client, on: bool| -> String {
+        c.0.trace.store(on, Ordering::Relaxed);
+        if on {
+            "Protocol trace on".into()
+        } else {
+            "Protocol trace off".into()
+        }
+    });
     e.register_fn("logout", |c: &mut Client| -> Res<String> {
         match c.0.logout() {
             Ok(LogoutOutcome::LoggedOut) => Ok("Logged out".into()),
@@ -948,4 +1127,48 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
         }
     });
     e
+}
+
+#[cfg(test)]
+mod rendering_tests {
+    use super::*;
+    use imap_async::proto::{Response, parse_response};
+
+    fn idle_event(wire: &str) -> IdleEvent {
+        match parse_response(bytes::Bytes::copy_from_slice(wire.as_bytes())).unwrap() {
+            Response::Untagged(u) => IdleEvent::from(u),
+            other => panic!("not untagged: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn what_idle_and_notify_bring_is_shown_as_imapclient_tuples() {
+        let cases = [
+            ("* 4 EXISTS\r\n", "(4, \"EXISTS\")"),
+            (
+                "* STATUS Lists (MESSAGES 3 UIDNEXT 9 HIGHESTMODSEQ 40)\r\n",
+                "(\"STATUS\", \"Lists\", {\"MESSAGES\": 3, \"UIDNEXT\": 9, \"HIGHESTMODSEQ\": 40})",
+            ),
+            (
+                "* LIST () \"/\" Done (\"OLDNAME\" (Projects))\r\n",
+                "(\"LIST\", \"Done\", (), \"OLDNAME\", \"Projects\")",
+            ),
+            (
+                "* LIST (\\NonExistent) \"/\" Old\r\n",
+                "(\"LIST\", \"Old\", (\\NonExistent))",
+            ),
+            (
+                "* OK [NOTIFICATIONOVERFLOW] too many\r\n",
+                "(\"OK\", \"[NOTIFICATIONOVERFLOW] too many\")",
+            ),
+            (
+                "* BYE Autologout; idle for too long\r\n",
+                "(\"BYE\", \"Autologout; idle for too long\")",
+            ),
+            ("* VANISHED 3:5,9\r\n", "(\"VANISHED\", \"3:5,9\")"),
+        ];
+        for (wire, shown) in cases {
+            assert_eq!(event_text(&idle_event(wire)), shown, "{wire}");
+        }
+    }
 }

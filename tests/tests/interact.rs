@@ -208,6 +208,21 @@ async fn interactive_session_under_a_pty() {
     let out = expect(&mut p, ">>> ");
     assert!(out.contains("\"MESSAGES\": 3"), "{out:?}");
 
+    // The protocol trace, switched on and off at the prompt.
+    p.send_line("c.trace(true)").unwrap();
+    expect(&mut p, "Protocol trace on");
+    expect(&mut p, ">>> ");
+    p.send_line("c.noop()").unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(out.contains("C: ") && out.contains(" NOOP"), "{out:?}");
+    assert!(out.contains("S: ") && out.contains("OK"), "{out:?}");
+    p.send_line("c.trace(false)").unwrap();
+    expect(&mut p, "Protocol trace off");
+    expect(&mut p, ">>> ");
+    p.send_line("c.noop()").unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(!out.contains("C: "), "the trace is off: {out:?}");
+
     // The whole account, on a second connection, until Ctrl-C: a folder made and filled
     // from elsewhere shows up named.
     p.send_line("c.watch_account()").unwrap();
@@ -717,4 +732,124 @@ fn fake_args(port: u16, keepalive: u64) -> Vec<String> {
     .map(|s| s.to_string())
     .collect();
     args
+}
+
+/// Every C: line of a trace, and whether any looks like it carries a secret: a long
+/// base64 run (a SASL answer or a token) where `<redacted ...>` should be.
+fn client_lines(trace: &str) -> Vec<&str> {
+    trace.lines().filter(|l| l.starts_with("C: ")).collect()
+}
+
+fn long_base64_run(line: &str) -> bool {
+    let mut run = 0;
+    for c in line.chars() {
+        if c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '=' {
+            run += 1;
+            if run >= 32 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
+/// `--trace` with a password from IMAP_ASYNC_PASSWORD: every line sent and received is
+/// shown, the LOGIN's password is not.
+#[test]
+fn the_trace_of_a_login_shows_the_conversation_and_no_password() {
+    let server = Dovecot::shared();
+    let user = server.new_user();
+    let out = Command::new(shell_binary())
+        .args(connect_args(server, &user))
+        .args(["--trace", "-c", "c.noop(); c.select_folder(\"INBOX\")"])
+        .env("IMAP_ASYNC_PASSWORD", user.password.as_str())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains(user.password.as_str()), "{err}");
+    let sent = client_lines(&err);
+    assert!(
+        sent.iter().any(|l| l.contains(" STARTTLS")),
+        "the trace starts before TLS: {err}"
+    );
+    let login = sent
+        .iter()
+        .find(|l| l.contains(" LOGIN "))
+        .unwrap_or_else(|| panic!("no LOGIN line: {err}"));
+    assert!(login.ends_with("<redacted>"), "{login}");
+    assert!(sent.iter().any(|l| l.ends_with(" NOOP")), "{err}");
+    assert!(sent.iter().any(|l| l.contains(" SELECT INBOX")), "{err}");
+    assert!(err.lines().any(|l| l.starts_with("S: * OK")), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("S: ") && l.contains("OK [READ-WRITE]")),
+        "{err}"
+    );
+}
+
+/// `--trace` with XOAUTH2 from a configuration file: the AUTHENTICATE's token, the client
+/// secret and the refresh token appear nowhere.
+#[test]
+fn the_trace_of_an_xoauth2_login_shows_no_token() {
+    let server = Dovecot::shared();
+    let user = server.new_user();
+    let client = server.oauth_client_for(&user.name);
+    let dir = std::env::temp_dir().join(format!("interact-oauth-{}", user.name));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ini = dir.join("oauth.ini");
+    std::fs::write(
+        &ini,
+        format!(
+            "[DEFAULT]\nhost = {}\nport = {}\nssl = false\nstarttls = true\nssl_ca_file = {}\n\
+             username = {}\ntimeout = 20\noauth2 = true\noauth2_client_id = {}\n\
+             oauth2_client_secret = {}\noauth2_refresh_token = {}\noauth2_token_url = {}\n",
+            server.host(),
+            server.imap_port(),
+            server.ca_pem_path().display(),
+            user.name,
+            client.client_id,
+            client.client_secret,
+            client.refresh_token,
+            client.token_url,
+        ),
+    )
+    .unwrap();
+    let out = Command::new(shell_binary())
+        .args([
+            "-f",
+            &ini.display().to_string(),
+            "--tls-server-name",
+            "localhost",
+        ])
+        .args(["--trace", "-c", "c.noop()"])
+        .env_remove("IMAP_ASYNC_PASSWORD")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(server.oauth_grants(&client.refresh_token), 1, "{err}");
+    for secret in [&client.client_secret, &client.refresh_token] {
+        assert!(!err.contains(secret.as_str()), "{err}");
+    }
+    let sent = client_lines(&err);
+    let auth = sent
+        .iter()
+        .find(|l| l.contains("AUTHENTICATE XOAUTH2"))
+        .unwrap_or_else(|| panic!("no AUTHENTICATE line: {err}"));
+    assert!(auth.contains("<redacted"), "{auth}");
+    for l in &sent {
+        assert!(
+            !long_base64_run(l),
+            "a client line that looks like a token: {l}"
+        );
+    }
+    assert!(sent.iter().any(|l| l.ends_with(" NOOP")), "{err}");
 }

@@ -60,6 +60,52 @@ pub fn show(raw: &[u8]) -> String {
     s
 }
 
+/// A response for a protocol trace: printable, literals of more than 64 bytes shown as
+/// their size (`{5000}<5000 bytes>`), at most 4,000 characters.
+///
+/// ```
+/// use imap_async::proto::parse::show_trace;
+/// let frame = format!("* 1 FETCH (BODY[] {{100}}\r\n{})\r\n", "x".repeat(100));
+/// assert_eq!(show_trace(frame.as_bytes()), "* 1 FETCH (BODY[] {100}<100 bytes>)\\r\\n");
+/// ```
+pub fn show_trace(raw: &[u8]) -> String {
+    const MAX: usize = 4000;
+    let mut s = String::new();
+    let mut i = 0;
+    while i < raw.len() && s.len() < MAX {
+        let b = raw[i];
+        // `{N}` or `{N+}` then CRLF: a literal of N bytes follows.
+        if b == b'{'
+            && let Some(close) = raw[i + 1..].iter().position(|&c| c == b'}')
+            && raw[i + 1..i + 1 + close]
+                .iter()
+                .all(|c| c.is_ascii_digit() || *c == b'+')
+            && raw[i + 2 + close..].starts_with(b"\r\n")
+            && let Ok(n) = std::str::from_utf8(&raw[i + 1..i + 1 + close])
+                .unwrap_or("")
+                .trim_end_matches('+')
+                .parse::<usize>()
+            && n > 64
+        {
+            s.push_str(&String::from_utf8_lossy(&raw[i..i + 1 + close + 1]));
+            s.push_str(&format!("<{n} bytes>"));
+            i += close + 2 + 2 + n;
+            continue;
+        }
+        match b {
+            b'\r' => s.push_str("\\r"),
+            b'\n' => s.push_str("\\n"),
+            0x20..=0x7e => s.push(b as char),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+        i += 1;
+    }
+    if i < raw.len() {
+        s.push_str(&format!("... ({} bytes in all)", raw.len()));
+    }
+    s
+}
+
 /// Parse one complete response, as framed by [`super::Framer`] (CRLF included).
 ///
 /// ```

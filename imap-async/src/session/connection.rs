@@ -348,7 +348,7 @@ impl Connection {
                         head.extend_from_slice(&frame);
                         frame = head.freeze();
                     }
-                    tracing::trace!(response = %crate::proto::parse::show(&frame), "S:");
+                    tracing::trace!(response = %crate::proto::parse::show_trace(&frame), "S:");
                     return parse_response(frame)
                         .map(Streamed::Response)
                         .map_err(Error::from);
@@ -1006,6 +1006,12 @@ impl Connection {
                                 return Err(e);
                             }
                         };
+                        // The answer is SASL data (credentials, tokens): only its size is
+                        // ever logged.
+                        tracing::debug!(
+                            command = %format_args!("<{} answer redacted, {} bytes>", cmd.name, answer.len()),
+                            "C:"
+                        );
                         answer.extend_from_slice(b"\r\n");
                         self.writing = true;
                         self.write(&answer, &cmd.name).await?;
