@@ -218,7 +218,7 @@ pub struct Client(pub Arc<Ctx>);
 
 impl Client {
     /// Runs one library call on the session, abandoning it on Ctrl-C.
-    fn run<T>(&self, f: impl AsyncFnOnce(&mut Session) -> imap_async::Result<T>) -> Res<T> {
+    pub fn run<T>(&self, f: impl AsyncFnOnce(&mut Session) -> imap_async::Result<T>) -> Res<T> {
         let ctx = &*self.0;
         let mut guard = ctx.session.lock().unwrap_or_else(|p| p.into_inner());
         let session = guard
@@ -237,7 +237,7 @@ impl Client {
     }
 }
 
-fn uids(ids: &Dynamic) -> Res<UidSet> {
+pub fn uids(ids: &Dynamic) -> Res<UidSet> {
     if let Some(s) = ids.read_lock::<ImmutableString>() {
         return s
             .parse::<UidSet>()
@@ -269,7 +269,7 @@ fn one_uid(n: i64) -> Res<Uid> {
         .ok_or_else(|| err(format!("message id {n}: not a valid UID (1..4294967295)")))
 }
 
-fn strings(v: &Dynamic, what: &str) -> Res<Vec<String>> {
+pub fn strings(v: &Dynamic, what: &str) -> Res<Vec<String>> {
     if let Some(s) = v.read_lock::<ImmutableString>() {
         return Ok(vec![s.to_string()]);
     }
@@ -294,7 +294,7 @@ fn strings(v: &Dynamic, what: &str) -> Res<Vec<String>> {
     )))
 }
 
-fn uid_list(set: &UidSet) -> Dynamic {
+pub fn uid_list(set: &UidSet) -> Dynamic {
     match set.iter() {
         Some(it) => pretty::int_array(it.map(|u| u.get())),
         None => Dynamic::from(set.to_string()),
@@ -309,7 +309,7 @@ fn flag_map(m: std::collections::BTreeMap<Uid, Vec<String>>) -> Dynamic {
     Dynamic::from_map(out)
 }
 
-fn copy_uid(c: Option<imap_async::CopyUid>) -> Dynamic {
+pub fn copy_uid(c: Option<imap_async::CopyUid>) -> Dynamic {
     match c {
         Some(c) => {
             let mut m = Map::new();
@@ -606,6 +606,11 @@ pub struct MethodHelp {
     pub text: &'static str,
 }
 
+/// Every method of `c` with its help: the first set and [`crate::more::METHODS`].
+pub fn all_methods() -> impl Iterator<Item = &'static MethodHelp> {
+    METHODS.iter().chain(crate::more::METHODS)
+}
+
 pub const METHODS: &[MethodHelp] = &[
     MethodHelp {
         name: "select_folder",
@@ -782,14 +787,14 @@ pub fn help_text(topic: Option<&str>) -> String {
                  Expressions are Rhai script: let ids = c.search([\"UNSEEN\"]); for m in ids { print(m) }\n\
                  help(\"fetch\") explains one method. Ctrl-C stops the running command, Ctrl-D logs out and exits.\n\nMethods of c:\n",
             );
-            for m in METHODS {
+            for m in all_methods() {
                 s.push_str(&format!("  {:<20} {}\n", m.name, m.usage));
             }
             s
         }
         Some(name) => {
             let name = name.trim_start_matches("c.");
-            match METHODS.iter().find(|m| m.name == name) {
+            match all_methods().find(|m| m.name == name) {
                 Some(m) => format!("{}\n    {}\n", m.usage, m.text),
                 None => format!("no method {name:?}; help() lists them\n"),
             }
@@ -1126,6 +1131,7 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
             Err(e) => Err(err(e)),
         }
     });
+    crate::more::register(&mut e);
     e
 }
 
@@ -1170,5 +1176,38 @@ mod rendering_tests {
         for (wire, shown) in cases {
             assert_eq!(event_text(&idle_event(wire)), shown, "{wire}");
         }
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The methods of `c` that the engine has, and the ones `help()` lists, are the same.
+    #[test]
+    fn help_lists_exactly_the_bound_methods() {
+        let ctx = Ctx::new(None, Arc::new(AtomicBool::new(false))).unwrap();
+        let e = engine(ctx);
+        let bound: BTreeSet<String> = e
+            .gen_fn_signatures(false)
+            .into_iter()
+            // `c`'s type is registered under the name `Session`.
+            .filter(|sig| sig.contains("(_: &mut Session"))
+            .filter_map(|sig| sig.split('(').next().map(str::to_owned))
+            .filter(|name| !["to_string", "to_debug", "print", "debug"].contains(&name.as_str()))
+            .collect();
+        let helped: BTreeSet<String> = all_methods().map(|m| m.name.to_owned()).collect();
+        assert_eq!(
+            bound.difference(&helped).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "bound without help"
+        );
+        assert_eq!(
+            helped.difference(&bound).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "in help without a binding"
+        );
+        assert!(bound.len() >= 60, "{bound:?}");
     }
 }

@@ -853,3 +853,26 @@ fn the_trace_of_an_xoauth2_login_shows_no_token() {
     }
     assert!(sent.iter().any(|l| l.ends_with(" NOOP")), "{err}");
 }
+
+/// The newer bindings, on both servers: sequence-number forms, SORT, LIST-STATUS, flags
+/// replaced, UID EXPUNGE, rights and LSUB, each result checked.
+fn more_of_the_library_from_the_shell(server: &dyn ImapServer) {
+    let user = user_with_mail(server);
+    let script = "c.select_folder(\"INBOX\");\n\
+                  c.seq_fetch(2, [\"UID\"])[\"2\"][\"SEQ\"]\n\
+                  c.seq_search(\"ALL\")\n\
+                  c.sort([\"REVERSE FROM\"], \"ALL\")\n\
+                  c.list_status(\"\", \"INBOX\")[\"INBOX\"][\"MESSAGES\"]\n\
+                  c.set_flags(1, [\"\\\\Deleted\"])[\"1\"].contains(\"\\\\Deleted\")\n\
+                  c.uid_expunge(1)[\"expunged\"]\n\
+                  c.seq_get_flags(\"1:*\").len()\n\
+                  c.myrights(\"INBOX\").contains(\"l\")\n\
+                  c.list_sub_folders().len() >= 0\n";
+    let out = run(&with_password(server, &user, &[]), Some(script));
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "2\n[1, 2, 3]\n[3, 2, 1]\n3\nTrue\n[1]\n2\nTrue\nTrue\n"
+    );
+}
+on_both_servers!(sync more_of_the_library_from_the_shell);
