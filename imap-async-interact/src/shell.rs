@@ -262,7 +262,7 @@ pub fn uids(ids: &Dynamic) -> Res<UidSet> {
     )))
 }
 
-fn one_uid(n: i64) -> Res<Uid> {
+pub fn one_uid(n: i64) -> Res<Uid> {
     u32::try_from(n)
         .ok()
         .and_then(Uid::new)
@@ -407,7 +407,7 @@ fn account_event_text(ev: &imap_async::AccountEvent) -> String {
     }
 }
 
-fn event_text(ev: &IdleEvent) -> String {
+pub fn event_text(ev: &IdleEvent) -> String {
     match ev {
         IdleEvent::Exists(n) => format!("({n}, \"EXISTS\")"),
         IdleEvent::Recent(n) => format!("({n}, \"RECENT\")"),
@@ -608,7 +608,10 @@ pub struct MethodHelp {
 
 /// Every method of `c` with its help: the first set and [`crate::more::METHODS`].
 pub fn all_methods() -> impl Iterator<Item = &'static MethodHelp> {
-    METHODS.iter().chain(crate::more::METHODS)
+    METHODS
+        .iter()
+        .chain(crate::more::METHODS)
+        .chain(crate::more::METHODS_3)
 }
 
 pub const METHODS: &[MethodHelp] = &[
@@ -796,7 +799,16 @@ pub fn help_text(topic: Option<&str>) -> String {
             let name = name.trim_start_matches("c.");
             match all_methods().find(|m| m.name == name) {
                 Some(m) => format!("{}\n    {}\n", m.usage, m.text),
-                None => format!("no method {name:?}; help() lists them\n"),
+                None => match (
+                    crate::more::NOT_IN_SHELL.iter().find(|(n, _)| *n == name),
+                    crate::more::RENAMED.iter().find(|(n, _, _)| *n == name),
+                ) {
+                    (Some((_, why)), _) => format!("{name} is not in the shell: {why}\n"),
+                    (None, Some((_, shell, why))) => {
+                        format!("{name} is c.{shell} here ({why}); help({shell:?}) explains it\n")
+                    }
+                    (None, None) => format!("no method {name:?}; help() lists them\n"),
+                },
             }
         }
     }
@@ -1132,6 +1144,8 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
         }
     });
     crate::more::register(&mut e);
+    crate::more::register_second(&mut e);
+    crate::more::register_third(&mut e);
     e
 }
 
@@ -1209,5 +1223,124 @@ mod table_tests {
             "in help without a binding"
         );
         assert!(bound.len() >= 60, "{bound:?}");
+    }
+}
+
+#[cfg(test)]
+mod coverage_tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The public methods of `Session` in the library's sources: `pub async fn` in an
+    /// `impl Session` block, and the streams (`fetch_stream`, `fetch_batched`).
+    fn session_methods() -> BTreeSet<String> {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../imap-async/src/session");
+        let mut out = BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut in_session = false;
+            for line in text.lines() {
+                if line.starts_with("impl") {
+                    in_session = line.trim_end_matches('{').trim().ends_with(" Session");
+                }
+                let Some(rest) = line
+                    .strip_prefix("    pub async fn ")
+                    .or_else(|| line.strip_prefix("    pub fn fetch_"))
+                    .map(|r| {
+                        if line.contains("pub fn fetch_") {
+                            format!("fetch_{r}")
+                        } else {
+                            r.to_owned()
+                        }
+                    })
+                else {
+                    continue;
+                };
+                if in_session {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    out.insert(name);
+                }
+            }
+        }
+        out
+    }
+
+    /// Session methods generic over UIDs and sequence numbers.
+    fn generic_methods() -> Vec<String> {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../imap-async/src/session");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in text.lines() {
+                let l = line.trim_start();
+                let Some(rest) = l
+                    .strip_prefix("pub async fn ")
+                    .or_else(|| l.strip_prefix("pub fn "))
+                else {
+                    continue;
+                };
+                if let Some((name, _)) = rest.split_once("<K: Id>") {
+                    if name != "batches" {
+                        out.push(name.to_owned());
+                    }
+                }
+            }
+        }
+        assert!(out.len() >= 15, "{out:?}");
+        out
+    }
+
+    #[test]
+    fn every_session_method_is_in_the_shell_or_here() {
+        let methods = session_methods();
+        assert!(
+            methods.len() >= 80,
+            "the source scan found too few: {methods:?}"
+        );
+        let mut bound: BTreeSet<&str> = all_methods().map(|m| m.name).collect();
+        for (library, shell, _) in crate::more::RENAMED {
+            assert!(bound.contains(shell), "{shell} is not bound");
+            bound.insert(library);
+        }
+        let missing: Vec<&String> = methods
+            .iter()
+            .filter(|m| {
+                !bound.contains(m.as_str())
+                    && !crate::more::NOT_IN_SHELL.iter().any(|(n, _)| n == m)
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "public Session methods with no binding in the shell and no reason in \
+             more::NOT_IN_SHELL: {missing:?}"
+        );
+        // Where the library takes UIDs or sequence numbers (`<K: Id>`), both are bound.
+        for generic in generic_methods() {
+            if crate::more::NOT_IN_SHELL.iter().any(|(n, _)| *n == generic) {
+                continue;
+            }
+            let seq = format!("seq_{generic}");
+            assert!(
+                bound.contains(seq.as_str()),
+                "{generic} has no {seq} in the shell"
+            );
+        }
+        for (name, why) in crate::more::NOT_IN_SHELL {
+            assert!(
+                methods.contains(*name),
+                "{name} is not a Session method any more"
+            );
+            assert!(
+                !all_methods().any(|m| m.name == *name),
+                "{name} is bound after all"
+            );
+            assert!(!why.is_empty());
+        }
     }
 }

@@ -876,3 +876,53 @@ fn more_of_the_library_from_the_shell(server: &dyn ImapServer) {
     );
 }
 on_both_servers!(sync more_of_the_library_from_the_shell);
+
+/// Streams, threads, ESEARCH, sync, a body to a file, IDLE with a deadline and
+/// sequence-number forms, from a script, on both servers.
+fn the_rest_of_the_library_from_the_shell(server: &dyn ImapServer) {
+    let user = user_with_mail(server);
+    let kind = if server.is_cyrus() {
+        "cyrus"
+    } else {
+        "dovecot"
+    };
+    let file = std::env::temp_dir().join(format!("interact-body-{kind}-{}.eml", user.name));
+    let script = format!(
+        "c.select_folder_with(\"INBOX\", #{{condstore: true}})[\"EXISTS\"]\n\
+         c.fetch_stream(\"1:*\", [\"FLAGS\"])\n\
+         c.esearch(\"ALL\", [\"COUNT\", \"MIN\"])[\"COUNT\"]\n\
+         c.threads(\"ORDEREDSUBJECT\", \"ALL\").len()\n\
+         let first = c.sync_changes(\"INBOX\", #{{uid_validity: c.folder_status(\"INBOX\")[\"UIDVALIDITY\"], highest_modseq: 1, known_uids: ()}});\n\
+         first[\"new\"]\n\
+         c.fetch_body_to(1, \"\", \"{}\") > 0\n\
+         c.idle_check(1).len() >= 0\n\
+         c.seq_add_flags_silent(2, [\"\\\\Flagged\"]);\n\
+         c.seq_get_flags(2)[\"2\"].contains(\"\\\\Flagged\")\n\
+         help(\"connect\")\n",
+        file.display()
+    );
+    let out = run(&with_password(server, &user, &[]), Some(&script));
+    let body = std::fs::read_to_string(&file).unwrap_or_default();
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "3", "{stdout}");
+    // The stream printed each message, then its count.
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("{\"SEQ\":")).count(),
+        3,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\n3\n3\n"),
+        "stream count, then ESEARCH COUNT: {stdout}"
+    );
+    assert!(stdout.contains("[1, 2, 3]\nTrue\nTrue\nTrue\n"), "{stdout}");
+    assert!(stdout.contains("connect is not in the shell:"), "{stdout}");
+    assert!(
+        body.contains("Subject: "),
+        "the body went to the file: {body:?}"
+    );
+}
+on_both_servers!(sync the_rest_of_the_library_from_the_shell);
