@@ -208,6 +208,44 @@ async fn interactive_session_under_a_pty() {
     let out = expect(&mut p, ">>> ");
     assert!(out.contains("\"MESSAGES\": 3"), "{out:?}");
 
+    // Ctrl-C during a long fetch: the fetch stops, the prompt comes back, and the session
+    // still answers.
+    {
+        let mut other = Session::connect(&library_session(server, &user))
+            .await
+            .unwrap();
+        other.create_folder("Big").await.unwrap();
+        let body = "x".repeat(20_000);
+        let msgs: Vec<imap_async::AppendMessage> = (0..1500)
+            .map(|i| {
+                imap_async::AppendMessage::new(
+                    format!("Subject: big {i}\r\n\r\n{body}\r\n").into_bytes(),
+                )
+            })
+            .collect();
+        for chunk in msgs.chunks(300) {
+            other.multiappend("Big", chunk).await.unwrap();
+        }
+        other.logout().await.unwrap();
+    }
+    p.send_line("c.examine_folder(\"Big\"); c.fetch_stream(\"1:*\", [\"BODY.PEEK[]\"])")
+        .unwrap();
+    expect(&mut p, "{\"SEQ\": 1");
+    p.send_control('c').unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(out.contains("interrupted"), "{out:?}");
+    assert!(
+        !out.contains("{\"SEQ\": 1500"),
+        "the fetch ran to its end: Ctrl-C came too late to show anything"
+    );
+    p.send_line("c.select_folder(\"INBOX\")[\"EXISTS\"]")
+        .unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(
+        out.contains('3'),
+        "the session is usable after Ctrl-C: {out:?}"
+    );
+
     // The protocol trace, switched on and off at the prompt.
     p.send_line("c.trace(true)").unwrap();
     expect(&mut p, "Protocol trace on");
