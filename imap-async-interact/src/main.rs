@@ -12,6 +12,7 @@
 //!
 //! Expressions are [Rhai](https://rhai.rs) script. See `docs/interactive-sessions.md`.
 
+mod more;
 mod pretty;
 mod shell;
 mod trace;
@@ -478,8 +479,7 @@ impl Completer for ShellHelper {
             .map_or(0, |i| i + 1);
         let word = &before[start..];
         let after_c = before[..start].ends_with("c.");
-        let mut found: Vec<Pair> = shell::METHODS
-            .iter()
+        let mut found: Vec<Pair> = shell::all_methods()
             .filter(|m| m.name.starts_with(word))
             .map(|m| pair(m.name, format!("{}(", m.name)))
             .collect();

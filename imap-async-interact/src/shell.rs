@@ -218,7 +218,7 @@ pub struct Client(pub Arc<Ctx>);
 
 impl Client {
     /// Runs one library call on the session, abandoning it on Ctrl-C.
-    fn run<T>(&self, f: impl AsyncFnOnce(&mut Session) -> imap_async::Result<T>) -> Res<T> {
+    pub fn run<T>(&self, f: impl AsyncFnOnce(&mut Session) -> imap_async::Result<T>) -> Res<T> {
         let ctx = &*self.0;
         let mut guard = ctx.session.lock().unwrap_or_else(|p| p.into_inner());
         let session = guard
@@ -237,7 +237,7 @@ impl Client {
     }
 }
 
-fn uids(ids: &Dynamic) -> Res<UidSet> {
+pub fn uids(ids: &Dynamic) -> Res<UidSet> {
     if let Some(s) = ids.read_lock::<ImmutableString>() {
         return s
             .parse::<UidSet>()
@@ -262,14 +262,14 @@ fn uids(ids: &Dynamic) -> Res<UidSet> {
     )))
 }
 
-fn one_uid(n: i64) -> Res<Uid> {
+pub fn one_uid(n: i64) -> Res<Uid> {
     u32::try_from(n)
         .ok()
         .and_then(Uid::new)
         .ok_or_else(|| err(format!("message id {n}: not a valid UID (1..4294967295)")))
 }
 
-fn strings(v: &Dynamic, what: &str) -> Res<Vec<String>> {
+pub fn strings(v: &Dynamic, what: &str) -> Res<Vec<String>> {
     if let Some(s) = v.read_lock::<ImmutableString>() {
         return Ok(vec![s.to_string()]);
     }
@@ -294,7 +294,7 @@ fn strings(v: &Dynamic, what: &str) -> Res<Vec<String>> {
     )))
 }
 
-fn uid_list(set: &UidSet) -> Dynamic {
+pub fn uid_list(set: &UidSet) -> Dynamic {
     match set.iter() {
         Some(it) => pretty::int_array(it.map(|u| u.get())),
         None => Dynamic::from(set.to_string()),
@@ -309,7 +309,7 @@ fn flag_map(m: std::collections::BTreeMap<Uid, Vec<String>>) -> Dynamic {
     Dynamic::from_map(out)
 }
 
-fn copy_uid(c: Option<imap_async::CopyUid>) -> Dynamic {
+pub fn copy_uid(c: Option<imap_async::CopyUid>) -> Dynamic {
     match c {
         Some(c) => {
             let mut m = Map::new();
@@ -407,7 +407,7 @@ fn account_event_text(ev: &imap_async::AccountEvent) -> String {
     }
 }
 
-fn event_text(ev: &IdleEvent) -> String {
+pub fn event_text(ev: &IdleEvent) -> String {
     match ev {
         IdleEvent::Exists(n) => format!("({n}, \"EXISTS\")"),
         IdleEvent::Recent(n) => format!("({n}, \"RECENT\")"),
@@ -606,6 +606,14 @@ pub struct MethodHelp {
     pub text: &'static str,
 }
 
+/// Every method of `c` with its help: the first set and [`crate::more::METHODS`].
+pub fn all_methods() -> impl Iterator<Item = &'static MethodHelp> {
+    METHODS
+        .iter()
+        .chain(crate::more::METHODS)
+        .chain(crate::more::METHODS_3)
+}
+
 pub const METHODS: &[MethodHelp] = &[
     MethodHelp {
         name: "select_folder",
@@ -782,16 +790,25 @@ pub fn help_text(topic: Option<&str>) -> String {
                  Expressions are Rhai script: let ids = c.search([\"UNSEEN\"]); for m in ids { print(m) }\n\
                  help(\"fetch\") explains one method. Ctrl-C stops the running command, Ctrl-D logs out and exits.\n\nMethods of c:\n",
             );
-            for m in METHODS {
+            for m in all_methods() {
                 s.push_str(&format!("  {:<20} {}\n", m.name, m.usage));
             }
             s
         }
         Some(name) => {
             let name = name.trim_start_matches("c.");
-            match METHODS.iter().find(|m| m.name == name) {
+            match all_methods().find(|m| m.name == name) {
                 Some(m) => format!("{}\n    {}\n", m.usage, m.text),
-                None => format!("no method {name:?}; help() lists them\n"),
+                None => match (
+                    crate::more::NOT_IN_SHELL.iter().find(|(n, _)| *n == name),
+                    crate::more::RENAMED.iter().find(|(n, _, _)| *n == name),
+                ) {
+                    (Some((_, why)), _) => format!("{name} is not in the shell: {why}\n"),
+                    (None, Some((_, shell, why))) => {
+                        format!("{name} is c.{shell} here ({why}); help({shell:?}) explains it\n")
+                    }
+                    (None, None) => format!("no method {name:?}; help() lists them\n"),
+                },
             }
         }
     }
@@ -1126,6 +1143,9 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
             Err(e) => Err(err(e)),
         }
     });
+    crate::more::register(&mut e);
+    crate::more::register_second(&mut e);
+    crate::more::register_third(&mut e);
     e
 }
 
@@ -1169,6 +1189,158 @@ mod rendering_tests {
         ];
         for (wire, shown) in cases {
             assert_eq!(event_text(&idle_event(wire)), shown, "{wire}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The methods of `c` that the engine has, and the ones `help()` lists, are the same.
+    #[test]
+    fn help_lists_exactly_the_bound_methods() {
+        let ctx = Ctx::new(None, Arc::new(AtomicBool::new(false))).unwrap();
+        let e = engine(ctx);
+        let bound: BTreeSet<String> = e
+            .gen_fn_signatures(false)
+            .into_iter()
+            // `c`'s type is registered under the name `Session`.
+            .filter(|sig| sig.contains("(_: &mut Session"))
+            .filter_map(|sig| sig.split('(').next().map(str::to_owned))
+            .filter(|name| !["to_string", "to_debug", "print", "debug"].contains(&name.as_str()))
+            .collect();
+        let helped: BTreeSet<String> = all_methods().map(|m| m.name.to_owned()).collect();
+        assert_eq!(
+            bound.difference(&helped).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "bound without help"
+        );
+        assert_eq!(
+            helped.difference(&bound).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "in help without a binding"
+        );
+        assert!(bound.len() >= 60, "{bound:?}");
+    }
+}
+
+#[cfg(test)]
+mod coverage_tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The public methods of `Session` in the library's sources: `pub async fn` in an
+    /// `impl Session` block, and the streams (`fetch_stream`, `fetch_batched`).
+    fn session_methods() -> BTreeSet<String> {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../imap-async/src/session");
+        let mut out = BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut in_session = false;
+            for line in text.lines() {
+                if line.starts_with("impl") {
+                    in_session = line.trim_end_matches('{').trim().ends_with(" Session");
+                }
+                let Some(rest) = line
+                    .strip_prefix("    pub async fn ")
+                    .or_else(|| line.strip_prefix("    pub fn fetch_"))
+                    .map(|r| {
+                        if line.contains("pub fn fetch_") {
+                            format!("fetch_{r}")
+                        } else {
+                            r.to_owned()
+                        }
+                    })
+                else {
+                    continue;
+                };
+                if in_session {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    out.insert(name);
+                }
+            }
+        }
+        out
+    }
+
+    /// Session methods generic over UIDs and sequence numbers.
+    fn generic_methods() -> Vec<String> {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../imap-async/src/session");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in text.lines() {
+                let l = line.trim_start();
+                let Some(rest) = l
+                    .strip_prefix("pub async fn ")
+                    .or_else(|| l.strip_prefix("pub fn "))
+                else {
+                    continue;
+                };
+                if let Some((name, _)) = rest.split_once("<K: Id>") {
+                    if name != "batches" {
+                        out.push(name.to_owned());
+                    }
+                }
+            }
+        }
+        assert!(out.len() >= 15, "{out:?}");
+        out
+    }
+
+    #[test]
+    fn every_session_method_is_in_the_shell_or_here() {
+        let methods = session_methods();
+        assert!(
+            methods.len() >= 80,
+            "the source scan found too few: {methods:?}"
+        );
+        let mut bound: BTreeSet<&str> = all_methods().map(|m| m.name).collect();
+        for (library, shell, _) in crate::more::RENAMED {
+            assert!(bound.contains(shell), "{shell} is not bound");
+            bound.insert(library);
+        }
+        let missing: Vec<&String> = methods
+            .iter()
+            .filter(|m| {
+                !bound.contains(m.as_str())
+                    && !crate::more::NOT_IN_SHELL.iter().any(|(n, _)| n == m)
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "public Session methods with no binding in the shell and no reason in \
+             more::NOT_IN_SHELL: {missing:?}"
+        );
+        // Where the library takes UIDs or sequence numbers (`<K: Id>`), both are bound.
+        for generic in generic_methods() {
+            if crate::more::NOT_IN_SHELL.iter().any(|(n, _)| *n == generic) {
+                continue;
+            }
+            let seq = format!("seq_{generic}");
+            assert!(
+                bound.contains(seq.as_str()),
+                "{generic} has no {seq} in the shell"
+            );
+        }
+        for (name, why) in crate::more::NOT_IN_SHELL {
+            assert!(
+                methods.contains(*name),
+                "{name} is not a Session method any more"
+            );
+            assert!(
+                !all_methods().any(|m| m.name == *name),
+                "{name} is bound after all"
+            );
+            assert!(!why.is_empty());
         }
     }
 }

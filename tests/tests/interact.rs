@@ -208,6 +208,44 @@ async fn interactive_session_under_a_pty() {
     let out = expect(&mut p, ">>> ");
     assert!(out.contains("\"MESSAGES\": 3"), "{out:?}");
 
+    // Ctrl-C during a long fetch: the fetch stops, the prompt comes back, and the session
+    // still answers.
+    {
+        let mut other = Session::connect(&library_session(server, &user))
+            .await
+            .unwrap();
+        other.create_folder("Big").await.unwrap();
+        let body = "x".repeat(20_000);
+        let msgs: Vec<imap_async::AppendMessage> = (0..1500)
+            .map(|i| {
+                imap_async::AppendMessage::new(
+                    format!("Subject: big {i}\r\n\r\n{body}\r\n").into_bytes(),
+                )
+            })
+            .collect();
+        for chunk in msgs.chunks(300) {
+            other.multiappend("Big", chunk).await.unwrap();
+        }
+        other.logout().await.unwrap();
+    }
+    p.send_line("c.examine_folder(\"Big\"); c.fetch_stream(\"1:*\", [\"BODY.PEEK[]\"])")
+        .unwrap();
+    expect(&mut p, "{\"SEQ\": 1");
+    p.send_control('c').unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(out.contains("interrupted"), "{out:?}");
+    assert!(
+        !out.contains("{\"SEQ\": 1500"),
+        "the fetch ran to its end: Ctrl-C came too late to show anything"
+    );
+    p.send_line("c.select_folder(\"INBOX\")[\"EXISTS\"]")
+        .unwrap();
+    let out = expect(&mut p, ">>> ");
+    assert!(
+        out.contains('3'),
+        "the session is usable after Ctrl-C: {out:?}"
+    );
+
     // The protocol trace, switched on and off at the prompt.
     p.send_line("c.trace(true)").unwrap();
     expect(&mut p, "Protocol trace on");
@@ -853,3 +891,76 @@ fn the_trace_of_an_xoauth2_login_shows_no_token() {
     }
     assert!(sent.iter().any(|l| l.ends_with(" NOOP")), "{err}");
 }
+
+/// The newer bindings, on both servers: sequence-number forms, SORT, LIST-STATUS, flags
+/// replaced, UID EXPUNGE, rights and LSUB, each result checked.
+fn more_of_the_library_from_the_shell(server: &dyn ImapServer) {
+    let user = user_with_mail(server);
+    let script = "c.select_folder(\"INBOX\");\n\
+                  c.seq_fetch(2, [\"UID\"])[\"2\"][\"SEQ\"]\n\
+                  c.seq_search(\"ALL\")\n\
+                  c.sort([\"REVERSE FROM\"], \"ALL\")\n\
+                  c.list_status(\"\", \"INBOX\")[\"INBOX\"][\"MESSAGES\"]\n\
+                  c.set_flags(1, [\"\\\\Deleted\"])[\"1\"].contains(\"\\\\Deleted\")\n\
+                  c.uid_expunge(1)[\"expunged\"]\n\
+                  c.seq_get_flags(\"1:*\").len()\n\
+                  c.myrights(\"INBOX\").contains(\"l\")\n\
+                  c.list_sub_folders().len() >= 0\n";
+    let out = run(&with_password(server, &user, &[]), Some(script));
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "2\n[1, 2, 3]\n[3, 2, 1]\n3\nTrue\n[1]\n2\nTrue\nTrue\n"
+    );
+}
+on_both_servers!(sync more_of_the_library_from_the_shell);
+
+/// Streams, threads, ESEARCH, sync, a body to a file, IDLE with a deadline and
+/// sequence-number forms, from a script, on both servers.
+fn the_rest_of_the_library_from_the_shell(server: &dyn ImapServer) {
+    let user = user_with_mail(server);
+    let kind = if server.is_cyrus() {
+        "cyrus"
+    } else {
+        "dovecot"
+    };
+    let file = std::env::temp_dir().join(format!("interact-body-{kind}-{}.eml", user.name));
+    let script = format!(
+        "c.select_folder_with(\"INBOX\", #{{condstore: true}})[\"EXISTS\"]\n\
+         c.fetch_stream(\"1:*\", [\"FLAGS\"])\n\
+         c.esearch(\"ALL\", [\"COUNT\", \"MIN\"])[\"COUNT\"]\n\
+         c.threads(\"ORDEREDSUBJECT\", \"ALL\").len()\n\
+         let first = c.sync_changes(\"INBOX\", #{{uid_validity: c.folder_status(\"INBOX\")[\"UIDVALIDITY\"], highest_modseq: 1, known_uids: ()}});\n\
+         first[\"new\"]\n\
+         c.fetch_body_to(1, \"\", \"{}\") > 0\n\
+         c.idle_check(1).len() >= 0\n\
+         c.seq_add_flags_silent(2, [\"\\\\Flagged\"]);\n\
+         c.seq_get_flags(2)[\"2\"].contains(\"\\\\Flagged\")\n\
+         help(\"connect\")\n",
+        file.display()
+    );
+    let out = run(&with_password(server, &user, &[]), Some(&script));
+    let body = std::fs::read_to_string(&file).unwrap_or_default();
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "3", "{stdout}");
+    // The stream printed each message, then its count.
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("{\"SEQ\":")).count(),
+        3,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\n3\n3\n"),
+        "stream count, then ESEARCH COUNT: {stdout}"
+    );
+    assert!(stdout.contains("[1, 2, 3]\nTrue\nTrue\nTrue\n"), "{stdout}");
+    assert!(stdout.contains("connect is not in the shell:"), "{stdout}");
+    assert!(
+        body.contains("Subject: "),
+        "the body went to the file: {body:?}"
+    );
+}
+on_both_servers!(sync the_rest_of_the_library_from_the_shell);
