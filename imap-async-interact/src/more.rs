@@ -11,34 +11,7 @@ use crate::shell::{Client, Res, err, strings, uid_list, uids};
 
 /// Message sequence numbers: an array of integers, one integer, or a set like `"1:*"`.
 fn seqs(ids: &Dynamic) -> Res<SeqSet> {
-    if let Some(s) = ids.read_lock::<ImmutableString>() {
-        return s
-            .parse::<SeqSet>()
-            .map_err(|e| err(format!("message set {s:?}: {e}")));
-    }
-    let one = |n: i64| {
-        u32::try_from(n)
-            .ok()
-            .and_then(Seq::new)
-            .ok_or_else(|| err(format!("message number {n}: not valid (1..4294967295)")))
-    };
-    if let Ok(n) = ids.as_int() {
-        return one(n).map(SeqSet::from);
-    }
-    if let Some(a) = ids.read_lock::<Array>() {
-        let mut set = SeqSet::new();
-        for v in a.iter() {
-            let n = v
-                .as_int()
-                .map_err(|t| err(format!("message numbers: expected integers, found {t}")))?;
-            set.insert(one(n)?);
-        }
-        return Ok(set);
-    }
-    Err(err(format!(
-        "message numbers: expected an array of integers or a set like \"1:*\", found {}",
-        ids.type_name()
-    )))
+    crate::shell::id_set(ids)
 }
 
 fn seq_list(set: &SeqSet) -> Dynamic {

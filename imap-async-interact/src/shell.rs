@@ -237,29 +237,46 @@ impl Client {
     }
 }
 
-pub fn uids(ids: &Dynamic) -> Res<UidSet> {
+/// Message ids from a script value: an array of integers, one integer, or a set string
+/// such as `"1:*"`; UIDs or sequence numbers as `K` says.
+pub fn id_set<K: imap_async::proto::sequence::Id>(
+    ids: &Dynamic,
+) -> Res<imap_async::proto::sequence::IdSet<K>> {
+    use imap_async::proto::sequence::IdSet;
+    let what = if K::IS_UID { "UID" } else { "message number" };
+    let one = |n: i64| {
+        u32::try_from(n)
+            .ok()
+            .and_then(std::num::NonZeroU32::new)
+            .map(K::from_nonzero)
+            .ok_or_else(|| err(format!("{what} {n}: not valid (1..4294967295)")))
+    };
     if let Some(s) = ids.read_lock::<ImmutableString>() {
         return s
-            .parse::<UidSet>()
+            .parse::<IdSet<K>>()
             .map_err(|e| err(format!("message set {s:?}: {e}")));
     }
     if let Ok(n) = ids.as_int() {
-        return one_uid(n).map(UidSet::from);
+        return one(n).map(IdSet::from);
     }
     if let Some(a) = ids.read_lock::<Array>() {
-        let mut set = UidSet::new();
+        let mut set = IdSet::new();
         for v in a.iter() {
             let n = v
                 .as_int()
                 .map_err(|t| err(format!("message ids: expected integers, found {t}")))?;
-            set.insert(one_uid(n)?);
+            set.insert(one(n)?);
         }
         return Ok(set);
     }
     Err(err(format!(
-        "message ids: expected an array of UIDs or a set like \"1:*\", found {}",
+        "message ids: expected an array of {what}s or a set like \"1:*\", found {}",
         ids.type_name()
     )))
+}
+
+pub fn uids(ids: &Dynamic) -> Res<UidSet> {
+    id_set(ids)
 }
 
 pub fn one_uid(n: i64) -> Res<Uid> {

@@ -46,6 +46,7 @@ use crate::error::{Error, Result};
 use crate::options::ConnectOptions;
 use crate::proto::{NotifyGroup, NotifySet, ResponseCode, Uid, UidSet, Untagged};
 use crate::session::{FetchItems, Fetched, FolderStatus, Idle, IdleEvent, Session, StatusItems};
+use crate::stepper::{Stepper, Stepping};
 use crate::watch::{FolderSync, WatchEvent, WatchOptions, WatchState, backoff, sync_folder};
 
 /// How an account watcher finds changes.
@@ -327,23 +328,19 @@ pub fn watch_account(opts: ConnectOptions, aopts: AccountOptions) -> AccountWatc
     AccountWatch::new(opts, aopts, None)
 }
 
-type Step = Pin<Box<dyn Future<Output = (Machine, Option<Result<AccountEvent>>)> + Send>>;
-
 /// The stream of a [`watch_account`]. Cancel-safe: dropping a `next()` future loses no
 /// event.
 pub struct AccountWatch {
-    machine: Option<Machine>,
-    step: Option<Step>,
+    stepper: Stepper<Machine>,
     state: Arc<Mutex<AccountState>>,
     stop: Arc<Notify>,
-    done: bool,
 }
 
 impl std::fmt::Debug for AccountWatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AccountWatch")
             .field("folders", &self.state().folders.len())
-            .field("done", &self.done)
+            .field("done", &self.stepper.is_done())
             .finish_non_exhaustive()
     }
 }
@@ -355,7 +352,7 @@ impl AccountWatch {
         let published = Arc::new(Mutex::new(initial.clone()));
         let stop = Arc::new(Notify::new());
         AccountWatch {
-            machine: Some(Machine {
+            stepper: Stepper::new(Machine {
                 opts,
                 aopts,
                 state: initial,
@@ -370,10 +367,8 @@ impl AccountWatch {
                 resumed,
                 ended: false,
             }),
-            step: None,
             state: published,
             stop,
-            done: false,
         }
     }
 
@@ -394,14 +389,12 @@ impl AccountWatch {
         let before = self.state();
         let mut result = None;
         self.stop.notify_one();
-        if let Some(step) = self.step.take() {
-            let (machine, event) = step.await;
-            if event.is_some() {
-                result = Some(before);
-            }
-            self.machine = Some(machine);
+        let (machine, undelivered) = self.stepper.settle().await;
+        if undelivered.is_some() {
+            // Not delivered: the state from before it, so that a resumed watcher reports it.
+            result = Some(before);
         }
-        if let Some(machine) = self.machine.take()
+        if let Some(machine) = machine
             && let Some(live) = machine.live
         {
             let timeout = machine.opts.logout_timeout;
@@ -420,37 +413,13 @@ impl Stream for AccountWatch {
     type Item = Result<AccountEvent>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if this.done {
-            return Poll::Ready(None);
-        }
-        if this.step.is_none() {
-            let Some(mut machine) = this.machine.take() else {
-                return Poll::Ready(None);
-            };
-            this.step = Some(Box::pin(async move {
-                let event = machine.next().await;
-                (machine, event)
-            }));
-        }
-        let step = this.step.as_mut().expect("just set");
-        match step.as_mut().poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready((machine, event)) => {
-                this.step = None;
-                this.machine = Some(machine);
-                if event.is_none() {
-                    this.done = true;
-                }
-                Poll::Ready(event)
-            }
-        }
+        self.get_mut().stepper.poll_next(cx)
     }
 }
 
 impl futures::stream::FusedStream for AccountWatch {
     fn is_terminated(&self) -> bool {
-        self.done
+        self.stepper.is_done()
     }
 }
 
@@ -504,6 +473,14 @@ struct Totals {
     new: u64,
     expunged: u64,
     flags_changed: u64,
+}
+
+impl Stepping for Machine {
+    type Item = Result<AccountEvent>;
+
+    fn step(&mut self) -> impl Future<Output = Option<Self::Item>> + Send + '_ {
+        self.next()
+    }
 }
 
 impl Machine {

@@ -33,6 +33,7 @@ pub mod oauth;
 pub mod options;
 pub mod proto;
 pub mod session;
+mod stepper;
 pub mod transport;
 mod watch;
 mod with_session;

@@ -42,6 +42,7 @@ use crate::session::{
     FetchAttr, FetchItems, Fetched, Idle, IdleEvent, IdleOptions, SelectOptions, Session,
     SyncResult, SyncState,
 };
+use crate::stepper::{Stepper, Stepping};
 
 /// How [`watch`] behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,23 +280,19 @@ pub fn watch(opts: ConnectOptions, folder: impl Into<String>, wopts: WatchOption
     Watch::new(opts, folder.into(), wopts, None)
 }
 
-type Step = Pin<Box<dyn Future<Output = (Machine, Option<Result<WatchEvent>>)> + Send>>;
-
 /// The stream of a [`watch`]: `Result<WatchEvent>` items. Cancel-safe: dropping a
 /// `next()` future (in a `select!`) loses no event.
 pub struct Watch {
-    machine: Option<Machine>,
-    step: Option<Step>,
+    stepper: Stepper<Machine>,
     state: Arc<Mutex<WatchState>>,
     stop: Arc<Notify>,
-    done: bool,
 }
 
 impl std::fmt::Debug for Watch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Watch")
             .field("state", &self.state())
-            .field("done", &self.done)
+            .field("done", &self.stepper.is_done())
             .finish_non_exhaustive()
     }
 }
@@ -313,7 +310,7 @@ impl Watch {
         let published = Arc::new(Mutex::new(initial));
         let stop = Arc::new(Notify::new());
         Watch {
-            machine: Some(Machine {
+            stepper: Stepper::new(Machine {
                 opts,
                 folder,
                 wopts,
@@ -329,10 +326,8 @@ impl Watch {
                 resumed,
                 ended: false,
             }),
-            step: None,
             state: published,
             stop,
-            done: false,
         }
     }
 
@@ -380,17 +375,14 @@ impl Watch {
         let before = self.state();
         let mut result = None;
         self.stop.notify_one();
-        if let Some(step) = self.step.take() {
-            let (machine, event) = step.await;
-            if let Some(event) = event {
-                // An event read while stopping is never delivered: return the state from
-                // before it, so that a resumed watcher reports it.
-                tracing::debug!(?event, "event arrived while the watcher was closing");
-                result = Some(before);
-            }
-            self.machine = Some(machine);
+        let (machine, undelivered) = self.stepper.settle().await;
+        if let Some(event) = undelivered {
+            // An event read while stopping is never delivered: return the state from
+            // before it, so that a resumed watcher reports it.
+            tracing::debug!(?event, "event arrived while the watcher was closing");
+            result = Some(before);
         }
-        if let Some(machine) = self.machine.take()
+        if let Some(machine) = machine
             && let Some(live) = machine.live
         {
             let timeout = machine.opts.logout_timeout;
@@ -409,37 +401,13 @@ impl Stream for Watch {
     type Item = Result<WatchEvent>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if this.done {
-            return Poll::Ready(None);
-        }
-        if this.step.is_none() {
-            let Some(mut machine) = this.machine.take() else {
-                return Poll::Ready(None);
-            };
-            this.step = Some(Box::pin(async move {
-                let event = machine.next().await;
-                (machine, event)
-            }));
-        }
-        let step = this.step.as_mut().expect("just set");
-        match step.as_mut().poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready((machine, event)) => {
-                this.step = None;
-                this.machine = Some(machine);
-                if event.is_none() {
-                    this.done = true;
-                }
-                Poll::Ready(event)
-            }
-        }
+        self.get_mut().stepper.poll_next(cx)
     }
 }
 
 impl futures::stream::FusedStream for Watch {
     fn is_terminated(&self) -> bool {
-        self.done
+        self.stepper.is_done()
     }
 }
 
@@ -451,6 +419,14 @@ struct Live {
     /// The server's message count; above `uids.len()` while new messages are not fetched.
     exists: u32,
     condstore: bool,
+}
+
+impl Stepping for Machine {
+    type Item = Result<WatchEvent>;
+
+    fn step(&mut self) -> impl Future<Output = Option<Self::Item>> + Send + '_ {
+        self.next()
+    }
 }
 
 struct Machine {
