@@ -1190,18 +1190,7 @@ pub fn register_second(e: &mut Engine) {
                 })
                 .collect::<Res<Vec<_>>>()?;
             c.run(async |s| s.multiappend(folder, &msgs).await)
-                .map(|a| match a {
-                    Some(a) => {
-                        let mut m = Map::new();
-                        m.insert(
-                            "uid_validity".into(),
-                            Dynamic::from_int(a.uid_validity.into()),
-                        );
-                        m.insert("uids".into(), uid_list(&a.uids));
-                        Dynamic::from_map(m)
-                    }
-                    None => Dynamic::UNIT,
-                })
+                .map(crate::shell::append_uid)
         },
     );
     e.register_fn("search_full", |c: &mut Client, criteria: Dynamic| {

@@ -326,6 +326,22 @@ fn flag_map(m: std::collections::BTreeMap<Uid, Vec<String>>) -> Dynamic {
     Dynamic::from_map(out)
 }
 
+/// APPENDUID (RFC 4315) as a map, or `()` when the server has no UIDPLUS.
+pub fn append_uid(a: Option<imap_async::AppendUid>) -> Dynamic {
+    match a {
+        Some(a) => {
+            let mut m = Map::new();
+            m.insert(
+                "uid_validity".into(),
+                Dynamic::from_int(a.uid_validity.into()),
+            );
+            m.insert("uids".into(), uid_list(&a.uids));
+            Dynamic::from_map(m)
+        }
+        None => Dynamic::UNIT,
+    }
+}
+
 pub fn copy_uid(c: Option<imap_async::CopyUid>) -> Dynamic {
     match c {
         Some(c) => {
@@ -954,18 +970,7 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
         let data = msg.replace("\r\n", "\n").replace('\n', "\r\n");
         let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
         c.run(async |s| s.append(folder, data.into_bytes(), &flags, None).await)
-            .map(|a| match a {
-                Some(a) => {
-                    let mut m = Map::new();
-                    m.insert(
-                        "uid_validity".into(),
-                        Dynamic::from_int(a.uid_validity.into()),
-                    );
-                    m.insert("uids".into(), uid_list(&a.uids));
-                    Dynamic::from_map(m)
-                }
-                None => Dynamic::UNIT,
-            })
+            .map(append_uid)
     }
     e.register_fn("append", |c: &mut Client, folder: &str, msg: &str| {
         append(c, folder, msg, Vec::new())

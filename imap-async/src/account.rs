@@ -47,7 +47,9 @@ use crate::options::ConnectOptions;
 use crate::proto::{NotifyGroup, NotifySet, ResponseCode, Uid, UidSet, Untagged};
 use crate::session::{FetchItems, Fetched, FolderStatus, Idle, IdleEvent, Session, StatusItems};
 use crate::stepper::{Stepper, Stepping};
-use crate::watch::{FolderSync, WatchEvent, WatchOptions, WatchState, backoff, sync_folder};
+use crate::watch::{
+    FolderSync, Reconnects, WatchEvent, WatchOptions, WatchState, end_idle_and_log_out, sync_folder,
+};
 
 /// How an account watcher finds changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -360,9 +362,7 @@ impl AccountWatch {
                 stop: stop.clone(),
                 live: None,
                 pending: VecDeque::new(),
-                failures: 0,
-                connected_at: None,
-                retry_at: None,
+                reconnects: Reconnects::default(),
                 started: false,
                 resumed,
                 ended: false,
@@ -397,13 +397,7 @@ impl AccountWatch {
         if let Some(machine) = machine
             && let Some(live) = machine.live
         {
-            let timeout = machine.opts.logout_timeout;
-            let _ = tokio::time::timeout(timeout, async {
-                if let Ok(session) = live.idle.done().await {
-                    let _ = session.logout().await;
-                }
-            })
-            .await;
+            end_idle_and_log_out(live.idle, machine.opts.logout_timeout).await;
         }
         result.unwrap_or_else(|| self.state())
     }
@@ -441,9 +435,7 @@ struct Machine {
     stop: Arc<Notify>,
     live: Option<Live>,
     pending: VecDeque<Result<AccountEvent>>,
-    failures: u32,
-    connected_at: Option<Instant>,
-    retry_at: Option<Instant>,
+    reconnects: Reconnects,
     started: bool,
     resumed: bool,
     ended: bool,
@@ -512,41 +504,25 @@ impl Machine {
     }
 
     fn failed(&mut self, error: Error) {
-        let stable = self
-            .connected_at
-            .take()
-            .is_some_and(|at| at.elapsed() >= self.aopts.watch.stable_after);
         self.live = None;
-        if !error.is_retryable() {
+        let Some((attempt, delay)) = self.reconnects.failed(&error, &self.aopts.watch) else {
             tracing::warn!(error = %error, "account watcher stopped: retrying cannot fix this");
             self.pending.push_back(Err(error));
             self.ended = true;
             return;
-        }
-        if stable {
-            self.failures = 0;
-        }
-        let mut delay = backoff(&self.aopts.watch, self.failures);
-        if let Some(hint) = error.retry_after() {
-            delay = delay.max(hint);
-        }
-        self.failures = self.failures.saturating_add(1);
-        tracing::warn!(error = %error, attempt = self.failures, ?delay, "account watcher disconnected; retrying");
-        self.retry_at = Some(Instant::now() + delay);
+        };
+        tracing::warn!(error = %error, attempt, ?delay, "account watcher disconnected; retrying");
         self.pending
             .push_back(Ok(AccountEvent::Disconnected(error)));
         self.pending.push_back(Ok(AccountEvent::Retrying {
-            attempt: self.failures,
+            attempt,
             after: delay,
         }));
     }
 
     async fn connect(&mut self) -> std::result::Result<(), Interrupt> {
-        if let Some(at) = self.retry_at.take() {
-            tokio::select! {
-                _ = tokio::time::sleep_until(at) => {}
-                _ = self.stop.notified() => return Err(Interrupt::Stopped),
-            }
+        if !self.reconnects.wait(&self.stop).await {
+            return Err(Interrupt::Stopped);
         }
         let stop = self.stop.clone();
         let attempt = async {
@@ -585,7 +561,7 @@ impl Machine {
             _ = stop.notified() => return Err(Interrupt::Stopped),
         };
         self.state = found.state;
-        self.connected_at = Some(Instant::now());
+        self.reconnects.connected();
         let next_poll = self.check_interval(mode).map(|i| Instant::now() + i);
         self.live = Some(Live {
             idle,

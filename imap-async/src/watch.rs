@@ -319,9 +319,7 @@ impl Watch {
                 stop: stop.clone(),
                 live: None,
                 pending: VecDeque::new(),
-                failures: 0,
-                connected_at: None,
-                retry_at: None,
+                reconnects: Reconnects::default(),
                 started: false,
                 resumed,
                 ended: false,
@@ -385,13 +383,7 @@ impl Watch {
         if let Some(machine) = machine
             && let Some(live) = machine.live
         {
-            let timeout = machine.opts.logout_timeout;
-            let _ = tokio::time::timeout(timeout, async {
-                if let Ok(session) = live.idle.done().await {
-                    let _ = session.logout().await;
-                }
-            })
-            .await;
+            end_idle_and_log_out(live.idle, machine.opts.logout_timeout).await;
         }
         result.unwrap_or_else(|| self.state())
     }
@@ -409,6 +401,17 @@ impl futures::stream::FusedStream for Watch {
     fn is_terminated(&self) -> bool {
         self.stepper.is_done()
     }
+}
+
+/// End IDLE and log out, within `timeout` in all: a watcher being closed does not wait
+/// on a server that stopped answering.
+pub(crate) async fn end_idle_and_log_out(idle: Idle<'static, Session>, timeout: Duration) {
+    let _ = tokio::time::timeout(timeout, async {
+        if let Ok(session) = idle.done().await {
+            let _ = session.logout().await;
+        }
+    })
+    .await;
 }
 
 /// A live connection: the IDLE stream and the map from sequence numbers to UIDs.
@@ -439,11 +442,8 @@ struct Machine {
     pending: VecDeque<Result<WatchEvent>>,
     /// The state as of the events yielded so far (see [`Watch::state`]).
     published: Arc<Mutex<WatchState>>,
-    /// Failed attempts (or short-lived connections) since the last stable connection.
-    failures: u32,
-    connected_at: Option<Instant>,
-    /// When the next connection attempt may start.
-    retry_at: Option<Instant>,
+    /// Failed attempts since the last stable connection, and when the next may start.
+    reconnects: Reconnects,
     /// The first connection succeeded once.
     started: bool,
     /// Started from saved state: the first connection resynchronises too.
@@ -503,40 +503,24 @@ impl Machine {
     /// A connection was lost or an attempt failed: end with the error if retrying cannot
     /// fix it, else say so and plan the next attempt.
     fn failed(&mut self, error: Error) {
-        let stable = self
-            .connected_at
-            .take()
-            .is_some_and(|at| at.elapsed() >= self.wopts.stable_after);
         self.live = None;
-        if !error.is_retryable() {
+        let Some((attempt, delay)) = self.reconnects.failed(&error, &self.wopts) else {
             tracing::warn!(error = %error, folder = %self.folder, "watcher stopped: retrying cannot fix this");
             self.pending.push_back(Err(error));
             self.ended = true;
             return;
-        }
-        if stable {
-            self.failures = 0;
-        }
-        let mut delay = backoff(&self.wopts, self.failures);
-        if let Some(hint) = error.retry_after() {
-            delay = delay.max(hint);
-        }
-        self.failures = self.failures.saturating_add(1);
-        tracing::warn!(error = %error, folder = %self.folder, attempt = self.failures, ?delay, "watcher disconnected; retrying");
-        self.retry_at = Some(Instant::now() + delay);
+        };
+        tracing::warn!(error = %error, folder = %self.folder, attempt, ?delay, "watcher disconnected; retrying");
         self.pending.push_back(Ok(WatchEvent::Disconnected(error)));
         self.pending.push_back(Ok(WatchEvent::Retrying {
-            attempt: self.failures,
+            attempt,
             after: delay,
         }));
     }
 
     async fn connect(&mut self) -> std::result::Result<(), Interrupt> {
-        if let Some(at) = self.retry_at.take() {
-            tokio::select! {
-                _ = tokio::time::sleep_until(at) => {}
-                _ = self.stop.notified() => return Err(Interrupt::Stopped),
-            }
+        if !self.reconnects.wait(&self.stop).await {
+            return Err(Interrupt::Stopped);
         }
         let stop = self.stop.clone();
         let attempt = async {
@@ -550,7 +534,7 @@ impl Machine {
             _ = stop.notified() => return Err(Interrupt::Stopped),
         };
         *self.state() = state;
-        self.connected_at = Some(Instant::now());
+        self.reconnects.connected();
         self.live = Some(Live::new(idle, live_map));
         self.pending.extend(events.into_iter().map(Ok));
         self.started = true;
@@ -1081,6 +1065,62 @@ fn flag_change_as_fetched(uid: Uid, flags: Vec<String>, modseq: u64) -> Fetched 
             FetchItem::Flags(flags.into_iter().map(bytes::Bytes::from).collect()),
             FetchItem::ModSeq(modseq),
         ],
+    }
+}
+
+/// The reconnection policy both watchers share: exponential backoff with a random factor,
+/// which starts over only after a connection stayed up `stable_after`, and never a retry
+/// of what retrying cannot fix.
+#[derive(Debug, Default)]
+pub(crate) struct Reconnects {
+    failures: u32,
+    connected_at: Option<Instant>,
+    /// When the next attempt may start.
+    retry_at: Option<Instant>,
+}
+
+impl Reconnects {
+    /// A connection is up.
+    pub(crate) fn connected(&mut self) {
+        self.connected_at = Some(Instant::now());
+    }
+
+    /// A connection was lost or an attempt failed: `None` when retrying cannot fix
+    /// `error`, else the attempt's number and how long to wait before it (at least what
+    /// the server asked for, RFC 5530 `UNAVAILABLE` and the like).
+    pub(crate) fn failed(
+        &mut self,
+        error: &Error,
+        wopts: &WatchOptions,
+    ) -> Option<(u32, Duration)> {
+        let stable = self
+            .connected_at
+            .take()
+            .is_some_and(|at| at.elapsed() >= wopts.stable_after);
+        if !error.is_retryable() {
+            return None;
+        }
+        if stable {
+            self.failures = 0;
+        }
+        let mut delay = backoff(wopts, self.failures);
+        if let Some(hint) = error.retry_after() {
+            delay = delay.max(hint);
+        }
+        self.failures = self.failures.saturating_add(1);
+        self.retry_at = Some(Instant::now() + delay);
+        Some((self.failures, delay))
+    }
+
+    /// Wait until the next attempt may start; `false` when told to stop meanwhile.
+    pub(crate) async fn wait(&mut self, stop: &Notify) -> bool {
+        let Some(at) = self.retry_at.take() else {
+            return true;
+        };
+        tokio::select! {
+            _ = tokio::time::sleep_until(at) => true,
+            _ = stop.notified() => false,
+        }
     }
 }
 
