@@ -61,6 +61,26 @@ pub use transport::TlsOptions;
 pub use watch::{FlagGroup, ResyncMethod, Watch, WatchEvent, WatchOptions, WatchState, watch};
 pub use with_session::{with_session, with_session_config};
 
+/// The byte buffer of message data in this crate's API (`Fetched::body`, envelopes),
+/// re-exported so that naming it needs no `bytes` dependency of your own.
+pub use bytes::Bytes;
+
+// What a Tokio service moves into spawned tasks must be `Send`; checked at compile time
+// so that a change that loses it fails here, not in a user's build. (`Session` is not
+// `Sync`: one task drives a connection at a time.)
+const _: () = {
+    fn assert_send<T: Send>() {}
+    #[allow(dead_code)]
+    fn the_public_types_are_send() {
+        assert_send::<Session>();
+        assert_send::<Client>();
+        assert_send::<Idle<'static, Session>>();
+        assert_send::<Watch>();
+        assert_send::<AccountWatch>();
+        assert_send::<Error>();
+    }
+};
+
 /// The user guide's examples are compiled as doctests, so the guide cannot drift from the API.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/cleaning-up-connections.md")]

@@ -44,6 +44,8 @@ async fn bye_mid_idle_ends_the_stream_with_a_typed_error() {
         Some(Err(Error::Bye { text, .. })) => assert_eq!(text, "server going down"),
         other => panic!("expected BYE, got {other:?}"),
     }
+    // A FusedStream: over, and it says so, so a `select!` loop can skip it.
+    assert!(futures::stream::FusedStream::is_terminated(&idle));
     assert!(idle.next().await.is_none());
 }
 

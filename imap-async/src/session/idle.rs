@@ -391,6 +391,14 @@ impl<'a, S: BorrowMut<Session> + Send + Unpin + 'a> Stream for Idle<'a, S> {
     }
 }
 
+/// After an error (the connection lost, a timeout) and once what was queued is yielded,
+/// the stream is over, and says so.
+impl<'a, S: BorrowMut<Session> + Send + Unpin + 'a> futures::stream::FusedStream for Idle<'a, S> {
+    fn is_terminated(&self) -> bool {
+        self.failed && self.queue.is_empty()
+    }
+}
+
 /// Send IDLE and wait for the server's `+`. Untagged data that comes first is returned.
 async fn begin_idle(conn: &mut Connection, state: &mut IdleState) -> Result<Vec<Untagged>> {
     let cmd = conn.encoder("IDLE").finish();
