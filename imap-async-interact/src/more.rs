@@ -152,41 +152,7 @@ pub fn register(e: &mut Engine) {
         })
     });
 
-    // Flags by UID beyond add_flags, and every flag call by sequence number.
-    e.register_fn(
-        "remove_flags",
-        |c: &mut Client, ids: Dynamic, f: Dynamic| {
-            let (set, f) = (uids(&ids)?, strings(&f, "flags")?);
-            c.run(async |s| s.remove_flags(&set, &refs(&f)).await)
-                .map(by_uid)
-        },
-    );
-    e.register_fn("set_flags", |c: &mut Client, ids: Dynamic, f: Dynamic| {
-        let (set, f) = (uids(&ids)?, strings(&f, "flags")?);
-        c.run(async |s| s.set_flags(&set, &refs(&f)).await)
-            .map(by_uid)
-    });
-    e.register_fn(
-        "add_flags_silent",
-        |c: &mut Client, ids: Dynamic, f: Dynamic| {
-            let (set, f) = (uids(&ids)?, strings(&f, "flags")?);
-            c.run(async |s| s.add_flags_silent(&set, &refs(&f)).await)
-        },
-    );
-    e.register_fn(
-        "remove_flags_silent",
-        |c: &mut Client, ids: Dynamic, f: Dynamic| {
-            let (set, f) = (uids(&ids)?, strings(&f, "flags")?);
-            c.run(async |s| s.remove_flags_silent(&set, &refs(&f)).await)
-        },
-    );
-    e.register_fn(
-        "set_flags_silent",
-        |c: &mut Client, ids: Dynamic, f: Dynamic| {
-            let (set, f) = (uids(&ids)?, strings(&f, "flags")?);
-            c.run(async |s| s.set_flags_silent(&set, &refs(&f)).await)
-        },
-    );
+    // Sequence-number forms of the first set's calls.
     e.register_fn(
         "seq_fetch",
         |c: &mut Client, ids: Dynamic, items: Dynamic| {
@@ -204,22 +170,6 @@ pub fn register(e: &mut Engine) {
         |c: &mut Client, ids: Dynamic, f: Dynamic| {
             let (set, f) = (seqs(&ids)?, strings(&f, "flags")?);
             c.run(async |s| s.add_flags(&set, &refs(&f)).await)
-                .map(by_seq)
-        },
-    );
-    e.register_fn(
-        "seq_remove_flags",
-        |c: &mut Client, ids: Dynamic, f: Dynamic| {
-            let (set, f) = (seqs(&ids)?, strings(&f, "flags")?);
-            c.run(async |s| s.remove_flags(&set, &refs(&f)).await)
-                .map(by_seq)
-        },
-    );
-    e.register_fn(
-        "seq_set_flags",
-        |c: &mut Client, ids: Dynamic, f: Dynamic| {
-            let (set, f) = (seqs(&ids)?, strings(&f, "flags")?);
-            c.run(async |s| s.set_flags(&set, &refs(&f)).await)
                 .map(by_seq)
         },
     );
@@ -254,30 +204,6 @@ pub fn register(e: &mut Engine) {
         let set = uids(&ids)?;
         c.run(async |s| s.get_gmail_labels(&set).await).map(by_uid)
     });
-    e.register_fn(
-        "add_gmail_labels",
-        |c: &mut Client, ids: Dynamic, l: Dynamic| {
-            let (set, l) = (uids(&ids)?, strings(&l, "labels")?);
-            c.run(async |s| s.add_gmail_labels(&set, &refs(&l)).await)
-                .map(by_uid)
-        },
-    );
-    e.register_fn(
-        "remove_gmail_labels",
-        |c: &mut Client, ids: Dynamic, l: Dynamic| {
-            let (set, l) = (uids(&ids)?, strings(&l, "labels")?);
-            c.run(async |s| s.remove_gmail_labels(&set, &refs(&l)).await)
-                .map(by_uid)
-        },
-    );
-    e.register_fn(
-        "set_gmail_labels",
-        |c: &mut Client, ids: Dynamic, l: Dynamic| {
-            let (set, l) = (uids(&ids)?, strings(&l, "labels")?);
-            c.run(async |s| s.set_gmail_labels(&set, &refs(&l)).await)
-                .map(by_uid)
-        },
-    );
 
     // Searching.
     e.register_fn("seq_search", |c: &mut Client, criteria: Dynamic| {
@@ -931,39 +857,99 @@ fn sync_state_value(s: &imap_async::SyncState) -> Dynamic {
     Dynamic::from_map(m)
 }
 
-/// The label and silent-flag calls, by UID and by sequence number: same arguments, same
-/// result shape.
+/// A flag or label call bound twice, by UID and by sequence number: same arguments,
+/// same result shape (`map`: each message's flags or labels now; `unit`: nothing).
 macro_rules! labelled {
-    ($e:ident, $uid_name:literal, $seq_name:literal, $method:ident, map) => {
+    ($e:ident, $uid_name:literal, $seq_name:literal, $method:ident, $what:literal, map) => {
         $e.register_fn($uid_name, |c: &mut Client, ids: Dynamic, l: Dynamic| {
-            let (set, l) = (uids(&ids)?, strings(&l, "labels or flags")?);
+            let (set, l) = (uids(&ids)?, strings(&l, $what)?);
             c.run(async |s| s.$method(&set, &refs(&l)).await)
                 .map(by_uid)
         });
         $e.register_fn($seq_name, |c: &mut Client, ids: Dynamic, l: Dynamic| {
-            let (set, l) = (seqs(&ids)?, strings(&l, "labels or flags")?);
+            let (set, l) = (seqs(&ids)?, strings(&l, $what)?);
             c.run(async |s| s.$method(&set, &refs(&l)).await)
                 .map(by_seq)
         });
     };
-    ($e:ident, $uid_name:literal, $seq_name:literal, $method:ident, unit) => {
+    ($e:ident, $uid_name:literal, $seq_name:literal, $method:ident, $what:literal, unit) => {
         $e.register_fn($uid_name, |c: &mut Client, ids: Dynamic, l: Dynamic| {
-            let (set, l) = (uids(&ids)?, strings(&l, "labels or flags")?);
+            let (set, l) = (uids(&ids)?, strings(&l, $what)?);
             c.run(async |s| s.$method(&set, &refs(&l)).await)
         });
         $e.register_fn($seq_name, |c: &mut Client, ids: Dynamic, l: Dynamic| {
-            let (set, l) = (seqs(&ids)?, strings(&l, "labels or flags")?);
+            let (set, l) = (seqs(&ids)?, strings(&l, $what)?);
             c.run(async |s| s.$method(&set, &refs(&l)).await)
         });
     };
 }
 
 pub fn register_third(e: &mut Engine) {
+    // Flags and Gmail labels, by UID and by sequence number (add_flags and
+    // seq_add_flags are with the first set).
+    labelled!(
+        e,
+        "remove_flags",
+        "seq_remove_flags",
+        remove_flags,
+        "flags",
+        map
+    );
+    labelled!(e, "set_flags", "seq_set_flags", set_flags, "flags", map);
+    labelled!(
+        e,
+        "add_flags_silent",
+        "seq_add_flags_silent",
+        add_flags_silent,
+        "flags",
+        unit
+    );
+    labelled!(
+        e,
+        "remove_flags_silent",
+        "seq_remove_flags_silent",
+        remove_flags_silent,
+        "flags",
+        unit
+    );
+    labelled!(
+        e,
+        "set_flags_silent",
+        "seq_set_flags_silent",
+        set_flags_silent,
+        "flags",
+        unit
+    );
+    labelled!(
+        e,
+        "add_gmail_labels",
+        "seq_add_gmail_labels",
+        add_gmail_labels,
+        "labels",
+        map
+    );
+    labelled!(
+        e,
+        "remove_gmail_labels",
+        "seq_remove_gmail_labels",
+        remove_gmail_labels,
+        "labels",
+        map
+    );
+    labelled!(
+        e,
+        "set_gmail_labels",
+        "seq_set_gmail_labels",
+        set_gmail_labels,
+        "labels",
+        map
+    );
     labelled!(
         e,
         "add_gmail_labels_silent",
         "seq_add_gmail_labels_silent",
         add_gmail_labels_silent,
+        "labels",
         unit
     );
     labelled!(
@@ -971,6 +957,7 @@ pub fn register_third(e: &mut Engine) {
         "remove_gmail_labels_silent",
         "seq_remove_gmail_labels_silent",
         remove_gmail_labels_silent,
+        "labels",
         unit
     );
     labelled!(
@@ -978,57 +965,13 @@ pub fn register_third(e: &mut Engine) {
         "set_gmail_labels_silent",
         "seq_set_gmail_labels_silent",
         set_gmail_labels_silent,
+        "labels",
         unit
-    );
-    e.register_fn(
-        "seq_add_gmail_labels",
-        |c: &mut Client, ids: Dynamic, l: Dynamic| {
-            let (set, l) = (seqs(&ids)?, strings(&l, "labels")?);
-            c.run(async |s| s.add_gmail_labels(&set, &refs(&l)).await)
-                .map(by_seq)
-        },
-    );
-    e.register_fn(
-        "seq_remove_gmail_labels",
-        |c: &mut Client, ids: Dynamic, l: Dynamic| {
-            let (set, l) = (seqs(&ids)?, strings(&l, "labels")?);
-            c.run(async |s| s.remove_gmail_labels(&set, &refs(&l)).await)
-                .map(by_seq)
-        },
-    );
-    e.register_fn(
-        "seq_set_gmail_labels",
-        |c: &mut Client, ids: Dynamic, l: Dynamic| {
-            let (set, l) = (seqs(&ids)?, strings(&l, "labels")?);
-            c.run(async |s| s.set_gmail_labels(&set, &refs(&l)).await)
-                .map(by_seq)
-        },
     );
     e.register_fn("seq_get_gmail_labels", |c: &mut Client, ids: Dynamic| {
         let set = seqs(&ids)?;
         c.run(async |s| s.get_gmail_labels(&set).await).map(by_seq)
     });
-    e.register_fn(
-        "seq_add_flags_silent",
-        |c: &mut Client, ids: Dynamic, f: Dynamic| {
-            let (set, f) = (seqs(&ids)?, strings(&f, "flags")?);
-            c.run(async |s| s.add_flags_silent(&set, &refs(&f)).await)
-        },
-    );
-    e.register_fn(
-        "seq_remove_flags_silent",
-        |c: &mut Client, ids: Dynamic, f: Dynamic| {
-            let (set, f) = (seqs(&ids)?, strings(&f, "flags")?);
-            c.run(async |s| s.remove_flags_silent(&set, &refs(&f)).await)
-        },
-    );
-    e.register_fn(
-        "seq_set_flags_silent",
-        |c: &mut Client, ids: Dynamic, f: Dynamic| {
-            let (set, f) = (seqs(&ids)?, strings(&f, "flags")?);
-            c.run(async |s| s.set_flags_silent(&set, &refs(&f)).await)
-        },
-    );
     e.register_fn("seq_delete_messages", |c: &mut Client, ids: Dynamic| {
         let set = seqs(&ids)?;
         c.run(async |s| s.delete_messages(&set, false).await)

@@ -218,6 +218,19 @@ impl From<&FolderStatus> for FolderCounts {
     }
 }
 
+/// A STATUS notification's counts (it carries no MAILBOXID).
+impl From<&crate::proto::MailboxStatus> for FolderCounts {
+    fn from(s: &crate::proto::MailboxStatus) -> Self {
+        FolderCounts {
+            messages: s.messages,
+            uid_next: s.uid_next,
+            uid_validity: s.uid_validity,
+            highest_modseq: s.highest_modseq,
+            mailbox_id: None,
+        }
+    }
+}
+
 /// The folder list as the server gives it now.
 struct Listed {
     names: Vec<String>,
@@ -250,6 +263,24 @@ pub struct AccountState {
     pub folders: BTreeMap<String, WatchState>,
     pub counts: BTreeMap<String, FolderCounts>,
     pub subscribed: BTreeSet<String>,
+}
+
+impl AccountState {
+    /// Carry what is known of `old` (its state, counts, subscription) over to `new`: a
+    /// rename keeps UIDs. False when `old` was not known.
+    fn rename(&mut self, old: &str, new: &str) -> bool {
+        let Some(ws) = self.folders.remove(old) else {
+            return false;
+        };
+        self.folders.insert(new.to_owned(), ws);
+        if let Some(c) = self.counts.remove(old) {
+            self.counts.insert(new.to_owned(), c);
+        }
+        if self.subscribed.remove(old) {
+            self.subscribed.insert(new.to_owned());
+        }
+        true
+    }
 }
 
 /// What [`watch_account`] yields. Every change names its folder.
@@ -901,16 +932,7 @@ impl Machine {
             IdleEvent::Alert(text) => marks.alerts.push(text),
             IdleEvent::Other(Untagged::MailboxStatus(st)) => {
                 let name = mailbox_name(&st.mailbox);
-                marks.status.insert(
-                    name.clone(),
-                    FolderCounts {
-                        messages: st.messages,
-                        uid_next: st.uid_next,
-                        uid_validity: st.uid_validity,
-                        highest_modseq: st.highest_modseq,
-                        mailbox_id: None,
-                    },
-                );
+                marks.status.insert(name.clone(), FolderCounts::from(&st));
                 marks.folders.insert(name);
             }
             IdleEvent::Other(Untagged::List(item)) => {
@@ -987,15 +1009,8 @@ impl Machine {
             for change in &marks.names {
                 if let Some(old) = change.old.as_ref().filter(|o| **o != change.name)
                     && !state.folders.contains_key(&change.name)
-                    && let Some(ws) = state.folders.remove(old)
+                    && state.rename(old, &change.name)
                 {
-                    state.folders.insert(change.name.clone(), ws);
-                    if let Some(c) = state.counts.remove(old) {
-                        state.counts.insert(change.name.clone(), c);
-                    }
-                    if state.subscribed.remove(old) {
-                        state.subscribed.insert(change.name.clone());
-                    }
                     events.push(AccountEvent::FolderRenamed {
                         from: old.clone(),
                         to: change.name.clone(),
@@ -1126,24 +1141,20 @@ fn apply_structure(
         .cloned()
         .collect();
     for old in gone {
-        let renamed_to = renamed_to(state, &old, names, counts_now);
-        let ws = state.folders.remove(&old);
-        let counts = state.counts.remove(&old);
-        match (renamed_to, ws) {
-            (Some(to), Some(ws)) => {
-                state.folders.insert(to.clone(), ws);
-                if let Some(c) = counts {
-                    state.counts.insert(to.clone(), c);
-                }
-                if state.subscribed.remove(&old) {
-                    state.subscribed.insert(to.clone());
-                }
+        match renamed_to(state, &old, names, counts_now) {
+            Some(to) => {
+                state.rename(&old, &to);
                 if report {
                     events.push(AccountEvent::FolderRenamed { from: old, to });
                 }
             }
-            _ if report => events.push(AccountEvent::FolderDeleted { folder: old }),
-            _ => {}
+            None => {
+                state.folders.remove(&old);
+                state.counts.remove(&old);
+                if report {
+                    events.push(AccountEvent::FolderDeleted { folder: old });
+                }
+            }
         }
     }
     let created: Vec<String> = names

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use super::Session;
 use super::connection::Connection;
 use crate::error::{Error, Result};
-use crate::proto::{ListItem, MailboxStatus, ResponseCode, Status, Untagged, utf7};
+use crate::proto::{CommandEncoder, ListItem, MailboxStatus, ResponseCode, Status, Untagged, utf7};
 
 /// What SELECT or EXAMINE reports about the folder.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -257,6 +257,24 @@ pub(crate) fn decode_mailbox(conn: &Connection, wire: &[u8]) -> String {
     })
 }
 
+/// A LIST-like command's reference and pattern; the pattern's wildcards kept, the rest in
+/// modified UTF-7 unless UTF8=ACCEPT is on.
+fn list_arguments(
+    conn: &Connection,
+    enc: &mut CommandEncoder,
+    reference: &str,
+    pattern: &str,
+) -> Result<()> {
+    enc.mailbox("LIST reference", reference)?;
+    let wire_pattern = if conn.utf8_enabled {
+        pattern.to_owned()
+    } else {
+        utf7::encode(pattern)
+    };
+    enc.list_mailbox("LIST pattern", wire_pattern.as_bytes())?;
+    Ok(())
+}
+
 /// The kind of LIST-like command, and which untagged responses answer it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ListKind {
@@ -337,13 +355,7 @@ impl Session {
         if let Some(selection) = selection {
             enc.raw(selection);
         }
-        enc.mailbox("LIST reference", reference)?;
-        let wire_pattern = if self.conn.utf8_enabled {
-            pattern.to_owned()
-        } else {
-            utf7::encode(pattern)
-        };
-        enc.list_mailbox("LIST pattern", wire_pattern.as_bytes())?;
+        list_arguments(&self.conn, &mut enc, reference, pattern)?;
         let cmd = enc.finish();
         let mut items: Vec<ListItem> = Vec::new();
         self.conn
@@ -855,13 +867,7 @@ impl Session {
                 .await?;
         }
         let mut enc = self.conn.encoder("LIST");
-        enc.mailbox("LIST reference", reference)?;
-        let wire_pattern = if self.conn.utf8_enabled {
-            pattern.to_owned()
-        } else {
-            utf7::encode(pattern)
-        };
-        enc.list_mailbox("LIST pattern", wire_pattern.as_bytes())?;
+        list_arguments(&self.conn, &mut enc, reference, pattern)?;
         enc.raw("RETURN");
         enc.open_list();
         enc.raw("STATUS");
