@@ -8,6 +8,10 @@
 //! terminal. With `--no-shell`, or without a terminal (CI), it runs a few expressions in
 //! the shell non-interactively instead and exits with the shell's status.
 //!
+//! With `--serve` it opens no shell: it prints the account's connection settings as
+//! `export IMAP_HOST=... IMAP_PORT=...` lines, the ones the programs in
+//! `imap-async/examples/` read, and keeps the server running until Ctrl-C (or SIGTERM).
+//!
 //! The shell is another package's binary: the demo builds it with `cargo build -p
 //! imap-async-interact` (a no-op when it is up to date) and takes its path from cargo's
 //! JSON messages.
@@ -18,7 +22,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use imap_async::{AppendMessage, ConnectOptions, with_session};
-use imap_async_tests::{Dovecot, DovecotOptions, ensure_dovecot_installed};
+use imap_async_tests::{Dovecot, DovecotOptions, TestUser, ensure_dovecot_installed};
 
 const SENDERS: &[(&str, &str)] = &[
     ("Alice Martin", "alice@example.org"),
@@ -175,10 +179,69 @@ fn shell_binary() -> Result<PathBuf, Box<dyn std::error::Error>> {
         .ok_or_else(|| "cargo did not report the imap-async-interact binary".into())
 }
 
+/// `--serve`: prints the settings the examples read and waits for Ctrl-C or SIGTERM, then
+/// stops the server (which also removes its files).
+async fn serve_until_stopped(
+    server: &Dovecot,
+    user: &TestUser,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let mut terminate = signal(SignalKind::terminate())?;
+    let port = server.imap_port().to_string();
+    let ca_file = server.ca_pem_path().to_string_lossy();
+    let settings = [
+        ("IMAP_HOST", server.host()),
+        ("IMAP_PORT", &port),
+        ("IMAP_SECURITY", "starttls"),
+        ("IMAP_USER", &user.name),
+        ("IMAP_ASYNC_PASSWORD", user.password.as_str()),
+        ("IMAP_CA_FILE", &ca_file),
+    ];
+    println!("Paste these lines into another shell to run the examples against this server:");
+    println!();
+    for (name, value) in settings {
+        println!("export {name}={}", shell_quoted(value));
+    }
+    println!();
+    println!("  cargo run -p imap-async --example fetch_unseen");
+    println!("  cargo run -p imap-async --example watch_folder");
+    println!("  cargo run -p imap-async --example download_mailbox -- /tmp/demo-inbox");
+    println!("  cargo run -p imap-async --features serde --example sync -- /tmp/demo-sync.json");
+    println!();
+    println!("Serving until Ctrl-C.");
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result?,
+        _ = terminate.recv() => {}
+    }
+    println!("Stopping Dovecot.");
+    server.stop();
+    Ok(())
+}
+
+/// `value` in single quotes when it holds anything a POSIX shell would interpret.
+fn shell_quoted(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
+    let serve = std::env::args().any(|a| a == "--serve");
     let no_shell = std::env::args().any(|a| a == "--no-shell") || !std::io::stdin().is_terminal();
+    if let Some(unknown) = std::env::args()
+        .skip(1)
+        .find(|a| a != "--serve" && a != "--no-shell")
+    {
+        return Err(
+            format!("unknown argument {unknown:?}; usage: demo [--no-shell | --serve]").into(),
+        );
+    }
     ensure_dovecot_installed()?;
     let server = Dovecot::start(DovecotOptions {
         tls: true,
@@ -235,6 +298,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         user.password.as_str(),
         plan.len()
     );
+
+    if serve {
+        return serve_until_stopped(&server, &user).await;
+    }
 
     let shell = shell_binary()?;
     let mut cmd = Command::new(&shell);
