@@ -22,7 +22,7 @@
 //!
 //! and change the folder from a third terminal, for example with the shell
 //! (`cargo run -p imap-async-interact -- -H "$IMAP_HOST" -P "$IMAP_PORT" --starttls
-//! --ca-file "$IMAP_CA_FILE" -u "$IMAP_USER"`, then `c.add_flags(c.search(), ["\\Flagged"])`
+//! --ca-file "$IMAP_CA_FILE" -u "$IMAP_USER"`, then `c.add_flags("1:3", ["\\Flagged"])`
 //! after `c.select_folder("INBOX")`).
 //!
 //! The settings: `IMAP_HOST`, `IMAP_USER`, `IMAP_ASYNC_PASSWORD` (required),

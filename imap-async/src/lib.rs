@@ -10,14 +10,14 @@
 //!   UTF-7, sequence sets.
 //!
 //! ```no_run
-//! use imap_async::{with_session, ConnectOptions};
+//! use imap_async::{with_session, ConnectOptions, Search};
 //!
 //! #[tokio::main]
 //! async fn main() -> imap_async::Result<()> {
 //!     let opts = ConnectOptions::new("imap.example.org").login("bar@example.org", "passwd");
 //!     let unseen = with_session(&opts, async |c| {
 //!         c.select_folder("INBOX").await?;
-//!         c.search("UNSEEN").await
+//!         c.search(Search::unseen()).await
 //!     })
 //!     .await?;
 //!     println!("unseen UIDs: {unseen}");
