@@ -35,7 +35,7 @@
 //! ```text
 //! 1.eml 2048
 //! 2.eml 913
-//! INBOX: 2 messages written (2961 bytes), 0 already there, in /tmp/inbox
+//! INBOX: 2 written (2961 bytes), 0 already there, in /tmp/inbox
 //! ```
 
 mod common;
@@ -112,7 +112,7 @@ async fn download(
         bytes += n;
     }
     println!(
-        "{folder}: {written} messages written ({bytes} bytes), {skipped} already there, in {}",
+        "{folder}: {written} written ({bytes} bytes), {skipped} already there, in {}",
         dir.display()
     );
     Ok(())

@@ -338,7 +338,7 @@ fn download_mailbox_writes_each_message_byte_for_byte_and_resumes() {
         .enumerate()
         .map(|(i, m)| format!("{}.eml {}\n", i + 1, m.len()))
         .chain([format!(
-            "{folder}: 3 messages written ({total} bytes), 0 already there, in {}\n",
+            "{folder}: 3 written ({total} bytes), 0 already there, in {}\n",
             dir.0.display()
         )])
         .collect();
@@ -354,7 +354,7 @@ fn download_mailbox_writes_each_message_byte_for_byte_and_resumes() {
     assert_eq!(
         out,
         format!(
-            "4.eml {}\n{folder}: 1 messages written ({} bytes), 3 already there, in {}\n",
+            "4.eml {}\n{folder}: 1 written ({} bytes), 3 already there, in {}\n",
             messages[3].len(),
             messages[3].len(),
             dir.0.display()
