@@ -65,19 +65,78 @@ pub use with_session::{with_session, with_session_config};
 /// re-exported so that naming it needs no `bytes` dependency of your own.
 pub use bytes::Bytes;
 
-// What a Tokio service moves into spawned tasks must be `Send`; checked at compile time
-// so that a change that loses it fails here, not in a user's build. (`Session` is not
-// `Sync`: one task drives a connection at a time.)
+// Thread-safety, checked at compile time so that a change that loses it fails here, not in
+// a user's build.
+//
+// * `Send`: everything a Tokio service moves into a spawned task (sessions, clients,
+//   streams, watchers, results, options, errors).
+// * `Sync`: the values a service shares by reference between tasks (options in an `Arc`,
+//   results and states read from several tasks, errors behind `anyhow`/`Box<dyn Error +
+//   Send + Sync>`).
+// * `Session` and `Client` are `Sync` as well: they hold nothing with interior mutability
+//   that is not itself `Sync`, so this costs nothing. It is of little use on its own (every
+//   command takes `&mut self`, so one task drives a connection at a time; share a session
+//   between tasks behind a `tokio::sync::Mutex`), but it lets a `&Session` (to read
+//   `capabilities()` or `state()`) cross an `.await` in a `Send` future. (The one cost:
+//   the closure an abandoned FETCH leaves to filter its late responses must be `Sync`.)
+// * The streams (`Idle`, `FetchStream`, `Watch`, `AccountWatch`) are `Send` but not `Sync`:
+//   they hold the boxed future of their current step, and a stream is polled through
+//   `&mut` by one task anyway.
 const _: () = {
     fn assert_send<T: Send>() {}
+    fn assert_sync<T: Sync>() {}
     #[allow(dead_code)]
     fn the_public_types_are_send() {
         assert_send::<Session>();
         assert_send::<Client>();
         assert_send::<Idle<'static, Session>>();
+        assert_send::<Idle<'static, &'static mut Session>>();
+        assert_send::<FetchStream<'static>>();
         assert_send::<Watch>();
         assert_send::<AccountWatch>();
         assert_send::<Error>();
+        assert_send::<ConnectOptions>();
+        assert_send::<IdleEvent>();
+        assert_send::<WatchEvent>();
+        assert_send::<AccountEvent>();
+        assert_send::<proto::Untagged>();
+    }
+    #[allow(dead_code)]
+    fn the_public_types_are_sync() {
+        assert_sync::<Session>();
+        assert_sync::<Client>();
+        assert_sync::<Error>();
+        assert_sync::<ConnectOptions>();
+        assert_sync::<Auth>();
+        assert_sync::<Security>();
+        assert_sync::<UidSet>();
+        assert_sync::<SeqSet>();
+        assert_sync::<Search>();
+        assert_sync::<SearchKey>();
+        assert_sync::<Fetched>();
+        assert_sync::<proto::Envelope>();
+        assert_sync::<proto::BodyStructure>();
+        assert_sync::<proto::Untagged>();
+        assert_sync::<Capabilities>();
+        assert_sync::<ServerIdentity>();
+        assert_sync::<SelectInfo>();
+        assert_sync::<Folder>();
+        assert_sync::<FolderStatus>();
+        assert_sync::<AppendMessage>();
+        assert_sync::<AppendUid>();
+        assert_sync::<CopyUid>();
+        assert_sync::<IdleEvent>();
+        assert_sync::<IdleOptions>();
+        assert_sync::<SyncState>();
+        assert_sync::<SyncResult>();
+        assert_sync::<WatchState>();
+        assert_sync::<WatchOptions>();
+        assert_sync::<WatchEvent>();
+        assert_sync::<AccountState>();
+        assert_sync::<AccountOptions>();
+        assert_sync::<AccountEvent>();
+        assert_sync::<Config>();
+        assert_sync::<Secret>();
     }
 };
 

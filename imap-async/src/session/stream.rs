@@ -10,8 +10,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures::Stream;
 use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use super::connection::{Connection, Discard, Event, status_result};
@@ -33,7 +33,8 @@ const STREAM_LITERAL_ABOVE: u64 = 64 * 1024;
 /// unsolicited), keeping anything else the server said.
 #[must_use = "a stream does nothing unless polled"]
 pub struct FetchStream<'a> {
-    inner: BoxStream<'a, Result<Fetched>>,
+    /// Fused: once the fetch ended, polling again yields `None` (an `unfold` would panic).
+    inner: futures::stream::Fuse<BoxStream<'a, Result<Fetched>>>,
 }
 
 impl std::fmt::Debug for FetchStream<'_> {
@@ -46,7 +47,14 @@ impl Stream for FetchStream<'_> {
     type Item = Result<Fetched>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        Pin::new(&mut self.inner).poll_next(cx)
+    }
+}
+
+/// Once it returned `None` it keeps returning `None`, so it can sit in a `select!` loop.
+impl futures::stream::FusedStream for FetchStream<'_> {
+    fn is_terminated(&self) -> bool {
+        self.inner.is_terminated()
     }
 }
 
@@ -144,6 +152,9 @@ impl<K: Id> Iterator for Batches<K> {
         (!out.is_empty()).then_some(out)
     }
 }
+
+/// Once the set is used up the ranges stay empty: `next` keeps returning `None`.
+impl<K: Id> std::iter::FusedIterator for Batches<K> {}
 
 /// Which FETCH responses belong to a fetch: the message is in the set and the response
 /// carries an item that was asked for (the rule of [`Session::fetch`]).
@@ -395,7 +406,7 @@ impl<K: Id> FetchRun<K> {
             Some((item, (conn, run)))
         });
         FetchStream {
-            inner: Box::pin(inner),
+            inner: (Box::pin(inner) as BoxStream<'_, Result<Fetched>>).fuse(),
         }
     }
 }
