@@ -228,6 +228,9 @@ struct LiteralState {
     head: BytesMut,
 }
 
+/// Where a streamed literal's data comes from (APPEND from a reader).
+pub(crate) type LiteralSource<'a> = &'a mut (dyn tokio::io::AsyncRead + Unpin + Send);
+
 /// What a command does with a continuation request (`+`): SASL exchanges answer it.
 pub(crate) type ContinuationHandler<'a> =
     &'a mut (dyn FnMut(&Continuation) -> Result<Vec<u8>> + Send);
@@ -841,7 +844,7 @@ impl Connection {
         for fragment in &cmd.fragments {
             match fragment {
                 Fragment::Line(l) => line.extend_from_slice(l),
-                Fragment::Literal { .. } => {
+                Fragment::Literal { .. } | Fragment::StreamedLiteral { .. } => {
                     return Err(Error::invalid(&cmd.name, "a command with a literal"));
                 }
             }
@@ -987,9 +990,103 @@ impl Connection {
     ) -> Result<StatusText> {
         self.recover(&cmd.name).await?;
         let span = tracing::debug_span!("imap", tag = %cmd.tag, command = %cmd.name);
-        self.run(cmd, claim, on_continuation, expect_bye)
+        self.run(cmd, claim, on_continuation, expect_bye, None)
             .instrument(span)
             .await
+    }
+
+    /// [`Connection::execute`] for a command with a [`Fragment::StreamedLiteral`] (APPEND
+    /// from a reader): its data is copied from `source` as it is sent.
+    pub(crate) async fn execute_streamed(
+        &mut self,
+        cmd: Command,
+        claim: &mut (dyn FnMut(Untagged) -> Option<Untagged> + Send),
+        source: LiteralSource<'_>,
+    ) -> Result<StatusText> {
+        self.recover(&cmd.name).await?;
+        let span = tracing::debug_span!("imap", tag = %cmd.tag, command = %cmd.name);
+        self.run(cmd, claim, None, false, Some(source))
+            .instrument(span)
+            .await
+    }
+
+    /// Send a streamed literal's `len` bytes from `source`, in chunks of at most
+    /// [`LITERAL_CHUNK`], each write bounded by the command timeout, each read from the
+    /// source too. Any failure here leaves the server inside the literal, waiting for
+    /// bytes that will never come: the connection is marked unusable.
+    async fn send_streamed_literal(
+        &mut self,
+        source: &mut LiteralSource<'_>,
+        len: u64,
+        name: &str,
+    ) -> Result<()> {
+        use tokio::io::AsyncReadExt as _;
+        let timeout = self.command_timeout;
+        let mut buf = vec![0u8; LITERAL_CHUNK.min(usize::try_from(len).unwrap_or(usize::MAX))];
+        let mut sent: u64 = 0;
+        while sent < len {
+            let want = usize::try_from(len - sent).map_or(buf.len(), |left| left.min(buf.len()));
+            let n = match tokio::time::timeout(timeout, source.read(&mut buf[..want])).await {
+                Err(_) => {
+                    let why = format!(
+                        "the message reader gave nothing for {timeout:?} after {sent} of \
+                         {len} bytes of the {name} literal"
+                    );
+                    self.unusable = Some(format!("{why}; the server still waits for the rest"));
+                    return Err(Error::Timeout {
+                        waiting_for: format!("the message reader during {name}"),
+                        after: timeout,
+                    });
+                }
+                Ok(Err(e)) => {
+                    self.unusable = Some(format!(
+                        "reading the message failed after {sent} of {len} bytes of the \
+                         {name} literal: {e}; the server still waits for the rest"
+                    ));
+                    return Err(Error::io(
+                        format!("reading the message for {name} ({sent} of {len} bytes sent)"),
+                        e,
+                    ));
+                }
+                Ok(Ok(n)) => n,
+            };
+            if n == 0 {
+                // RFC 3501 §4.3: the server reads exactly the announced count; nothing
+                // can end the literal early, so the connection cannot go on.
+                let why = format!(
+                    "the message reader ended after {sent} of the {len} bytes announced \
+                     for {name}"
+                );
+                self.unusable = Some(format!(
+                    "{why}; the server still waits for the rest of the literal"
+                ));
+                return Err(Error::io(
+                    format!("reading the message for {name}"),
+                    std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        format!("{why}; the connection is unusable (log out and reconnect)"),
+                    ),
+                ));
+            }
+            let chunk = &buf[..n];
+            if let Some(at) = chunk.iter().position(|&b| b == 0) {
+                let offset = sent + at as u64;
+                self.unusable = Some(format!(
+                    "the {name} literal held a NUL byte at offset {offset}; it was abandoned \
+                     half-sent"
+                ));
+                return Err(Error::invalid(
+                    format!("{name} message data"),
+                    format!(
+                        "NUL byte at offset {offset}, which IMAP cannot carry (RFC 3501 §4.3); \
+                         the connection is unusable"
+                    ),
+                ));
+            }
+            self.write(chunk, name).await?;
+            sent += n as u64;
+        }
+        Ok(())
     }
 
     async fn run(
@@ -998,6 +1095,7 @@ impl Connection {
         claim: &mut (dyn FnMut(Untagged) -> Option<Untagged> + Send),
         mut on_continuation: Option<ContinuationHandler<'_>>,
         expect_bye: bool,
+        mut source: Option<LiteralSource<'_>>,
     ) -> Result<StatusText> {
         tracing::debug!(command = %cmd.redacted, "C:");
         let tag = cmd.tag.clone();
@@ -1007,7 +1105,7 @@ impl Connection {
         'send: for fragment in &cmd.fragments {
             match fragment {
                 Fragment::Line(line) => self.write(line, &cmd.name).await?,
-                Fragment::Literal { data, mode } => {
+                Fragment::Literal { mode, .. } | Fragment::StreamedLiteral { mode, .. } => {
                     if *mode == LiteralMode::Sync {
                         // RFC 3501 §7.5: wait for "+" before sending the literal's bytes.
                         self.flush(&cmd.name).await?;
@@ -1026,7 +1124,23 @@ impl Connection {
                             }
                         }
                     }
-                    self.write(data, &cmd.name).await?;
+                    match (fragment, source.as_mut()) {
+                        (Fragment::Literal { data, .. }, _) => {
+                            self.write(data, &cmd.name).await?;
+                        }
+                        (Fragment::StreamedLiteral { len, .. }, Some(source)) => {
+                            self.send_streamed_literal(source, *len, &cmd.name).await?;
+                        }
+                        _ => {
+                            // The header went out: the server waits for data we do not have.
+                            let msg = format!(
+                                "internal: {} has a streamed literal but no source",
+                                cmd.name
+                            );
+                            self.unusable = Some(msg.clone());
+                            return Err(Error::Protocol(msg));
+                        }
+                    }
                 }
             }
         }
@@ -1181,7 +1295,7 @@ impl Connection {
         for fragment in &cmd.fragments {
             match fragment {
                 Fragment::Line(l) => line.extend_from_slice(l),
-                Fragment::Literal { .. } => {
+                Fragment::Literal { .. } | Fragment::StreamedLiteral { .. } => {
                     return Err(Error::invalid(&cmd.name, "a command with a literal"));
                 }
             }
