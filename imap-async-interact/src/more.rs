@@ -984,10 +984,9 @@ pub fn register_second(e: &mut Engine) {
         "select_folder_with",
         |c: &mut Client, name: &str, o: Map| {
             let flag = |k: &str| o.get(k).and_then(|v| v.as_bool().ok()).unwrap_or(false);
-            let opts = imap_async::SelectOptions {
-                readonly: flag("readonly"),
-                condstore: flag("condstore"),
-            };
+            let opts = imap_async::SelectOptions::default()
+                .readonly(flag("readonly"))
+                .condstore(flag("condstore"));
             c.run(async |s| s.select_folder_with(name, opts).await)
                 .map(|i| pretty::select_info(&i))
         },
@@ -1346,6 +1345,8 @@ pub fn register_second(e: &mut Engine) {
                         );
                         Dynamic::from_map(m)
                     }
+                    // A kind of answer added by a later version: shown as it is.
+                    other => Dynamic::from(format!("{other:?}")),
                 })
         },
     );

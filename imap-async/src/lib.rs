@@ -65,6 +65,24 @@ pub use with_session::{with_session, with_session_config};
 /// re-exported so that naming it needs no `bytes` dependency of your own.
 pub use bytes::Bytes;
 
+// `#[non_exhaustive]`, the rule: a public enum gets it when a later version may add a
+// case without the user having done anything wrong: server responses, response codes, FETCH
+// items, events, errors, results, search keys, server kinds, modes (`Untagged`,
+// `ResponseCode`, `FetchItem`, `IdleEvent`, `WatchEvent`, `AccountEvent`, `SyncResult`,
+// `Error`, `Auth`, `Security`, `SearchKey`, `SortKey`, ...): a match on them needs a `_`
+// arm, and adding a case is not a breaking change. A public struct with public fields gets
+// it when it holds options (built from `Default` or `new` and builder methods, never a
+// struct literal: `ConnectOptions`, `IdleOptions`, `BatchOptions`, `SelectOptions`,
+// `MetadataOptions`, `WatchOptions`, `AccountOptions`) or results that will carry more
+// (`SyncChanges`, `FlagChange`, `AccountState`).
+//
+// Left exhaustive, on purpose: what an RFC closes and what users match in full for a
+// reason, so that the compiler checks their match: `proto::Status` (OK, NO, BAD, PREAUTH,
+// BYE: RFC 3501 §7.1, unchanged in RFC 9051), `proto::Response` (tagged, untagged,
+// continuation), `LiteralMode` (`{n}` or `{n+}`), `LiteralSupport` (RFC 7888's three
+// cases), `MetadataDepth` (RFC 5464: 0, 1, infinity), `IdRange`, and the structs users
+// build and store themselves (`SyncState`, `SortCriterion`, `Limits`).
+
 // Thread-safety, checked at compile time so that a change that loses it fails here, not in
 // a user's build.
 //

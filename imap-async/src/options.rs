@@ -61,6 +61,7 @@ impl From<String> for Secret {
 
 /// How the connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Security {
     /// TLS from the first byte (port 993 by default).
     #[default]
@@ -74,6 +75,7 @@ pub enum Security {
 
 /// How [`crate::Session::connect`] and [`crate::with_session`] authenticate.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Auth {
     /// The LOGIN command (RFC 3501 §6.2.3).
     Login { username: String, password: Secret },
@@ -108,6 +110,7 @@ pub enum Auth {
 /// assert!(!format!("{opts:?}").contains("passwd"));
 /// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ConnectOptions {
     pub host: String,
     /// `None`: 993 for [`Security::Tls`], 143 otherwise.

@@ -81,7 +81,7 @@ impl WatchOptions {
     /// use imap_async::{IdleOptions, WatchOptions};
     ///
     /// let w = WatchOptions::default()
-    ///     .idle(IdleOptions { restart_interval: Duration::from_secs(60), ..IdleOptions::default() })
+    ///     .idle(IdleOptions::default().restart_interval(Duration::from_secs(60)))
     ///     .backoff(Duration::from_millis(500), Duration::from_secs(30))
     ///     .stable_after(Duration::from_secs(10));
     /// assert_eq!(w.max_backoff, Duration::from_secs(30));

@@ -45,6 +45,7 @@ pub enum LiteralMode {
 /// A piece of an encoded command. A command is sent line by line; after a `Sync` literal
 /// header (which ends the preceding `Line`) the sender waits for `+`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Fragment {
     /// Bytes to send as they are (ends with `{n}\r\n` or `{n+}\r\n` when a literal follows,
     /// and with `\r\n` at the end of the command).
@@ -69,6 +70,7 @@ pub enum Fragment {
 
 /// An argument that cannot be sent safely in any form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EncodeError {
     /// A NUL byte, which no IMAP string can carry (RFC 3501 §4.3: `CHAR8` excludes NUL;
     /// only BINARY's `literal8` can).

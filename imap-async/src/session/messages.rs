@@ -1118,9 +1118,12 @@ impl Session {
     /// Message-ID) before appending it again.
     ///
     /// ```no_run
-    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
-    /// let file = tokio::fs::File::open("backup/0001.eml").await.map_err(imap_async::Error::other)?;
-    /// let len = file.metadata().await.map_err(imap_async::Error::other)?.len();
+    /// # async fn run(
+    /// #     session: &mut imap_async::Session,
+    /// #     file: impl tokio::io::AsyncRead + Unpin + Send,
+    /// #     len: u64,
+    /// # ) -> imap_async::Result<()> {
+    /// // `file` is e.g. a `tokio::fs::File`, `len` its `metadata().await?.len()`.
     /// let stored = session.append_reader("Restored", file, len, &["\\Seen"], None).await?;
     /// if let Some(new) = stored {
     ///     println!("stored as UID {}", new.uids);

@@ -60,6 +60,7 @@ impl futures::stream::FusedStream for FetchStream<'_> {
 
 /// How [`Session::fetch_batched`] walks a set of UIDs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BatchOptions {
     /// UIDs per `UID FETCH` command (at least 1). Default 1,000.
     pub batch_size: u32,
@@ -75,6 +76,29 @@ impl Default for BatchOptions {
             batch_size: 1000,
             pipeline: 4,
         }
+    }
+}
+
+/// Builders: the struct is `#[non_exhaustive]`, so it is made from
+/// [`BatchOptions::default`] and these.
+impl BatchOptions {
+    /// UIDs per command.
+    ///
+    /// ```
+    /// use imap_async::BatchOptions;
+    ///
+    /// let o = BatchOptions::default().batch_size(500).pipeline(2);
+    /// assert_eq!((o.batch_size, o.pipeline), (500, 2));
+    /// ```
+    pub fn batch_size(mut self, n: u32) -> Self {
+        self.batch_size = n;
+        self
+    }
+
+    /// Batch commands on the wire at once.
+    pub fn pipeline(mut self, n: usize) -> Self {
+        self.pipeline = n;
+        self
     }
 }
 
@@ -467,7 +491,7 @@ impl Session {
     ///
     /// session.select_folder("INBOX").await?;
     /// let uids = session.search("ALL").await?;
-    /// let options = BatchOptions { batch_size: 500, pipeline: 4 };
+    /// let options = BatchOptions::default().batch_size(500).pipeline(4);
     /// let mut messages = session.fetch_batched(&uids, [FetchAttr::Flags], options)?;
     /// while let Some(msg) = messages.try_next().await? {
     ///     println!("{:?} {:?}", msg.uid(), msg.flags());
