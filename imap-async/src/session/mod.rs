@@ -55,7 +55,12 @@ pub struct Client {
 /// Every command method sends one command and waits for its completion, with the
 /// connection's command timeout on every read. Data the server sends that no command asked
 /// for (new messages, flag changes by other clients, alerts) is kept, in order, for
-/// [`Session::take_unsolicited`].
+/// [`Session::take_unsolicited`], up to [`ConnectOptions::unsolicited_limit`] responses
+/// (beyond it the oldest are dropped, and [`Session::unsolicited_dropped`] counts them).
+///
+/// `Session` is `Send` and `Sync` (checked at compile time): it can move into a spawned
+/// task, and a `&Session` can be shared; commands take `&mut self`, so one task drives a
+/// connection at a time.
 #[derive(Debug)]
 pub struct Session {
     conn: Connection,
