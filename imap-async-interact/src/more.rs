@@ -707,6 +707,11 @@ pub const RENAMED: &[(&str, &str, &str)] = &[
 /// `every_session_method_is_in_the_shell_or_here` reads the library's sources.
 pub const NOT_IN_SHELL: &[(&str, &str)] = &[
     (
+        "append_reader",
+        "streaming a message from an AsyncRead is for programs uploading large messages; \
+         c.append(folder, message) covers the prompt",
+    ),
+    (
         "connect",
         "the shell connects at start, from its flags or -f; c is that session",
     ),
