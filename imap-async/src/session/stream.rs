@@ -806,4 +806,18 @@ mod tests {
         assert!(head_is_body(b"* 3 FETCH (BODY[TEXT] ~{100000}\r\n", &text));
         assert!(!head_is_body(b"A1 OK {5}\r\n", &text));
     }
+
+    #[test]
+    fn batches_stay_ended() {
+        fn fused<I: std::iter::FusedIterator>(i: I) -> I {
+            i
+        }
+        let set: UidSet = "1:3".parse().unwrap();
+        let mut parts = fused(batches(&set, 2).unwrap());
+        assert_eq!(parts.next().map(|b| b.to_string()).as_deref(), Some("1:2"));
+        assert_eq!(parts.next().map(|b| b.to_string()).as_deref(), Some("3"));
+        assert!(parts.next().is_none());
+        assert!(parts.next().is_none());
+    }
+
 }
