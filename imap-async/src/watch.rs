@@ -634,6 +634,17 @@ impl Machine {
                 condstore,
             } = live;
             let mut session = idle.done().await?;
+            // A full unsolicited queue dropped responses (`unsolicited_limit`): a lost
+            // EXPUNGE would shift the sequence map, so it cannot be trusted. Reconnect and
+            // resynchronise instead of guessing.
+            let dropped = session.unsolicited_dropped();
+            if dropped > 0 {
+                return Err(Error::Protocol(format!(
+                    "{dropped} unsolicited responses were dropped from a full queue; \
+                     resynchronising"
+                ))
+                .into());
+            }
             let mut map = LiveMap::new(uids, exists, condstore);
             // What arrived before the end of IDLE comes first (an EXPUNGE there shifts
             // the sequence numbers of the new messages).

@@ -291,3 +291,53 @@ async fn append_reader_refused_before_the_data_reads_nothing() {
     drop(session);
     server.finish().await;
 }
+
+/// A watcher whose unsolicited queue overflowed while it ended IDLE does not trust its
+/// sequence map: it reports the disconnection and reconnects to resynchronise. (Here the
+/// server then refuses the login, which ends the stream.)
+#[tokio::test]
+async fn a_watcher_resynchronises_when_its_unsolicited_queue_overflowed() {
+    let caps = "IMAP4rev1 IDLE";
+    let first = vec![
+        send(&format!("* OK [CAPABILITY {caps}] fake\r\n")),
+        expect("LOGIN"),
+        send(&format!("{{tag}} OK [CAPABILITY {caps}] in\r\n")),
+        expect("SELECT INBOX"),
+        send(
+            "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 2] n\r\n{tag} OK [READ-WRITE] sel\r\n",
+        ),
+        expect("UID SEARCH ALL"),
+        send("* SEARCH 1\r\n{tag} OK s\r\n"),
+        expect("UID FETCH 1 (UID FLAGS)"),
+        send("* 1 FETCH (UID 1 FLAGS ())\r\n{tag} OK f\r\n"),
+        expect("IDLE"),
+        send("+ idling\r\n* 2 EXISTS\r\n"),
+        expect("DONE"),
+        // Three more arrive before IDLE's completion; the queue keeps two.
+        send("* 3 EXISTS\r\n* 4 EXISTS\r\n* 5 EXISTS\r\n{tag} OK idle done\r\n"),
+        Step::Sleep(Duration::from_millis(300)),
+    ];
+    let second = refused_login();
+    let server = FakeServer::start_sessions(vec![first, second]).await;
+    let wopts =
+        WatchOptions::default().backoff(Duration::from_millis(50), Duration::from_millis(100));
+    let mut w = watch(opts(&server).unsolicited_limit(2), "INBOX", wopts);
+    let mut seen = Vec::new();
+    while let Some(item) = next_within(&mut w).await {
+        seen.push(match item {
+            Ok(e) => format!("{e:?}"),
+            Err(e) => format!("error: {e}"),
+        });
+        assert!(seen.len() < 20, "{seen:?}");
+    }
+    let lost = seen
+        .iter()
+        .find(|e| e.starts_with("Disconnected"))
+        .unwrap_or_else(|| panic!("no disconnection: {seen:?}"));
+    assert!(lost.contains("dropped from a full queue"), "{lost}");
+    assert!(
+        !seen.iter().any(|e| e.starts_with("New(")),
+        "no guess from a broken sequence map: {seen:?}"
+    );
+    assert!(seen.last().unwrap().starts_with("error:"), "{seen:?}");
+}

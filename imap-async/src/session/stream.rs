@@ -819,5 +819,4 @@ mod tests {
         assert!(parts.next().is_none());
         assert!(parts.next().is_none());
     }
-
 }
