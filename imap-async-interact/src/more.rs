@@ -707,6 +707,11 @@ pub const RENAMED: &[(&str, &str, &str)] = &[
 /// `every_session_method_is_in_the_shell_or_here` reads the library's sources.
 pub const NOT_IN_SHELL: &[(&str, &str)] = &[
     (
+        "append_reader",
+        "streaming a message from an AsyncRead is for programs uploading large messages; \
+         c.append(folder, message) covers the prompt",
+    ),
+    (
         "connect",
         "the shell connects at start, from its flags or -f; c is that session",
     ),
@@ -984,10 +989,9 @@ pub fn register_second(e: &mut Engine) {
         "select_folder_with",
         |c: &mut Client, name: &str, o: Map| {
             let flag = |k: &str| o.get(k).and_then(|v| v.as_bool().ok()).unwrap_or(false);
-            let opts = imap_async::SelectOptions {
-                readonly: flag("readonly"),
-                condstore: flag("condstore"),
-            };
+            let opts = imap_async::SelectOptions::default()
+                .readonly(flag("readonly"))
+                .condstore(flag("condstore"));
             c.run(async |s| s.select_folder_with(name, opts).await)
                 .map(|i| pretty::select_info(&i))
         },
@@ -1346,6 +1350,8 @@ pub fn register_second(e: &mut Engine) {
                         );
                         Dynamic::from_map(m)
                     }
+                    // A kind of answer added by a later version: shown as it is.
+                    other => Dynamic::from(format!("{other:?}")),
                 })
         },
     );

@@ -277,6 +277,8 @@ pub fn fetched(msg: &Fetched) -> Dynamic {
             }
             FetchItem::ModSeq(n) => ("MODSEQ".to_owned(), int(*n as i64)),
             FetchItem::Other { name, value } => (text(name), Dynamic::from(text(value))),
+            // An item added by a later version of the library: shown in Debug form.
+            other => ("UNKNOWN".to_owned(), Dynamic::from(format!("{other:?}"))),
         };
         m.insert(k.into(), v);
     }

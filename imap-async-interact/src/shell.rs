@@ -467,6 +467,8 @@ pub fn event_text(ev: &IdleEvent) -> String {
         ),
         IdleEvent::Alert(t) => format!("(\"ALERT\", {t:?})"),
         IdleEvent::Other(u) => untagged_text(u),
+        // An event added by a later version of the library.
+        other => format!("{other:?}"),
     }
 }
 
@@ -529,6 +531,8 @@ fn code_text(code: &imap_async::proto::ResponseCode) -> String {
         C::BadEvent(e) => format!("BADEVENT ({})", words(e)),
         C::Other(name, None) => lossy(name),
         C::Other(name, Some(v)) => format!("{} {}", lossy(name), lossy(v)),
+        // A code added by a later version of the library.
+        other => format!("{other:?}"),
     };
     format!("[{inner}]")
 }
@@ -629,6 +633,8 @@ fn untagged_text(u: &imap_async::proto::Untagged) -> String {
             format!("(\"METADATA\", {}, {:?})", q(mailbox), words(entries))
         }
         U::Other(raw) => format!("(\"UNTAGGED\", {})", q(raw)),
+        // A response added by a later version of the library.
+        other => format!("(\"UNTAGGED\", {:?})", format!("{other:?}")),
     }
 }
 

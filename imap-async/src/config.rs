@@ -106,6 +106,7 @@ impl From<ConfigError> for crate::Error {
 
 /// Which SASL mechanism carries the OAuth 2.0 access token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum OAuthMechanism {
     /// AUTHENTICATE XOAUTH2 (Google, Microsoft, Yahoo). The default.
     #[default]

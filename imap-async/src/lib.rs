@@ -65,19 +65,96 @@ pub use with_session::{with_session, with_session_config};
 /// re-exported so that naming it needs no `bytes` dependency of your own.
 pub use bytes::Bytes;
 
-// What a Tokio service moves into spawned tasks must be `Send`; checked at compile time
-// so that a change that loses it fails here, not in a user's build. (`Session` is not
-// `Sync`: one task drives a connection at a time.)
+// `#[non_exhaustive]`, the rule: a public enum gets it when a later version may add a
+// case without the user having done anything wrong: server responses, response codes, FETCH
+// items, events, errors, results, search keys, server kinds, modes (`Untagged`,
+// `ResponseCode`, `FetchItem`, `IdleEvent`, `WatchEvent`, `AccountEvent`, `SyncResult`,
+// `Error`, `Auth`, `Security`, `SearchKey`, `SortKey`, ...): a match on them needs a `_`
+// arm, and adding a case is not a breaking change. A public struct with public fields gets
+// it when it holds options (built from `Default` or `new` and builder methods, never a
+// struct literal: `ConnectOptions`, `IdleOptions`, `BatchOptions`, `SelectOptions`,
+// `MetadataOptions`, `WatchOptions`, `AccountOptions`) or results that will carry more
+// (`SyncChanges`, `FlagChange`, `AccountState`).
+//
+// Left exhaustive, on purpose: what an RFC closes and what users match in full for a
+// reason, so that the compiler checks their match: `proto::Status` (OK, NO, BAD, PREAUTH,
+// BYE: RFC 3501 §7.1, unchanged in RFC 9051), `proto::Response` (tagged, untagged,
+// continuation), `LiteralMode` (`{n}` or `{n+}`), `LiteralSupport` (RFC 7888's three
+// cases), `MetadataDepth` (RFC 5464: 0, 1, infinity), `IdRange`, and the structs users
+// build and store themselves (`SyncState`, `SortCriterion`, `Limits`).
+
+// Thread-safety, checked at compile time so that a change that loses it fails here, not in
+// a user's build.
+//
+// * `Send`: everything a Tokio service moves into a spawned task (sessions, clients,
+//   streams, watchers, results, options, errors).
+// * `Sync`: the values a service shares by reference between tasks (options in an `Arc`,
+//   results and states read from several tasks, errors behind `anyhow`/`Box<dyn Error +
+//   Send + Sync>`).
+// * `Session` and `Client` are `Sync` as well: they hold nothing with interior mutability
+//   that is not itself `Sync`, so this costs nothing. It is of little use on its own (every
+//   command takes `&mut self`, so one task drives a connection at a time; share a session
+//   between tasks behind a `tokio::sync::Mutex`), but it lets a `&Session` (to read
+//   `capabilities()` or `state()`) cross an `.await` in a `Send` future. (The one cost:
+//   the closure an abandoned FETCH leaves to filter its late responses must be `Sync`.)
+// * The streams (`Idle`, `FetchStream`, `Watch`, `AccountWatch`) are `Send` but not `Sync`:
+//   they hold the boxed future of their current step, and a stream is polled through
+//   `&mut` by one task anyway.
 const _: () = {
     fn assert_send<T: Send>() {}
+    fn assert_sync<T: Sync>() {}
     #[allow(dead_code)]
     fn the_public_types_are_send() {
         assert_send::<Session>();
         assert_send::<Client>();
         assert_send::<Idle<'static, Session>>();
+        assert_send::<Idle<'static, &'static mut Session>>();
+        assert_send::<FetchStream<'static>>();
         assert_send::<Watch>();
         assert_send::<AccountWatch>();
         assert_send::<Error>();
+        assert_send::<ConnectOptions>();
+        assert_send::<IdleEvent>();
+        assert_send::<WatchEvent>();
+        assert_send::<AccountEvent>();
+        assert_send::<proto::Untagged>();
+    }
+    #[allow(dead_code)]
+    fn the_public_types_are_sync() {
+        assert_sync::<Session>();
+        assert_sync::<Client>();
+        assert_sync::<Error>();
+        assert_sync::<ConnectOptions>();
+        assert_sync::<Auth>();
+        assert_sync::<Security>();
+        assert_sync::<UidSet>();
+        assert_sync::<SeqSet>();
+        assert_sync::<Search>();
+        assert_sync::<SearchKey>();
+        assert_sync::<Fetched>();
+        assert_sync::<proto::Envelope>();
+        assert_sync::<proto::BodyStructure>();
+        assert_sync::<proto::Untagged>();
+        assert_sync::<Capabilities>();
+        assert_sync::<ServerIdentity>();
+        assert_sync::<SelectInfo>();
+        assert_sync::<Folder>();
+        assert_sync::<FolderStatus>();
+        assert_sync::<AppendMessage>();
+        assert_sync::<AppendUid>();
+        assert_sync::<CopyUid>();
+        assert_sync::<IdleEvent>();
+        assert_sync::<IdleOptions>();
+        assert_sync::<SyncState>();
+        assert_sync::<SyncResult>();
+        assert_sync::<WatchState>();
+        assert_sync::<WatchOptions>();
+        assert_sync::<WatchEvent>();
+        assert_sync::<AccountState>();
+        assert_sync::<AccountOptions>();
+        assert_sync::<AccountEvent>();
+        assert_sync::<Config>();
+        assert_sync::<Secret>();
     }
 };
 

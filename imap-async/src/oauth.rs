@@ -79,6 +79,7 @@ pub struct AccessToken {
 
 /// Why no access token could be obtained. The text never contains a token or a secret.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum OAuthError {
     /// The endpoint answered with an OAuth error (RFC 6749 §5.2), e.g. `invalid_grant` for
     /// a revoked or expired refresh token.

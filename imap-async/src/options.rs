@@ -61,6 +61,7 @@ impl From<String> for Secret {
 
 /// How the connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Security {
     /// TLS from the first byte (port 993 by default).
     #[default]
@@ -74,6 +75,7 @@ pub enum Security {
 
 /// How [`crate::Session::connect`] and [`crate::with_session`] authenticate.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Auth {
     /// The LOGIN command (RFC 3501 §6.2.3).
     Login { username: String, password: Secret },
@@ -108,6 +110,7 @@ pub enum Auth {
 /// assert!(!format!("{opts:?}").contains("passwd"));
 /// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ConnectOptions {
     pub host: String,
     /// `None`: 993 for [`Security::Tls`], 143 otherwise.
@@ -148,6 +151,10 @@ pub struct ConnectOptions {
     pub id_policy: IdPolicy,
     /// The server family, when it must not be guessed; see [`ConnectOptions::server_kind`].
     pub server_kind: Option<ServerKind>,
+    /// How many unsolicited responses a session keeps for
+    /// [`Session::take_unsolicited`](crate::Session::take_unsolicited) (default 10,000);
+    /// see [`ConnectOptions::unsolicited_limit`].
+    pub unsolicited_limit: usize,
 }
 
 impl ConnectOptions {
@@ -180,6 +187,7 @@ impl ConnectOptions {
             compress: false,
             id_policy: IdPolicy::default(),
             server_kind: None,
+            unsolicited_limit: crate::session::connection::DEFAULT_UNSOLICITED_LIMIT,
         }
     }
 
@@ -358,6 +366,27 @@ impl ConnectOptions {
     /// ```
     pub fn logout_timeout(mut self, d: Duration) -> Self {
         self.logout_timeout = d;
+        self
+    }
+
+    /// How many unsolicited responses (EXISTS, EXPUNGE, flag changes made elsewhere, ...)
+    /// the session keeps until [`Session::take_unsolicited`](crate::Session::take_unsolicited)
+    /// takes them. Default 10,000 (a few MB at most).
+    ///
+    /// When the queue is full the **oldest** response is dropped, a warning is logged
+    /// (once until the queue is next emptied), and
+    /// [`Session::unsolicited_dropped`](crate::Session::unsolicited_dropped) counts it. A
+    /// caller that sees that count grow has missed changes (a lost EXPUNGE shifts every
+    /// later sequence number) and must resynchronise: SELECT the folder again, or run a
+    /// CONDSTORE/QRESYNC sync. `0` keeps nothing.
+    ///
+    /// ```
+    /// let opts = imap_async::ConnectOptions::new("imap.example.org").unsolicited_limit(500);
+    /// assert_eq!(opts.unsolicited_limit, 500);
+    /// assert_eq!(imap_async::ConnectOptions::new("h").unsolicited_limit, 10_000);
+    /// ```
+    pub fn unsolicited_limit(mut self, limit: usize) -> Self {
+        self.unsolicited_limit = limit;
         self
     }
 

@@ -81,7 +81,7 @@ impl WatchOptions {
     /// use imap_async::{IdleOptions, WatchOptions};
     ///
     /// let w = WatchOptions::default()
-    ///     .idle(IdleOptions { restart_interval: Duration::from_secs(60), ..IdleOptions::default() })
+    ///     .idle(IdleOptions::default().restart_interval(Duration::from_secs(60)))
     ///     .backoff(Duration::from_millis(500), Duration::from_secs(30))
     ///     .stable_after(Duration::from_secs(10));
     /// assert_eq!(w.max_backoff, Duration::from_secs(30));
@@ -634,6 +634,17 @@ impl Machine {
                 condstore,
             } = live;
             let mut session = idle.done().await?;
+            // A full unsolicited queue dropped responses (`unsolicited_limit`): a lost
+            // EXPUNGE would shift the sequence map, so it cannot be trusted. Reconnect and
+            // resynchronise instead of guessing.
+            let dropped = session.unsolicited_dropped();
+            if dropped > 0 {
+                return Err(Error::Protocol(format!(
+                    "{dropped} unsolicited responses were dropped from a full queue; \
+                     resynchronising"
+                ))
+                .into());
+            }
             let mut map = LiveMap::new(uids, exists, condstore);
             // What arrived before the end of IDLE comes first (an EXPUNGE there shifts
             // the sequence numbers of the new messages).

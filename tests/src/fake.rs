@@ -21,6 +21,10 @@ pub enum Step {
     /// Read one command line (and any `{n}`/`{n+}` literal it announces, answering `+` for
     /// synchronizing ones) and check that it contains this text; remembers its tag.
     Expect(String),
+    /// Read one command line and check that it contains this text, like `Expect`, but do
+    /// not answer or read the literal it announces (a server refusing a literal's size
+    /// with `NO` instead of `+`); remembers its tag.
+    ExpectLineOnly(String),
     /// Do nothing for this long.
     Sleep(Duration),
     /// Check that the client sends nothing for this long (it must be waiting for the
@@ -135,6 +139,23 @@ async fn run_script(
                     .map_err(|e| e.to_string())?;
             }
             Step::SendBytes(b) => write.write_all(&b).await.map_err(|e| e.to_string())?,
+            Step::ExpectLineOnly(want) => {
+                let mut line = Vec::new();
+                tokio::time::timeout(Duration::from_secs(20), read.read_until(b'\n', &mut line))
+                    .await
+                    .map_err(|_| "client sent no command within 20 s".to_owned())?
+                    .map_err(|e| e.to_string())?;
+                let line = String::from_utf8_lossy(&line)
+                    .trim_end_matches(['\r', '\n'])
+                    .to_owned();
+                if !line.contains(&want) {
+                    return Err(format!("expected a line containing {want:?}, got {line:?}"));
+                }
+                if let Some((t, _)) = line.split_once(' ') {
+                    tags.push(t.to_owned());
+                }
+                received.push(line);
+            }
             Step::Expect(want) => {
                 let line = read_command(&mut read, &mut write).await?;
                 if !line.contains(&want) {

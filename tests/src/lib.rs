@@ -44,6 +44,7 @@ mod certs;
 mod config;
 mod cyrus;
 pub mod fake;
+pub mod generated;
 mod install;
 mod master;
 pub mod probe;

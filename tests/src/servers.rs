@@ -132,7 +132,8 @@ pub trait ImapServer: Send + Sync {
     fn options(&self, user: &TestUser, security: Security) -> ConnectOptions {
         let port = match security {
             Security::Tls => self.imaps_port().expect("the server has a TLS listener"),
-            Security::StartTls | Security::Plain => self.imap_port(),
+            // `Security` is non-exhaustive: anything but implicit TLS starts in plain text.
+            _ => self.imap_port(),
         };
         ConnectOptions::new(self.host())
             .port(port)

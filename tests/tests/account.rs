@@ -25,10 +25,7 @@ fn quick(mode: AccountMode) -> AccountOptions {
         .fetch_new([FetchAttr::Uid, FetchAttr::Envelope])
         .watch_options(
             WatchOptions::default()
-                .idle(IdleOptions {
-                    done_timeout: Duration::from_secs(3),
-                    ..IdleOptions::default()
-                })
+                .idle(IdleOptions::default().done_timeout(Duration::from_secs(3)))
                 .backoff(Duration::from_millis(100), Duration::from_secs(1)),
         )
 }

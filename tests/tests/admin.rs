@@ -273,10 +273,7 @@ async fn metadata_set_get_literals_nil_and_options(server: &dyn ImapServer) {
                 .get_metadata(
                     "INBOX",
                     &["/private"],
-                    MetadataOptions {
-                        max_size: None,
-                        depth: MetadataDepth::One,
-                    },
+                    MetadataOptions::default().depth(MetadataDepth::One),
                 )
                 .await
                 .unwrap();
@@ -286,10 +283,7 @@ async fn metadata_set_get_literals_nil_and_options(server: &dyn ImapServer) {
                 .get_metadata(
                     "INBOX",
                     &["/private/comment", "/shared/comment"],
-                    MetadataOptions {
-                        max_size: Some(short.len() as u64),
-                        depth: MetadataDepth::Zero,
-                    },
+                    MetadataOptions::default().max_size(short.len() as u64),
                 )
                 .await
                 .unwrap();
@@ -332,10 +326,7 @@ async fn dovecot_vendor_entries_depth_and_maxsize(session: &mut Session) {
         .get_metadata(
             "INBOX",
             &["/private/vendor/imap-async"],
-            MetadataOptions {
-                max_size: None,
-                depth: MetadataDepth::One,
-            },
+            MetadataOptions::default().depth(MetadataDepth::One),
         )
         .await
         .unwrap();
@@ -345,10 +336,9 @@ async fn dovecot_vendor_entries_depth_and_maxsize(session: &mut Session) {
         .get_metadata(
             "INBOX",
             &["/private/vendor/imap-async"],
-            MetadataOptions {
-                max_size: Some(short.len() as u64),
-                depth: MetadataDepth::Infinity,
-            },
+            MetadataOptions::default()
+                .max_size(short.len() as u64)
+                .depth(MetadataDepth::Infinity),
         )
         .await
         .unwrap();
@@ -489,10 +479,9 @@ async fn wire_forms_of_names_options_and_values() {
         .get_metadata(
             "INBOX",
             &["/private/a", "/shared/b c"],
-            MetadataOptions {
-                max_size: Some(100),
-                depth: MetadataDepth::Infinity,
-            },
+            MetadataOptions::default()
+                .max_size(100)
+                .depth(MetadataDepth::Infinity),
         )
         .await
         .unwrap();

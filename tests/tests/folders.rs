@@ -272,10 +272,7 @@ async fn status_reports_exact_numbers(server: &dyn ImapServer) {
     let examined = session
         .select_folder_with(
             "Reports",
-            SelectOptions {
-                readonly: true,
-                condstore: true,
-            },
+            SelectOptions::default().readonly(true).condstore(true),
         )
         .await
         .expect("examine with CONDSTORE");
@@ -396,13 +393,7 @@ async fn select_examine_and_condstore_options(server: &dyn ImapServer) {
     assert_eq!(session.selected_folder(), Some("INBOX"));
 
     let info = session
-        .select_folder_with(
-            "INBOX",
-            SelectOptions {
-                readonly: false,
-                condstore: true,
-            },
-        )
+        .select_folder_with("INBOX", SelectOptions::default().condstore(true))
         .await
         .unwrap();
     assert!(info.read_write);

@@ -130,10 +130,7 @@ async fn commands_needing_a_missing_capability_send_nothing() {
     missing(session.namespace().await.unwrap_err(), "NAMESPACE");
     missing(session.id(None).await.unwrap_err(), "ID");
     missing(session.enable(&["CONDSTORE"]).await.unwrap_err(), "ENABLE");
-    let condstore = SelectOptions {
-        readonly: false,
-        condstore: true,
-    };
+    let condstore = SelectOptions::default().condstore(true);
     missing(
         session
             .select_folder_with("INBOX", condstore)

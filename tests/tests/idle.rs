@@ -107,10 +107,7 @@ async fn restarts_lose_no_event(server: &dyn ImapServer) {
     let opts = options(server, &user);
     let mut watcher = Session::connect(&opts).await.unwrap();
     watcher.select_folder("INBOX").await.unwrap();
-    let idle_opts = IdleOptions {
-        restart_interval: Duration::from_millis(300),
-        ..IdleOptions::default()
-    };
+    let idle_opts = IdleOptions::default().restart_interval(Duration::from_millis(300));
     let mut idle = watcher.idle_with(idle_opts).await.unwrap();
     // Ten messages over about three seconds: many restarts happen in between.
     let appender = {
@@ -211,10 +208,7 @@ async fn a_server_that_dies_ends_the_stream_with_an_error(kind: RealServer) {
     let mut s = Session::connect(&options(&*server, &user)).await.unwrap();
     s.select_folder("INBOX").await.unwrap();
     let mut idle = s
-        .idle_with(IdleOptions {
-            done_timeout: Duration::from_secs(2),
-            ..IdleOptions::default()
-        })
+        .idle_with(IdleOptions::default().done_timeout(Duration::from_secs(2)))
         .await
         .unwrap();
     server.stop();

@@ -63,11 +63,9 @@ async fn a_server_that_stops_answering_is_noticed_at_the_restart() {
     ))
     .await;
     let mut s = Session::connect(&opts(&server)).await.unwrap();
-    let idle_opts = IdleOptions {
-        restart_interval: Duration::from_millis(200),
-        done_timeout: Duration::from_millis(500),
-        ..IdleOptions::default()
-    };
+    let idle_opts = IdleOptions::default()
+        .restart_interval(Duration::from_millis(200))
+        .done_timeout(Duration::from_millis(500));
     let mut idle = s.idle_with(idle_opts).await.unwrap();
     // The server sleeps 20 s: only the done timeout can end the stream within the
     // outer limit (restart interval + done timeout, with room to spare).
@@ -136,10 +134,7 @@ async fn restarts_send_done_and_idle_again_with_events_in_between() {
     ))
     .await;
     let mut s = Session::connect(&opts(&server)).await.unwrap();
-    let idle_opts = IdleOptions {
-        restart_interval: Duration::from_millis(200),
-        ..IdleOptions::default()
-    };
+    let idle_opts = IdleOptions::default().restart_interval(Duration::from_millis(200));
     let mut idle = s.idle_with(idle_opts).await.unwrap();
     assert_eq!(idle.next().await.unwrap().unwrap(), IdleEvent::Exists(3));
     assert_eq!(idle.next().await.unwrap().unwrap(), IdleEvent::Exists(4));
@@ -166,10 +161,7 @@ async fn without_idle_the_stream_polls_with_noop() {
     ))
     .await;
     let mut s = Session::connect(&opts(&server)).await.unwrap();
-    let idle_opts = IdleOptions {
-        poll_interval: Duration::from_millis(100),
-        ..IdleOptions::default()
-    };
+    let idle_opts = IdleOptions::default().poll_interval(Duration::from_millis(100));
     let mut idle = s.idle_with(idle_opts).await.unwrap();
     let e = tokio::time::timeout(Duration::from_secs(5), idle.next())
         .await

@@ -248,10 +248,7 @@ async fn batches_cover_exactly_the_set(server: &dyn ImapServer) {
     server.fill(&user.name, "INBOX", (0..N as usize).map(message));
     let mut s = connect(server, &user).await;
     s.select_folder("INBOX").await.unwrap();
-    let options = BatchOptions {
-        batch_size: 300,
-        pipeline: 3,
-    };
+    let options = BatchOptions::default().batch_size(300).pipeline(3);
     let all: Vec<_> = s
         .fetch_search_batched("ALL", FetchAttr::Envelope, options)
         .await
@@ -263,10 +260,7 @@ async fn batches_cover_exactly_the_set(server: &dyn ImapServer) {
     assert_eq!(uids, (1..=N).collect::<Vec<_>>());
     // A sparse set, batches that split ranges, deeper pipeline than batches.
     let set: UidSet = "5:50,100,2000:2100,2499".parse().unwrap();
-    let options = BatchOptions {
-        batch_size: 40,
-        pipeline: 8,
-    };
+    let options = BatchOptions::default().batch_size(40).pipeline(8);
     let got: Vec<_> = s
         .fetch_batched(&set, FetchAttr::Flags, options)
         .unwrap()
@@ -293,13 +287,7 @@ on_both_servers!(batches_cover_exactly_the_set);
 /// Initial state of `folder` as an application would record it after a full fetch.
 async fn initial_state(s: &mut Session, folder: &str) -> SyncState {
     let info = s
-        .select_folder_with(
-            folder,
-            imap_async::SelectOptions {
-                readonly: false,
-                condstore: true,
-            },
-        )
+        .select_folder_with(folder, imap_async::SelectOptions::default().condstore(true))
         .await
         .unwrap();
     SyncState {

@@ -202,10 +202,7 @@ async fn batches_keep_the_pipeline_full_and_no_fuller() {
     let mut session = Session::connect(&server.options()).await.unwrap();
     session.select_folder("INBOX").await.unwrap();
     let uids: UidSet = "1:600".parse().unwrap();
-    let options = BatchOptions {
-        batch_size: 100,
-        pipeline: 4,
-    };
+    let options = BatchOptions::default().batch_size(100).pipeline(4);
     let uids_seen: Result<Vec<u32>, _> = session
         .fetch_batched(&uids, [FetchAttr::Flags], options)
         .unwrap()

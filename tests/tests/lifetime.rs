@@ -326,10 +326,9 @@ async fn reconnect_enables_and_examines_again_on_the_wire() {
     .await;
     let mut session = Session::connect(&server.options()).await.unwrap();
     session.enable(&["CONDSTORE"]).await.unwrap();
-    let options = imap_async::SelectOptions {
-        readonly: true,
-        condstore: true,
-    };
+    let options = imap_async::SelectOptions::default()
+        .readonly(true)
+        .condstore(true);
     session.select_folder_with("INBOX", options).await.unwrap();
     let err = session.noop().await.unwrap_err();
     assert!(

@@ -40,10 +40,7 @@ async fn gmail_highestmodseq_without_text() {
     let info = s
         .select_folder_with(
             "INBOX",
-            imap_async::session::SelectOptions {
-                condstore: true,
-                ..Default::default()
-            },
+            imap_async::session::SelectOptions::default().condstore(true),
         )
         .await
         .unwrap();

@@ -18,10 +18,7 @@ const MSG: &[u8] = b"From: a@example.org\r\nSubject: watch test\r\n\r\nbody\r\n"
 
 fn quick() -> WatchOptions {
     WatchOptions::default()
-        .idle(IdleOptions {
-            done_timeout: Duration::from_secs(3),
-            ..IdleOptions::default()
-        })
+        .idle(IdleOptions::default().done_timeout(Duration::from_secs(3)))
         .backoff(Duration::from_millis(100), Duration::from_secs(1))
         .stable_after(Duration::from_secs(2))
 }

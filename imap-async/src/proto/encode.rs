@@ -45,6 +45,7 @@ pub enum LiteralMode {
 /// A piece of an encoded command. A command is sent line by line; after a `Sync` literal
 /// header (which ends the preceding `Line`) the sender waits for `+`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Fragment {
     /// Bytes to send as they are (ends with `{n}\r\n` or `{n+}\r\n` when a literal follows,
     /// and with `\r\n` at the end of the command).
@@ -56,10 +57,20 @@ pub enum Fragment {
         /// Whether the sender must wait for `+` before sending `data`.
         mode: LiteralMode,
     },
+    /// Literal data the sender supplies itself while sending, `len` bytes exactly (an
+    /// APPEND streamed from a reader, see
+    /// [`CommandEncoder::streamed_literal`]); the header ends the previous `Line`.
+    StreamedLiteral {
+        /// How many bytes the header announced.
+        len: u64,
+        /// Whether the sender must wait for `+` before sending the data.
+        mode: LiteralMode,
+    },
 }
 
 /// An argument that cannot be sent safely in any form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EncodeError {
     /// A NUL byte, which no IMAP string can carry (RFC 3501 §4.3: `CHAR8` excludes NUL;
     /// only BINARY's `literal8` can).
@@ -526,6 +537,31 @@ impl CommandEncoder {
         self
     }
 
+    /// The header of a literal of `len` bytes whose data is not here: the sender supplies
+    /// it while sending ([`Fragment::StreamedLiteral`]), e.g. a message appended from a
+    /// reader. `{len+}` when LITERAL+ allows (RFC 7888 §4; LITERAL- only up to 4096
+    /// bytes), `{len}` otherwise. The sender must send exactly `len` bytes, none of them
+    /// NUL (RFC 3501 §4.3).
+    ///
+    /// ```
+    /// use imap_async::proto::{CommandEncoder, Fragment, LiteralMode, LiteralSupport};
+    ///
+    /// let mut enc = CommandEncoder::new("A1", "APPEND", LiteralSupport::Plus);
+    /// enc.raw("INBOX").streamed_literal(5_000_000);
+    /// let cmd = enc.finish();
+    /// assert_eq!(cmd.redacted, "A1 APPEND INBOX {5000000}");
+    /// assert_eq!(cmd.fragments[0], Fragment::Line(b"A1 APPEND INBOX {5000000+}\r\n".to_vec()));
+    /// assert_eq!(
+    ///     cmd.fragments[1],
+    ///     Fragment::StreamedLiteral { len: 5_000_000, mode: LiteralMode::NonSync }
+    /// );
+    /// ```
+    pub fn streamed_literal(&mut self, len: u64) -> &mut Self {
+        let mode = self.push_literal_header(len, false, false);
+        self.fragments.push(Fragment::StreamedLiteral { len, mode });
+        self
+    }
+
     /// Open a parenthesized list (RFC 3501 §4.4): `(`, with no space after it.
     ///
     /// ```
@@ -644,10 +680,16 @@ impl CommandEncoder {
 
     /// Header (ending the current line), data, and a fresh line for what follows.
     fn push_literal(&mut self, data: Bytes, eight: bool, secret: bool) {
-        let n = data.len();
+        let mode = self.push_literal_header(data.len() as u64, eight, secret);
+        self.fragments.push(Fragment::Literal { data, mode });
+    }
+
+    /// The header of a literal of `n` bytes (ending the current line, which is pushed),
+    /// in the form the server's literal support allows; the caller pushes the data.
+    fn push_literal_header(&mut self, n: u64, eight: bool, secret: bool) -> LiteralMode {
         let mode = match self.literals {
             LiteralSupport::Plus => LiteralMode::NonSync,
-            LiteralSupport::Minus if n <= LITERAL_MINUS_MAX => LiteralMode::NonSync,
+            LiteralSupport::Minus if n <= LITERAL_MINUS_MAX as u64 => LiteralMode::NonSync,
             LiteralSupport::Minus | LiteralSupport::SyncOnly => LiteralMode::Sync,
         };
         let tilde = if eight { "~" } else { "" };
@@ -666,7 +708,7 @@ impl CommandEncoder {
         }
         let line = std::mem::take(&mut self.line);
         self.fragments.push(Fragment::Line(line));
-        self.fragments.push(Fragment::Literal { data, mode });
+        mode
     }
 }
 

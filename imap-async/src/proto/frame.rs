@@ -28,6 +28,7 @@ impl Default for Limits {
 
 /// A response that can never be framed within the limits.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FrameError {
     /// A line (literal data not counted) exceeded [`Limits::max_line`].
     #[error("response line longer than {limit} bytes")]

@@ -22,6 +22,9 @@ pub fn wire(cmd: &Command) -> Vec<u8> {
         match f {
             Fragment::Line(l) => out.extend_from_slice(l),
             Fragment::Literal { data, .. } => out.extend_from_slice(data),
+            Fragment::StreamedLiteral { len, .. } => {
+                panic!("a streamed literal ({len} bytes) has its data in the sender, not here")
+            }
         }
     }
     out

@@ -49,6 +49,7 @@ pub struct Tagged {
 
 /// Untagged data (`* ...`).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Untagged {
     /// `* OK|NO|BAD|PREAUTH|BYE [code] text`.
     Status(StatusText),
@@ -234,6 +235,7 @@ pub struct NamespaceDescr {
 /// Response codes (`[...]` in a status response). RFC 3501 §7.1, RFC 9051 §7.1, RFC 4315,
 /// RFC 7162, RFC 5530.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ResponseCode {
     Alert,
     BadCharset(Vec<Bytes>),
@@ -279,6 +281,7 @@ pub enum ResponseCode {
 
 /// One FETCH data item (RFC 3501 §7.4.2, RFC 9051 §7.5.2, RFC 3516, RFC 7162).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum FetchItem {
     Uid(u32),
     Flags(Vec<Bytes>),

@@ -56,12 +56,36 @@ pub enum MetadataDepth {
 
 /// Options of GETMETADATA (RFC 5464 §4.2). The default sends no options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct MetadataOptions {
     /// `MAXSIZE n` (§4.2.1): leave out values longer than `n` octets; the tagged OK then
     /// reports the longest one left out ([`Metadata::long_entries`]).
     pub max_size: Option<u64>,
     /// `DEPTH` (§4.2.2).
     pub depth: MetadataDepth,
+}
+
+/// Builders: the struct is `#[non_exhaustive]`, so it is made from
+/// [`MetadataOptions::default`] and these.
+impl MetadataOptions {
+    /// `MAXSIZE n`.
+    ///
+    /// ```
+    /// use imap_async::{MetadataDepth, MetadataOptions};
+    ///
+    /// let o = MetadataOptions::default().max_size(1024).depth(MetadataDepth::One);
+    /// assert_eq!(o.max_size, Some(1024));
+    /// ```
+    pub fn max_size(mut self, n: u64) -> Self {
+        self.max_size = Some(n);
+        self
+    }
+
+    /// `DEPTH`.
+    pub fn depth(mut self, depth: MetadataDepth) -> Self {
+        self.depth = depth;
+        self
+    }
 }
 
 /// One annotation entry and its value (RFC 5464 §3).
@@ -385,7 +409,7 @@ impl Session {
     /// ```no_run
     /// use imap_async::session::{MetadataDepth, MetadataOptions};
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
-    /// let options = MetadataOptions { max_size: Some(1024), depth: MetadataDepth::One };
+    /// let options = MetadataOptions::default().max_size(1024).depth(MetadataDepth::One);
     /// let md = session.get_metadata("INBOX", &["/private/comment"], options).await?;
     /// if let Some(comment) = md.get("/private/comment") {
     ///     println!("{}", String::from_utf8_lossy(comment));

@@ -54,6 +54,95 @@ const DRAIN_LITERAL_THRESHOLD: u64 = 64 * 1024;
 /// for what it said before closing (its BYE, already in the socket's buffer).
 const SALVAGE_BYE_WITHIN: Duration = Duration::from_millis(100);
 
+/// How many unsolicited responses a session keeps by default (see
+/// [`ConnectOptions::unsolicited_limit`](crate::ConnectOptions::unsolicited_limit)).
+pub const DEFAULT_UNSOLICITED_LIMIT: usize = 10_000;
+
+/// The unsolicited queue, bounded: a session that runs for days and never drains it must
+/// not grow without limit. When full, the oldest response is dropped and counted, so that
+/// the owner can tell it missed changes and must resynchronise (a dropped EXPUNGE shifts
+/// every later sequence number; nothing can rebuild it).
+pub(crate) struct UnsolicitedQueue {
+    items: VecDeque<Untagged>,
+    limit: usize,
+    /// Responses dropped since the connection opened.
+    dropped: u64,
+    /// An overflow was logged since the queue was last emptied (one warning per episode,
+    /// not one per dropped response).
+    warned: bool,
+}
+
+impl UnsolicitedQueue {
+    fn new(limit: usize) -> Self {
+        UnsolicitedQueue {
+            items: VecDeque::new(),
+            limit,
+            dropped: 0,
+            warned: false,
+        }
+    }
+
+    pub(crate) fn set_limit(&mut self, limit: usize) {
+        self.limit = limit;
+        while self.items.len() > limit {
+            self.items.pop_front();
+            self.note_dropped();
+        }
+    }
+
+    fn note_dropped(&mut self) {
+        self.dropped += 1;
+        if !self.warned {
+            self.warned = true;
+            tracing::warn!(
+                limit = self.limit,
+                "unsolicited queue full: dropping the oldest responses; the caller must \
+                 resynchronise (Session::unsolicited_dropped counts them)"
+            );
+        }
+    }
+
+    /// Queue a response that arrived now (the newest); when full, drop the oldest.
+    pub(crate) fn push_back(&mut self, u: Untagged) {
+        if self.items.len() >= self.limit {
+            if self.items.pop_front().is_none() {
+                // A limit of 0: nothing is kept.
+                self.note_dropped();
+                return;
+            }
+            self.note_dropped();
+        }
+        self.items.push_back(u);
+    }
+
+    /// Put back a response older than those queued (taken out and not consumed); when
+    /// full, it is the oldest, so it is the one dropped.
+    pub(crate) fn push_front(&mut self, u: Untagged) {
+        if self.items.len() >= self.limit {
+            self.note_dropped();
+            return;
+        }
+        self.items.push_front(u);
+    }
+
+    /// Take everything queued, oldest first.
+    pub(crate) fn drain(
+        &mut self,
+        range: std::ops::RangeFull,
+    ) -> std::collections::vec_deque::Drain<'_, Untagged> {
+        self.warned = false;
+        self.items.drain(range)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}
+
 /// The server closed the connection (end of stream, reset, or BYE outside a command).
 #[derive(Debug, Clone, Copy)]
 struct Closed {
@@ -101,7 +190,7 @@ pub(crate) struct IdleInProgress {
 /// Says whether an untagged response belongs to an abandoned command, so that draining
 /// discards it instead of queueing it as unsolicited (a dropped fetch stream must not
 /// leave the rest of the mailbox in the queue).
-pub(crate) type Discard = Box<dyn FnMut(&Untagged) -> bool + Send>;
+pub(crate) type Discard = Box<dyn FnMut(&Untagged) -> bool + Send + Sync>;
 
 /// A command sent completely whose tagged completion has not been read yet.
 pub(crate) struct InFlight {
@@ -138,6 +227,9 @@ struct LiteralState {
     /// The response so far, with every streamed literal's header rewritten as `{0}`.
     head: BytesMut,
 }
+
+/// Where a streamed literal's data comes from (APPEND from a reader).
+pub(crate) type LiteralSource<'a> = &'a mut (dyn tokio::io::AsyncRead + Unpin + Send);
 
 /// What a command does with a continuation request (`+`): SASL exchanges answer it.
 pub(crate) type ContinuationHandler<'a> =
@@ -179,7 +271,8 @@ pub(crate) struct Connection {
     idle_before_command: Option<Duration>,
     /// The bound on LOGOUT, including reading the rest of abandoned commands first.
     pub(crate) logout_timeout: Duration,
-    pub(crate) unsolicited: VecDeque<Untagged>,
+    /// Untagged data no command claimed, for `Session::take_unsolicited` (bounded).
+    pub(crate) unsolicited: UnsolicitedQueue,
     /// UTF8=ACCEPT is enabled: mailbox names go as UTF-8, not modified UTF-7.
     pub(crate) utf8_enabled: bool,
     /// QRESYNC is enabled (RFC 7162 §3.2.3).
@@ -248,7 +341,7 @@ impl Connection {
             last_received: Instant::now(),
             idle_before_command: None,
             logout_timeout: Duration::from_secs(5),
-            unsolicited: VecDeque::new(),
+            unsolicited: UnsolicitedQueue::new(DEFAULT_UNSOLICITED_LIMIT),
             utf8_enabled: false,
             qresync_enabled: false,
             selected: None,
@@ -751,7 +844,7 @@ impl Connection {
         for fragment in &cmd.fragments {
             match fragment {
                 Fragment::Line(l) => line.extend_from_slice(l),
-                Fragment::Literal { .. } => {
+                Fragment::Literal { .. } | Fragment::StreamedLiteral { .. } => {
                     return Err(Error::invalid(&cmd.name, "a command with a literal"));
                 }
             }
@@ -897,9 +990,103 @@ impl Connection {
     ) -> Result<StatusText> {
         self.recover(&cmd.name).await?;
         let span = tracing::debug_span!("imap", tag = %cmd.tag, command = %cmd.name);
-        self.run(cmd, claim, on_continuation, expect_bye)
+        self.run(cmd, claim, on_continuation, expect_bye, None)
             .instrument(span)
             .await
+    }
+
+    /// [`Connection::execute`] for a command with a [`Fragment::StreamedLiteral`] (APPEND
+    /// from a reader): its data is copied from `source` as it is sent.
+    pub(crate) async fn execute_streamed(
+        &mut self,
+        cmd: Command,
+        claim: &mut (dyn FnMut(Untagged) -> Option<Untagged> + Send),
+        source: LiteralSource<'_>,
+    ) -> Result<StatusText> {
+        self.recover(&cmd.name).await?;
+        let span = tracing::debug_span!("imap", tag = %cmd.tag, command = %cmd.name);
+        self.run(cmd, claim, None, false, Some(source))
+            .instrument(span)
+            .await
+    }
+
+    /// Send a streamed literal's `len` bytes from `source`, in chunks of at most
+    /// [`LITERAL_CHUNK`], each write bounded by the command timeout, each read from the
+    /// source too. Any failure here leaves the server inside the literal, waiting for
+    /// bytes that will never come: the connection is marked unusable.
+    async fn send_streamed_literal(
+        &mut self,
+        source: &mut LiteralSource<'_>,
+        len: u64,
+        name: &str,
+    ) -> Result<()> {
+        use tokio::io::AsyncReadExt as _;
+        let timeout = self.command_timeout;
+        let mut buf = vec![0u8; LITERAL_CHUNK.min(usize::try_from(len).unwrap_or(usize::MAX))];
+        let mut sent: u64 = 0;
+        while sent < len {
+            let want = usize::try_from(len - sent).map_or(buf.len(), |left| left.min(buf.len()));
+            let n = match tokio::time::timeout(timeout, source.read(&mut buf[..want])).await {
+                Err(_) => {
+                    let why = format!(
+                        "the message reader gave nothing for {timeout:?} after {sent} of \
+                         {len} bytes of the {name} literal"
+                    );
+                    self.unusable = Some(format!("{why}; the server still waits for the rest"));
+                    return Err(Error::Timeout {
+                        waiting_for: format!("the message reader during {name}"),
+                        after: timeout,
+                    });
+                }
+                Ok(Err(e)) => {
+                    self.unusable = Some(format!(
+                        "reading the message failed after {sent} of {len} bytes of the \
+                         {name} literal: {e}; the server still waits for the rest"
+                    ));
+                    return Err(Error::io(
+                        format!("reading the message for {name} ({sent} of {len} bytes sent)"),
+                        e,
+                    ));
+                }
+                Ok(Ok(n)) => n,
+            };
+            if n == 0 {
+                // RFC 3501 §4.3: the server reads exactly the announced count; nothing
+                // can end the literal early, so the connection cannot go on.
+                let why = format!(
+                    "the message reader ended after {sent} of the {len} bytes announced \
+                     for {name}"
+                );
+                self.unusable = Some(format!(
+                    "{why}; the server still waits for the rest of the literal"
+                ));
+                return Err(Error::io(
+                    format!("reading the message for {name}"),
+                    std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        format!("{why}; the connection is unusable (log out and reconnect)"),
+                    ),
+                ));
+            }
+            let chunk = &buf[..n];
+            if let Some(at) = chunk.iter().position(|&b| b == 0) {
+                let offset = sent + at as u64;
+                self.unusable = Some(format!(
+                    "the {name} literal held a NUL byte at offset {offset}; it was abandoned \
+                     half-sent"
+                ));
+                return Err(Error::invalid(
+                    format!("{name} message data"),
+                    format!(
+                        "NUL byte at offset {offset}, which IMAP cannot carry (RFC 3501 §4.3); \
+                         the connection is unusable"
+                    ),
+                ));
+            }
+            self.write(chunk, name).await?;
+            sent += n as u64;
+        }
+        Ok(())
     }
 
     async fn run(
@@ -908,6 +1095,7 @@ impl Connection {
         claim: &mut (dyn FnMut(Untagged) -> Option<Untagged> + Send),
         mut on_continuation: Option<ContinuationHandler<'_>>,
         expect_bye: bool,
+        mut source: Option<LiteralSource<'_>>,
     ) -> Result<StatusText> {
         tracing::debug!(command = %cmd.redacted, "C:");
         let tag = cmd.tag.clone();
@@ -917,7 +1105,7 @@ impl Connection {
         'send: for fragment in &cmd.fragments {
             match fragment {
                 Fragment::Line(line) => self.write(line, &cmd.name).await?,
-                Fragment::Literal { data, mode } => {
+                Fragment::Literal { mode, .. } | Fragment::StreamedLiteral { mode, .. } => {
                     if *mode == LiteralMode::Sync {
                         // RFC 3501 §7.5: wait for "+" before sending the literal's bytes.
                         self.flush(&cmd.name).await?;
@@ -936,7 +1124,23 @@ impl Connection {
                             }
                         }
                     }
-                    self.write(data, &cmd.name).await?;
+                    match (fragment, source.as_mut()) {
+                        (Fragment::Literal { data, .. }, _) => {
+                            self.write(data, &cmd.name).await?;
+                        }
+                        (Fragment::StreamedLiteral { len, .. }, Some(source)) => {
+                            self.send_streamed_literal(source, *len, &cmd.name).await?;
+                        }
+                        _ => {
+                            // The header went out: the server waits for data we do not have.
+                            let msg = format!(
+                                "internal: {} has a streamed literal but no source",
+                                cmd.name
+                            );
+                            self.unusable = Some(msg.clone());
+                            return Err(Error::Protocol(msg));
+                        }
+                    }
                 }
             }
         }
@@ -1091,7 +1295,7 @@ impl Connection {
         for fragment in &cmd.fragments {
             match fragment {
                 Fragment::Line(l) => line.extend_from_slice(l),
-                Fragment::Literal { .. } => {
+                Fragment::Literal { .. } | Fragment::StreamedLiteral { .. } => {
                     return Err(Error::invalid(&cmd.name, "a command with a literal"));
                 }
             }
@@ -1246,5 +1450,63 @@ pub(crate) fn status_result(st: StatusText, command: &str) -> Result<StatusText>
             code: st.code.clone(),
             text: text(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exists(n: u32) -> Untagged {
+        Untagged::Exists(n)
+    }
+
+    fn numbers(q: &mut UnsolicitedQueue) -> Vec<u32> {
+        q.drain(..)
+            .map(|u| match u {
+                Untagged::Exists(n) => n,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn unsolicited_queue_drops_the_oldest_and_counts_them() {
+        let mut q = UnsolicitedQueue::new(3);
+        for n in 1..=5 {
+            q.push_back(exists(n));
+        }
+        assert_eq!(q.len(), 3);
+        assert_eq!(q.dropped(), 2);
+        assert_eq!(numbers(&mut q), [3, 4, 5]);
+        // The count is cumulative; an empty queue takes new responses again.
+        q.push_back(exists(6));
+        assert_eq!(q.dropped(), 2);
+        assert_eq!(numbers(&mut q), [6]);
+    }
+
+    #[test]
+    fn unsolicited_queue_put_back_when_full_drops_what_is_put_back() {
+        let mut q = UnsolicitedQueue::new(2);
+        q.push_back(exists(2));
+        q.push_front(exists(1));
+        // Full: what is put back is older than everything queued, so it goes.
+        q.push_front(exists(0));
+        assert_eq!(q.dropped(), 1);
+        assert_eq!(numbers(&mut q), [1, 2]);
+    }
+
+    #[test]
+    fn unsolicited_queue_limit_zero_keeps_nothing_and_lowering_trims() {
+        let mut q = UnsolicitedQueue::new(0);
+        q.push_back(exists(1));
+        assert_eq!((q.len(), q.dropped()), (0, 1));
+        let mut q = UnsolicitedQueue::new(10);
+        for n in 1..=4 {
+            q.push_back(exists(n));
+        }
+        q.set_limit(2);
+        assert_eq!(q.dropped(), 2);
+        assert_eq!(numbers(&mut q), [3, 4]);
     }
 }

@@ -41,6 +41,7 @@ fn strings(list: &[Bytes]) -> Vec<String> {
 
 /// How [`Session::select_folder_with`] opens a folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct SelectOptions {
     /// Send EXAMINE instead of SELECT: nothing in the folder changes, not even `\Seen` or
     /// `\Recent` (RFC 3501 §6.3.2). IMAPClient's `select_folder(f, readonly=True)`.
@@ -48,6 +49,29 @@ pub struct SelectOptions {
     /// Add the `(CONDSTORE)` parameter (RFC 7162 §3.1.8), which enables CONDSTORE for the
     /// session and makes the server report `HIGHESTMODSEQ`. Needs the CONDSTORE capability.
     pub condstore: bool,
+}
+
+/// Builders: the struct is `#[non_exhaustive]` (SELECT parameters will be added), so it is
+/// made from [`SelectOptions::default`] and these.
+impl SelectOptions {
+    /// EXAMINE instead of SELECT.
+    ///
+    /// ```
+    /// use imap_async::SelectOptions;
+    ///
+    /// let o = SelectOptions::default().readonly(true).condstore(true);
+    /// assert!(o.readonly && o.condstore);
+    /// ```
+    pub fn readonly(mut self, on: bool) -> Self {
+        self.readonly = on;
+        self
+    }
+
+    /// Add the `(CONDSTORE)` parameter.
+    pub fn condstore(mut self, on: bool) -> Self {
+        self.condstore = on;
+        self
+    }
 }
 
 impl Session {
@@ -93,7 +117,7 @@ impl Session {
     /// ```no_run
     /// use imap_async::session::SelectOptions;
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
-    /// let options = SelectOptions { readonly: true, condstore: true };
+    /// let options = SelectOptions::default().readonly(true).condstore(true);
     /// let info = session.select_folder_with("INBOX", options).await?;
     /// println!("HIGHESTMODSEQ {:?}", info.highest_modseq);
     /// # Ok(())

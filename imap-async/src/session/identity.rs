@@ -128,6 +128,7 @@ pub struct ServerIdentity {
 /// it whenever the server advertises ID, which also lets [`ServerIdentity`] carry the
 /// server's name and version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum IdPolicy {
     /// Only to servers that need it (today: 163.com / NetEase).
     #[default]

@@ -27,6 +27,7 @@ use crate::proto::{FetchItem, Response, ResponseCode, Status, Uid, UidSet, Untag
 
 /// How an IDLE stream behaves. The defaults suit a long-running watcher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct IdleOptions {
     /// End and restart IDLE this often (default 5 minutes). No event is lost across a
     /// restart: what arrives meanwhile is delivered in order.
@@ -48,8 +49,42 @@ impl Default for IdleOptions {
     }
 }
 
+/// Builders: the struct is `#[non_exhaustive]` (options will be added), so it is made
+/// from [`IdleOptions::default`] and these.
+impl IdleOptions {
+    /// How often IDLE is ended and restarted.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use imap_async::IdleOptions;
+    ///
+    /// let o = IdleOptions::default()
+    ///     .restart_interval(Duration::from_secs(60))
+    ///     .done_timeout(Duration::from_secs(5))
+    ///     .poll_interval(Duration::from_secs(20));
+    /// assert_eq!(o.restart_interval, Duration::from_secs(60));
+    /// ```
+    pub fn restart_interval(mut self, d: Duration) -> Self {
+        self.restart_interval = d;
+        self
+    }
+
+    /// How long the server may take to acknowledge `DONE`.
+    pub fn done_timeout(mut self, d: Duration) -> Self {
+        self.done_timeout = d;
+        self
+    }
+
+    /// How often NOOP is sent to a server without IDLE.
+    pub fn poll_interval(mut self, d: Duration) -> Self {
+        self.poll_interval = d;
+        self
+    }
+}
+
 /// A change to the selected mailbox (or a message from the server) seen while idling.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum IdleEvent {
     /// The mailbox now has this many messages (`* n EXISTS`).
     Exists(u32),
@@ -196,7 +231,7 @@ impl Session {
     /// use std::time::Duration;
     /// use imap_async::IdleOptions;
     /// session.select_folder("INBOX").await?;
-    /// let opts = IdleOptions { restart_interval: Duration::from_secs(60), ..IdleOptions::default() };
+    /// let opts = IdleOptions::default().restart_interval(Duration::from_secs(60));
     /// let mut idle = session.idle_with(opts).await?;
     /// let events = idle.check(Duration::from_secs(30)).await?;
     /// idle.done().await?;

@@ -245,6 +245,13 @@ pub(crate) fn format_date_time(date: &DateTime<FixedOffset>) -> Result<String> {
 
 /// ` [(flags)] ["date-time"] literal` of one message (RFC 3501 §6.3.11, RFC 3502 §6.3.11).
 fn encode_message(enc: &mut CommandEncoder, msg: &AppendMessage) -> Result<()> {
+    encode_message_head(enc, msg)?;
+    enc.literal(msg.data.clone())?;
+    Ok(())
+}
+
+/// ` [(flags)] ["date-time"]`: what precedes the literal of one message.
+fn encode_message_head(enc: &mut CommandEncoder, msg: &AppendMessage) -> Result<()> {
     if !msg.flags.is_empty() {
         enc.open_list();
         for f in &msg.flags {
@@ -255,7 +262,6 @@ fn encode_message(enc: &mut CommandEncoder, msg: &AppendMessage) -> Result<()> {
     if let Some(date) = &msg.internal_date {
         enc.string("internal date", format_date_time(date)?.as_bytes())?;
     }
-    enc.literal(msg.data.clone())?;
     Ok(())
 }
 
@@ -1075,6 +1081,79 @@ impl Session {
             Err(e) => Err(e),
             Ok(_) => Ok(out),
         }
+    }
+}
+
+/// APPEND streamed from a reader (RFC 3501 §6.3.11 with a literal sent in chunks).
+impl Session {
+    /// APPEND a message of `len` bytes read from `reader` as it is sent, so that a large
+    /// message (a restore, an archive) never sits in memory: the client holds one 64 KiB
+    /// chunk at a time. Returns the APPENDUID when the server reports one (UIDPLUS, RFC
+    /// 4315), as [`Session::append`] does; `flags` and `internal_date` mean the same.
+    ///
+    /// The message goes as one literal: `{len+}` and the data at once when the server
+    /// offers LITERAL+ (RFC 7888 §4), otherwise `{len}`, then the data once the server's
+    /// `+` continuation arrived (RFC 3501 §7.5; a server refusing the size answers `NO`
+    /// instead, and nothing is read from `reader`). Each chunk's read from `reader` and
+    /// write to the server is bounded by the command timeout. Exactly `len` bytes are
+    /// read; the reader is not read past them. The bytes are sent as they are (give CRLF
+    /// line endings; NUL bytes cannot be sent).
+    ///
+    /// # Errors
+    ///
+    /// Once the literal's header is sent the server reads exactly `len` bytes, and nothing
+    /// can end a literal early. So when the reader ends before `len` bytes (an
+    /// [`Error::Io`] of kind `UnexpectedEof` saying how many arrived), fails or stalls, or
+    /// yields a NUL byte, the command cannot be completed and **the connection is unusable**:
+    /// later commands fail with [`Error::Unusable`]; log out (which closes it) and connect
+    /// again. The message is not stored in that case.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe. Dropping the future before the data is all sent leaves the server
+    /// inside the literal: the session is unusable (later commands fail with
+    /// [`Error::Unusable`]) and the message is not stored. Dropped after the data was sent,
+    /// the server may still store the message; the next command reads the APPEND's
+    /// completion first, but its APPENDUID is lost, so look for the message (e.g. by
+    /// Message-ID) before appending it again.
+    ///
+    /// ```no_run
+    /// # async fn run(
+    /// #     session: &mut imap_async::Session,
+    /// #     file: impl tokio::io::AsyncRead + Unpin + Send,
+    /// #     len: u64,
+    /// # ) -> imap_async::Result<()> {
+    /// // `file` is e.g. a `tokio::fs::File`, `len` its `metadata().await?.len()`.
+    /// let stored = session.append_reader("Restored", file, len, &["\\Seen"], None).await?;
+    /// if let Some(new) = stored {
+    ///     println!("stored as UID {}", new.uids);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn append_reader<R>(
+        &mut self,
+        folder: &str,
+        mut reader: R,
+        len: u64,
+        flags: &[&str],
+        internal_date: Option<DateTime<FixedOffset>>,
+    ) -> Result<Option<AppendUid>>
+    where
+        R: tokio::io::AsyncRead + Unpin + Send,
+    {
+        let mut head = AppendMessage::new(Bytes::new()).flags(flags);
+        head.internal_date = internal_date;
+        let mut enc = self.conn.encoder("APPEND");
+        enc.mailbox("APPEND folder", folder)?;
+        encode_message_head(&mut enc, &head)?;
+        enc.streamed_literal(len);
+        let cmd = enc.finish();
+        let done = self
+            .conn
+            .execute_streamed(cmd, &mut |u| Some(u), &mut reader)
+            .await?;
+        Ok(append_uid(&done.code))
     }
 }
 

@@ -55,7 +55,12 @@ pub struct Client {
 /// Every command method sends one command and waits for its completion, with the
 /// connection's command timeout on every read. Data the server sends that no command asked
 /// for (new messages, flag changes by other clients, alerts) is kept, in order, for
-/// [`Session::take_unsolicited`].
+/// [`Session::take_unsolicited`], up to [`ConnectOptions::unsolicited_limit`] responses
+/// (beyond it the oldest are dropped, and [`Session::unsolicited_dropped`] counts them).
+///
+/// `Session` is `Send` and `Sync` (checked at compile time): it can move into a spawned
+/// task, and a `&Session` can be shared; commands take `&mut self`, so one task drives a
+/// connection at a time.
 #[derive(Debug)]
 pub struct Session {
     conn: Connection,
@@ -94,6 +99,7 @@ impl Client {
         let mut conn = Connection::new(stream, peer, opts.limits, opts.command_timeout);
         conn.response_timeout = opts.response_timeout;
         conn.logout_timeout = opts.logout_timeout;
+        conn.unsolicited.set_limit(opts.unsolicited_limit);
         conn.plaintext_credentials_ok =
             plaintext_credentials_allowed(peer_ip, opts.allow_plaintext_login);
         conn.id_policy = opts.id_policy;
@@ -458,6 +464,10 @@ impl Session {
     /// Take every unsolicited response received so far (EXISTS, EXPUNGE, FETCH of flags
     /// changed elsewhere, ALERT, ...), oldest first.
     ///
+    /// The queue is bounded ([`ConnectOptions::unsolicited_limit`]): when it is full the
+    /// oldest responses are dropped and counted by [`Session::unsolicited_dropped`], which
+    /// tells the caller to resynchronise.
+    ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
     /// session.select_folder("INBOX").await?;
@@ -484,6 +494,31 @@ impl Session {
     /// ```
     pub fn unsolicited_len(&self) -> usize {
         self.conn.unsolicited.len()
+    }
+
+    /// How many unsolicited responses were dropped, oldest first, because the queue was
+    /// full ([`ConnectOptions::unsolicited_limit`], default 10,000), since this connection
+    /// was opened (a reconnect starts a new count). A warning is logged when it happens.
+    ///
+    /// Any increase means changes were missed: what [`Session::take_unsolicited`] returns
+    /// is no longer the whole story (a lost EXPUNGE shifts every later sequence number),
+    /// so the caller must resynchronise (SELECT the folder again and re-read what it
+    /// tracks, or a CONDSTORE/QRESYNC [`Session::sync`]).
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// let dropped_before = session.unsolicited_dropped();
+    /// let changes = session.noop().await?;
+    /// if session.unsolicited_dropped() > dropped_before {
+    ///     // Too much arrived between two drains: start again from a fresh SELECT.
+    ///     session.select_folder("INBOX").await?;
+    /// }
+    /// # let _ = changes;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn unsolicited_dropped(&self) -> u64 {
+        self.conn.unsolicited.dropped()
     }
 
     /// Which server the session talks to: recognised from the greeting, the host name and

@@ -158,6 +158,7 @@ pub struct SearchResult<K: Id> {
 
 /// What an ESEARCH asks the server to return (RFC 4731 §3.1 `search-return-opt`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SearchReturn {
     /// `MIN`: the lowest matching number.
     Min,
@@ -196,6 +197,7 @@ pub struct ESearchResult<K: Id> {
 
 /// A sort criterion of RFC 5256 §3 (`sort-key`) and RFC 5957 (`DISPLAYFROM`, `DISPLAYTO`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SortKey {
     /// `ARRIVAL`: internal date and time.
     Arrival,
@@ -265,6 +267,7 @@ impl From<SortKey> for SortCriterion {
 
 /// A threading algorithm of RFC 5256 §3 (`THREAD=<algorithm>` capability).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ThreadAlgorithm {
     /// `ORDEREDSUBJECT` (RFC 5256 §3).
     OrderedSubject,

@@ -10,8 +10,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures::Stream;
 use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use super::connection::{Connection, Discard, Event, status_result};
@@ -33,7 +33,8 @@ const STREAM_LITERAL_ABOVE: u64 = 64 * 1024;
 /// unsolicited), keeping anything else the server said.
 #[must_use = "a stream does nothing unless polled"]
 pub struct FetchStream<'a> {
-    inner: BoxStream<'a, Result<Fetched>>,
+    /// Fused: once the fetch ended, polling again yields `None` (an `unfold` would panic).
+    inner: futures::stream::Fuse<BoxStream<'a, Result<Fetched>>>,
 }
 
 impl std::fmt::Debug for FetchStream<'_> {
@@ -46,12 +47,20 @@ impl Stream for FetchStream<'_> {
     type Item = Result<Fetched>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        Pin::new(&mut self.inner).poll_next(cx)
+    }
+}
+
+/// Once it returned `None` it keeps returning `None`, so it can sit in a `select!` loop.
+impl futures::stream::FusedStream for FetchStream<'_> {
+    fn is_terminated(&self) -> bool {
+        self.inner.is_terminated()
     }
 }
 
 /// How [`Session::fetch_batched`] walks a set of UIDs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BatchOptions {
     /// UIDs per `UID FETCH` command (at least 1). Default 1,000.
     pub batch_size: u32,
@@ -67,6 +76,29 @@ impl Default for BatchOptions {
             batch_size: 1000,
             pipeline: 4,
         }
+    }
+}
+
+/// Builders: the struct is `#[non_exhaustive]`, so it is made from
+/// [`BatchOptions::default`] and these.
+impl BatchOptions {
+    /// UIDs per command.
+    ///
+    /// ```
+    /// use imap_async::BatchOptions;
+    ///
+    /// let o = BatchOptions::default().batch_size(500).pipeline(2);
+    /// assert_eq!((o.batch_size, o.pipeline), (500, 2));
+    /// ```
+    pub fn batch_size(mut self, n: u32) -> Self {
+        self.batch_size = n;
+        self
+    }
+
+    /// Batch commands on the wire at once.
+    pub fn pipeline(mut self, n: usize) -> Self {
+        self.pipeline = n;
+        self
     }
 }
 
@@ -144,6 +176,9 @@ impl<K: Id> Iterator for Batches<K> {
         (!out.is_empty()).then_some(out)
     }
 }
+
+/// Once the set is used up the ranges stay empty: `next` keeps returning `None`.
+impl<K: Id> std::iter::FusedIterator for Batches<K> {}
 
 /// Which FETCH responses belong to a fetch: the message is in the set and the response
 /// carries an item that was asked for (the rule of [`Session::fetch`]).
@@ -395,7 +430,7 @@ impl<K: Id> FetchRun<K> {
             Some((item, (conn, run)))
         });
         FetchStream {
-            inner: Box::pin(inner),
+            inner: (Box::pin(inner) as BoxStream<'_, Result<Fetched>>).fuse(),
         }
     }
 }
@@ -456,7 +491,7 @@ impl Session {
     ///
     /// session.select_folder("INBOX").await?;
     /// let uids = session.search("ALL").await?;
-    /// let options = BatchOptions { batch_size: 500, pipeline: 4 };
+    /// let options = BatchOptions::default().batch_size(500).pipeline(4);
     /// let mut messages = session.fetch_batched(&uids, [FetchAttr::Flags], options)?;
     /// while let Some(msg) = messages.try_next().await? {
     ///     println!("{:?} {:?}", msg.uid(), msg.flags());
@@ -770,5 +805,18 @@ mod tests {
         let text = FetchAttr::body_peek("text");
         assert!(head_is_body(b"* 3 FETCH (BODY[TEXT] ~{100000}\r\n", &text));
         assert!(!head_is_body(b"A1 OK {5}\r\n", &text));
+    }
+
+    #[test]
+    fn batches_stay_ended() {
+        fn fused<I: std::iter::FusedIterator>(i: I) -> I {
+            i
+        }
+        let set: UidSet = "1:3".parse().unwrap();
+        let mut parts = fused(batches(&set, 2).unwrap());
+        assert_eq!(parts.next().map(|b| b.to_string()).as_deref(), Some("1:2"));
+        assert_eq!(parts.next().map(|b| b.to_string()).as_deref(), Some("3"));
+        assert!(parts.next().is_none());
+        assert!(parts.next().is_none());
     }
 }

@@ -23,6 +23,7 @@ pub struct SyncState {
 
 /// One known message whose flags changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FlagChange {
     pub uid: Uid,
     /// The message's flags now (all of them, not the difference).
@@ -33,6 +34,7 @@ pub struct FlagChange {
 
 /// What changed in a folder since a [`SyncState`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SyncChanges {
     /// Messages that are in the folder and were not in `known_uids`.
     pub new: UidSet,
@@ -50,6 +52,7 @@ pub struct SyncChanges {
 
 /// The answer of [`Session::sync`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SyncResult {
     /// What changed; the folder is selected.
     Changes(SyncChanges),
@@ -103,6 +106,8 @@ impl Session {
     ///         // store c.state for next time
     ///     }
     ///     SyncResult::UidValidityChanged { .. } => { /* forget the folder, fetch it anew */ }
+    ///     // `SyncResult` is non-exhaustive: a case added later means "start over" too.
+    ///     _ => { /* forget the folder, fetch it anew */ }
     /// }
     /// # Ok(())
     /// # }

@@ -88,10 +88,7 @@ async fn pass(server: &Dovecot, count: usize, single: bool) {
     // one `UID FETCH 1:*` whatever the count.
     let batched = count > 200_000 && !single;
     let mut stream = if batched {
-        let options = BatchOptions {
-            batch_size: 50_000,
-            pipeline: 2,
-        };
+        let options = BatchOptions::default().batch_size(50_000).pipeline(2);
         s.fetch_search_batched("ALL", items, options)
             .await
             .expect("search")
