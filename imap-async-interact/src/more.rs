@@ -28,18 +28,19 @@ fn fetch_items(items: &Dynamic) -> Res<String> {
     })
 }
 
-fn by_seq(m: std::collections::BTreeMap<Seq, Vec<String>>) -> Dynamic {
+/// Each message's flags (as IMAPClient prints them: wire-form strings) or labels.
+fn by_seq<T: std::fmt::Display>(m: std::collections::BTreeMap<Seq, Vec<T>>) -> Dynamic {
     let mut out = Map::new();
     for (k, v) in m {
-        out.insert(k.get().to_string().into(), Dynamic::from(Tuple(v)));
+        out.insert(k.get().to_string().into(), Tuple::dynamic(v.iter()));
     }
     Dynamic::from_map(out)
 }
 
-fn by_uid(m: std::collections::BTreeMap<Uid, Vec<String>>) -> Dynamic {
+fn by_uid<T: std::fmt::Display>(m: std::collections::BTreeMap<Uid, Vec<T>>) -> Dynamic {
     let mut out = Map::new();
     for (k, v) in m {
-        out.insert(k.get().to_string().into(), Dynamic::from(Tuple(v)));
+        out.insert(k.get().to_string().into(), Tuple::dynamic(v.iter()));
     }
     Dynamic::from_map(out)
 }
@@ -1314,10 +1315,7 @@ pub fn register_second(e: &mut Engine) {
                                             "uid".into(),
                                             Dynamic::from_int(f.uid.get().into()),
                                         );
-                                        x.insert(
-                                            "flags".into(),
-                                            Dynamic::from(Tuple(f.flags.clone())),
-                                        );
+                                        x.insert("flags".into(), Tuple::dynamic(f.flags.iter()));
                                         x.insert(
                                             "modseq".into(),
                                             Dynamic::from_int(f.modseq as i64),

@@ -318,10 +318,11 @@ pub fn uid_list(set: &UidSet) -> Dynamic {
     }
 }
 
-fn flag_map(m: std::collections::BTreeMap<Uid, Vec<String>>) -> Dynamic {
+/// Each message's flags (or labels), as IMAPClient prints them: wire-form strings.
+fn flag_map<T: std::fmt::Display>(m: std::collections::BTreeMap<Uid, Vec<T>>) -> Dynamic {
     let mut out = Map::new();
     for (k, v) in m {
-        out.insert(k.get().to_string().into(), Dynamic::from(Tuple(v)));
+        out.insert(k.get().to_string().into(), Tuple::dynamic(v.iter()));
     }
     Dynamic::from_map(out)
 }
@@ -407,7 +408,11 @@ fn account_event_text(ev: &imap_async::AccountEvent) -> String {
         E::Expunged { folder, uids } => format!("expunged from {folder:?}: UIDs {uids}"),
         E::FlagsChanged {
             folder, uid, flags, ..
-        } => format!("flags in {folder:?}: UID {} now {flags:?}", uid.get()),
+        } => format!(
+            "flags in {folder:?}: UID {} now {:?}",
+            uid.get(),
+            flags.iter().map(ToString::to_string).collect::<Vec<_>>()
+        ),
         E::UidValidityChanged { folder, old, new } => {
             format!("UIDVALIDITY of {folder:?} changed from {old} to {new}: fetch it again")
         }
@@ -453,7 +458,7 @@ pub fn event_text(ev: &IdleEvent) -> String {
                 m.insert("UID".into(), Dynamic::from_int(u.get().into()));
             }
             if let Some(f) = flags {
-                m.insert("FLAGS".into(), Dynamic::from(Tuple(f.clone())));
+                m.insert("FLAGS".into(), Tuple::dynamic(f));
             }
             format!(
                 "({seq}, \"FETCH\", {})",
@@ -461,10 +466,7 @@ pub fn event_text(ev: &IdleEvent) -> String {
             )
         }
         IdleEvent::Vanished { uids, .. } => format!("(\"VANISHED\", \"{uids}\")"),
-        IdleEvent::Flags(f) => format!(
-            "(\"FLAGS\", {})",
-            pretty::pretty(&Dynamic::from(Tuple(f.clone())))
-        ),
+        IdleEvent::Flags(f) => format!("(\"FLAGS\", {})", pretty::pretty(&Tuple::dynamic(f))),
         IdleEvent::Alert(t) => format!("(\"ALERT\", {t:?})"),
         IdleEvent::Other(u) => untagged_text(u),
     }

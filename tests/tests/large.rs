@@ -315,7 +315,7 @@ async fn make_changes(server: &dyn ImapServer, user: &TestUser, folder: &str) ->
     let mut new = UidSet::new();
     for i in 100..102 {
         let appended = b
-            .append(folder, message(i), &[], None)
+            .append(folder, message(i), imap_async::Flag::NONE, None)
             .await
             .unwrap()
             .unwrap();
@@ -387,7 +387,9 @@ async fn sync_round(server: &dyn ImapServer, qresync: bool) {
     let mut b = connect(server, &user).await;
     b.delete_folder(folder).await.unwrap();
     b.create_folder(folder).await.unwrap();
-    b.append(folder, message(1), &[], None).await.unwrap();
+    b.append(folder, message(1), imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     let fresh = b
         .folder_status(folder, Some(imap_async::StatusItems::default()))
         .await

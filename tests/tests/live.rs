@@ -410,7 +410,8 @@ async fn scratch_folders_are_removed_when_a_step_fails_or_panics(server: &dyn Im
         seen.lock().unwrap().push(folder.to_owned());
         s.create_folder(folder).await?;
         s.create_folder(dest).await?;
-        s.append(folder, message("doomed"), &[], None).await?;
+        s.append(folder, message("doomed"), imap_async::Flag::NONE, None)
+            .await?;
         s.select_folder(folder).await?;
         // A step that fails: the folder already exists.
         s.create_folder(folder).await

@@ -314,8 +314,8 @@ async fn fetch_merges_responses_split_per_message_in_any_order() {
         assert_eq!(m.size(), Some(100 * u64::from(m.seq)), "{m:?}");
         assert!(m.flags().is_some(), "{m:?}");
     }
-    assert_eq!(got[0].flags(), Some(vec!["\\Seen".to_owned()]));
-    assert_eq!(got[3].flags(), Some(vec!["\\Flagged".to_owned()]));
+    assert_eq!(got[0].flags(), Some(vec![imap_async::Flag::Seen]));
+    assert_eq!(got[3].flags(), Some(vec![imap_async::Flag::Flagged]));
     // Items in the order received: the second response's items after the first's.
     assert_eq!(got[0].items.len(), 4);
     assert!(matches!(

@@ -10,6 +10,7 @@
 //! * [`notify`] is the typed NOTIFY SET command (RFC 5465), checked against its rules.
 
 pub mod encode;
+pub mod flag;
 pub mod frame;
 pub mod notify;
 pub mod parse;
@@ -23,6 +24,7 @@ pub mod types;
 pub mod utf7;
 
 pub use encode::{Command, CommandEncoder, EncodeError, Fragment, LiteralMode, LiteralSupport};
+pub use flag::{Flag, FlagError};
 pub use frame::{FrameError, Framed, Framer, Limits};
 pub use notify::{
     NotifyError, NotifyEvent, NotifyFilter, NotifyGroup, NotifySet, encode_notify_set,

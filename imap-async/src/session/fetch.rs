@@ -7,6 +7,7 @@ use bytes::Bytes;
 use super::Session;
 use super::stream::FetchRun;
 use crate::error::{Error, Result};
+use crate::proto::flag::{Flag, flags_from_wire};
 use crate::proto::sequence::{Id, IdSet};
 use crate::proto::{BodyStructure, Envelope, FetchItem, Uid, UidSet};
 
@@ -40,25 +41,23 @@ impl Fetched {
         })
     }
 
-    /// `FLAGS`, if fetched, as strings (`\Seen`, `$Junk`, ...).
+    /// `FLAGS`, if fetched, as [`Flag`]s in the server's order.
     ///
     /// ```
-    /// use imap_async::Fetched;
+    /// use imap_async::{Fetched, Flag};
     /// use imap_async::proto::FetchItem;
     ///
     /// let msg = Fetched {
     ///     seq: 1,
     ///     items: vec![FetchItem::Flags(vec!["\\Seen".into(), "$Junk".into()])],
     /// };
-    /// assert_eq!(msg.flags(), Some(vec!["\\Seen".to_string(), "$Junk".to_string()]));
+    /// let flags = msg.flags().unwrap();
+    /// assert_eq!(flags, [Flag::Seen, Flag::keyword("$Junk")]);
+    /// assert!(flags.contains(&Flag::Seen));
     /// ```
-    pub fn flags(&self) -> Option<Vec<String>> {
+    pub fn flags(&self) -> Option<Vec<Flag>> {
         self.items.iter().find_map(|i| match i {
-            FetchItem::Flags(f) => Some(
-                f.iter()
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .collect(),
-            ),
+            FetchItem::Flags(f) => Some(flags_from_wire(f)),
             _ => None,
         })
     }

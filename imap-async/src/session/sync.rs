@@ -3,6 +3,7 @@
 use super::Session;
 use super::stream::FetchRun;
 use crate::error::{Error, Result};
+use crate::proto::flag::{Flag, flags_from_wire};
 use crate::proto::search::SearchKey;
 use crate::proto::sequence::IdRange;
 use crate::proto::{FetchItem, ResponseCode, Status, Uid, UidSet, Untagged};
@@ -26,7 +27,7 @@ pub struct SyncState {
 pub struct FlagChange {
     pub uid: Uid,
     /// The message's flags now (all of them, not the difference).
-    pub flags: Vec<String>,
+    pub flags: Vec<Flag>,
     /// The message's mod-sequence now.
     pub modseq: u64,
 }
@@ -183,13 +184,7 @@ impl Session {
             for item in items {
                 match item {
                     FetchItem::Uid(u) => uid = Uid::new(u),
-                    FetchItem::Flags(f) => {
-                        flags = Some(
-                            f.iter()
-                                .map(|b| String::from_utf8_lossy(b).into_owned())
-                                .collect(),
-                        )
-                    }
+                    FetchItem::Flags(f) => flags = Some(flags_from_wire(&f)),
                     FetchItem::ModSeq(m) => modseq = m,
                     _ => {}
                 }
