@@ -17,6 +17,7 @@ pub mod parse;
 #[cfg(test)]
 mod quirks_tests;
 pub mod search;
+pub mod section;
 pub mod sequence;
 #[doc(hidden)]
 pub mod testing;
@@ -31,5 +32,6 @@ pub use notify::{
 };
 pub use parse::{ParseError, parse_response};
 pub use search::{Search, SearchError, SearchKey, encode_search, encode_search_program};
+pub use section::{Section, SectionError};
 pub use sequence::{Seq, SeqSet, Uid, UidSet};
 pub use types::*;
