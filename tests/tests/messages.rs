@@ -572,3 +572,70 @@ async fn invalid_flags_are_refused_before_sending(server: &dyn ImapServer) {
     session.logout().await.unwrap();
 }
 on_both_servers!(invalid_flags_are_refused_before_sending);
+
+/// Issue 15's typed API against the server: a keyword and a system flag stored as [`Flag`]s
+/// come back as `Flag`s (from STORE, FETCH and SELECT); a keyword with a space is refused
+/// before sending, naming it; a `HEADER.FIELDS` section asked in one case and quoting is
+/// found when looked up in another, whatever the server echoes.
+async fn typed_flags_and_sections_round_trip(server: &dyn ImapServer) {
+    use imap_async::Section;
+    use imap_async::session::FetchAttr;
+
+    let user = user_with_messages(server, 1).await;
+    let mut session = connect(server, &user).await;
+    session.select_folder("INBOX").await.unwrap();
+    let all = UidSet::all();
+
+    let now = session
+        .add_flags(&all, [Flag::Flagged, Flag::keyword("$Typed")])
+        .await
+        .unwrap();
+    assert_eq!(now.len(), 1, "{now:?}");
+    let flags = sorted(now.into_values().next().unwrap());
+    assert_eq!(flags, sorted(vec![Flag::Flagged, Flag::keyword("$Typed")]));
+    assert!(
+        flags.iter().any(|f| f.as_keyword() == Some("$Typed")),
+        "the keyword keeps its text: {flags:?}"
+    );
+
+    let err = session
+        .add_flags(&all, [Flag::keyword("$Bad Flag")])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("$Bad Flag"), "{err}");
+
+    let asked = FetchAttr::body_peek("header.fields (subject \"From\")");
+    let fetched = session
+        .fetch(&all, [FetchAttr::Flags, asked.clone()])
+        .await
+        .unwrap();
+    assert_eq!(fetched.len(), 1);
+    let msg = &fetched[0];
+    let got: Vec<Flag> = msg
+        .flags()
+        .unwrap()
+        .into_iter()
+        .filter(|f| *f != Flag::Recent)
+        .collect();
+    assert_eq!(
+        sorted(got),
+        sorted(vec![Flag::Flagged, Flag::keyword("$typed")])
+    );
+    let typed = Section::HeaderFields(vec!["FROM".into(), "SUBJECT".into()]);
+    let header = msg
+        .body(&typed)
+        .expect("the section is found in another spelling");
+    let text = String::from_utf8_lossy(header);
+    assert!(text.contains("Subject: message 1"), "{text}");
+    assert!(text.contains("From: Alice"), "{text}");
+    assert!(!text.contains("To: Bob"), "{text}");
+    assert_eq!(msg.data(&asked), Some(header));
+    assert_eq!(msg.data(&FetchAttr::body_peek(typed)), Some(header));
+    assert!(msg.body(Section::Header).is_none());
+
+    let info = session.select_folder("INBOX").await.unwrap();
+    assert!(info.flags.contains(&Flag::keyword("$TYPED")), "{info:?}");
+    assert!(info.flags.contains(&Flag::Seen), "{info:?}");
+    session.logout().await.unwrap();
+}
+on_both_servers!(typed_flags_and_sections_round_trip);
