@@ -244,14 +244,15 @@ pub fn register(e: &mut Engine) {
     // The server.
     e.register_fn("enable", |c: &mut Client, exts: Dynamic| {
         let exts = strings(&exts, "extensions")?;
-        c.run(async |s| s.enable(&refs(&exts)).await)
-            .map(|v| Dynamic::from(Tuple(v)))
+        // Printed upper-cased, as IMAPClient does.
+        c.run(async |s| s.enable(&exts).await)
+            .map(|v| Tuple::dynamic(v.iter().map(|c| c.to_string().to_ascii_uppercase())))
     });
     e.register_fn("refresh_capabilities", |c: &mut Client| {
         c.run(async |s| {
             s.refresh_capabilities()
                 .await
-                .map(|caps| caps.iter().map(str::to_owned).collect::<Vec<_>>())
+                .map(|caps| caps.names().map(str::to_owned).collect::<Vec<_>>())
         })
         .map(|v| Dynamic::from(Tuple(v)))
     });

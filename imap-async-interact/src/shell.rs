@@ -1057,7 +1057,7 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
         })
     });
     e.register_fn("capabilities", |c: &mut Client| {
-        c.run(async |s| Ok(s.capabilities().await?.iter().map(str::to_owned).collect()))
+        c.run(async |s| Ok(s.capabilities().await?.names().map(str::to_owned).collect()))
             .map(|v: Vec<String>| Dynamic::from(Tuple(v)))
     });
     e.register_fn("has_capability", |c: &mut Client, name: &str| {

@@ -360,10 +360,10 @@ async fn sync_round(server: &dyn ImapServer, qresync: bool) {
     let mut a = connect(server, &user).await;
     if qresync {
         assert!(
-            a.enable(&["QRESYNC"])
+            a.enable([imap_async::Capability::Qresync])
                 .await
                 .unwrap()
-                .contains(&"QRESYNC".to_owned())
+                .contains(&imap_async::Capability::Qresync)
         );
     } else {
         // Selecting first forbids ENABLE: sync must fall back to CONDSTORE.

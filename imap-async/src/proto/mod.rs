@@ -9,6 +9,7 @@
 //! * [`sequence`] holds the distinct sequence-number and UID set types.
 //! * [`notify`] is the typed NOTIFY SET command (RFC 5465), checked against its rules.
 
+pub mod capability;
 pub mod encode;
 pub mod flag;
 pub mod frame;
@@ -24,6 +25,7 @@ pub mod testing;
 pub mod types;
 pub mod utf7;
 
+pub use capability::Capability;
 pub use encode::{Command, CommandEncoder, EncodeError, Fragment, LiteralMode, LiteralSupport};
 pub use flag::{Flag, FlagError};
 pub use frame::{FrameError, Framed, Framer, Limits};
