@@ -281,13 +281,15 @@ pub fn register(e: &mut Engine) {
             })
     });
     e.register_fn("myrights", |c: &mut Client, folder: &str| {
+        // The letters as the server sent them, like IMAPClient.
         c.run(async |s| s.myrights(folder).await)
+            .map(|r| r.to_string())
     });
     e.register_fn("getacl", |c: &mut Client, folder: &str| {
         c.run(async |s| s.getacl(folder).await).map(|v| {
             let mut m = Map::new();
             for a in v {
-                m.insert(a.identifier.into(), Dynamic::from(a.rights));
+                m.insert(a.identifier.into(), Dynamic::from(a.rights.to_string()));
             }
             Dynamic::from_map(m)
         })
@@ -304,8 +306,8 @@ pub fn register(e: &mut Engine) {
     e.register_fn("listrights", |c: &mut Client, folder: &str, who: &str| {
         c.run(async |s| s.listrights(folder, who).await).map(|r| {
             let mut m = Map::new();
-            m.insert("required".into(), Dynamic::from(r.required));
-            m.insert("optional".into(), Dynamic::from(Tuple(r.optional)));
+            m.insert("required".into(), Dynamic::from(r.required.to_string()));
+            m.insert("optional".into(), Tuple::dynamic(r.optional));
             Dynamic::from_map(m)
         })
     });

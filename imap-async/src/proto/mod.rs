@@ -9,6 +9,7 @@
 //! * [`sequence`] holds the distinct sequence-number and UID set types.
 //! * [`notify`] is the typed NOTIFY SET command (RFC 5465), checked against its rules.
 
+pub mod acl;
 pub mod capability;
 pub mod encode;
 pub mod flag;
@@ -25,6 +26,7 @@ pub mod testing;
 pub mod types;
 pub mod utf7;
 
+pub use acl::{AclChange, AclRights, Right};
 pub use capability::Capability;
 pub use encode::{Command, CommandEncoder, EncodeError, Fragment, LiteralMode, LiteralSupport};
 pub use flag::{Flag, FlagError};
