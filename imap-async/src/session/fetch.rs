@@ -870,7 +870,7 @@ impl Session {
     ///     println!("{:?} {:?} {:?}", msg.uid(), msg.flags(), msg.size());
     /// }
     /// let first: SeqSet = "1".parse().unwrap();
-    /// let typed = [FetchAttr::Envelope, FetchAttr::body_peek("HEADER")];
+    /// let typed = [FetchAttr::Envelope, FetchAttr::body_peek(imap_async::Section::Header)];
     /// let headers = session.fetch(&first, typed).await?;
     /// # Ok(())
     /// # }
@@ -915,7 +915,7 @@ impl Session {
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
     /// use imap_async::UidSet;
     /// use imap_async::session::FetchAttr;
-    /// session.enable(&["CONDSTORE"]).await?;
+    /// session.enable([imap_async::Capability::Condstore]).await?;
     /// session.select_folder("INBOX").await?;
     /// let changed = session.fetch_changed_since(&UidSet::all(), FetchAttr::Flags, 1234).await?;
     /// # Ok(())
@@ -943,7 +943,7 @@ impl Session {
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
     /// use imap_async::UidSet;
     /// use imap_async::session::FetchAttr;
-    /// session.enable(&["QRESYNC"]).await?;
+    /// session.enable([imap_async::Capability::Qresync]).await?;
     /// session.select_folder("INBOX").await?;
     /// let changes = session.fetch_vanished(&UidSet::all(), FetchAttr::Flags, 1234).await?;
     /// println!("{} changed, gone: {}", changes.messages.len(), changes.vanished);

@@ -121,7 +121,7 @@ fn append_uid(code: &Option<ResponseCode>) -> Option<AppendUid> {
 /// them). NUL bytes cannot be sent and are refused.
 ///
 /// ```
-/// use imap_async::session::AppendMessage;
+/// use imap_async::{Flag, session::AppendMessage};
 ///
 /// let date = chrono::DateTime::parse_from_rfc3339("2024-03-10T01:30:00-07:00").unwrap();
 /// let data = &b"Subject: hi\r\n\r\nHello\n"[..];

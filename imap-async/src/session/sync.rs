@@ -81,7 +81,7 @@ impl Session {
     /// With QRESYNC this is one command, `SELECT folder (QRESYNC (uidvalidity modseq
     /// known-uids))` (RFC 7162 §3.2.5). QRESYNC must be enabled before the first SELECT of
     /// the connection (RFC 5161 §3.1): this method enables it itself when nothing was
-    /// selected yet, so call it first, or call `session.enable(&["QRESYNC"])` yourself
+    /// selected yet, so call it first, or call [`Session::enable`]`([Capability::Qresync])` yourself
     /// right after login. Otherwise it falls back to CONDSTORE (RFC 7162 §3.1): `SELECT
     /// (CONDSTORE)`, `UID FETCH 1:* (FLAGS) (CHANGEDSINCE modseq)`, and a `UID SEARCH` of
     /// the known UIDs to find the vanished ones (answered as compact ranges with ESEARCH).
