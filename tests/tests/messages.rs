@@ -181,9 +181,9 @@ async fn multiappend_stores_three_messages_in_order(server: &dyn ImapServer) {
     let mut session = connect(server, &user).await;
     let messages = [
         AppendMessage::new(message(1)),
-        AppendMessage::new(message(2)).flags(&["\\Flagged"]),
+        AppendMessage::new(message(2)).flags([Flag::Flagged]),
         AppendMessage::new(message(3))
-            .flags(&["\\Seen", "$Work"])
+            .flags([Flag::Seen, Flag::keyword("$Work")])
             .internal_date(date("2020-02-29T23:00:00-07:00")),
     ];
     let appended = session

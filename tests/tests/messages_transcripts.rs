@@ -245,7 +245,7 @@ async fn multiappend_is_one_command_with_several_literals() {
     let date = chrono::DateTime::parse_from_rfc3339("2023-11-05T01:30:00+05:30").unwrap();
     let messages = [
         AppendMessage::new(&b"A\r\n"[..]),
-        AppendMessage::new(&b"BB\r\n"[..]).flags(&["\\Flagged"]),
+        AppendMessage::new(&b"BB\r\n"[..]).flags([imap_async::Flag::Flagged]),
         AppendMessage::new(&b"CCC\r\n"[..]).internal_date(date),
     ];
     let stored = session.multiappend("Inbox", &messages).await.unwrap();

@@ -298,13 +298,15 @@ impl FromStr for Flag {
 
 impl PartialEq<str> for Flag {
     fn eq(&self, other: &str) -> bool {
-        *self == Flag::from(other)
+        // A string's flag has the string's text, so comparing folded text is enough.
+        self.folded()
+            .eq(other.bytes().map(|b| b.to_ascii_lowercase()))
     }
 }
 
 impl PartialEq<&str> for Flag {
     fn eq(&self, other: &&str) -> bool {
-        *self == Flag::from(*other)
+        *self == **other
     }
 }
 
@@ -383,7 +385,7 @@ mod tests {
             .map(Flag::from)
             .collect();
         assert_eq!(set.len(), 2);
-        let mut sorted = vec![Flag::keyword("b"), Flag::Seen, Flag::keyword("A")];
+        let mut sorted = [Flag::keyword("b"), Flag::Seen, Flag::keyword("A")];
         sorted.sort();
         assert_eq!(
             sorted.iter().map(|f| f.to_string()).collect::<Vec<_>>(),

@@ -1191,7 +1191,7 @@ mod tests {
             "A1 APPEND Drafts (\\Seen $Junk) \"10-Mar-2024 01:30:00 -0700\" {3}"
         );
         let mut enc = CommandEncoder::new("A1", "APPEND", crate::proto::LiteralSupport::Plus);
-        let bad = AppendMessage::new(&b"x"[..]).flags(&["\\Se en"]);
+        let bad = AppendMessage::new(&b"x"[..]).flags(["\\Se en"]);
         assert!(encode_message(&mut enc, &bad).is_err());
     }
 }
