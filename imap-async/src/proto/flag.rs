@@ -412,6 +412,22 @@ mod tests {
         assert!("$Junk".parse::<Flag>().is_ok());
     }
 
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_uses_the_wire_form_so_states_saved_with_strings_load() {
+        let saved = r#"["\\Seen","$Junk","\\Important"]"#;
+        let flags: Vec<Flag> = serde_json::from_str(saved).unwrap();
+        assert_eq!(
+            flags,
+            [
+                Flag::Seen,
+                Flag::keyword("$Junk"),
+                Flag::Extension("Important".into())
+            ]
+        );
+        assert_eq!(serde_json::to_string(&flags).unwrap(), saved);
+    }
+
     #[test]
     fn comparisons_with_strings() {
         assert_eq!(Flag::Seen, "\\seen");

@@ -782,5 +782,22 @@ mod tests {
         let text = FetchAttr::body_peek("text");
         assert!(head_is_body(b"* 3 FETCH (BODY[TEXT] ~{100000}\r\n", &text));
         assert!(!head_is_body(b"A1 OK {5}\r\n", &text));
+        // Sections are compared parsed: the server's case and quoting do not matter, and
+        // another header field list is another section.
+        let fields =
+            FetchAttr::body_peek(Section::HeaderFields(vec!["SUBJECT".into(), "FROM".into()]));
+        assert!(head_is_body(
+            b"* 3 FETCH (UID 9 BODY[HEADER.FIELDS (Subject \"From\")] {100000}\r\n",
+            &fields
+        ));
+        assert!(!head_is_body(
+            b"* 3 FETCH (UID 9 BODY[HEADER.FIELDS (Subject)] {100000}\r\n",
+            &fields
+        ));
+        let part = FetchAttr::body_peek(Section::part([1, 2]).with(Section::Mime));
+        assert!(head_is_body(
+            b"* 3 FETCH (BODY[1.2.mime] {70000}\r\n",
+            &part
+        ));
     }
 }
