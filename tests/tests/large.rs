@@ -96,7 +96,7 @@ async fn dropped_stream_leaves_session_usable_and_queues_nothing(server: &dyn Im
     let mut other = connect(server, &user).await;
     other.select_folder("INBOX").await.unwrap();
     other
-        .add_flags_silent(&UidSet::from(uid(7)), &["\\Flagged"])
+        .add_flags_silent(&UidSet::from(uid(7)), [imap_async::Flag::Flagged])
         .await
         .unwrap();
     other.logout().await.unwrap();
@@ -322,9 +322,12 @@ async fn make_changes(server: &dyn ImapServer, user: &TestUser, folder: &str) ->
         new.union_with(&appended.uids);
     }
     b.select_folder(folder).await.unwrap();
-    b.add_flags_silent(&"3:4".parse::<UidSet>().unwrap(), &["\\Flagged"])
-        .await
-        .unwrap();
+    b.add_flags_silent(
+        &"3:4".parse::<UidSet>().unwrap(),
+        [imap_async::Flag::Flagged],
+    )
+    .await
+    .unwrap();
     let gone: UidSet = "5:7".parse().unwrap();
     b.delete_messages(&gone, true).await.unwrap();
     b.uid_expunge(&gone).await.unwrap();
@@ -421,7 +424,7 @@ async fn sync_enables_qresync_itself_when_nothing_was_selected(server: &dyn Imap
     let mut a = connect(server, &user).await;
     let mut b = connect(server, &user).await;
     let state = initial_state(&mut b, "INBOX").await;
-    b.add_flags_silent(&UidSet::from(uid(2)), &["\\Seen"])
+    b.add_flags_silent(&UidSet::from(uid(2)), [imap_async::Flag::Seen])
         .await
         .unwrap();
     b.logout().await.unwrap();

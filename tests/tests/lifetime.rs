@@ -66,7 +66,7 @@ async fn reconnect_after_a_kick_examines_the_folder_again() {
     // Read-only for real: a STORE changes nothing (Dovecot answers OK and ignores it;
     // RFC 3501 §6.3.2 only says the folder is not modified).
     let one = "1".parse::<imap_async::UidSet>().unwrap();
-    let _ = session.add_flags(&one, &["\\Flagged"]).await;
+    let _ = session.add_flags(&one, [imap_async::Flag::Flagged]).await;
     let flags = session.get_flags(&one).await.unwrap();
     let flags = flags.values().next().expect("message 1 has flags");
     assert!(

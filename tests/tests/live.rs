@@ -115,7 +115,7 @@ async fn exercise<K: Addressing>(s: &mut Session, folder: &str, dest: &str) -> R
     let flags = s.get_flags(&alpha).await?;
     let got = flags.values().next().expect("alpha's flags");
     assert!(got.iter().any(|f| f == "\\Seen") && got.iter().any(|f| f == "\\Answered"));
-    s.remove_flags(&alpha, &["\\Answered"]).await?;
+    s.remove_flags(&alpha, [imap_async::Flag::Answered]).await?;
     s.set_flags(&alpha, &["\\Seen", "\\Draft"]).await?;
     let flags = s.get_flags(&alpha).await?;
     let got = flags.values().next().expect("alpha's flags");

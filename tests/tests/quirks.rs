@@ -698,7 +698,10 @@ async fn star_refused_on_an_empty_mailbox_is_no_message() {
             .unwrap()
             .is_empty()
     );
-    let flagged = s.add_flags(&UidSet::all(), &["\\Seen"]).await.unwrap();
+    let flagged = s
+        .add_flags(&UidSet::all(), [imap_async::Flag::Seen])
+        .await
+        .unwrap();
     assert!(flagged.is_empty());
     let streamed: Vec<_> = s
         .fetch_stream(&UidSet::all(), FetchAttr::Flags)

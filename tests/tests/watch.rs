@@ -94,9 +94,13 @@ async fn change_the_folder(opts: &ConnectOptions) -> UidSet {
         added.union_with(&a.expect("APPENDUID").uids);
     }
     s.select_folder("INBOX").await.unwrap();
-    s.add_flags(&set(&[2, 4]), &["\\Deleted"]).await.unwrap();
+    s.add_flags(&set(&[2, 4]), [imap_async::Flag::Deleted])
+        .await
+        .unwrap();
     s.uid_expunge(&set(&[2, 4])).await.unwrap();
-    s.add_flags(&set(&[1]), &["\\Flagged"]).await.unwrap();
+    s.add_flags(&set(&[1]), [imap_async::Flag::Flagged])
+        .await
+        .unwrap();
     s.logout().await.unwrap();
     added
 }
