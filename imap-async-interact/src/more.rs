@@ -28,18 +28,19 @@ fn fetch_items(items: &Dynamic) -> Res<String> {
     })
 }
 
-fn by_seq(m: std::collections::BTreeMap<Seq, Vec<String>>) -> Dynamic {
+/// Each message's flags (as IMAPClient prints them: wire-form strings) or labels.
+fn by_seq<T: std::fmt::Display>(m: std::collections::BTreeMap<Seq, Vec<T>>) -> Dynamic {
     let mut out = Map::new();
     for (k, v) in m {
-        out.insert(k.get().to_string().into(), Dynamic::from(Tuple(v)));
+        out.insert(k.get().to_string().into(), Tuple::dynamic(v.iter()));
     }
     Dynamic::from_map(out)
 }
 
-fn by_uid(m: std::collections::BTreeMap<Uid, Vec<String>>) -> Dynamic {
+fn by_uid<T: std::fmt::Display>(m: std::collections::BTreeMap<Uid, Vec<T>>) -> Dynamic {
     let mut out = Map::new();
     for (k, v) in m {
-        out.insert(k.get().to_string().into(), Dynamic::from(Tuple(v)));
+        out.insert(k.get().to_string().into(), Tuple::dynamic(v.iter()));
     }
     Dynamic::from_map(out)
 }
@@ -243,14 +244,15 @@ pub fn register(e: &mut Engine) {
     // The server.
     e.register_fn("enable", |c: &mut Client, exts: Dynamic| {
         let exts = strings(&exts, "extensions")?;
-        c.run(async |s| s.enable(&refs(&exts)).await)
-            .map(|v| Dynamic::from(Tuple(v)))
+        // Printed upper-cased, as IMAPClient does.
+        c.run(async |s| s.enable(&exts).await)
+            .map(|v| Tuple::dynamic(v.iter().map(|c| c.to_string().to_ascii_uppercase())))
     });
     e.register_fn("refresh_capabilities", |c: &mut Client| {
         c.run(async |s| {
             s.refresh_capabilities()
                 .await
-                .map(|caps| caps.iter().map(str::to_owned).collect::<Vec<_>>())
+                .map(|caps| caps.names().map(str::to_owned).collect::<Vec<_>>())
         })
         .map(|v| Dynamic::from(Tuple(v)))
     });
@@ -279,13 +281,15 @@ pub fn register(e: &mut Engine) {
             })
     });
     e.register_fn("myrights", |c: &mut Client, folder: &str| {
+        // The letters as the server sent them, like IMAPClient.
         c.run(async |s| s.myrights(folder).await)
+            .map(|r| r.to_string())
     });
     e.register_fn("getacl", |c: &mut Client, folder: &str| {
         c.run(async |s| s.getacl(folder).await).map(|v| {
             let mut m = Map::new();
             for a in v {
-                m.insert(a.identifier.into(), Dynamic::from(a.rights));
+                m.insert(a.identifier.into(), Dynamic::from(a.rights.to_string()));
             }
             Dynamic::from_map(m)
         })
@@ -302,8 +306,8 @@ pub fn register(e: &mut Engine) {
     e.register_fn("listrights", |c: &mut Client, folder: &str, who: &str| {
         c.run(async |s| s.listrights(folder, who).await).map(|r| {
             let mut m = Map::new();
-            m.insert("required".into(), Dynamic::from(r.required));
-            m.insert("optional".into(), Dynamic::from(Tuple(r.optional)));
+            m.insert("required".into(), Dynamic::from(r.required.to_string()));
+            m.insert("optional".into(), Tuple::dynamic(r.optional));
             Dynamic::from_map(m)
         })
     });
@@ -1318,10 +1322,7 @@ pub fn register_second(e: &mut Engine) {
                                             "uid".into(),
                                             Dynamic::from_int(f.uid.get().into()),
                                         );
-                                        x.insert(
-                                            "flags".into(),
-                                            Dynamic::from(Tuple(f.flags.clone())),
-                                        );
+                                        x.insert("flags".into(), Tuple::dynamic(f.flags.iter()));
                                         x.insert(
                                             "modseq".into(),
                                             Dynamic::from_int(f.modseq as i64),

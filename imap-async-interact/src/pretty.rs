@@ -26,8 +26,9 @@ impl IntoIterator for Tuple {
 }
 
 impl Tuple {
-    pub fn dynamic(flags: impl IntoIterator<Item = impl Into<String>>) -> Dynamic {
-        Dynamic::from(Tuple(flags.into_iter().map(Into::into).collect()))
+    /// Flags, capabilities or labels, each shown in its wire form.
+    pub fn dynamic(flags: impl IntoIterator<Item = impl ToString>) -> Dynamic {
+        Dynamic::from(Tuple(flags.into_iter().map(|f| f.to_string()).collect()))
     }
 }
 
@@ -58,10 +59,10 @@ fn map(entries: Vec<(&str, Dynamic)>) -> Dynamic {
 pub fn select_info(info: &SelectInfo) -> Dynamic {
     let mut entries = vec![
         ("EXISTS", int(info.exists)),
-        ("FLAGS", Tuple::dynamic(info.flags.iter().cloned())),
+        ("FLAGS", Tuple::dynamic(info.flags.iter())),
         (
             "PERMANENTFLAGS",
-            Tuple::dynamic(info.permanent_flags.iter().cloned()),
+            Tuple::dynamic(info.permanent_flags.iter()),
         ),
         ("READ-WRITE", Dynamic::from_bool(info.read_write)),
         ("RECENT", int(info.recent)),

@@ -318,10 +318,11 @@ pub fn uid_list(set: &UidSet) -> Dynamic {
     }
 }
 
-fn flag_map(m: std::collections::BTreeMap<Uid, Vec<String>>) -> Dynamic {
+/// Each message's flags (or labels), as IMAPClient prints them: wire-form strings.
+fn flag_map<T: std::fmt::Display>(m: std::collections::BTreeMap<Uid, Vec<T>>) -> Dynamic {
     let mut out = Map::new();
     for (k, v) in m {
-        out.insert(k.get().to_string().into(), Dynamic::from(Tuple(v)));
+        out.insert(k.get().to_string().into(), Tuple::dynamic(v.iter()));
     }
     Dynamic::from_map(out)
 }
@@ -407,7 +408,11 @@ fn account_event_text(ev: &imap_async::AccountEvent) -> String {
         E::Expunged { folder, uids } => format!("expunged from {folder:?}: UIDs {uids}"),
         E::FlagsChanged {
             folder, uid, flags, ..
-        } => format!("flags in {folder:?}: UID {} now {flags:?}", uid.get()),
+        } => format!(
+            "flags in {folder:?}: UID {} now {:?}",
+            uid.get(),
+            flags.iter().map(ToString::to_string).collect::<Vec<_>>()
+        ),
         E::UidValidityChanged { folder, old, new } => {
             format!("UIDVALIDITY of {folder:?} changed from {old} to {new}: fetch it again")
         }
@@ -453,7 +458,7 @@ pub fn event_text(ev: &IdleEvent) -> String {
                 m.insert("UID".into(), Dynamic::from_int(u.get().into()));
             }
             if let Some(f) = flags {
-                m.insert("FLAGS".into(), Dynamic::from(Tuple(f.clone())));
+                m.insert("FLAGS".into(), Tuple::dynamic(f));
             }
             format!(
                 "({seq}, \"FETCH\", {})",
@@ -461,10 +466,7 @@ pub fn event_text(ev: &IdleEvent) -> String {
             )
         }
         IdleEvent::Vanished { uids, .. } => format!("(\"VANISHED\", \"{uids}\")"),
-        IdleEvent::Flags(f) => format!(
-            "(\"FLAGS\", {})",
-            pretty::pretty(&Dynamic::from(Tuple(f.clone())))
-        ),
+        IdleEvent::Flags(f) => format!("(\"FLAGS\", {})", pretty::pretty(&Tuple::dynamic(f))),
         IdleEvent::Alert(t) => format!("(\"ALERT\", {t:?})"),
         IdleEvent::Other(u) => untagged_text(u),
         // An event added by a later version of the library.
@@ -1061,7 +1063,7 @@ pub fn engine(ctx: Arc<Ctx>) -> Engine {
         })
     });
     e.register_fn("capabilities", |c: &mut Client| {
-        c.run(async |s| Ok(s.capabilities().await?.iter().map(str::to_owned).collect()))
+        c.run(async |s| Ok(s.capabilities().await?.names().map(str::to_owned).collect()))
             .map(|v: Vec<String>| Dynamic::from(Tuple(v)))
     });
     e.register_fn("has_capability", |c: &mut Client, name: &str| {

@@ -44,7 +44,7 @@ use tokio::time::Instant;
 
 use crate::error::{Error, Result};
 use crate::options::ConnectOptions;
-use crate::proto::{NotifyGroup, NotifySet, ResponseCode, Uid, UidSet, Untagged};
+use crate::proto::{Flag, NotifyGroup, NotifySet, ResponseCode, Uid, UidSet, Untagged};
 use crate::session::{FetchItems, Fetched, FolderStatus, Idle, IdleEvent, Session, StatusItems};
 use crate::stepper::{Stepper, Stepping};
 use crate::watch::{
@@ -302,7 +302,7 @@ pub enum AccountEvent {
     FlagsChanged {
         folder: String,
         uid: Uid,
-        flags: Vec<String>,
+        flags: Vec<Flag>,
         modseq: Option<u64>,
     },
     /// `folder` is void: its UIDs were renumbered. Fetch it again.

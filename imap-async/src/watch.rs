@@ -36,7 +36,7 @@ use tokio::time::Instant;
 
 use crate::error::{Error, Result};
 use crate::options::ConnectOptions;
-use crate::proto::{Seq, SeqSet, Uid, UidSet};
+use crate::proto::{Flag, Seq, SeqSet, Uid, UidSet};
 use crate::session::sync::{difference, intersect};
 use crate::session::{
     FetchAttr, FetchItems, Fetched, Idle, IdleEvent, IdleOptions, SelectOptions, Session,
@@ -110,7 +110,7 @@ impl WatchOptions {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FlagGroup {
     /// The flags, sorted.
-    pub flags: Vec<String>,
+    pub flags: Vec<Flag>,
     /// The messages that have exactly these flags.
     pub uids: UidSet,
 }
@@ -141,7 +141,7 @@ impl WatchState {
     /// let state = imap_async::WatchState::default();
     /// assert_eq!(state.flags_of(imap_async::Uid::new(1).unwrap()), None);
     /// ```
-    pub fn flags_of(&self, uid: Uid) -> Option<&[String]> {
+    pub fn flags_of(&self, uid: Uid) -> Option<&[Flag]> {
         self.flags
             .iter()
             .find(|g| g.uids.contains(uid.get()))
@@ -158,10 +158,10 @@ impl WatchState {
     }
 
     /// Record `flags` for `uid`; true when they differ from what was recorded.
-    fn set_flags(&mut self, uid: Uid, mut flags: Vec<String>) -> bool {
+    fn set_flags(&mut self, uid: Uid, mut flags: Vec<Flag>) -> bool {
         // `\Recent` belongs to one session (RFC 3501 §2.3.2): the next connection never
         // sees it again, which is no change to the message.
-        flags.retain(|f| !f.eq_ignore_ascii_case("\\Recent"));
+        flags.retain(|f| *f != Flag::Recent);
         flags.sort();
         flags.dedup();
         if self.flags_of(uid) == Some(flags.as_slice()) {
@@ -222,7 +222,7 @@ pub enum WatchEvent {
     /// A message's flags changed: `flags` are all its flags now.
     FlagsChanged {
         uid: Uid,
-        flags: Vec<String>,
+        flags: Vec<Flag>,
         modseq: Option<u64>,
     },
     /// `* OK [ALERT]` from the server: show it to a person (RFC 3501 §7.1).
@@ -1067,13 +1067,18 @@ async fn fetch_flags(
     }
 }
 
-fn flag_change_as_fetched(uid: Uid, flags: Vec<String>, modseq: u64) -> Fetched {
+fn flag_change_as_fetched(uid: Uid, flags: Vec<Flag>, modseq: u64) -> Fetched {
     use crate::proto::FetchItem;
     Fetched {
         seq: 0,
         items: vec![
             FetchItem::Uid(uid.get()),
-            FetchItem::Flags(flags.into_iter().map(bytes::Bytes::from).collect()),
+            FetchItem::Flags(
+                flags
+                    .iter()
+                    .map(|f| bytes::Bytes::from(f.to_string()))
+                    .collect(),
+            ),
             FetchItem::ModSeq(modseq),
         ],
     }
@@ -1186,11 +1191,10 @@ mod tests {
             "same flags: no change"
         );
         assert!(s.set_flags(u(1), vec!["\\Flagged".into(), "\\Seen".into()]));
-        assert_eq!(
-            s.flags_of(u(1)),
-            Some(&["\\Flagged".to_string(), "\\Seen".to_string()][..])
-        );
-        assert_eq!(s.flags_of(u(2)), Some(&["\\Seen".to_string()][..]));
+        assert_eq!(s.flags_of(u(1)), Some(&[Flag::Flagged, Flag::Seen][..]));
+        assert_eq!(s.flags_of(u(2)), Some(&[Flag::Seen][..]));
+        // Case does not make a change (RFC 9051 §9), nor does \Recent.
+        assert!(!s.set_flags(u(2), vec!["\\SEEN".into(), Flag::Recent]));
         s.forget_flags(&UidSet::from(u(3)));
         assert_eq!(s.flags_of(u(3)), None);
         assert_eq!(s.flags.len(), 2);

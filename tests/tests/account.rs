@@ -104,7 +104,9 @@ async fn every_change_arrives_once_with_its_folder(
 
     // Mail into three folders: each arrives once, named.
     for f in ["Work", "Lists", "Family"] {
-        s.append(f, MSG.to_vec(), &[], None).await.unwrap();
+        s.append(f, MSG.to_vec(), imap_async::Flag::NONE, None)
+            .await
+            .unwrap();
     }
     let mut pending: Vec<&str> = vec!["Work", "Lists", "Family"];
     let mut log = Vec::new();
@@ -325,7 +327,9 @@ async fn a_resumed_watcher_catches_up(kind: RealServer) {
     for f in ["Work", "Lists", "Old"] {
         s.create_folder(f).await.unwrap();
     }
-    s.append("Work", MSG.to_vec(), &[], None).await.unwrap();
+    s.append("Work", MSG.to_vec(), imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     let mut w = watch_account(opts.clone(), quick(AccountMode::Auto));
     until(&mut w, "Started", |e| {
         matches!(e, AccountEvent::Started { .. })
@@ -335,10 +339,14 @@ async fn a_resumed_watcher_catches_up(kind: RealServer) {
     assert!(saved.folders["Work"].known_uids.contains(1), "{saved:?}");
 
     // Away: mail, a rename, a new folder with mail in it, a deletion.
-    s.append("Work", MSG.to_vec(), &[], None).await.unwrap();
+    s.append("Work", MSG.to_vec(), imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     s.rename_folder("Lists", "Lists2").await.unwrap();
     s.create_folder("Fresh").await.unwrap();
-    s.append("Fresh", MSG.to_vec(), &[], None).await.unwrap();
+    s.append("Fresh", MSG.to_vec(), imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     s.delete_folder("Old").await.unwrap();
 
     let mut w = AccountWatch::resume(opts.clone(), quick(AccountMode::Auto), saved);
@@ -371,7 +379,9 @@ async fn a_resumed_watcher_catches_up(kind: RealServer) {
         "{seen:?}"
     );
     // And live again.
-    s.append("Lists2", MSG.to_vec(), &[], None).await.unwrap();
+    s.append("Lists2", MSG.to_vec(), imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     until(&mut w, "New in the renamed folder", |e| {
         is_new(e, "Lists2", 1)
     })
@@ -407,7 +417,9 @@ async fn a_kicked_watcher_reconnects_and_goes_on() {
     assert!(seen[0].starts_with("Disconnected("), "{seen:?}");
     assert!(seen.iter().any(|e| e.starts_with("Retrying")), "{seen:?}");
     let mut s = Session::connect(&opts).await.unwrap();
-    s.append("Work", MSG.to_vec(), &[], None).await.unwrap();
+    s.append("Work", MSG.to_vec(), imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     let seen = until(&mut w, "New in Work", |e| is_new(e, "Work", 1)).await;
     assert!(
         !seen.iter().any(|e| e.starts_with("Disconnected")),

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use imap_async::proto::{AclChange, Right};
 use imap_async::session::{AclEntry, MetadataDepth, MetadataOptions, Quota};
-use imap_async::{ConnectOptions, Error, Session};
+use imap_async::{AclRights, ConnectOptions, Error, Session};
 use imap_async_tests::fake::{FakeServer, Step, expect, send};
 use imap_async_tests::{ImapServer, RealServer, on_both_servers};
 
@@ -153,8 +154,8 @@ async fn acl_set_get_list_and_myrights(server: &dyn ImapServer) {
     // The owner's rights in the list are the rights the owner has.
     let mine = session.myrights(FOLDER).await.unwrap();
     assert_eq!(mine, initial[0].rights);
-    for right in ['l', 'r', 'w', 'a'] {
-        assert!(mine.contains(right), "owner lacks {right}: {mine}");
+    for right in [Right::Lookup, Right::Read, Right::Write, Right::Administer] {
+        assert!(mine.contains(right), "owner lacks {right:?}: {mine}");
     }
 
     let entry = |id: &str, rights: &str| AclEntry {
@@ -177,10 +178,14 @@ async fn acl_set_get_list_and_myrights(server: &dyn ImapServer) {
     // LISTRIGHTS: nothing is always granted, and each right the owner has can be granted
     // on its own.
     let rights = session.listrights(FOLDER, &friend.name).await.unwrap();
-    assert_eq!(rights.required, "");
-    let mut grantable: Vec<char> = rights.optional.concat().chars().collect();
+    assert!(rights.required.is_empty(), "{rights:?}");
+    let mut grantable: Vec<char> = rights
+        .optional
+        .iter()
+        .flat_map(|g| g.iter().map(Right::letter))
+        .collect();
     grantable.sort_unstable();
-    let mut owner_rights: Vec<char> = mine.chars().collect();
+    let mut owner_rights: Vec<char> = mine.iter().map(Right::letter).collect();
     if server.is_cyrus() {
         // Cyrus also offers its ten site-defined rights 0-9 (RFC 4314 §2.1.1 allows
         // servers to define more rights).
@@ -188,7 +193,30 @@ async fn acl_set_get_list_and_myrights(server: &dyn ImapServer) {
     }
     owner_rights.sort_unstable();
     assert_eq!(grantable, owner_rights);
-    assert!(rights.optional.iter().all(|g| g.len() == 1), "{rights:?}");
+    assert!(
+        rights.optional.iter().all(|g| g.iter().count() == 1),
+        "{rights:?}"
+    );
+    // Typed SETACL: add and remove with Rights, compared as sets.
+    session
+        .setacl(
+            FOLDER,
+            &friend.name,
+            AclRights::from([Right::Lookup, Right::Read]),
+        )
+        .await
+        .unwrap();
+    session
+        .setacl(FOLDER, &friend.name, AclChange::Add([Right::Write].into()))
+        .await
+        .unwrap();
+    let acl = session.getacl(FOLDER).await.unwrap();
+    assert!(acl.contains(&entry(&friend.name, "wrl")), "{acl:?}");
+    let err = session
+        .setacl(FOLDER, &friend.name, "lR")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("'R'"), "{err}");
 
     session.deleteacl(FOLDER, &friend.name).await.unwrap();
     assert_eq!(session.getacl(FOLDER).await.unwrap(), initial);

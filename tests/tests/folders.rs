@@ -630,7 +630,10 @@ async fn list_status_agrees_with_status(server: &dyn ImapServer) {
     for f in ["Ünï", "a/b"] {
         session.create_folder(f).await.unwrap();
     }
-    session.append("Ünï", message(1), &[], None).await.unwrap();
+    session
+        .append("Ünï", message(1), imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     assert!(
         session.has_capability("LIST-STATUS").await.unwrap(),
         "both harness servers offer LIST-STATUS"

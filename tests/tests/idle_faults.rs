@@ -107,7 +107,7 @@ async fn events_in_the_continuation_packet_are_not_lost() {
         } => {
             assert_eq!(seq, 2);
             assert_eq!(uid.map(|u| u.get()), Some(9));
-            assert_eq!(flags, Some(vec!["\\Seen".to_owned()]));
+            assert_eq!(flags, Some(vec![imap_async::Flag::Seen]));
         }
         other => panic!("{other:?}"),
     }

@@ -272,7 +272,12 @@ async fn interactive_session_under_a_pty() {
     other.create_folder("Watched").await.unwrap();
     expect(&mut p, "folder created: \"Watched\"");
     other
-        .append("Watched", subject_message("watched"), &[], None)
+        .append(
+            "Watched",
+            subject_message("watched"),
+            imap_async::Flag::NONE,
+            None,
+        )
         .await
         .unwrap();
     expect(&mut p, "new in \"Watched\": UIDs 1");

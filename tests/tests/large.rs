@@ -96,7 +96,7 @@ async fn dropped_stream_leaves_session_usable_and_queues_nothing(server: &dyn Im
     let mut other = connect(server, &user).await;
     other.select_folder("INBOX").await.unwrap();
     other
-        .add_flags_silent(&UidSet::from(uid(7)), &["\\Flagged"])
+        .add_flags_silent(&UidSet::from(uid(7)), [imap_async::Flag::Flagged])
         .await
         .unwrap();
     other.logout().await.unwrap();
@@ -303,16 +303,19 @@ async fn make_changes(server: &dyn ImapServer, user: &TestUser, folder: &str) ->
     let mut new = UidSet::new();
     for i in 100..102 {
         let appended = b
-            .append(folder, message(i), &[], None)
+            .append(folder, message(i), imap_async::Flag::NONE, None)
             .await
             .unwrap()
             .unwrap();
         new.union_with(&appended.uids);
     }
     b.select_folder(folder).await.unwrap();
-    b.add_flags_silent(&"3:4".parse::<UidSet>().unwrap(), &["\\Flagged"])
-        .await
-        .unwrap();
+    b.add_flags_silent(
+        &"3:4".parse::<UidSet>().unwrap(),
+        [imap_async::Flag::Flagged],
+    )
+    .await
+    .unwrap();
     let gone: UidSet = "5:7".parse().unwrap();
     b.delete_messages(&gone, true).await.unwrap();
     b.uid_expunge(&gone).await.unwrap();
@@ -348,10 +351,10 @@ async fn sync_round(server: &dyn ImapServer, qresync: bool) {
     let mut a = connect(server, &user).await;
     if qresync {
         assert!(
-            a.enable(&["QRESYNC"])
+            a.enable([imap_async::Capability::Qresync])
                 .await
                 .unwrap()
-                .contains(&"QRESYNC".to_owned())
+                .contains(&imap_async::Capability::Qresync)
         );
     } else {
         // Selecting first forbids ENABLE: sync must fall back to CONDSTORE.
@@ -375,7 +378,9 @@ async fn sync_round(server: &dyn ImapServer, qresync: bool) {
     let mut b = connect(server, &user).await;
     b.delete_folder(folder).await.unwrap();
     b.create_folder(folder).await.unwrap();
-    b.append(folder, message(1), &[], None).await.unwrap();
+    b.append(folder, message(1), imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     let fresh = b
         .folder_status(folder, Some(imap_async::StatusItems::default()))
         .await
@@ -407,7 +412,7 @@ async fn sync_enables_qresync_itself_when_nothing_was_selected(server: &dyn Imap
     let mut a = connect(server, &user).await;
     let mut b = connect(server, &user).await;
     let state = initial_state(&mut b, "INBOX").await;
-    b.add_flags_silent(&UidSet::from(uid(2)), &["\\Seen"])
+    b.add_flags_silent(&UidSet::from(uid(2)), [imap_async::Flag::Seen])
         .await
         .unwrap();
     b.logout().await.unwrap();

@@ -66,7 +66,7 @@ async fn reconnect_after_a_kick_examines_the_folder_again() {
     // Read-only for real: a STORE changes nothing (Dovecot answers OK and ignores it;
     // RFC 3501 §6.3.2 only says the folder is not modified).
     let one = "1".parse::<imap_async::UidSet>().unwrap();
-    let _ = session.add_flags(&one, &["\\Flagged"]).await;
+    let _ = session.add_flags(&one, [imap_async::Flag::Flagged]).await;
     let flags = session.get_flags(&one).await.unwrap();
     let flags = flags.values().next().expect("message 1 has flags");
     assert!(
@@ -76,7 +76,10 @@ async fn reconnect_after_a_kick_examines_the_folder_again() {
 
     // Another session appends; the reconnected session sees it.
     let mut other = Session::connect(&opts).await.unwrap();
-    other.append("INBOX", message(3), &[], None).await.unwrap();
+    other
+        .append("INBOX", message(3), imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     other.logout().await.unwrap();
     let mut seen = false;
     for _ in 0..30 {
@@ -107,7 +110,10 @@ async fn reconnect_reports_a_changed_uidvalidity() {
     let mut other = Session::connect(&opts).await.unwrap();
     other.delete_folder("Work").await.unwrap();
     other.create_folder("Work").await.unwrap();
-    other.append("Work", message(9), &[], None).await.unwrap();
+    other
+        .append("Work", message(9), imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     other.logout().await.unwrap();
 
     let back = session.reconnect().await.unwrap();

@@ -115,7 +115,7 @@ async fn exercise<K: Addressing>(s: &mut Session, folder: &str, dest: &str) -> R
     let flags = s.get_flags(&alpha).await?;
     let got = flags.values().next().expect("alpha's flags");
     assert!(got.iter().any(|f| f == "\\Seen") && got.iter().any(|f| f == "\\Answered"));
-    s.remove_flags(&alpha, &["\\Answered"]).await?;
+    s.remove_flags(&alpha, [imap_async::Flag::Answered]).await?;
     s.set_flags(&alpha, &["\\Seen", "\\Draft"]).await?;
     let flags = s.get_flags(&alpha).await?;
     let got = flags.values().next().expect("alpha's flags");
@@ -410,7 +410,8 @@ async fn scratch_folders_are_removed_when_a_step_fails_or_panics(server: &dyn Im
         seen.lock().unwrap().push(folder.to_owned());
         s.create_folder(folder).await?;
         s.create_folder(dest).await?;
-        s.append(folder, message("doomed"), &[], None).await?;
+        s.append(folder, message("doomed"), imap_async::Flag::NONE, None)
+            .await?;
         s.select_folder(folder).await?;
         // A step that fails: the folder already exists.
         s.create_folder(folder).await

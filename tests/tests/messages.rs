@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset};
 use imap_async::proto::Untagged;
 use imap_async::session::AppendMessage;
-use imap_async::{ConnectOptions, Error, Seq, SeqSet, Session, Uid, UidSet};
+use imap_async::{ConnectOptions, Error, Flag, Seq, SeqSet, Session, Uid, UidSet};
 use imap_async_tests::{ImapServer, TestUser, on_both_servers};
 
 fn message(n: u32) -> Vec<u8> {
@@ -47,13 +47,14 @@ fn date(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).unwrap()
 }
 
-fn sorted(mut v: Vec<String>) -> Vec<String> {
+fn sorted(mut v: Vec<Flag>) -> Vec<Flag> {
     v.sort();
     v
 }
 
-fn strings(v: &[&str]) -> Vec<String> {
-    sorted(v.iter().map(|s| (*s).to_owned()).collect())
+/// Flags from their wire form, sorted (flags compare without case, RFC 9051 §9).
+fn strings(v: &[&str]) -> Vec<Flag> {
+    sorted(v.iter().map(Flag::from).collect())
 }
 
 fn seqs(s: &str) -> SeqSet {
@@ -124,11 +125,11 @@ async fn append_keeps_flags_and_the_exact_instant_of_dates_with_their_offset(
         assert_eq!(got, *sent, "{got} vs {sent}");
         assert_eq!(got.timestamp(), sent.timestamp());
         // ...and the flags, with \Recent (a session flag) left aside.
-        let flags: Vec<String> = fetched[0]
+        let flags: Vec<Flag> = fetched[0]
             .flags()
             .unwrap()
             .into_iter()
-            .filter(|f| f != "\\Recent")
+            .filter(|f| *f != Flag::Recent)
             .collect();
         assert_eq!(sorted(flags), strings(&["$Junk", "\\Seen"]));
     }
@@ -147,7 +148,7 @@ async fn append_keeps_the_bytes_and_reports_trycreate(server: &dyn ImapServer) {
     let mut session = connect(server, &user).await;
     let data = message(7);
     let appended = session
-        .append("INBOX", data.clone(), &[], None)
+        .append("INBOX", data.clone(), imap_async::Flag::NONE, None)
         .await
         .unwrap()
         .expect("APPENDUID");
@@ -155,7 +156,10 @@ async fn append_keeps_the_bytes_and_reports_trycreate(server: &dyn ImapServer) {
     let fetched = session.fetch(&appended.uids, "BODY.PEEK[]").await.unwrap();
     assert_eq!(&fetched[0].body("").unwrap()[..], &data[..]);
     assert_eq!(fetched[0].flags(), None);
-    match session.append("Nowhere", data, &[], None).await {
+    match session
+        .append("Nowhere", data, imap_async::Flag::NONE, None)
+        .await
+    {
         Err(Error::No { code, .. }) => {
             assert_eq!(code, Some(imap_async::proto::ResponseCode::TryCreate))
         }
@@ -177,9 +181,9 @@ async fn multiappend_stores_three_messages_in_order(server: &dyn ImapServer) {
     let mut session = connect(server, &user).await;
     let messages = [
         AppendMessage::new(message(1)),
-        AppendMessage::new(message(2)).flags(&["\\Flagged"]),
+        AppendMessage::new(message(2)).flags([Flag::Flagged]),
         AppendMessage::new(message(3))
-            .flags(&["\\Seen", "$Work"])
+            .flags([Flag::Seen, Flag::keyword("$Work")])
             .internal_date(date("2020-02-29T23:00:00-07:00")),
     ];
     let appended = session
@@ -199,9 +203,9 @@ async fn multiappend_stores_three_messages_in_order(server: &dyn ImapServer) {
         ["<1@example.org>", "<2@example.org>", "<3@example.org>"]
     );
     let flags = session.get_flags(&appended.uids).await.unwrap();
-    let flags: Vec<Vec<String>> = flags
+    let flags: Vec<Vec<Flag>> = flags
         .into_values()
-        .map(|f| sorted(f.into_iter().filter(|f| f != "\\Recent").collect()))
+        .map(|f| sorted(f.into_iter().filter(|f| *f != Flag::Recent).collect()))
         .collect();
     assert_eq!(
         flags,
@@ -415,10 +419,10 @@ async fn flag_operations_give_the_exact_resulting_flags_by_uid(server: &dyn Imap
         .unwrap()
         .collect();
     let first_two: UidSet = all[..2].iter().copied().collect();
-    let each = |flags: &[&str]| -> BTreeMap<Uid, Vec<String>> {
+    let each = |flags: &[&str]| -> BTreeMap<Uid, Vec<Flag>> {
         all[..2].iter().map(|u| (*u, strings(flags))).collect()
     };
-    let normalise = |m: BTreeMap<Uid, Vec<String>>| -> BTreeMap<Uid, Vec<String>> {
+    let normalise = |m: BTreeMap<Uid, Vec<Flag>>| -> BTreeMap<Uid, Vec<Flag>> {
         m.into_iter().map(|(k, v)| (k, sorted(v))).collect()
     };
 
@@ -438,7 +442,10 @@ async fn flag_operations_give_the_exact_resulting_flags_by_uid(server: &dyn Imap
     let mut want = each(&["$Junk", "\\Answered"]);
     want.insert(all[2], vec![]);
     assert_eq!(normalise(got), want);
-    let cleared = session.set_flags(&first_two, &[]).await.unwrap();
+    let cleared = session
+        .set_flags(&first_two, imap_async::Flag::NONE)
+        .await
+        .unwrap();
     assert_eq!(normalise(cleared), each(&[]));
     session.logout().await.unwrap();
 }
@@ -560,8 +567,75 @@ async fn invalid_flags_are_refused_before_sending(server: &dyn ImapServer) {
     // Nothing was sent: the session is in step and the message unchanged.
     assert_eq!(
         session.get_flags(&seqs("1")).await.unwrap()[&Seq::new(1).unwrap()],
-        Vec::<String>::new()
+        Vec::<imap_async::Flag>::new()
     );
     session.logout().await.unwrap();
 }
 on_both_servers!(invalid_flags_are_refused_before_sending);
+
+/// Issue 15's typed API against the server: a keyword and a system flag stored as [`Flag`]s
+/// come back as `Flag`s (from STORE, FETCH and SELECT); a keyword with a space is refused
+/// before sending, naming it; a `HEADER.FIELDS` section asked in one case and quoting is
+/// found when looked up in another, whatever the server echoes.
+async fn typed_flags_and_sections_round_trip(server: &dyn ImapServer) {
+    use imap_async::Section;
+    use imap_async::session::FetchAttr;
+
+    let user = user_with_messages(server, 1).await;
+    let mut session = connect(server, &user).await;
+    session.select_folder("INBOX").await.unwrap();
+    let all = UidSet::all();
+
+    let now = session
+        .add_flags(&all, [Flag::Flagged, Flag::keyword("$Typed")])
+        .await
+        .unwrap();
+    assert_eq!(now.len(), 1, "{now:?}");
+    let flags = sorted(now.into_values().next().unwrap());
+    assert_eq!(flags, sorted(vec![Flag::Flagged, Flag::keyword("$Typed")]));
+    assert!(
+        flags.iter().any(|f| f.as_keyword() == Some("$Typed")),
+        "the keyword keeps its text: {flags:?}"
+    );
+
+    let err = session
+        .add_flags(&all, [Flag::keyword("$Bad Flag")])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("$Bad Flag"), "{err}");
+
+    let asked = FetchAttr::body_peek("header.fields (subject \"From\")");
+    let fetched = session
+        .fetch(&all, [FetchAttr::Flags, asked.clone()])
+        .await
+        .unwrap();
+    assert_eq!(fetched.len(), 1);
+    let msg = &fetched[0];
+    let got: Vec<Flag> = msg
+        .flags()
+        .unwrap()
+        .into_iter()
+        .filter(|f| *f != Flag::Recent)
+        .collect();
+    assert_eq!(
+        sorted(got),
+        sorted(vec![Flag::Flagged, Flag::keyword("$typed")])
+    );
+    let typed = Section::HeaderFields(vec!["FROM".into(), "SUBJECT".into()]);
+    let header = msg
+        .body(&typed)
+        .expect("the section is found in another spelling");
+    let text = String::from_utf8_lossy(header);
+    assert!(text.contains("Subject: message 1"), "{text}");
+    assert!(text.contains("From: Alice"), "{text}");
+    assert!(!text.contains("To: Bob"), "{text}");
+    assert_eq!(msg.data(&asked), Some(header));
+    assert_eq!(msg.data(&FetchAttr::body_peek(typed)), Some(header));
+    assert!(msg.body(Section::Header).is_none());
+
+    let info = session.select_folder("INBOX").await.unwrap();
+    assert!(info.flags.contains(&Flag::keyword("$TYPED")), "{info:?}");
+    assert!(info.flags.contains(&Flag::Seen), "{info:?}");
+    session.logout().await.unwrap();
+}
+on_both_servers!(typed_flags_and_sections_round_trip);

@@ -245,7 +245,7 @@ async fn multiappend_is_one_command_with_several_literals() {
     let date = chrono::DateTime::parse_from_rfc3339("2023-11-05T01:30:00+05:30").unwrap();
     let messages = [
         AppendMessage::new(&b"A\r\n"[..]),
-        AppendMessage::new(&b"BB\r\n"[..]).flags(&["\\Flagged"]),
+        AppendMessage::new(&b"BB\r\n"[..]).flags([imap_async::Flag::Flagged]),
         AppendMessage::new(&b"CCC\r\n"[..]).internal_date(date),
     ];
     let stored = session.multiappend("Inbox", &messages).await.unwrap();
@@ -314,8 +314,8 @@ async fn fetch_merges_responses_split_per_message_in_any_order() {
         assert_eq!(m.size(), Some(100 * u64::from(m.seq)), "{m:?}");
         assert!(m.flags().is_some(), "{m:?}");
     }
-    assert_eq!(got[0].flags(), Some(vec!["\\Seen".to_owned()]));
-    assert_eq!(got[3].flags(), Some(vec!["\\Flagged".to_owned()]));
+    assert_eq!(got[0].flags(), Some(vec![imap_async::Flag::Seen]));
+    assert_eq!(got[3].flags(), Some(vec![imap_async::Flag::Flagged]));
     // Items in the order received: the second response's items after the first's.
     assert_eq!(got[0].items.len(), 4);
     assert!(matches!(

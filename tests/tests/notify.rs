@@ -174,7 +174,10 @@ async fn a_message_appended_elsewhere_arrives_as_status() {
         .group(NotifyGroup::personal().messages());
     assert!(watcher.notify_set(&set).await.unwrap().is_empty());
     let mut idle = watcher.idle().await.unwrap();
-    other.append("Archive", MSG, &[], None).await.unwrap();
+    other
+        .append("Archive", MSG, imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     let e = wait_for(&mut idle, "STATUS Archive with 1 message", |e| {
         matches!(e, IdleEvent::Other(Untagged::MailboxStatus(st))
             if st.mailbox == "Archive" && st.messages == Some(1))
@@ -187,7 +190,10 @@ async fn a_message_appended_elsewhere_arrives_as_status() {
     assert!(st.uid_validity.is_some());
 
     // In the selected folder: EXISTS, then the FETCH items asked for.
-    other.append("INBOX", MSG, &[], None).await.unwrap();
+    other
+        .append("INBOX", MSG, imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     wait_for(&mut idle, "EXISTS 1", |e| *e == IdleEvent::Exists(1)).await;
     let e = wait_for(&mut idle, "FETCH of the new message", |e| {
         matches!(e, IdleEvent::Fetch { seq: 1, .. })
@@ -265,7 +271,10 @@ async fn notify_none_stops_notifications() {
     watcher.notify_set(&set).await.unwrap();
     watcher.notify_none().await.unwrap();
     let mut idle = watcher.idle().await.unwrap();
-    other.append("Archive", MSG, &[], None).await.unwrap();
+    other
+        .append("Archive", MSG, imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     // Dovecot would report it within about 0.5 s; wait 3.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
     while let Ok(next) = tokio::time::timeout_at(deadline, idle.next()).await {

@@ -377,7 +377,7 @@ async fn exchange_uid_zero_is_never_reported_as_a_uid() {
         .unwrap();
     assert_eq!(msgs.len(), 2);
     assert_eq!((msgs[0].seq, msgs[0].uid()), (1, None));
-    assert_eq!(msgs[0].flags(), Some(vec!["\\Seen".to_owned()]));
+    assert_eq!(msgs[0].flags(), Some(vec![imap_async::Flag::Seen]));
     assert_eq!((msgs[1].seq, msgs[1].uid()), (2, Some(uid(15))));
     s.logout().await.unwrap();
     server.finish().await;
@@ -563,7 +563,7 @@ async fn freefr_space_before_closing_paren() {
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].uid(), Some(uid(8)));
     assert_eq!(msgs[0].size(), Some(1432));
-    assert_eq!(msgs[0].flags(), Some(vec!["\\Seen".to_owned()]));
+    assert_eq!(msgs[0].flags(), Some(vec![imap_async::Flag::Seen]));
     s.logout().await.unwrap();
     server.finish().await;
 }
@@ -695,7 +695,10 @@ async fn star_refused_on_an_empty_mailbox_is_no_message() {
             .unwrap()
             .is_empty()
     );
-    let flagged = s.add_flags(&UidSet::all(), &["\\Seen"]).await.unwrap();
+    let flagged = s
+        .add_flags(&UidSet::all(), [imap_async::Flag::Seen])
+        .await
+        .unwrap();
     assert!(flagged.is_empty());
     let streamed: Vec<_> = s
         .fetch_stream(&UidSet::all(), FetchAttr::Flags)

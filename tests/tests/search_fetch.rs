@@ -731,16 +731,16 @@ async fn unsolicited_fetch_does_not_break_or_shrink_a_range_fetch(server: &dyn I
         server.add_flags(&user.name, "INBOX", "3", &["$Changed"]);
         let items = [FetchAttr::Envelope, FetchAttr::Rfc822Size];
         // (count, sequence numbers, FLAGS of message 3 if its answer carried them)
-        let (fetched, seqs_seen, flags_of_3): (usize, Vec<u32>, Option<Vec<String>>) = if set_is_uid
-        {
-            let m = s.fetch(&UidSet::all(), items).await.unwrap();
-            let flags = m.iter().find(|f| f.seq == 3).and_then(|f| f.flags());
-            (m.len(), m.iter().map(|f| f.seq).collect(), flags)
-        } else {
-            let m = s.fetch(&SeqSet::all(), items).await.unwrap();
-            let flags = m.iter().find(|f| f.seq == 3).and_then(|f| f.flags());
-            (m.len(), m.iter().map(|f| f.seq).collect(), flags)
-        };
+        let (fetched, seqs_seen, flags_of_3): (usize, Vec<u32>, Option<Vec<imap_async::Flag>>) =
+            if set_is_uid {
+                let m = s.fetch(&UidSet::all(), items).await.unwrap();
+                let flags = m.iter().find(|f| f.seq == 3).and_then(|f| f.flags());
+                (m.len(), m.iter().map(|f| f.seq).collect(), flags)
+            } else {
+                let m = s.fetch(&SeqSet::all(), items).await.unwrap();
+                let flags = m.iter().find(|f| f.seq == 3).and_then(|f| f.flags());
+                (m.len(), m.iter().map(|f| f.seq).collect(), flags)
+            };
         assert_eq!(fetched, 4, "every message is returned");
         assert_eq!(seqs_seen, [1, 2, 3, 4]);
         let queued = s.take_unsolicited();

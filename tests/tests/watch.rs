@@ -53,7 +53,7 @@ fn set(uids: &[u32]) -> UidSet {
 struct Changes {
     new: UidSet,
     expunged: UidSet,
-    flags: Vec<(u32, Vec<String>)>,
+    flags: Vec<(u32, Vec<imap_async::Flag>)>,
 }
 
 async fn collect_resync(w: &mut Watch) -> (Changes, ResyncMethod) {
@@ -84,13 +84,20 @@ async fn change_the_folder(opts: &ConnectOptions) -> UidSet {
     let mut s = Session::connect(opts).await.unwrap();
     let mut added = UidSet::new();
     for _ in 0..3 {
-        let a = s.append("INBOX", MSG.to_vec(), &[], None).await.unwrap();
+        let a = s
+            .append("INBOX", MSG.to_vec(), imap_async::Flag::NONE, None)
+            .await
+            .unwrap();
         added.union_with(&a.expect("APPENDUID").uids);
     }
     s.select_folder("INBOX").await.unwrap();
-    s.add_flags(&set(&[2, 4]), &["\\Deleted"]).await.unwrap();
+    s.add_flags(&set(&[2, 4]), [imap_async::Flag::Deleted])
+        .await
+        .unwrap();
     s.uid_expunge(&set(&[2, 4])).await.unwrap();
-    s.add_flags(&set(&[1]), &["\\Flagged"]).await.unwrap();
+    s.add_flags(&set(&[1]), [imap_async::Flag::Flagged])
+        .await
+        .unwrap();
     s.logout().await.unwrap();
     added
 }
@@ -121,7 +128,10 @@ async fn changes_made_while_the_server_was_down_are_yielded_exactly(kind: RealSe
     }
     // A live change first: one new message, reported by UID.
     let mut s = Session::connect(&opts).await.unwrap();
-    let live = s.append("INBOX", MSG.to_vec(), &[], None).await.unwrap();
+    let live = s
+        .append("INBOX", MSG.to_vec(), imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     s.logout().await.unwrap();
     match next(&mut w, 20, "the live append").await {
         WatchEvent::New(uids) => assert_eq!(uids, live.unwrap().uids),
@@ -175,12 +185,15 @@ async fn changes_made_while_the_server_was_down_are_yielded_exactly(kind: RealSe
     );
     assert_eq!(
         state.flags_of(uid(1)),
-        Some(&["\\Flagged".to_string()][..]),
+        Some(&[imap_async::Flag::Flagged][..]),
         "{state:?}"
     );
 
     let mut s = Session::connect(&opts).await.unwrap();
-    let after = s.append("INBOX", MSG.to_vec(), &[], None).await.unwrap();
+    let after = s
+        .append("INBOX", MSG.to_vec(), imap_async::Flag::NONE, None)
+        .await
+        .unwrap();
     s.logout().await.unwrap();
     match next(&mut w, 20, "a live append after the resync").await {
         WatchEvent::New(uids) => assert_eq!(uids, after.unwrap().uids),
@@ -282,7 +295,9 @@ async fn twenty_restarts_with_appends_running_miss_nothing_and_repeat_nothing(ki
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let r: imap_async::Result<Option<imap_async::AppendUid>> = async {
                     let mut s = Session::connect(&opts).await?;
-                    let a = s.append("INBOX", MSG.to_vec(), &[], None).await?;
+                    let a = s
+                        .append("INBOX", MSG.to_vec(), imap_async::Flag::NONE, None)
+                        .await?;
                     let _ = s.logout().await;
                     Ok(a)
                 }

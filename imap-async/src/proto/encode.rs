@@ -126,7 +126,7 @@ pub const LITERAL_MINUS_MAX: usize = 4096;
 
 /// `ATOM-CHAR` (RFC 3501 §9): any `CHAR` except atom-specials: `(` `)` `{` SP CTL `%` `*`
 /// `"` `\` `]`.
-fn is_atom_char(b: u8) -> bool {
+pub(crate) fn is_atom_char(b: u8) -> bool {
     matches!(b, 0x21..=0x7e) && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
 }
 

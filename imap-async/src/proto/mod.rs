@@ -9,25 +9,33 @@
 //! * [`sequence`] holds the distinct sequence-number and UID set types.
 //! * [`notify`] is the typed NOTIFY SET command (RFC 5465), checked against its rules.
 
+pub mod acl;
+pub mod capability;
 pub mod encode;
+pub mod flag;
 pub mod frame;
 pub mod notify;
 pub mod parse;
 #[cfg(test)]
 mod quirks_tests;
 pub mod search;
+pub mod section;
 pub mod sequence;
 #[doc(hidden)]
 pub mod testing;
 pub mod types;
 pub mod utf7;
 
+pub use acl::{AclChange, AclRights, Right};
+pub use capability::Capability;
 pub use encode::{Command, CommandEncoder, EncodeError, Fragment, LiteralMode, LiteralSupport};
+pub use flag::{Flag, FlagError};
 pub use frame::{FrameError, Framed, Framer, Limits};
 pub use notify::{
     NotifyError, NotifyEvent, NotifyFilter, NotifyGroup, NotifySet, encode_notify_set,
 };
 pub use parse::{ParseError, parse_response};
 pub use search::{Search, SearchError, SearchKey, encode_search, encode_search_program};
+pub use section::{Section, SectionError};
 pub use sequence::{Seq, SeqSet, Uid, UidSet};
 pub use types::*;

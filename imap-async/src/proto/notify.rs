@@ -263,11 +263,13 @@ impl NotifyGroup {
     /// message in the selected folder (only for `selected`/`selected-delayed`).
     ///
     /// ```
+    /// use imap_async::Section;
     /// use imap_async::proto::notify::NotifyGroup;
     /// use imap_async::session::FetchAttr;
     ///
+    /// let subject = Section::HeaderFields(vec!["SUBJECT".into()]);
     /// let g = NotifyGroup::selected()
-    ///     .message_new_fetch([FetchAttr::Uid, FetchAttr::body_peek("HEADER.FIELDS (SUBJECT)")])
+    ///     .message_new_fetch([FetchAttr::Uid, FetchAttr::body_peek(subject)])
     ///     .message_expunge();
     /// assert!(g.validate().is_ok());
     /// ```

@@ -37,6 +37,7 @@ use std::ops::{BitAnd, BitOr, Not};
 use chrono::{Datelike, NaiveDate};
 
 use super::encode::{CommandEncoder, EncodeError};
+use super::flag::Flag;
 use super::sequence::{Seq, SeqSet, Uid, UidSet};
 
 /// Largest `number64` (RFC 9051 §9: "unsigned 63-bit integer") and largest
@@ -389,14 +390,19 @@ impl Search {
         }
     }
 
-    /// `KEYWORD flag`, e.g. `Search::keyword("$Junk")`.
+    /// `KEYWORD flag`, e.g. `Search::keyword(Flag::keyword("$Junk"))` or
+    /// `Search::keyword("$Junk")`. Only keywords can be searched this way (system flags have
+    /// their own keys, such as [`Search::seen`]); another flag fails the search before it is
+    /// sent, naming the flag.
     ///
     /// ```
+    /// use imap_async::Flag;
     /// use imap_async::proto::search::Search;
+    /// assert_eq!(Search::keyword(Flag::keyword("$Junk")).to_string(), "KEYWORD $Junk");
     /// assert_eq!(Search::keyword("$Junk").to_string(), "KEYWORD $Junk");
     /// ```
-    pub fn keyword(flag: impl Into<String>) -> SearchKey {
-        SearchKey::Keyword(flag.into())
+    pub fn keyword(flag: impl Into<Flag>) -> SearchKey {
+        SearchKey::Keyword(flag.into().to_string())
     }
 
     /// `LARGER n` (octets).
@@ -635,14 +641,15 @@ impl Search {
         SearchKey::Unflagged
     }
 
-    /// `UNKEYWORD flag`.
+    /// `UNKEYWORD flag`: as [`Search::keyword`], for messages without the keyword.
     ///
     /// ```
+    /// use imap_async::Flag;
     /// use imap_async::proto::search::Search;
-    /// assert_eq!(Search::unkeyword("$Junk").to_string(), "UNKEYWORD $Junk");
+    /// assert_eq!(Search::unkeyword(Flag::keyword("$Junk")).to_string(), "UNKEYWORD $Junk");
     /// ```
-    pub fn unkeyword(flag: impl Into<String>) -> SearchKey {
-        SearchKey::Unkeyword(flag.into())
+    pub fn unkeyword(flag: impl Into<Flag>) -> SearchKey {
+        SearchKey::Unkeyword(flag.into().to_string())
     }
 
     /// `UNSEEN`.

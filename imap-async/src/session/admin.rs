@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use super::Session;
 use crate::error::{Error, Result};
-use crate::proto::{ResponseCode, Untagged};
+use crate::proto::{AclChange, AclRights, ResponseCode, Untagged};
 
 /// One resource of a quota root, as `* QUOTA` reports it (RFC 9208 §4.2.1): one entry
 /// per (root, resource), like IMAPClient's `Quota` tuple. A root without limits reports no
@@ -29,17 +29,17 @@ pub struct AclEntry {
     /// Who the rights are for: a user name, `anyone`, or with a leading `-` negative
     /// rights (RFC 4314 §2).
     pub identifier: String,
-    /// The rights letters as sent, e.g. `lrswipkxtecda`.
-    pub rights: String,
+    /// The rights, e.g. `lrswipkxtecda`.
+    pub rights: AclRights,
 }
 
 /// What LISTRIGHTS reports (RFC 4314 §3.7).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ListRights {
     /// Rights the identifier always has on the folder (may be empty).
-    pub required: String,
-    /// Rights that may be granted; each string is a group granted together or not at all.
-    pub optional: Vec<String>,
+    pub required: AclRights,
+    /// Rights that may be granted; each set is a group granted together or not at all.
+    pub optional: Vec<AclRights>,
 }
 
 /// How deep GETMETADATA looks below each entry (RFC 5464 §4.2.2).
@@ -275,7 +275,7 @@ impl Session {
                 Untagged::Acl { entries, .. } => {
                     out.extend(entries.iter().map(|(who, rights)| AclEntry {
                         identifier: lossy(who),
-                        rights: lossy(rights),
+                        rights: AclRights::from(lossy(rights)),
                     }));
                     None
                 }
@@ -285,23 +285,39 @@ impl Session {
         Ok(out)
     }
 
-    /// SETACL (RFC 4314 §3.1): give `identifier` the `rights` on `folder`. A leading `+`
-    /// adds the rights to those it has, a leading `-` removes them; otherwise they replace
-    /// them. Needs `ACL`.
+    /// SETACL (RFC 4314 §3.1): give `identifier` the `rights` on `folder`: an
+    /// [`AclChange`] (replace, add or remove), [`AclRights`] (replace), or text as in the
+    /// RFC, where a leading `+` adds the rights to those it has, a leading `-` removes
+    /// them, and otherwise they replace them. Rights that are not lower-case letters or
+    /// digits are refused before sending. Needs `ACL`.
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
-    /// session.setacl("Shared", "bob", "lr").await?;
-    /// session.setacl("Shared", "bob", "+w").await?;
+    /// use imap_async::AclRights;
+    /// use imap_async::proto::{AclChange, Right};
+    ///
+    /// session.setacl("Shared", "bob", AclRights::from([Right::Lookup, Right::Read])).await?;
+    /// session.setacl("Shared", "bob", AclChange::Add([Right::Write].into())).await?;
+    /// session.setacl("Shared", "bob", "-w").await?; // text works too
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn setacl(&mut self, folder: &str, identifier: &str, rights: &str) -> Result<()> {
+    pub async fn setacl(
+        &mut self,
+        folder: &str,
+        identifier: &str,
+        rights: impl Into<AclChange>,
+    ) -> Result<()> {
+        let rights = rights.into();
+        rights
+            .rights()
+            .check()
+            .map_err(|why| Error::invalid("ACL rights", why))?;
         self.require("ACL", "SETACL").await?;
         let mut enc = self.conn.encoder("SETACL");
         enc.mailbox("mailbox name", folder)?;
         enc.astring("ACL identifier", identifier.as_bytes())?;
-        enc.astring("ACL rights", rights.as_bytes())?;
+        enc.astring("ACL rights", rights.to_string().as_bytes())?;
         let cmd = enc.finish();
         self.conn.execute(cmd, &mut |u| Some(u)).await.map(drop)
     }
@@ -324,17 +340,19 @@ impl Session {
         self.conn.execute(cmd, &mut |u| Some(u)).await.map(drop)
     }
 
-    /// MYRIGHTS (RFC 4314 §3.8): the rights the logged-in user has on `folder`, as the
-    /// server's string of right letters. Needs `ACL`.
+    /// MYRIGHTS (RFC 4314 §3.8): the rights the logged-in user has on `folder`. Needs
+    /// `ACL`.
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::proto::Right;
+    ///
     /// let rights = session.myrights("INBOX").await?;
-    /// assert!(rights.contains('r'));
+    /// assert!(rights.contains(Right::Read));
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn myrights(&mut self, folder: &str) -> Result<String> {
+    pub async fn myrights(&mut self, folder: &str) -> Result<AclRights> {
         self.require("ACL", "MYRIGHTS").await?;
         let mut enc = self.conn.encoder("MYRIGHTS");
         enc.mailbox("mailbox name", folder)?;
@@ -343,7 +361,7 @@ impl Session {
         self.conn
             .execute(cmd, &mut |u| match u {
                 Untagged::MyRights { rights: r, .. } => {
-                    rights = Some(lossy(&r));
+                    rights = Some(AclRights::from(lossy(&r)));
                     None
                 }
                 other => Some(other),
@@ -375,8 +393,8 @@ impl Session {
                     required, optional, ..
                 } => {
                     out = Some(ListRights {
-                        required: lossy(&required),
-                        optional: optional.iter().map(|b| lossy(b)).collect(),
+                        required: AclRights::from(lossy(&required)),
+                        optional: optional.iter().map(|b| AclRights::from(lossy(b))).collect(),
                     });
                     None
                 }

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use crate::proto::LiteralSupport;
+use crate::proto::{Capability, LiteralSupport};
 
 /// Capabilities as advertised, upper-cased.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -40,19 +40,25 @@ impl Capabilities {
         }
     }
 
-    /// Whether `name` is advertised (case-insensitive), or implied by IMAP4rev2.
+    /// Whether a capability is advertised, or implied by IMAP4rev2: a [`Capability`] or
+    /// its name (case-insensitive).
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::Capability;
+    ///
     /// let caps = session.capabilities().await?;
-    /// if caps.has("move") {
+    /// if caps.has(Capability::Move) {
     ///     println!("MOVE is available (advertised or implied by IMAP4rev2)");
+    /// }
+    /// if caps.has(Capability::Auth("XOAUTH2".into())) || caps.has("auth=oauthbearer") {
+    ///     println!("OAuth2 login offered");
     /// }
     /// # Ok(())
     /// # }
     /// ```
-    pub fn has(&self, name: &str) -> bool {
-        let name = name.to_ascii_uppercase();
+    pub fn has(&self, capability: impl Into<Capability>) -> bool {
+        let name = capability.into().to_string().to_ascii_uppercase();
         self.atoms.contains(&name) || (self.is_rev2() && IMPLIED_BY_REV2.contains(&name.as_str()))
     }
 
@@ -123,17 +129,36 @@ impl Capabilities {
         }
     }
 
-    /// Every advertised capability, upper-cased, in the server's order.
+    /// Every advertised capability, typed, in the server's order (not those only implied
+    /// by IMAP4rev2).
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::Capability;
+    ///
     /// for cap in session.capabilities().await?.iter() {
-    ///     println!("{cap}");
+    ///     match cap {
+    ///         Capability::Auth(mechanism) => println!("SASL {mechanism}"),
+    ///         other => println!("{other}"),
+    ///     }
     /// }
     /// # Ok(())
     /// # }
     /// ```
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
+    pub fn iter(&self) -> impl Iterator<Item = Capability> + '_ {
+        self.atoms.iter().map(|a| Capability::from(a.as_str()))
+    }
+
+    /// Every advertised capability name, upper-cased, in the server's order.
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// let names: Vec<&str> = session.capabilities().await?.names().collect();
+    /// println!("{}", names.join(" "));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn names(&self) -> impl Iterator<Item = &str> {
         self.atoms.iter().map(String::as_str)
     }
 }
@@ -154,6 +179,22 @@ mod tests {
     fn case_insensitive_and_auth() {
         let c = caps(&["IMAP4rev1", "Idle", "AUTH=PLAIN", "literal+"]);
         assert!(c.has("IDLE"));
+        assert!(c.has(Capability::Idle));
+        assert!(c.has(Capability::Auth("plain".into())));
+        assert!(!c.has(Capability::Move));
+        assert_eq!(
+            c.iter().collect::<Vec<_>>(),
+            [
+                Capability::Imap4rev1,
+                Capability::Idle,
+                Capability::Auth("PLAIN".into()),
+                Capability::LiteralPlus
+            ]
+        );
+        assert_eq!(
+            c.names().collect::<Vec<_>>(),
+            ["IMAP4REV1", "IDLE", "AUTH=PLAIN", "LITERAL+"]
+        );
         assert!(c.has("imap4REV1"));
         assert!(c.has_auth("plain"));
         assert!(!c.has_auth("LOGIN"));
@@ -165,6 +206,7 @@ mod tests {
     fn rev2_implies_extensions() {
         let c = caps(&["IMAP4rev2"]);
         assert!(c.has("MOVE"));
+        assert!(c.has(Capability::Move));
         assert!(c.has("ESEARCH"));
         assert!(!c.has("CONDSTORE"));
         assert_eq!(c.literal_support(), LiteralSupport::Minus);

@@ -7,6 +7,8 @@ use bytes::Bytes;
 use super::Session;
 use super::stream::FetchRun;
 use crate::error::{Error, Result};
+use crate::proto::flag::{Flag, flags_from_wire};
+use crate::proto::section::{Section, section_from_wire};
 use crate::proto::sequence::{Id, IdSet};
 use crate::proto::{BodyStructure, Envelope, FetchItem, Uid, UidSet};
 
@@ -40,25 +42,23 @@ impl Fetched {
         })
     }
 
-    /// `FLAGS`, if fetched, as strings (`\Seen`, `$Junk`, ...).
+    /// `FLAGS`, if fetched, as [`Flag`]s in the server's order.
     ///
     /// ```
-    /// use imap_async::Fetched;
+    /// use imap_async::{Fetched, Flag};
     /// use imap_async::proto::FetchItem;
     ///
     /// let msg = Fetched {
     ///     seq: 1,
     ///     items: vec![FetchItem::Flags(vec!["\\Seen".into(), "$Junk".into()])],
     /// };
-    /// assert_eq!(msg.flags(), Some(vec!["\\Seen".to_string(), "$Junk".to_string()]));
+    /// let flags = msg.flags().unwrap();
+    /// assert_eq!(flags, [Flag::Seen, Flag::keyword("$Junk")]);
+    /// assert!(flags.contains(&Flag::Seen));
     /// ```
-    pub fn flags(&self) -> Option<Vec<String>> {
+    pub fn flags(&self) -> Option<Vec<Flag>> {
         self.items.iter().find_map(|i| match i {
-            FetchItem::Flags(f) => Some(
-                f.iter()
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .collect(),
-            ),
+            FetchItem::Flags(f) => Some(flags_from_wire(f)),
             _ => None,
         })
     }
@@ -145,32 +145,37 @@ impl Fetched {
         })
     }
 
-    /// The data of `BODY[section]` (section as you asked for it, case-insensitive: `""` for
-    /// the whole message, `"HEADER"`, `"1.2"`, ...). `BODY.PEEK[...]` is answered as
-    /// `BODY[...]`, so ask for it here without `.PEEK`.
+    /// The data of `BODY[section]`: a [`Section`] ([`Section::Full`] for the whole message,
+    /// [`Section::Header`], a part, ...) or its text. The server's echo is found whatever
+    /// its case and quoting (sections are compared parsed: `HEADER.FIELDS (Subject "From")`
+    /// answers `HEADER.FIELDS (SUBJECT FROM)`). `BODY.PEEK[...]` is answered as `BODY[...]`,
+    /// so the same section finds either.
     ///
     /// ```
-    /// use imap_async::Fetched;
+    /// use imap_async::{Fetched, Section};
     /// use imap_async::proto::FetchItem;
     ///
     /// let msg = Fetched {
     ///     seq: 1,
     ///     items: vec![FetchItem::Body {
-    ///         section: "HEADER".into(),
+    ///         section: "HEADER.FIELDS (Subject \"From\")".into(),
     ///         origin: None,
     ///         data: Some("Subject: hi\r\n\r\n".into()),
     ///     }],
     /// };
-    /// assert_eq!(msg.body("header").map(|d| &d[..]), Some(&b"Subject: hi\r\n\r\n"[..]));
-    /// assert!(msg.body("TEXT").is_none());
+    /// let asked = Section::HeaderFields(vec!["SUBJECT".into(), "FROM".into()]);
+    /// assert_eq!(msg.body(&asked).map(|d| &d[..]), Some(&b"Subject: hi\r\n\r\n"[..]));
+    /// assert!(msg.body("header.fields (from subject)").is_some());
+    /// assert!(msg.body(Section::Text).is_none());
     /// ```
-    pub fn body(&self, section: &str) -> Option<&Bytes> {
+    pub fn body(&self, section: impl Into<Section>) -> Option<&Bytes> {
+        let section = section.into();
         self.items.iter().find_map(|i| match i {
             FetchItem::Body {
                 section: s,
                 data: Some(d),
                 ..
-            } if s.eq_ignore_ascii_case(section.as_bytes()) => Some(d),
+            } if section_from_wire(s) == section => Some(d),
             _ => None,
         })
     }
@@ -179,7 +184,7 @@ impl Fetched {
     /// `BODY.PEEK[]<0.10>` is answered by `BODY[]<0>` (IMAPClient keys it `BODY[]<0>`).
     ///
     /// ```
-    /// use imap_async::Fetched;
+    /// use imap_async::{Fetched, Section};
     /// use imap_async::proto::FetchItem;
     /// use imap_async::session::FetchAttr;
     ///
@@ -191,9 +196,9 @@ impl Fetched {
     ///         data: Some("From: a@b\r\n".into()),
     ///     }],
     /// };
-    /// let asked = FetchAttr::body_peek("").partial(0, 10);
+    /// let asked = FetchAttr::body_peek(Section::Full).partial(0, 10);
     /// assert_eq!(msg.data(&asked).map(|d| &d[..]), Some(&b"From: a@b\r\n"[..]));
-    /// assert!(msg.data(&FetchAttr::body_peek("")).is_none());
+    /// assert!(msg.data(&FetchAttr::body_peek(Section::Full)).is_none());
     /// ```
     pub fn get(&self, attr: &FetchAttr) -> Option<&FetchItem> {
         self.items.iter().find(|i| attr.answered_by(i))
@@ -203,7 +208,7 @@ impl Fetched {
     /// [`get`](Self::get). `None` when absent or `NIL`.
     ///
     /// ```
-    /// use imap_async::Fetched;
+    /// use imap_async::{Fetched, Section};
     /// use imap_async::proto::FetchItem;
     /// use imap_async::session::FetchAttr;
     ///
@@ -215,7 +220,8 @@ impl Fetched {
     ///         data: Some("part one".into()),
     ///     }],
     /// };
-    /// assert_eq!(msg.data(&FetchAttr::body_peek("1")).map(|d| &d[..]), Some(&b"part one"[..]));
+    /// let part = FetchAttr::body_peek(Section::part([1]));
+    /// assert_eq!(msg.data(&part).map(|d| &d[..]), Some(&b"part one"[..]));
     /// ```
     pub fn data(&self, attr: &FetchAttr) -> Option<&Bytes> {
         match self.get(attr)? {
@@ -297,12 +303,13 @@ impl Fetched {
 /// MODSEQ), or raw syntax.
 ///
 /// ```
+/// use imap_async::Section;
 /// use imap_async::session::{FetchAttr, FetchItems};
 ///
 /// let items: FetchItems = vec![
 ///     FetchAttr::Flags,
-///     FetchAttr::body_peek("1.MIME"),
-///     FetchAttr::body_peek("").partial(0, 10),
+///     FetchAttr::body_peek(Section::part([1]).with(Section::Mime)),
+///     FetchAttr::body_peek(Section::Full).partial(0, 10),
 /// ]
 /// .into();
 /// assert_eq!(items.to_wire()?, "(FLAGS BODY.PEEK[1.MIME] BODY.PEEK[]<0.10>)");
@@ -330,23 +337,30 @@ pub enum FetchAttr {
     /// `BODYSTRUCTURE`.
     BodyStructure,
     /// `BODY[section]<origin.length>` or, with `peek`, `BODY.PEEK[...]` (does not set
-    /// `\Seen`). `section` is RFC 3501 `section-spec` text: `""` (whole message),
-    /// `"HEADER"`, `"TEXT"`, `"1.2"`, `"1.MIME"`, `"HEADER.FIELDS (FROM TO)"`.
+    /// `\Seen`).
     Body {
-        section: String,
+        /// Which part of the message (RFC 3501 §6.4.5 `section-spec`).
+        section: Section,
+        /// `BODY.PEEK`: leave `\Seen` alone.
         peek: bool,
         /// `<origin.length>`: `length` octets from `origin`.
         partial: Option<(u32, u32)>,
     },
     /// `BINARY[section]<origin.length>` / `BINARY.PEEK[...]` (RFC 3516, needs BINARY): the
-    /// part with its content transfer encoding removed. `section` is a part number.
+    /// part with its content transfer encoding removed.
     Binary {
-        section: String,
+        /// A part ([`Section::Part`] without `.HEADER`/`.TEXT`/`.MIME`).
+        section: Section,
+        /// `BINARY.PEEK`: leave `\Seen` alone.
         peek: bool,
+        /// `<origin.length>`: `length` octets from `origin`.
         partial: Option<(u32, u32)>,
     },
     /// `BINARY.SIZE[section]` (RFC 3516).
-    BinarySize { section: String },
+    BinarySize {
+        /// A part.
+        section: Section,
+    },
     /// `MODSEQ` (RFC 7162 §3.1.4.1, needs CONDSTORE).
     ModSeq,
     /// Raw fetch item syntax sent as it is, e.g. `X-GM-LABELS` or `BODY[HEADER]`; ASCII,
@@ -355,16 +369,21 @@ pub enum FetchAttr {
 }
 
 impl FetchAttr {
-    /// `BODY[section]` (sets `\Seen`).
+    /// `BODY[section]` (sets `\Seen`). `section` is a [`Section`] or its text (see
+    /// [`Section`]'s `From<&str>`: text that is not a section-spec fails the FETCH with an
+    /// error naming it).
     ///
     /// ```
+    /// use imap_async::Section;
     /// use imap_async::session::{FetchAttr, FetchItems};
     ///
-    /// let items: FetchItems = FetchAttr::body("TEXT").into();
+    /// let items: FetchItems = FetchAttr::body(Section::Text).into();
     /// assert_eq!(items.to_wire()?, "(BODY[TEXT])");
+    /// let bad: FetchItems = FetchAttr::body("TXET").into();
+    /// assert!(bad.to_wire().unwrap_err().to_string().contains("TXET"));
     /// # Ok::<(), imap_async::Error>(())
     /// ```
-    pub fn body(section: impl Into<String>) -> FetchAttr {
+    pub fn body(section: impl Into<Section>) -> FetchAttr {
         FetchAttr::Body {
             section: section.into(),
             peek: false,
@@ -375,13 +394,16 @@ impl FetchAttr {
     /// `BODY.PEEK[section]` (leaves `\Seen` alone).
     ///
     /// ```
+    /// use imap_async::Section;
     /// use imap_async::session::{FetchAttr, FetchItems};
     ///
-    /// let items: FetchItems = FetchAttr::body_peek("HEADER").into();
+    /// let items: FetchItems = FetchAttr::body_peek(Section::Header).into();
     /// assert_eq!(items.to_wire()?, "(BODY.PEEK[HEADER])");
+    /// // The same from text:
+    /// assert_eq!(FetchAttr::body_peek("header"), FetchAttr::body_peek(Section::Header));
     /// # Ok::<(), imap_async::Error>(())
     /// ```
-    pub fn body_peek(section: impl Into<String>) -> FetchAttr {
+    pub fn body_peek(section: impl Into<Section>) -> FetchAttr {
         FetchAttr::Body {
             section: section.into(),
             peek: true,
@@ -392,13 +414,14 @@ impl FetchAttr {
     /// `BINARY.PEEK[section]` (RFC 3516).
     ///
     /// ```
+    /// use imap_async::Section;
     /// use imap_async::session::{FetchAttr, FetchItems};
     ///
-    /// let items: FetchItems = FetchAttr::binary_peek("1").into();
+    /// let items: FetchItems = FetchAttr::binary_peek(Section::part([1])).into();
     /// assert_eq!(items.to_wire()?, "(BINARY.PEEK[1])");
     /// # Ok::<(), imap_async::Error>(())
     /// ```
-    pub fn binary_peek(section: impl Into<String>) -> FetchAttr {
+    pub fn binary_peek(section: impl Into<Section>) -> FetchAttr {
         FetchAttr::Binary {
             section: section.into(),
             peek: true,
@@ -412,7 +435,9 @@ impl FetchAttr {
     /// ```
     /// use imap_async::session::{FetchAttr, FetchItems};
     ///
-    /// let items: FetchItems = FetchAttr::body_peek("").partial(0, 1024).into();
+    /// let items: FetchItems = FetchAttr::body_peek(imap_async::Section::Full)
+    ///     .partial(0, 1024)
+    ///     .into();
     /// assert_eq!(items.to_wire()?, "(BODY.PEEK[]<0.1024>)");
     /// assert_eq!(FetchAttr::Flags.partial(0, 10), FetchAttr::Flags);
     /// # Ok::<(), imap_async::Error>(())
@@ -434,23 +459,26 @@ impl FetchAttr {
     }
 
     fn write(&self, out: &mut String) -> Result<()> {
-        let bracket = |out: &mut String, name: &str, section: &str, partial: Option<(u32, u32)>| {
-            check_section(section)?;
-            out.push_str(name);
-            out.push('[');
-            out.push_str(section);
-            out.push(']');
-            if let Some((o, n)) = partial {
-                if n == 0 {
-                    return Err(Error::invalid(
-                        "fetch partial",
-                        "length 0 (RFC 3501 nz-number)",
-                    ));
+        let bracket =
+            |out: &mut String, name: &str, section: &Section, partial: Option<(u32, u32)>| {
+                section
+                    .check()
+                    .map_err(|e| Error::invalid("fetch section", e.to_string()))?;
+                out.push_str(name);
+                out.push('[');
+                out.push_str(&section.wire());
+                out.push(']');
+                if let Some((o, n)) = partial {
+                    if n == 0 {
+                        return Err(Error::invalid(
+                            "fetch partial",
+                            "length 0 (RFC 3501 nz-number)",
+                        ));
+                    }
+                    out.push_str(&format!("<{o}.{n}>"));
                 }
-                out.push_str(&format!("<{o}.{n}>"));
-            }
-            Ok(())
-        };
+                Ok(())
+            };
         match self {
             FetchAttr::Uid => out.push_str("UID"),
             FetchAttr::Flags => out.push_str("FLAGS"),
@@ -499,6 +527,8 @@ impl FetchAttr {
     /// `BODY.PEEK[]<0.10>` is answered by `BODY[]<0>`).
     pub(crate) fn answered_by(&self, item: &FetchItem) -> bool {
         let same = |a: &Bytes, b: &str| a.eq_ignore_ascii_case(b.as_bytes());
+        // Sections are compared parsed: a server echoes them in its own case and quoting.
+        let same_section = |a: &Bytes, b: &Section| section_from_wire(a) == *b;
         match (self, item) {
             (FetchAttr::Uid, FetchItem::Uid(_))
             | (FetchAttr::Flags, FetchItem::Flags(_))
@@ -518,13 +548,13 @@ impl FetchAttr {
                 FetchItem::Body {
                     section, origin, ..
                 },
-            ) => same(section, "HEADER") && origin.is_none(),
+            ) => same_section(section, &Section::Header) && origin.is_none(),
             (
                 FetchAttr::Rfc822Text,
                 FetchItem::Body {
                     section, origin, ..
                 },
-            ) => same(section, "TEXT") && origin.is_none(),
+            ) => same_section(section, &Section::Text) && origin.is_none(),
             (
                 FetchAttr::Body {
                     section, partial, ..
@@ -540,45 +570,14 @@ impl FetchAttr {
                 FetchItem::Binary {
                     section: s, origin, ..
                 },
-            ) => same(s, section) && *origin == partial.map(|p| p.0),
+            ) => same_section(s, section) && *origin == partial.map(|p| p.0),
             (FetchAttr::BinarySize { section }, FetchItem::BinarySize { section: s, .. }) => {
-                same(s, section)
+                same_section(s, section)
             }
             (FetchAttr::Raw(r), FetchItem::Other { name, .. }) => same(name, r.trim()),
             _ => false,
         }
     }
-}
-
-/// `section-spec` text inside `[...]`: printable ASCII without `]`, balanced parentheses.
-fn check_section(section: &str) -> Result<()> {
-    if let Some(pos) = section
-        .bytes()
-        .position(|b| !(0x20..0x7f).contains(&b) || b == b']' || b == b'[' || b == b'{')
-    {
-        return Err(Error::invalid(
-            "fetch section",
-            format!("{section:?} has a forbidden character at byte {pos}"),
-        ));
-    }
-    let mut depth = 0i32;
-    for b in section.bytes() {
-        match b {
-            b'(' => depth += 1,
-            b')' => depth -= 1,
-            _ => {}
-        }
-        if depth < 0 {
-            break;
-        }
-    }
-    if depth != 0 {
-        return Err(Error::invalid(
-            "fetch section",
-            format!("{section:?} has unbalanced parentheses"),
-        ));
-    }
-    Ok(())
 }
 
 /// What a FETCH asks for: typed [`FetchAttr`]s, or a raw string.
@@ -871,7 +870,7 @@ impl Session {
     ///     println!("{:?} {:?} {:?}", msg.uid(), msg.flags(), msg.size());
     /// }
     /// let first: SeqSet = "1".parse().unwrap();
-    /// let typed = [FetchAttr::Envelope, FetchAttr::body_peek("HEADER")];
+    /// let typed = [FetchAttr::Envelope, FetchAttr::body_peek(imap_async::Section::Header)];
     /// let headers = session.fetch(&first, typed).await?;
     /// # Ok(())
     /// # }
@@ -916,7 +915,7 @@ impl Session {
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
     /// use imap_async::UidSet;
     /// use imap_async::session::FetchAttr;
-    /// session.enable(&["CONDSTORE"]).await?;
+    /// session.enable([imap_async::Capability::Condstore]).await?;
     /// session.select_folder("INBOX").await?;
     /// let changed = session.fetch_changed_since(&UidSet::all(), FetchAttr::Flags, 1234).await?;
     /// # Ok(())
@@ -944,7 +943,7 @@ impl Session {
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
     /// use imap_async::UidSet;
     /// use imap_async::session::FetchAttr;
-    /// session.enable(&["QRESYNC"]).await?;
+    /// session.enable([imap_async::Capability::Qresync]).await?;
     /// session.select_folder("INBOX").await?;
     /// let changes = session.fetch_vanished(&UidSet::all(), FetchAttr::Flags, 1234).await?;
     /// println!("{} changed, gone: {}", changes.messages.len(), changes.vanished);

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use super::Session;
 use super::connection::Connection;
 use crate::error::{Error, Result};
+use crate::proto::flag::{Flag, flags_from_wire};
 use crate::proto::{CommandEncoder, ListItem, MailboxStatus, ResponseCode, Status, Untagged, utf7};
 
 /// What SELECT or EXAMINE reports about the folder.
@@ -23,10 +24,10 @@ pub struct SelectInfo {
     /// First unseen message's sequence number (`UNSEEN`, IMAP4rev1 only).
     pub unseen: Option<u32>,
     /// Flags defined in the folder (`FLAGS`).
-    pub flags: Vec<String>,
-    /// Flags that can be changed permanently (`PERMANENTFLAGS`); `\*` means new keywords
-    /// may be created.
-    pub permanent_flags: Vec<String>,
+    pub flags: Vec<Flag>,
+    /// Flags that can be changed permanently (`PERMANENTFLAGS`); [`Flag::MayCreate`]
+    /// (`\*`) means new keywords may be created.
+    pub permanent_flags: Vec<Flag>,
     /// `false` for EXAMINE or a `[READ-ONLY]` answer.
     pub read_write: bool,
     /// `HIGHESTMODSEQ` (CONDSTORE, RFC 7162); `None` with `[NOMODSEQ]` or without CONDSTORE.
@@ -163,12 +164,14 @@ impl Session {
                         saw_exists = true;
                     }
                     Untagged::Recent(n) => info.recent = n,
-                    Untagged::Flags(f) => info.flags = strings(&f),
+                    Untagged::Flags(f) => info.flags = flags_from_wire(&f),
                     Untagged::Status(st) => match st.code {
                         Some(ResponseCode::UidNext(n)) => info.uid_next = Some(n),
                         Some(ResponseCode::UidValidity(n)) => info.uid_validity = Some(n),
                         Some(ResponseCode::Unseen(n)) => info.unseen = Some(n),
-                        Some(ResponseCode::PermanentFlags(f)) => info.permanent_flags = strings(&f),
+                        Some(ResponseCode::PermanentFlags(f)) => {
+                            info.permanent_flags = flags_from_wire(&f)
+                        }
                         Some(ResponseCode::HighestModSeq(n)) => info.highest_modseq = Some(n),
                         Some(ResponseCode::NoModSeq) => info.highest_modseq = None,
                         // RFC 7162 §3.2.11: CLOSED ends the previous folder's data.

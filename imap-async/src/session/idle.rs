@@ -23,6 +23,7 @@ use tokio::time::Instant;
 use super::Session;
 use super::connection::{Connection, IdleInProgress, status_result};
 use crate::error::{Error, Result};
+use crate::proto::flag::{Flag, flags_from_wire};
 use crate::proto::{FetchItem, Response, ResponseCode, Status, Uid, UidSet, Untagged};
 
 /// How an IDLE stream behaves. The defaults suit a long-running watcher.
@@ -99,11 +100,11 @@ pub enum IdleEvent {
     Fetch {
         seq: u32,
         uid: Option<Uid>,
-        flags: Option<Vec<String>>,
+        flags: Option<Vec<Flag>>,
         modseq: Option<u64>,
     },
     /// The mailbox's defined flags changed (`* FLAGS`).
-    Flags(Vec<String>),
+    Flags(Vec<Flag>),
     /// `* OK [ALERT] text` or `* NO [ALERT] text`: show it to the user (RFC 3501 §7.1).
     Alert(String),
     /// Anything else the server sent.
@@ -134,7 +135,7 @@ impl From<Untagged> for IdleEvent {
                 for item in &items {
                     match item {
                         FetchItem::Uid(u) => uid = Uid::new(*u),
-                        FetchItem::Flags(f) => flags = Some(f.iter().map(|b| text(b)).collect()),
+                        FetchItem::Flags(f) => flags = Some(flags_from_wire(f)),
                         FetchItem::ModSeq(m) => modseq = Some(*m),
                         _ => {}
                     }
@@ -146,7 +147,7 @@ impl From<Untagged> for IdleEvent {
                     modseq,
                 }
             }
-            Untagged::Flags(f) => IdleEvent::Flags(f.iter().map(|b| text(b)).collect()),
+            Untagged::Flags(f) => IdleEvent::Flags(flags_from_wire(&f)),
             Untagged::Status(st)
                 if st.code == Some(ResponseCode::Alert)
                     && matches!(st.status, Status::Ok | Status::No) =>

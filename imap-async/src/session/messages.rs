@@ -15,6 +15,7 @@ use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 use super::folders::decode_mailbox;
 use super::{Session, command_name};
 use crate::error::{Error, Result};
+use crate::proto::flag::{Flag, flags_from_wire};
 use crate::proto::sequence::{Id, IdSet};
 use crate::proto::{CommandEncoder, FetchItem, ResponseCode, Seq, Status, Uid, UidSet, Untagged};
 
@@ -120,19 +121,19 @@ fn append_uid(code: &Option<ResponseCode>) -> Option<AppendUid> {
 /// them). NUL bytes cannot be sent and are refused.
 ///
 /// ```
-/// use imap_async::session::AppendMessage;
+/// use imap_async::{Flag, session::AppendMessage};
 ///
 /// let date = chrono::DateTime::parse_from_rfc3339("2024-03-10T01:30:00-07:00").unwrap();
 /// let data = &b"Subject: hi\r\n\r\nHello\n"[..];
 /// let msg = AppendMessage::new(data)
-///     .flags(&["\\Seen", "$Label1"])
+///     .flags([Flag::Seen, Flag::keyword("$Label1")])
 ///     .internal_date(date);
 /// assert_eq!(&msg.data()[..], data); // the bare LF stays as it is
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppendMessage {
     data: Bytes,
-    flags: Vec<String>,
+    flags: Vec<Flag>,
     internal_date: Option<DateTime<FixedOffset>>,
 }
 
@@ -153,17 +154,18 @@ impl AppendMessage {
         }
     }
 
-    /// Flags to set on the new message (`\Seen`, `$Junk`, keywords; checked when sent).
+    /// Flags to set on the new message ([`Flag::Seen`], keywords such as `$Junk`; strings
+    /// in wire form are accepted too; each is checked when sent).
     ///
     /// ```
-    /// use imap_async::session::AppendMessage;
+    /// use imap_async::{Flag, session::AppendMessage};
     ///
     /// // Replaces any flags set before.
-    /// let msg = AppendMessage::new("Subject: x\r\n\r\n").flags(&["\\Draft"]).flags(&["\\Seen"]);
+    /// let msg = AppendMessage::new("Subject: x\r\n\r\n").flags([Flag::Draft]).flags(&["\\Seen"]);
     /// # let _ = msg;
     /// ```
-    pub fn flags(mut self, flags: &[&str]) -> AppendMessage {
-        self.flags = flags.iter().map(|f| (*f).to_owned()).collect();
+    pub fn flags(mut self, flags: impl IntoIterator<Item = impl Into<Flag>>) -> AppendMessage {
+        self.flags = flags.into_iter().map(Into::into).collect();
         self
     }
 
@@ -243,6 +245,11 @@ pub(crate) fn format_date_time(date: &DateTime<FixedOffset>) -> Result<String> {
     ))
 }
 
+/// The flags of a STORE argument, converted once.
+fn collect_flags(flags: impl IntoIterator<Item = impl Into<Flag>>) -> Vec<Flag> {
+    flags.into_iter().map(Into::into).collect()
+}
+
 /// ` [(flags)] ["date-time"] literal` of one message (RFC 3501 §6.3.11, RFC 3502 §6.3.11).
 fn encode_message(enc: &mut CommandEncoder, msg: &AppendMessage) -> Result<()> {
     encode_message_head(enc, msg)?;
@@ -255,7 +262,7 @@ fn encode_message_head(enc: &mut CommandEncoder, msg: &AppendMessage) -> Result<
     if !msg.flags.is_empty() {
         enc.open_list();
         for f in &msg.flags {
-            enc.flag("APPEND flag", f)?;
+            enc.flag("APPEND flag", &f.to_string())?;
         }
         enc.close_list();
     }
@@ -305,7 +312,7 @@ impl Change {
 /// What a STORE sets.
 #[derive(Clone, Copy)]
 enum Values<'a> {
-    Flags(&'a [&'a str]),
+    Flags(&'a [Flag]),
     GmailLabels(&'a [&'a str]),
 }
 
@@ -389,17 +396,19 @@ impl Session {
     ///
     /// * `message` is sent byte-exact as a literal (LITERAL+ is used when offered): line
     ///   endings are not rewritten, so give CRLF line endings as IMAP requires.
-    /// * `flags` are set on the new message (`\Seen`, `$Junk`, keywords); each is checked
-    ///   before anything is sent.
+    /// * `flags` are set on the new message ([`Flag::Seen`], keywords such as `$Junk`, or
+    ///   strings in wire form; [`Flag::NONE`] for none); each is checked before anything is
+    ///   sent.
     /// * `internal_date`, when given, is sent as `"dd-Mon-yyyy hh:mm:ss +zzzz"` in the date's
     ///   own offset (never converted to local time, so dates across a DST change stay
     ///   exact). The server may report it back in another zone; the instant is the same.
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::Flag;
     /// let date = chrono::DateTime::parse_from_rfc3339("2024-03-10T01:30:00-07:00").unwrap();
     /// let msg = b"From: a@example.org\r\nSubject: hi\r\n\r\nHello\r\n".to_vec();
-    /// if let Some(new) = session.append("Drafts", msg, &["\\Draft"], Some(date)).await? {
+    /// if let Some(new) = session.append("Drafts", msg, [Flag::Draft], Some(date)).await? {
     ///     println!("stored as UID {} (UIDVALIDITY {})", new.uids, new.uid_validity);
     /// }
     /// # Ok(())
@@ -409,7 +418,7 @@ impl Session {
         &mut self,
         folder: &str,
         message: impl Into<Bytes>,
-        flags: &[&str],
+        flags: impl IntoIterator<Item = impl Into<Flag>>,
         internal_date: Option<DateTime<FixedOffset>>,
     ) -> Result<Option<AppendUid>> {
         let mut msg = AppendMessage::new(message).flags(flags);
@@ -426,7 +435,7 @@ impl Session {
     /// use imap_async::session::AppendMessage;
     /// let messages = [
     ///     AppendMessage::new(&b"Subject: one\r\n\r\n1\r\n"[..]),
-    ///     AppendMessage::new(&b"Subject: two\r\n\r\n2\r\n"[..]).flags(&["\\Seen"]),
+    ///     AppendMessage::new(&b"Subject: two\r\n\r\n2\r\n"[..]).flags([imap_async::Flag::Seen]),
     /// ];
     /// let stored = session.multiappend("Archive", &messages).await?;
     /// println!("{:?}", stored.map(|s| s.uids.to_string()));
@@ -567,7 +576,7 @@ impl Session {
             )));
         };
         let uids = copied.source.clone();
-        self.store_silent(&uids, Change::Add, Values::Flags(&["\\Deleted"]))
+        self.store_silent(&uids, Change::Add, Values::Flags(&[Flag::Deleted]))
             .await?;
         self.expunge_command(Some(&uids), false).await?;
         Ok(Some(copied))
@@ -591,12 +600,12 @@ impl Session {
         &mut self,
         set: &IdSet<K>,
         silent: bool,
-    ) -> Result<BTreeMap<K, Vec<String>>> {
+    ) -> Result<BTreeMap<K, Vec<Flag>>> {
         if silent {
-            self.add_flags_silent(set, &["\\Deleted"]).await?;
+            self.add_flags_silent(set, [Flag::Deleted]).await?;
             Ok(BTreeMap::new())
         } else {
-            self.add_flags(set, &["\\Deleted"]).await
+            self.add_flags(set, [Flag::Deleted]).await
         }
     }
 
@@ -685,7 +694,7 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn get_flags<K: Id>(&mut self, set: &IdSet<K>) -> Result<BTreeMap<K, Vec<String>>> {
+    pub async fn get_flags<K: Id>(&mut self, set: &IdSet<K>) -> Result<BTreeMap<K, Vec<Flag>>> {
         let fetched = self.fetch(set, "(FLAGS)").await?;
         let mut out = BTreeMap::new();
         for msg in fetched {
@@ -697,62 +706,68 @@ impl Session {
     }
 
     /// Add flags (STORE `+FLAGS`, RFC 3501 §6.4.6); returns each message's flags afterwards.
-    /// Flags are checked before sending (`\Seen`, `$Junk`, keywords).
+    /// Flags are [`Flag`]s or strings in wire form (`"\\Seen"`, `"$Junk"`), each checked
+    /// before sending.
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
-    /// use imap_async::SeqSet;
+    /// use imap_async::{Flag, SeqSet};
     /// session.select_folder("INBOX").await?;
     /// let set: SeqSet = "1:3".parse().unwrap();
-    /// let now = session.add_flags(&set, &["\\Seen", "$Important"]).await?;
+    /// let now = session.add_flags(&set, [Flag::Seen, Flag::keyword("$Important")]).await?;
+    /// // Strings in wire form work too.
+    /// session.add_flags(&set, &["\\Answered"]).await?;
     /// # Ok(())
     /// # }
     /// ```
     pub async fn add_flags<K: Id>(
         &mut self,
         set: &IdSet<K>,
-        flags: &[&str],
-    ) -> Result<BTreeMap<K, Vec<String>>> {
-        self.store_flags(set, Change::Add, flags).await
+        flags: impl IntoIterator<Item = impl Into<Flag>>,
+    ) -> Result<BTreeMap<K, Vec<Flag>>> {
+        self.store_flags(set, Change::Add, &collect_flags(flags))
+            .await
     }
 
     /// Remove flags (STORE `-FLAGS`); returns each message's flags afterwards.
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
-    /// use imap_async::UidSet;
+    /// use imap_async::{Flag, UidSet};
     /// session.select_folder("INBOX").await?;
     /// let set: UidSet = "10".parse().unwrap();
-    /// session.remove_flags(&set, &["\\Seen"]).await?;
+    /// session.remove_flags(&set, [Flag::Seen]).await?;
     /// # Ok(())
     /// # }
     /// ```
     pub async fn remove_flags<K: Id>(
         &mut self,
         set: &IdSet<K>,
-        flags: &[&str],
-    ) -> Result<BTreeMap<K, Vec<String>>> {
-        self.store_flags(set, Change::Remove, flags).await
+        flags: impl IntoIterator<Item = impl Into<Flag>>,
+    ) -> Result<BTreeMap<K, Vec<Flag>>> {
+        self.store_flags(set, Change::Remove, &collect_flags(flags))
+            .await
     }
 
-    /// Replace the flags (STORE `FLAGS`); returns each message's flags afterwards. An empty
-    /// slice clears every flag.
+    /// Replace the flags (STORE `FLAGS`); returns each message's flags afterwards. No flags
+    /// ([`Flag::NONE`]) clears every flag.
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
-    /// use imap_async::UidSet;
+    /// use imap_async::{Flag, UidSet};
     /// session.select_folder("INBOX").await?;
     /// let set: UidSet = "10".parse().unwrap();
-    /// session.set_flags(&set, &["\\Flagged"]).await?;
+    /// session.set_flags(&set, [Flag::Flagged]).await?;
     /// # Ok(())
     /// # }
     /// ```
     pub async fn set_flags<K: Id>(
         &mut self,
         set: &IdSet<K>,
-        flags: &[&str],
-    ) -> Result<BTreeMap<K, Vec<String>>> {
-        self.store_flags(set, Change::Replace, flags).await
+        flags: impl IntoIterator<Item = impl Into<Flag>>,
+    ) -> Result<BTreeMap<K, Vec<Flag>>> {
+        self.store_flags(set, Change::Replace, &collect_flags(flags))
+            .await
     }
 
     /// [`Session::add_flags`] with `+FLAGS.SILENT`: the server does not report the result.
@@ -760,12 +775,16 @@ impl Session {
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
     /// session.select_folder("INBOX").await?;
-    /// session.add_flags_silent(&imap_async::UidSet::all(), &["\\Seen"]).await?;
+    /// session.add_flags_silent(&imap_async::UidSet::all(), [imap_async::Flag::Seen]).await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn add_flags_silent<K: Id>(&mut self, set: &IdSet<K>, flags: &[&str]) -> Result<()> {
-        self.store_silent(set, Change::Add, Values::Flags(flags))
+    pub async fn add_flags_silent<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        flags: impl IntoIterator<Item = impl Into<Flag>>,
+    ) -> Result<()> {
+        self.store_silent(set, Change::Add, Values::Flags(&collect_flags(flags)))
             .await
     }
 
@@ -774,16 +793,16 @@ impl Session {
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
     /// session.select_folder("INBOX").await?;
-    /// session.remove_flags_silent(&imap_async::UidSet::all(), &["\\Seen"]).await?;
+    /// session.remove_flags_silent(&imap_async::UidSet::all(), [imap_async::Flag::Seen]).await?;
     /// # Ok(())
     /// # }
     /// ```
     pub async fn remove_flags_silent<K: Id>(
         &mut self,
         set: &IdSet<K>,
-        flags: &[&str],
+        flags: impl IntoIterator<Item = impl Into<Flag>>,
     ) -> Result<()> {
-        self.store_silent(set, Change::Remove, Values::Flags(flags))
+        self.store_silent(set, Change::Remove, Values::Flags(&collect_flags(flags)))
             .await
     }
 
@@ -792,12 +811,16 @@ impl Session {
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
     /// session.select_folder("INBOX").await?;
-    /// session.set_flags_silent(&imap_async::UidSet::all(), &[]).await?;
+    /// session.set_flags_silent(&imap_async::UidSet::all(), imap_async::Flag::NONE).await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn set_flags_silent<K: Id>(&mut self, set: &IdSet<K>, flags: &[&str]) -> Result<()> {
-        self.store_silent(set, Change::Replace, Values::Flags(flags))
+    pub async fn set_flags_silent<K: Id>(
+        &mut self,
+        set: &IdSet<K>,
+        flags: impl IntoIterator<Item = impl Into<Flag>>,
+    ) -> Result<()> {
+        self.store_silent(set, Change::Replace, Values::Flags(&collect_flags(flags)))
             .await
     }
 
@@ -950,17 +973,13 @@ impl Session {
         &mut self,
         set: &IdSet<K>,
         change: Change,
-        flags: &[&str],
-    ) -> Result<BTreeMap<K, Vec<String>>> {
+        flags: &[Flag],
+    ) -> Result<BTreeMap<K, Vec<Flag>>> {
         let fetched = self.store(set, change, Values::Flags(flags), false).await?;
         let mut out = BTreeMap::new();
         for (k, items) in fetched {
             let flags = items.iter().rev().find_map(|i| match i {
-                FetchItem::Flags(f) => Some(
-                    f.iter()
-                        .map(|b| String::from_utf8_lossy(b).into_owned())
-                        .collect::<Vec<_>>(),
-                ),
+                FetchItem::Flags(f) => Some(flags_from_wire(f)),
                 _ => None,
             });
             if let Some(flags) = flags {
@@ -1044,7 +1063,7 @@ impl Session {
         match values {
             Values::Flags(flags) => {
                 for f in flags {
-                    enc.flag("flag", f)?;
+                    enc.flag("flag", &f.to_string())?;
                 }
             }
             Values::GmailLabels(labels) => {
@@ -1242,7 +1261,7 @@ mod tests {
         let mut enc = CommandEncoder::new("A1", "APPEND", crate::proto::LiteralSupport::Plus);
         enc.mailbox("folder", "Drafts").unwrap();
         let msg = AppendMessage::new(&b"a\nb"[..])
-            .flags(&["\\Seen", "$Junk"])
+            .flags([Flag::Seen, Flag::keyword("$Junk")])
             .internal_date(date("2024-03-10T01:30:00-07:00"));
         encode_message(&mut enc, &msg).unwrap();
         let cmd = enc.finish();
@@ -1251,7 +1270,7 @@ mod tests {
             "A1 APPEND Drafts (\\Seen $Junk) \"10-Mar-2024 01:30:00 -0700\" {3}"
         );
         let mut enc = CommandEncoder::new("A1", "APPEND", crate::proto::LiteralSupport::Plus);
-        let bad = AppendMessage::new(&b"x"[..]).flags(&["\\Se en"]);
+        let bad = AppendMessage::new(&b"x"[..]).flags(["\\Se en"]);
         assert!(encode_message(&mut enc, &bad).is_err());
     }
 }

@@ -408,8 +408,9 @@ impl Session {
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::Capability;
     /// let caps = session.capabilities().await?;
-    /// println!("IMAP4rev2: {}, MOVE: {}", caps.is_rev2(), caps.has("MOVE"));
+    /// println!("IMAP4rev2: {}, MOVE: {}", caps.is_rev2(), caps.has(Capability::Move));
     /// # Ok(())
     /// # }
     /// ```
@@ -417,25 +418,31 @@ impl Session {
         capabilities(&mut self.conn).await
     }
 
-    /// Whether the server advertises `name`.
+    /// Whether the server advertises a capability (a [`Capability`](crate::Capability)
+    /// or its name), or IMAP4rev2 implies it.
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
-    /// if session.has_capability("CONDSTORE").await? {
-    ///     session.enable(&["CONDSTORE"]).await?;
+    /// use imap_async::Capability;
+    /// if session.has_capability(Capability::Condstore).await? {
+    ///     session.enable([Capability::Condstore]).await?;
     /// }
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn has_capability(&mut self, name: &str) -> Result<bool> {
-        Ok(self.capabilities().await?.has(name))
+    pub async fn has_capability(
+        &mut self,
+        capability: impl Into<crate::proto::Capability>,
+    ) -> Result<bool> {
+        Ok(self.capabilities().await?.has(capability))
     }
 
     /// Ask the server for its capabilities now (CAPABILITY).
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
-    /// let has_sort = session.refresh_capabilities().await?.has("SORT");
+    /// use imap_async::Capability;
+    /// let has_sort = session.refresh_capabilities().await?.has(Capability::Sort);
     /// # Ok(())
     /// # }
     /// ```

@@ -362,7 +362,7 @@ impl Session {
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
     /// use imap_async::{Uid, proto::Search};
-    /// session.enable(&["CONDSTORE"]).await?;
+    /// session.enable([imap_async::Capability::Condstore]).await?;
     /// session.select_folder("INBOX").await?;
     /// let changed = session.search_full::<Uid>(Search::modseq(1234)).await?;
     /// println!("{} up to modseq {:?}", changed.ids, changed.modseq);

@@ -4,12 +4,13 @@ use super::Session;
 use super::folders::decode_mailbox;
 use super::identity::{CLIENT_ID, IdPolicy};
 use crate::error::{Error, Result};
-use crate::proto::{NamespaceDescr, Untagged};
+use crate::proto::{Capability, NamespaceDescr, Untagged};
 
 impl Session {
-    /// ENABLE extensions (RFC 5161), e.g. `CONDSTORE` so that SELECT reports
-    /// `HIGHESTMODSEQ`. Returns what the server says it enabled, upper-cased. Fails before
-    /// sending when the server lacks the ENABLE capability.
+    /// ENABLE extensions (RFC 5161), e.g. [`Capability::Condstore`] so that SELECT reports
+    /// `HIGHESTMODSEQ`; capability names as strings are accepted too. Returns what the
+    /// server says it enabled. Fails before sending when the server lacks the ENABLE
+    /// capability, or when a name is not an atom.
     ///
     /// RFC 5161 §3.1: ENABLE is valid only before any mailbox is selected, and "clients MUST
     /// NOT issue ENABLE once they SELECT/EXAMINE a mailbox". So once this session has sent
@@ -18,15 +19,21 @@ impl Session {
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
-    /// let enabled = session.enable(&["CONDSTORE"]).await?;
-    /// if enabled.iter().any(|e| e == "CONDSTORE") {
+    /// use imap_async::Capability;
+    ///
+    /// let enabled = session.enable([Capability::Condstore]).await?;
+    /// if enabled.contains(&Capability::Condstore) {
     ///     let info = session.select_folder("INBOX").await?;
     ///     println!("HIGHESTMODSEQ {:?}", info.highest_modseq);
     /// }
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn enable(&mut self, extensions: &[&str]) -> Result<Vec<String>> {
+    pub async fn enable(
+        &mut self,
+        extensions: impl IntoIterator<Item = impl Into<Capability>>,
+    ) -> Result<Vec<Capability>> {
+        let extensions: Vec<Capability> = extensions.into_iter().map(Into::into).collect();
         self.require("ENABLE", "ENABLE").await?;
         if self.conn.selected_once {
             return Err(Error::invalid(
@@ -39,8 +46,8 @@ impl Session {
             return Err(Error::invalid("ENABLE", "no extension named"));
         }
         let mut enc = self.conn.encoder("ENABLE");
-        for ext in extensions {
-            enc.atom("extension name", ext)?;
+        for ext in &extensions {
+            enc.atom("extension name", &ext.to_string())?;
         }
         let cmd = enc.finish();
         let mut enabled = Vec::new();
@@ -49,20 +56,21 @@ impl Session {
                 Untagged::Enabled(list) => {
                     enabled.extend(
                         list.iter()
-                            .map(|b| String::from_utf8_lossy(b).to_ascii_uppercase()),
+                            .map(|b| Capability::from(String::from_utf8_lossy(b).as_ref())),
                     );
                     None
                 }
                 other => Some(other),
             })
             .await?;
-        if enabled.iter().any(|e| e == "UTF8=ACCEPT") {
+        if enabled.contains(&Capability::Utf8Accept) {
             self.conn.utf8_enabled = true;
         }
-        self.conn.qresync_enabled |= enabled.iter().any(|e| e == "QRESYNC");
+        self.conn.qresync_enabled |= enabled.contains(&Capability::Qresync);
         for e in &enabled {
-            if !self.conn.enabled.contains(e) {
-                self.conn.enabled.push(e.clone());
+            let name = e.to_string().to_ascii_uppercase();
+            if !self.conn.enabled.contains(&name) {
+                self.conn.enabled.push(name);
             }
         }
         Ok(enabled)

@@ -19,6 +19,7 @@ use super::fetch::{FetchAttr, FetchItems, Fetched, Wanted};
 use super::search::SearchQuery;
 use super::{Session, command_name};
 use crate::error::{Error, Result};
+use crate::proto::section::{Section, section_from_wire};
 use crate::proto::sequence::{Id, IdRange, IdSet};
 use crate::proto::{FetchItem, Uid, UidSet, Untagged};
 
@@ -544,8 +545,9 @@ impl Session {
     /// return how many bytes were written. A body above 64 KiB is never held in memory: its
     /// bytes go from the socket to the writer in chunks of at most 64 KiB, so a 500 MB
     /// message costs no more memory than a small one. `section` is as for
-    /// [`FetchAttr::body`]: `""` for the whole message, `"TEXT"`, `"1.2"`, ... The message
-    /// is fetched with `BODY.PEEK`, so its `\Seen` flag does not change.
+    /// [`FetchAttr::body`]: [`Section::Full`](crate::Section::Full) for the whole message,
+    /// [`Section::Text`](crate::Section::Text), a part, ... (or its text). The message is
+    /// fetched with `BODY.PEEK`, so its `\Seen` flag does not change.
     ///
     /// A UID that is not in the selected folder is an [`Error::InvalidInput`]; a section
     /// the message does not have is written as 0 bytes (the server answers `NIL` or
@@ -557,11 +559,11 @@ impl Session {
     /// #     session: &mut imap_async::Session,
     /// #     file: &mut (impl tokio::io::AsyncWrite + Unpin),
     /// # ) -> imap_async::Result<()> {
-    /// use imap_async::Uid;
+    /// use imap_async::{Section, Uid};
     ///
     /// session.select_folder("INBOX").await?;
     /// // `file`: any AsyncWrite (a tokio::fs::File, a socket, a Vec<u8>, ...).
-    /// let n = session.fetch_body_to(Uid::new(42).unwrap(), "", file).await?;
+    /// let n = session.fetch_body_to(Uid::new(42).unwrap(), Section::Full, file).await?;
     /// println!("{n} bytes saved");
     /// # Ok(())
     /// # }
@@ -569,7 +571,7 @@ impl Session {
     pub async fn fetch_body_to<W: AsyncWrite + Unpin + ?Sized>(
         &mut self,
         uid: Uid,
-        section: &str,
+        section: impl Into<Section>,
         writer: &mut W,
     ) -> Result<u64> {
         let attr = FetchAttr::body_peek(section);
@@ -590,14 +592,15 @@ impl Session {
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
-    /// use imap_async::Uid;
+    /// use imap_async::{Section, Uid};
     ///
     /// session.select_folder("INBOX").await?;
     /// let mut saved: Vec<u8> = Vec::new();
     /// // ... a previous attempt saved some bytes; continue from there:
     /// let offset = saved.len() as u64;
+    /// let uid = Uid::new(42).unwrap();
     /// session
-    ///     .fetch_body_chunks_to(Uid::new(42).unwrap(), "", offset, 1 << 20, &mut saved)
+    ///     .fetch_body_chunks_to(uid, Section::Full, offset, 1 << 20, &mut saved)
     ///     .await?;
     /// # Ok(())
     /// # }
@@ -605,7 +608,7 @@ impl Session {
     pub async fn fetch_body_chunks_to<W: AsyncWrite + Unpin + ?Sized>(
         &mut self,
         uid: Uid,
-        section: &str,
+        section: impl Into<Section>,
         offset: u64,
         chunk_size: u32,
         writer: &mut W,
@@ -613,6 +616,7 @@ impl Session {
         if chunk_size == 0 {
             return Err(Error::invalid("chunk size", "must be at least 1"));
         }
+        let section = section.into();
         let mut at = offset;
         loop {
             let origin = u32::try_from(at).map_err(|_| {
@@ -621,7 +625,7 @@ impl Session {
                     format!("{at} does not fit in 32 bits (RFC 3501 partial)"),
                 )
             })?;
-            let attr = FetchAttr::body_peek(section).partial(origin, chunk_size);
+            let attr = FetchAttr::body_peek(section.clone()).partial(origin, chunk_size);
             let n = body_to(&mut self.conn, uid, &attr, writer).await?;
             at += n;
             if n < u64::from(chunk_size) {
@@ -658,9 +662,17 @@ fn head_is_body(head: &[u8], attr: &FetchAttr) -> bool {
             name = &name[..lt];
         }
     }
-    let want = format!("BODY[{section}]");
-    name.len() >= want.len()
-        && name[name.len() - want.len()..].eq_ignore_ascii_case(want.as_bytes())
+    // `...BODY[section]`: the section is compared parsed, as the server spells it.
+    let Some(inner) = name.strip_suffix(b"]") else {
+        return false;
+    };
+    let Some(open) = inner.iter().rposition(|&b| b == b'[') else {
+        return false;
+    };
+    let before = &inner[..open];
+    before.len() >= 4
+        && before[before.len() - 4..].eq_ignore_ascii_case(b"BODY")
+        && section_from_wire(&inner[open + 1..]) == *section
 }
 
 /// `UID FETCH uid (attr)` with the body written to `writer` as it arrives. Returns the
@@ -805,6 +817,23 @@ mod tests {
         let text = FetchAttr::body_peek("text");
         assert!(head_is_body(b"* 3 FETCH (BODY[TEXT] ~{100000}\r\n", &text));
         assert!(!head_is_body(b"A1 OK {5}\r\n", &text));
+        // Sections are compared parsed: the server's case and quoting do not matter, and
+        // another header field list is another section.
+        let fields =
+            FetchAttr::body_peek(Section::HeaderFields(vec!["SUBJECT".into(), "FROM".into()]));
+        assert!(head_is_body(
+            b"* 3 FETCH (UID 9 BODY[HEADER.FIELDS (Subject \"From\")] {100000}\r\n",
+            &fields
+        ));
+        assert!(!head_is_body(
+            b"* 3 FETCH (UID 9 BODY[HEADER.FIELDS (Subject)] {100000}\r\n",
+            &fields
+        ));
+        let part = FetchAttr::body_peek(Section::part([1, 2]).with(Section::Mime));
+        assert!(head_is_body(
+            b"* 3 FETCH (BODY[1.2.mime] {70000}\r\n",
+            &part
+        ));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use super::Session;
 use super::stream::FetchRun;
 use crate::error::{Error, Result};
+use crate::proto::flag::{Flag, flags_from_wire};
 use crate::proto::search::SearchKey;
 use crate::proto::sequence::IdRange;
 use crate::proto::{FetchItem, ResponseCode, Status, Uid, UidSet, Untagged};
@@ -27,7 +28,7 @@ pub struct SyncState {
 pub struct FlagChange {
     pub uid: Uid,
     /// The message's flags now (all of them, not the difference).
-    pub flags: Vec<String>,
+    pub flags: Vec<Flag>,
     /// The message's mod-sequence now.
     pub modseq: u64,
 }
@@ -83,7 +84,7 @@ impl Session {
     /// With QRESYNC this is one command, `SELECT folder (QRESYNC (uidvalidity modseq
     /// known-uids))` (RFC 7162 §3.2.5). QRESYNC must be enabled before the first SELECT of
     /// the connection (RFC 5161 §3.1): this method enables it itself when nothing was
-    /// selected yet, so call it first, or call `session.enable(&["QRESYNC"])` yourself
+    /// selected yet, so call it first, or call [`Session::enable`]`([Capability::Qresync])` yourself
     /// right after login. Otherwise it falls back to CONDSTORE (RFC 7162 §3.1): `SELECT
     /// (CONDSTORE)`, `UID FETCH 1:* (FLAGS) (CHANGEDSINCE modseq)`, and a `UID SEARCH` of
     /// the known UIDs to find the vanished ones (answered as compact ranges with ESEARCH).
@@ -188,13 +189,7 @@ impl Session {
             for item in items {
                 match item {
                     FetchItem::Uid(u) => uid = Uid::new(u),
-                    FetchItem::Flags(f) => {
-                        flags = Some(
-                            f.iter()
-                                .map(|b| String::from_utf8_lossy(b).into_owned())
-                                .collect(),
-                        )
-                    }
+                    FetchItem::Flags(f) => flags = Some(flags_from_wire(&f)),
                     FetchItem::ModSeq(m) => modseq = m,
                     _ => {}
                 }

@@ -216,7 +216,7 @@ async fn child(mode: &str, n: usize, poll: Duration) {
                     "From: Bench <bench@example.org>\r\nSubject: =?UTF-8?Q?n=C2=B0{i}?=\r\n\r\nbody\r\n"
                 )
                 .into_bytes(),
-                &[],
+                imap_async::Flag::NONE,
                 None,
             )
             .await
