@@ -137,6 +137,8 @@ async fn sync(
             );
             Ok((initial_state(session, folder).await?, "started over"))
         }
+        // SyncResult may grow (it is #[non_exhaustive]); this program knows no other kind.
+        other => Err(format!("unexpected sync result: {other:?}").into()),
     }
 }
 
@@ -144,10 +146,7 @@ async fn sync(
 /// (reported by a SELECT with CONDSTORE) and all its UIDs. A real mirror would download
 /// the messages here.
 async fn initial_state(session: &mut Session, folder: &str) -> Result<SyncState, String> {
-    let options = SelectOptions {
-        readonly: true,
-        condstore: true,
-    };
+    let options = SelectOptions::default().readonly(true).condstore(true);
     let info = session
         .select_folder_with(folder, options)
         .await

@@ -8,7 +8,8 @@ use std::time::Duration;
 use futures::StreamExt;
 use futures::stream::FusedStream;
 use imap_async::{
-    AccountOptions, ConnectOptions, Error, Session, UidSet, WatchOptions, watch, watch_account,
+    AccountOptions, ConnectOptions, Error, Flag, Session, UidSet, WatchOptions, watch,
+    watch_account,
 };
 use imap_async_tests::fake::{FakeServer, Step, expect, send};
 
@@ -207,7 +208,7 @@ async fn append_reader_sends_at_once_with_literal_plus() {
     .await;
     let mut session = Session::connect(&opts(&server)).await.unwrap();
     let stored = session
-        .append_reader("INBOX", MESSAGE, MESSAGE.len() as u64, &[], None)
+        .append_reader("INBOX", MESSAGE, MESSAGE.len() as u64, Flag::NONE, None)
         .await
         .unwrap();
     assert!(stored.is_none(), "no UIDPLUS, no APPENDUID");
@@ -234,7 +235,7 @@ async fn reader_ending_early(caps: &str, continuation: bool) {
     let server = FakeServer::start(script).await;
     let mut session = Session::connect(&opts(&server)).await.unwrap();
     let err = session
-        .append_reader("INBOX", MESSAGE, 1000, &[], None)
+        .append_reader("INBOX", MESSAGE, 1000, Flag::NONE, None)
         .await
         .unwrap_err();
     match &err {
@@ -277,7 +278,7 @@ async fn append_reader_refused_before_the_data_reads_nothing() {
     let mut session = Session::connect(&opts(&server)).await.unwrap();
     let mut reader: &[u8] = MESSAGE;
     let err = session
-        .append_reader("INBOX", &mut reader, MESSAGE.len() as u64, &[], None)
+        .append_reader("INBOX", &mut reader, MESSAGE.len() as u64, Flag::NONE, None)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::No { .. }), "{err:?}");

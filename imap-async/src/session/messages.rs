@@ -1143,7 +1143,8 @@ impl Session {
     /// #     len: u64,
     /// # ) -> imap_async::Result<()> {
     /// // `file` is e.g. a `tokio::fs::File`, `len` its `metadata().await?.len()`.
-    /// let stored = session.append_reader("Restored", file, len, &["\\Seen"], None).await?;
+    /// use imap_async::Flag;
+    /// let stored = session.append_reader("Restored", file, len, [Flag::Seen], None).await?;
     /// if let Some(new) = stored {
     ///     println!("stored as UID {}", new.uids);
     /// }
@@ -1155,7 +1156,7 @@ impl Session {
         folder: &str,
         mut reader: R,
         len: u64,
-        flags: &[&str],
+        flags: impl IntoIterator<Item = impl Into<Flag>>,
         internal_date: Option<DateTime<FixedOffset>>,
     ) -> Result<Option<AppendUid>>
     where

@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use imap_async::Session;
+use imap_async::{Flag, Session};
 use imap_async_tests::generated::GeneratedMessage;
 use imap_async_tests::{Dovecot, DovecotOptions};
 
@@ -101,7 +101,7 @@ async fn main() {
 
     let start = Instant::now();
     let stored = s
-        .append_reader("INBOX", GeneratedMessage::new(size), size, &[], None)
+        .append_reader("INBOX", GeneratedMessage::new(size), size, Flag::NONE, None)
         .await
         .expect("append_reader");
     let secs = start.elapsed().as_secs_f64();
