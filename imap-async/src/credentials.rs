@@ -97,7 +97,7 @@ impl OAuthMechanism {
     /// The credentials that log `username` in with `token` over this mechanism.
     ///
     /// ```
-    /// use imap_async::config::OAuthMechanism;
+    /// use imap_async::credentials::OAuthMechanism;
     /// use imap_async::{Auth, Secret};
     ///
     /// let auth = OAuthMechanism::OAuthBearer.auth("bar@example.org", Secret::new("token"));
@@ -122,7 +122,8 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// refreshes access tokens ([`crate::oauth::OAuth2Provider`]).
 ///
 /// ```
-/// /// use imap_async::credentials::{BoxFuture, CredentialsProvider};
+/// use std::sync::Arc;
+/// use imap_async::credentials::{BoxFuture, CredentialsProvider};
 /// use imap_async::{Auth, ConnectOptions, Secret};
 ///
 /// #[derive(Debug)]
