@@ -34,9 +34,10 @@ compile_error!(
      or its `aws-lc-rs` feature"
 );
 
-// The modules, lowest first: each imports only from those above it (the protocol core,
-// then errors and the option types, then bytes on the wire, then the session, then what
-// is built on sessions).
+// Imports go one way, from the bottom up: `proto` (no I/O); `error`, `credentials` and
+// `server_kind`; `transport`; `options`; `session`; then what is built on sessions
+// (`oauth`, `config`, `with_session`, the watchers). (One exception is left:
+// `proto::notify` names `session::FetchItems`.)
 pub mod account;
 #[cfg(feature = "config")]
 #[cfg_attr(docsrs, doc(cfg(feature = "config")))]

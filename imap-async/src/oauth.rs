@@ -7,8 +7,9 @@
 //!
 //! The HTTP client is `reqwest` over rustls (never OpenSSL) with the TLS configuration of
 //! the IMAP connections (the system's trusted roots and the crypto provider chosen by
-//! the `ring` / `aws-lc-rs` feature), no redirects, and a deadline on every request. Access tokens, refresh tokens and client secrets are held in
-//! [`Secret`] and never appear in logs, `Debug` output or errors.
+//! the `ring` / `aws-lc-rs` feature), no redirects, and a deadline on every request.
+//! Access tokens, refresh tokens and client secrets are held in [`Secret`] and never
+//! appear in logs, `Debug` output or errors.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -368,5 +369,38 @@ impl CredentialsProvider for OAuth2Provider {
             tracing::debug!(url = %self.params.token_url, from_cache, expired, "the server refused the OAuth2 access token");
             from_cache || expired
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// reqwest has no crypto provider or root store of its own here: it must accept the
+    /// crate's rustls configuration (same rustls version), or building the client fails
+    /// before any request. A closed port on loopback shows the request got as far as
+    /// connecting.
+    #[tokio::test]
+    async fn the_http_client_runs_on_the_crates_tls_configuration() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let params = RefreshParams {
+            token_url: format!("https://127.0.0.1:{port}/token"),
+            client_id: "client".into(),
+            client_secret: Secret::new("client-secret"),
+            refresh_token: Secret::new("refresh-token"),
+        };
+        match refresh_access_token(&params, Duration::from_secs(10)).await {
+            Err(OAuthError::Unreachable { url, reason }) => {
+                assert_eq!(url, params.token_url);
+                assert!(
+                    !reason.contains("cannot build") && !reason.contains("cannot set up TLS"),
+                    "{reason}"
+                );
+                assert!(!reason.contains("refresh-token") && !reason.contains("client-secret"));
+            }
+            other => panic!("expected the connection to be refused, got {other:?}"),
+        }
     }
 }
