@@ -70,6 +70,11 @@ for feature in compress config oauth2 serde; do
 done
 cargo check -p imap-async --all-targets --all-features
 
+# What crates.io would get: the package's files, its manifest, and a build of the library
+# from the packaged sources alone (the registry index is the only network it needs).
+step "cargo publish --dry-run -p imap-async"
+cargo publish --dry-run -p imap-async --allow-dirty
+
 step "cargo test --workspace"
 cargo test --workspace
 
