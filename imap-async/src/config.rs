@@ -610,10 +610,10 @@ fn oauth2_settings<E: Fn(&str) -> Option<String>>(
 
 /// `~` or `~/...` → the home directory.
 fn expand_tilde(path: &str) -> PathBuf {
-    if path == "~" || path.starts_with("~/") {
-        if let Some(home) = std::env::var_os("HOME") {
-            return PathBuf::from(home).join(path[1..].trim_start_matches('/'));
-        }
+    if (path == "~" || path.starts_with("~/"))
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return PathBuf::from(home).join(path[1..].trim_start_matches('/'));
     }
     PathBuf::from(path)
 }

@@ -618,10 +618,10 @@ fn head_is_body(head: &[u8], attr: &FetchAttr) -> bool {
     while let Some(rest) = name.strip_suffix(b" ") {
         name = rest;
     }
-    if name.ends_with(b">") {
-        if let Some(lt) = name.iter().rposition(|&b| b == b'<') {
-            name = &name[..lt];
-        }
+    if name.ends_with(b">")
+        && let Some(lt) = name.iter().rposition(|&b| b == b'<')
+    {
+        name = &name[..lt];
     }
     let want = format!("BODY[{section}]");
     name.len() >= want.len()
@@ -688,14 +688,13 @@ async fn body_to<W: AsyncWrite + Unpin + ?Sized>(
                     if let FetchItem::Body {
                         data: Some(data), ..
                     } = item
+                        && attr.answered_by(item)
                     {
-                        if attr.answered_by(item) {
-                            writer
-                                .write_all(data)
-                                .await
-                                .map_err(|e| Error::io("writing a body to its writer", e))?;
-                            written += data.len() as u64;
-                        }
+                        writer
+                            .write_all(data)
+                            .await
+                            .map_err(|e| Error::io("writing a body to its writer", e))?;
+                        written += data.len() as u64;
                     }
                 }
             }
