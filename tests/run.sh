@@ -59,6 +59,22 @@ cargo fmt --all -- --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+# The library's Cargo features: every one alone must build (with a crypto provider, as
+# the crate cannot build without one), and so must all together. `cargo check` only:
+# quick, and enough to catch a cfg gate that lost an import.
+step "cargo check -p imap-async, feature by feature"
+cargo check -p imap-async --all-targets --no-default-features --features ring
+cargo check -p imap-async --all-targets --no-default-features --features aws-lc-rs
+for feature in compress config oauth2 serde; do
+    cargo check -p imap-async --all-targets --no-default-features --features "ring,$feature"
+done
+cargo check -p imap-async --all-targets --all-features
+
+# What crates.io would get: the package's files, its manifest, and a build of the library
+# from the packaged sources alone (the registry index is the only network it needs).
+step "cargo publish --dry-run -p imap-async"
+cargo publish --dry-run -p imap-async --allow-dirty
+
 step "cargo test --workspace"
 cargo test --workspace
 

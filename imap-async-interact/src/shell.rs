@@ -1315,10 +1315,10 @@ mod coverage_tests {
                 else {
                     continue;
                 };
-                if let Some((name, _)) = rest.split_once("<K: Id>") {
-                    if name != "batches" {
-                        out.push(name.to_owned());
-                    }
+                if let Some((name, _)) = rest.split_once("<K: Id>")
+                    && name != "batches"
+                {
+                    out.push(name.to_owned());
                 }
             }
         }

@@ -21,9 +21,12 @@ use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use crate::credentials::OAuthMechanism;
+use crate::credentials::Secret;
 use crate::error::Result;
+#[cfg(feature = "oauth2")]
 use crate::oauth::{self, RefreshParams};
-use crate::options::{ConnectOptions, Secret, Security};
+use crate::options::{ConnectOptions, Security};
 use crate::session::Session;
 
 /// Every key a section may set.
@@ -102,17 +105,6 @@ impl From<ConfigError> for crate::Error {
     fn from(e: ConfigError) -> Self {
         crate::Error::other(e)
     }
-}
-
-/// Which SASL mechanism carries the OAuth 2.0 access token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum OAuthMechanism {
-    /// AUTHENTICATE XOAUTH2 (Google, Microsoft, Yahoo). The default.
-    #[default]
-    XOAuth2,
-    /// AUTHENTICATE OAUTHBEARER (RFC 7628).
-    OAuthBearer,
 }
 
 /// The OAuth 2.0 settings of a section with `oauth2 = true`.
@@ -488,66 +480,7 @@ fn build_section<E: Fn(&str) -> Option<String>>(
         },
     };
     let oauth2 = if l.boolean("oauth2", false)? {
-        let missing: Vec<&str> = [
-            "oauth2_client_id",
-            "oauth2_client_secret",
-            "oauth2_refresh_token",
-        ]
-        .into_iter()
-        .filter(|k| l.string(k).is_none())
-        .collect();
-        if !missing.is_empty() {
-            let names: Vec<String> = missing.iter().map(|k| env_var_name(k)).collect();
-            return Err(l.error(
-                missing[0],
-                l.raw("oauth2").map(|(_, n)| n),
-                format!(
-                    "oauth2 is true but {} missing (set in the file or in {})",
-                    if missing.len() == 1 {
-                        format!("`{}` is", missing[0])
-                    } else {
-                        format!("`{}` are", missing.join("`, `"))
-                    },
-                    names.join(", ")
-                ),
-            ));
-        }
-        let token_url = match l.string("oauth2_token_url") {
-            Some(u) => u,
-            None => oauth::token_url_for_host(&host)
-                .map(str::to_owned)
-                .ok_or_else(|| {
-                    l.error(
-                        "oauth2_token_url",
-                        None,
-                        format!(
-                            "missing: the token endpoint of {host:?} is not known \
-                             (known: Gmail, Yahoo, Outlook/Office 365); set oauth2_token_url"
-                        ),
-                    )
-                })?,
-        };
-        let mechanism = match l.raw("oauth2_mechanism") {
-            None => OAuthMechanism::XOAuth2,
-            Some((v, line)) => match v.to_ascii_lowercase().as_str() {
-                "xoauth2" => OAuthMechanism::XOAuth2,
-                "oauthbearer" => OAuthMechanism::OAuthBearer,
-                _ => {
-                    return Err(l.error(
-                        "oauth2_mechanism",
-                        Some(line),
-                        format!("{v:?} is not a mechanism (use xoauth2 or oauthbearer)"),
-                    ));
-                }
-            },
-        };
-        Some(OAuth2Settings {
-            client_id: l.string("oauth2_client_id").unwrap_or_default(),
-            client_secret: Secret::new(l.string("oauth2_client_secret").unwrap_or_default()),
-            refresh_token: Secret::new(l.string("oauth2_refresh_token").unwrap_or_default()),
-            token_url,
-            mechanism,
-        })
+        oauth2_settings(&l, &host)?
     } else {
         None
     };
@@ -593,12 +526,94 @@ fn build_section<E: Fn(&str) -> Option<String>>(
     })
 }
 
+/// The OAuth 2.0 settings of a section with `oauth2 = true`.
+#[cfg(feature = "oauth2")]
+fn oauth2_settings<E: Fn(&str) -> Option<String>>(
+    l: &Lookup<'_, E>,
+    host: &str,
+) -> std::result::Result<Option<OAuth2Settings>, ConfigError> {
+    let missing: Vec<&str> = [
+        "oauth2_client_id",
+        "oauth2_client_secret",
+        "oauth2_refresh_token",
+    ]
+    .into_iter()
+    .filter(|k| l.string(k).is_none())
+    .collect();
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|k| env_var_name(k)).collect();
+        return Err(l.error(
+            missing[0],
+            l.raw("oauth2").map(|(_, n)| n),
+            format!(
+                "oauth2 is true but {} missing (set in the file or in {})",
+                if missing.len() == 1 {
+                    format!("`{}` is", missing[0])
+                } else {
+                    format!("`{}` are", missing.join("`, `"))
+                },
+                names.join(", ")
+            ),
+        ));
+    }
+    let token_url = match l.string("oauth2_token_url") {
+        Some(u) => u,
+        None => oauth::token_url_for_host(host)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                l.error(
+                    "oauth2_token_url",
+                    None,
+                    format!(
+                        "missing: the token endpoint of {host:?} is not known \
+                         (known: Gmail, Yahoo, Outlook/Office 365); set oauth2_token_url"
+                    ),
+                )
+            })?,
+    };
+    let mechanism = match l.raw("oauth2_mechanism") {
+        None => OAuthMechanism::XOAuth2,
+        Some((v, line)) => match v.to_ascii_lowercase().as_str() {
+            "xoauth2" => OAuthMechanism::XOAuth2,
+            "oauthbearer" => OAuthMechanism::OAuthBearer,
+            _ => {
+                return Err(l.error(
+                    "oauth2_mechanism",
+                    Some(line),
+                    format!("{v:?} is not a mechanism (use xoauth2 or oauthbearer)"),
+                ));
+            }
+        },
+    };
+    Ok(Some(OAuth2Settings {
+        client_id: l.string("oauth2_client_id").unwrap_or_default(),
+        client_secret: Secret::new(l.string("oauth2_client_secret").unwrap_or_default()),
+        refresh_token: Secret::new(l.string("oauth2_refresh_token").unwrap_or_default()),
+        token_url,
+        mechanism,
+    }))
+}
+
+/// `oauth2 = true` in a build without token refresh: an error that says which feature
+/// the section needs, rather than a login that cannot work.
+#[cfg(not(feature = "oauth2"))]
+fn oauth2_settings<E: Fn(&str) -> Option<String>>(
+    l: &Lookup<'_, E>,
+    _host: &str,
+) -> std::result::Result<Option<OAuth2Settings>, ConfigError> {
+    Err(l.error(
+        "oauth2",
+        l.raw("oauth2").map(|(_, n)| n),
+        "OAuth 2.0 token refresh is not built in: enable the `oauth2` feature of imap-async".into(),
+    ))
+}
+
 /// `~` or `~/...` → the home directory.
 fn expand_tilde(path: &str) -> PathBuf {
-    if path == "~" || path.starts_with("~/") {
-        if let Some(home) = std::env::var_os("HOME") {
-            return PathBuf::from(home).join(path[1..].trim_start_matches('/'));
-        }
+    if (path == "~" || path.starts_with("~/"))
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return PathBuf::from(home).join(path[1..].trim_start_matches('/'));
     }
     PathBuf::from(path)
 }
@@ -629,8 +644,8 @@ fn warn_if_readable_by_others(path: &Path, text: &str) {
 fn warn_if_readable_by_others(_path: &Path, _text: &str) {}
 
 impl ConfigSection {
-    /// Options for this section. With `oauth2`, their credentials are an
-    /// [`oauth::OAuth2Provider`]: every connect and reconnect asks it for an access token
+    /// Options for this section. With `oauth2` (and the `oauth2` feature), their
+    /// credentials are an [`OAuth2Provider`](crate::oauth::OAuth2Provider): every connect and reconnect asks it for an access token
     /// (from the cache while it is valid, else with the refresh-token grant), so the
     /// options stay good for as long as the refresh token does.
     ///
@@ -646,13 +661,23 @@ impl ConfigSection {
     pub async fn connect_options(&self) -> Result<ConnectOptions> {
         let opts = self.base_options();
         let username = self.username.clone().unwrap_or_default();
-        Ok(match (&self.oauth2, self.refresh_params()) {
-            (Some(o), Some(params)) => opts.credentials(
-                oauth::OAuth2Provider::new(params, username, o.mechanism)
+        if let Some(o) = &self.oauth2 {
+            #[cfg(feature = "oauth2")]
+            return Ok(opts.credentials(
+                oauth::OAuth2Provider::new(self.refresh_params_of(o), username, o.mechanism)
                     .http_timeout(self.http_timeout()),
-            ),
-            _ => opts.login(username, self.password.clone().unwrap_or(Secret::new(""))),
-        })
+            ));
+            #[cfg(not(feature = "oauth2"))]
+            return Err(crate::Error::invalid(
+                format!("configuration section [{}] of {}", self.name, self.file),
+                format!(
+                    "it logs in with OAuth 2.0 token refresh ({}), which is not built in: \
+                     enable the `oauth2` feature of imap-async",
+                    o.token_url
+                ),
+            ));
+        }
+        Ok(opts.login(username, self.password.clone().unwrap_or(Secret::new(""))))
     }
 
     /// Options without credentials: host, port, TLS and timeouts only.
@@ -709,16 +734,24 @@ impl ConfigSection {
     /// assert!(config.default.refresh_params().is_none());
     /// # Ok::<(), imap_async::ConfigError>(())
     /// ```
+    #[cfg(feature = "oauth2")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "oauth2")))]
     pub fn refresh_params(&self) -> Option<RefreshParams> {
-        self.oauth2.as_ref().map(|o| RefreshParams {
+        self.oauth2.as_ref().map(|o| self.refresh_params_of(o))
+    }
+
+    #[cfg(feature = "oauth2")]
+    fn refresh_params_of(&self, o: &OAuth2Settings) -> RefreshParams {
+        RefreshParams {
             token_url: o.token_url.clone(),
             client_id: o.client_id.clone(),
             client_secret: o.client_secret.clone(),
             refresh_token: o.refresh_token.clone(),
-        })
+        }
     }
 
     /// The deadline for the token endpoint: `timeout`, else 30 s.
+    #[cfg(feature = "oauth2")]
     fn http_timeout(&self) -> Duration {
         self.timeout.unwrap_or(Duration::from_secs(30))
     }
@@ -739,10 +772,10 @@ impl ConfigSection {
         let opts = self.connect_options().await?;
         match Session::connect(&opts).await {
             Err(e) if e.is_auth_failed() && self.oauth2.is_some() => {
-                let params = self.refresh_params().expect("oauth2 settings");
+                let token_url = self.oauth2.as_ref().map_or("", |o| o.token_url.as_str());
                 Err(crate::Error::other(format!(
                     "the server refused the OAuth2 access token from {} for {:?}: {e}",
-                    params.token_url,
+                    token_url,
                     self.username.as_deref().unwrap_or_default()
                 )))
             }

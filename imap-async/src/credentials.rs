@@ -12,10 +12,107 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::options::Auth;
+
+/// A password or token. Its `Debug` never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wrap a password or token.
+    ///
+    /// ```
+    /// use imap_async::Secret;
+    ///
+    /// let s = Secret::new("passwd");
+    /// assert_eq!(s.expose(), "passwd");
+    /// assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+    /// ```
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret value, for the one place that must send it.
+    ///
+    /// ```
+    /// use imap_async::Secret;
+    ///
+    /// let s = Secret::from("token");
+    /// assert_eq!(s.expose(), "token");
+    /// ```
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.to_owned())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
+/// How [`crate::Session::connect`] and [`crate::with_session`] authenticate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Auth {
+    /// The LOGIN command (RFC 3501 §6.2.3).
+    Login { username: String, password: Secret },
+    /// AUTHENTICATE PLAIN (RFC 4616), with an optional authorization identity.
+    Plain {
+        authzid: Option<String>,
+        username: String,
+        password: Secret,
+    },
+    /// AUTHENTICATE XOAUTH2 (Google's and Microsoft's OAuth 2.0 mechanism) with an access
+    /// token.
+    OAuth2 { username: String, token: Secret },
+    /// AUTHENTICATE OAUTHBEARER (RFC 7628) with an access token; the host and port sent
+    /// to the server are those of the connection.
+    OAuthBearer { username: String, token: Secret },
+}
+
+/// Which SASL mechanism carries an OAuth 2.0 access token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OAuthMechanism {
+    /// AUTHENTICATE XOAUTH2 (Google, Microsoft, Yahoo). The default.
+    #[default]
+    XOAuth2,
+    /// AUTHENTICATE OAUTHBEARER (RFC 7628).
+    OAuthBearer,
+}
+
+impl OAuthMechanism {
+    /// The credentials that log `username` in with `token` over this mechanism.
+    ///
+    /// ```
+    /// use imap_async::credentials::OAuthMechanism;
+    /// use imap_async::{Auth, Secret};
+    ///
+    /// let auth = OAuthMechanism::OAuthBearer.auth("bar@example.org", Secret::new("token"));
+    /// assert!(matches!(auth, Auth::OAuthBearer { .. }));
+    /// ```
+    pub fn auth(self, username: impl Into<String>, token: Secret) -> Auth {
+        let username = username.into();
+        match self {
+            OAuthMechanism::XOAuth2 => Auth::OAuth2 { username, token },
+            OAuthMechanism::OAuthBearer => Auth::OAuthBearer { username, token },
+        }
+    }
+}
 
 /// A boxed future, as the provider methods return (the trait stays object safe).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -108,21 +205,11 @@ where
     }
 }
 
-/// The provider of a [`crate::ConnectOptions`]: the one set with `credentials`, else
-/// the fixed `auth`.
-pub(crate) fn provider_of(opts: &crate::ConnectOptions) -> Option<Arc<dyn CredentialsProvider>> {
-    if let Some(p) = &opts.credentials {
-        return Some(p.clone());
-    }
-    opts.auth
-        .clone()
-        .map(|a| Arc::new(a) as Arc<dyn CredentialsProvider>)
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
-    use crate::options::Secret;
 
     #[tokio::test]
     async fn a_fixed_auth_is_its_own_provider_and_never_asks_again() {

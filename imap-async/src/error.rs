@@ -262,9 +262,7 @@ impl Error {
                             || name.eq_ignore_ascii_case(b"SERVERBUG")
                     })
             }
-            Error::Other(e) => e
-                .downcast_ref::<crate::oauth::OAuthError>()
-                .is_some_and(crate::oauth::OAuthError::is_retryable),
+            Error::Other(e) => other_is_retryable(e.as_ref()),
             Error::Tls { .. }
             | Error::Bad { .. }
             | Error::Encode(_)
@@ -419,6 +417,80 @@ impl Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Whether an error from elsewhere, carried in [`Error::Other`], may mend by itself: the
+/// OAuth 2.0 token endpoint could not be reached or did not answer in time.
+fn other_is_retryable(e: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    #[cfg(feature = "oauth2")]
+    if let Some(e) = e.downcast_ref::<OAuthError>() {
+        return e.is_retryable();
+    }
+    let _ = e;
+    false
+}
+
+// The OAuth 2.0 token endpoint's failures (the `oauth2` feature's refresh-token grant),
+// public as `imap_async::oauth::OAuthError`. Defined here, below the `oauth` module,
+// because `Error::is_retryable` asks it whether a failure may mend: the errors do not
+// import the module that uses them.
+#[cfg(feature = "oauth2")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oauth2")))]
+/// Why no access token could be obtained. The text never contains a token or a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OAuthError {
+    /// The endpoint answered with an OAuth error (RFC 6749 §5.2), e.g. `invalid_grant` for
+    /// a revoked or expired refresh token.
+    #[error("OAuth2 token endpoint {url} refused the refresh token: {error}{}",
+        .description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Refused {
+        url: String,
+        error: String,
+        description: Option<String>,
+    },
+    /// No answer in time.
+    #[error("OAuth2 token endpoint {url} did not answer within {after:?}")]
+    Timeout { url: String, after: Duration },
+    /// Connection or HTTP failure.
+    #[error("OAuth2 token endpoint {url} could not be reached: {reason}")]
+    Unreachable { url: String, reason: String },
+    /// An answer that is not a token response.
+    #[error("OAuth2 token endpoint {url} sent an unusable answer: {reason}")]
+    BadResponse { url: String, reason: String },
+    /// The token URL is not a valid URL.
+    #[error("invalid OAuth2 token URL {url:?}: {reason}")]
+    BadUrl { url: String, reason: String },
+}
+
+#[cfg(feature = "oauth2")]
+impl OAuthError {
+    /// True when asking again later may work: the endpoint did not answer or could not be
+    /// reached. A refusal (`invalid_grant`: the refresh token was revoked), a bad answer or
+    /// a bad URL will not mend by itself.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use imap_async::oauth::OAuthError;
+    ///
+    /// let t = OAuthError::Timeout { url: "https://x/token".into(), after: Duration::from_secs(5) };
+    /// assert!(t.is_retryable());
+    /// let r = OAuthError::Refused { url: "https://x/token".into(), error: "invalid_grant".into(), description: None };
+    /// assert!(!r.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            OAuthError::Timeout { .. } | OAuthError::Unreachable { .. }
+        )
+    }
+}
+
+#[cfg(feature = "oauth2")]
+impl From<OAuthError> for Error {
+    fn from(e: OAuthError) -> Self {
+        Error::other(e)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -25,13 +25,31 @@
 //! }
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// A TLS crypto provider is not optional: say so before anything else fails to build.
+#[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
+compile_error!(
+    "imap-async needs a rustls crypto provider: enable its `ring` feature (a default one) \
+     or its `aws-lc-rs` feature"
+);
+
+// Imports go one way, from the bottom up: `proto` (no I/O); `error`, `credentials` and
+// `server_kind`; `transport`; `options`; `session`; then what is built on sessions
+// (`oauth`, `config`, `with_session`, the watchers). (One exception is left:
+// `proto::notify` names `session::FetchItems`.)
 pub mod account;
+#[cfg(feature = "config")]
+#[cfg_attr(docsrs, doc(cfg(feature = "config")))]
 pub mod config;
 pub mod credentials;
 pub mod error;
+#[cfg(feature = "oauth2")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oauth2")))]
 pub mod oauth;
 pub mod options;
 pub mod proto;
+mod server_kind;
 pub mod session;
 mod stepper;
 pub mod transport;
@@ -42,6 +60,8 @@ pub use account::{
     AccountEvent, AccountMode, AccountOptions, AccountState, AccountWatch, FolderCounts,
     watch_account,
 };
+#[cfg(feature = "config")]
+#[cfg_attr(docsrs, doc(cfg(feature = "config")))]
 pub use config::{Config, ConfigError, ConfigSection};
 pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
@@ -60,7 +80,10 @@ pub use session::{
 pub use session::{BatchOptions, FetchStream, SyncChanges, SyncResult, SyncState};
 pub use transport::TlsOptions;
 pub use watch::{FlagGroup, ResyncMethod, Watch, WatchEvent, WatchOptions, WatchState, watch};
-pub use with_session::{with_session, with_session_config};
+pub use with_session::with_session;
+#[cfg(feature = "config")]
+#[cfg_attr(docsrs, doc(cfg(feature = "config")))]
+pub use with_session::with_session_config;
 
 /// The byte buffer of message data in this crate's API (`Fetched::body`, envelopes),
 /// re-exported so that naming it needs no `bytes` dependency of your own.
@@ -195,7 +218,7 @@ pub struct Readme;
 pub struct GuidePerformance;
 
 /// The configuration guide's examples are compiled as doctests.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "config"))]
 #[doc = include_str!("../../docs/configuration.md")]
 pub struct GuideConfiguration;
 

@@ -1,9 +1,15 @@
 //! OAuth 2.0 access tokens from a refresh token (RFC 6749 §6, the refresh-token grant),
 //! with a process-wide cache, for XOAUTH2 and OAUTHBEARER (RFC 7628) logins.
 //!
-//! The HTTP client is `reqwest` with rustls (never OpenSSL), no redirects, and a deadline
-//! on every request. Access tokens, refresh tokens and client secrets are held in
-//! [`Secret`] and never appear in logs, `Debug` output or errors.
+//! Needs the `oauth2` feature. Logging in with an access token obtained elsewhere
+//! ([`ConnectOptions::oauth2`](crate::ConnectOptions::oauth2),
+//! [`ConnectOptions::oauthbearer`](crate::ConnectOptions::oauthbearer)) does not.
+//!
+//! The HTTP client is `reqwest` over rustls (never OpenSSL) with the TLS configuration of
+//! the IMAP connections (the system's trusted roots and the crypto provider chosen by
+//! the `ring` / `aws-lc-rs` feature), no redirects, and a deadline on every request.
+//! Access tokens, refresh tokens and client secrets are held in [`Secret`] and never
+//! appear in logs, `Debug` output or errors.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -14,7 +20,11 @@ use oauth2::{
     AuthType, ClientId, ClientSecret, RefreshToken, RequestTokenError, TokenResponse, TokenUrl,
 };
 
-use crate::options::Secret;
+use crate::credentials::{BoxFuture, CredentialsProvider, OAuthMechanism, Secret};
+/// Why no access token could be obtained (defined beside [`crate::Error`], which asks it
+/// whether a failure may mend by itself).
+pub use crate::error::OAuthError;
+use crate::transport::TlsOptions;
 
 /// Token endpoints of the providers whose IMAP host names are known, by host name
 /// (compared without regard to case). Any other provider needs `oauth2_token_url`.
@@ -75,61 +85,6 @@ pub struct AccessToken {
     pub token: Secret,
     /// When the cache stops handing it out (shortly before the endpoint's `expires_in`).
     pub refresh_after: Instant,
-}
-
-/// Why no access token could be obtained. The text never contains a token or a secret.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum OAuthError {
-    /// The endpoint answered with an OAuth error (RFC 6749 §5.2), e.g. `invalid_grant` for
-    /// a revoked or expired refresh token.
-    #[error("OAuth2 token endpoint {url} refused the refresh token: {error}{}",
-        .description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
-    Refused {
-        url: String,
-        error: String,
-        description: Option<String>,
-    },
-    /// No answer in time.
-    #[error("OAuth2 token endpoint {url} did not answer within {after:?}")]
-    Timeout { url: String, after: Duration },
-    /// Connection or HTTP failure.
-    #[error("OAuth2 token endpoint {url} could not be reached: {reason}")]
-    Unreachable { url: String, reason: String },
-    /// An answer that is not a token response.
-    #[error("OAuth2 token endpoint {url} sent an unusable answer: {reason}")]
-    BadResponse { url: String, reason: String },
-    /// The token URL is not a valid URL.
-    #[error("invalid OAuth2 token URL {url:?}: {reason}")]
-    BadUrl { url: String, reason: String },
-}
-
-impl OAuthError {
-    /// True when asking again later may work: the endpoint did not answer or could not be
-    /// reached. A refusal (`invalid_grant`: the refresh token was revoked), a bad answer or
-    /// a bad URL will not mend by itself.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use imap_async::oauth::OAuthError;
-    ///
-    /// let t = OAuthError::Timeout { url: "https://x/token".into(), after: Duration::from_secs(5) };
-    /// assert!(t.is_retryable());
-    /// let r = OAuthError::Refused { url: "https://x/token".into(), error: "invalid_grant".into(), description: None };
-    /// assert!(!r.is_retryable());
-    /// ```
-    pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            OAuthError::Timeout { .. } | OAuthError::Unreachable { .. }
-        )
-    }
-}
-
-impl From<OAuthError> for crate::Error {
-    fn from(e: OAuthError) -> Self {
-        crate::Error::other(e)
-    }
 }
 
 type CacheKey = (String, String, String);
@@ -243,9 +198,18 @@ pub async fn refresh_access_token(
         .set_client_secret(ClientSecret::new(params.client_secret.expose().to_owned()))
         .set_auth_type(AuthType::RequestBody)
         .set_token_uri(token_url);
-    let http = oauth2::reqwest::ClientBuilder::new()
+    // The TLS configuration of the IMAP connections (system roots, this build's crypto
+    // provider): reqwest is built without a root store or provider of its own.
+    let tls = crate::transport::client_config(&TlsOptions::default()).map_err(|e| {
+        OAuthError::Unreachable {
+            url: url.clone(),
+            reason: format!("cannot set up TLS for the HTTP client: {e}"),
+        }
+    })?;
+    let http = reqwest::ClientBuilder::new()
+        .use_preconfigured_tls(rustls::ClientConfig::clone(&tls))
         // No redirects: a token endpoint that redirects is not followed (SSRF).
-        .redirect(oauth2::reqwest::redirect::Policy::none())
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(timeout)
         .timeout(timeout)
         .build()
@@ -325,7 +289,7 @@ fn describe<RE: std::error::Error + 'static>(
 ///
 /// ```
 /// use std::time::Duration;
-/// use imap_async::config::OAuthMechanism;
+/// use imap_async::credentials::OAuthMechanism;
 /// use imap_async::oauth::{OAuth2Provider, RefreshParams};
 /// use imap_async::{ConnectOptions, Secret};
 ///
@@ -344,7 +308,7 @@ fn describe<RE: std::error::Error + 'static>(
 pub struct OAuth2Provider {
     params: RefreshParams,
     username: String,
-    mechanism: crate::config::OAuthMechanism,
+    mechanism: OAuthMechanism,
     timeout: Duration,
     /// The token last handed out came from the cache (so a refusal may mean it expired).
     last_from_cache: std::sync::atomic::AtomicBool,
@@ -357,7 +321,7 @@ impl OAuth2Provider {
     pub fn new(
         params: RefreshParams,
         username: impl Into<String>,
-        mechanism: crate::config::OAuthMechanism,
+        mechanism: OAuthMechanism,
     ) -> Self {
         OAuth2Provider {
             params,
@@ -380,23 +344,17 @@ impl OAuth2Provider {
     }
 }
 
-impl crate::credentials::CredentialsProvider for OAuth2Provider {
-    fn credentials(&self) -> crate::credentials::BoxFuture<'_, crate::Result<crate::Auth>> {
+impl CredentialsProvider for OAuth2Provider {
+    fn credentials(&self) -> BoxFuture<'_, crate::Result<crate::Auth>> {
         Box::pin(async move {
             let (token, cached) = access_token(&self.params, self.timeout).await?;
             self.last_from_cache
                 .store(cached, std::sync::atomic::Ordering::Relaxed);
-            let username = self.username.clone();
-            Ok(match self.mechanism {
-                crate::config::OAuthMechanism::XOAuth2 => crate::Auth::OAuth2 { username, token },
-                crate::config::OAuthMechanism::OAuthBearer => {
-                    crate::Auth::OAuthBearer { username, token }
-                }
-            })
+            Ok(self.mechanism.auth(self.username.clone(), token))
         })
     }
 
-    fn refused<'a>(&'a self, error: &'a crate::Error) -> crate::credentials::BoxFuture<'a, bool> {
+    fn refused<'a>(&'a self, error: &'a crate::Error) -> BoxFuture<'a, bool> {
         Box::pin(async move {
             forget_cached_token(&self.params);
             let from_cache = self
@@ -411,5 +369,38 @@ impl crate::credentials::CredentialsProvider for OAuth2Provider {
             tracing::debug!(url = %self.params.token_url, from_cache, expired, "the server refused the OAuth2 access token");
             from_cache || expired
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// reqwest has no crypto provider or root store of its own here: it must accept the
+    /// crate's rustls configuration (same rustls version), or building the client fails
+    /// before any request. A closed port on loopback shows the request got as far as
+    /// connecting.
+    #[tokio::test]
+    async fn the_http_client_runs_on_the_crates_tls_configuration() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let params = RefreshParams {
+            token_url: format!("https://127.0.0.1:{port}/token"),
+            client_id: "client".into(),
+            client_secret: Secret::new("client-secret"),
+            refresh_token: Secret::new("refresh-token"),
+        };
+        match refresh_access_token(&params, Duration::from_secs(10)).await {
+            Err(OAuthError::Unreachable { url, reason }) => {
+                assert_eq!(url, params.token_url);
+                assert!(
+                    !reason.contains("cannot build") && !reason.contains("cannot set up TLS"),
+                    "{reason}"
+                );
+                assert!(!reason.contains("refresh-token") && !reason.contains("client-secret"));
+            }
+            other => panic!("expected the connection to be refused, got {other:?}"),
+        }
     }
 }

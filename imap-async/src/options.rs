@@ -5,59 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::credentials::CredentialsProvider;
-
+pub use crate::credentials::{Auth, Secret};
 use crate::proto::Limits;
-use crate::session::{IdPolicy, ServerKind};
+use crate::server_kind::{IdPolicy, ServerKind};
 use crate::transport::TlsOptions;
-
-/// A password or token. Its `Debug` never shows the value.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wrap a password or token.
-    ///
-    /// ```
-    /// use imap_async::Secret;
-    ///
-    /// let s = Secret::new("passwd");
-    /// assert_eq!(s.expose(), "passwd");
-    /// assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
-    /// ```
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The secret value, for the one place that must send it.
-    ///
-    /// ```
-    /// use imap_async::Secret;
-    ///
-    /// let s = Secret::from("token");
-    /// assert_eq!(s.expose(), "token");
-    /// ```
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Secret(s.to_owned())
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Self {
-        Secret(s)
-    }
-}
 
 /// How the connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,26 +22,6 @@ pub enum Security {
     StartTls,
     /// No encryption at all (port 143 by default). For loopback and tests.
     Plain,
-}
-
-/// How [`crate::Session::connect`] and [`crate::with_session`] authenticate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Auth {
-    /// The LOGIN command (RFC 3501 §6.2.3).
-    Login { username: String, password: Secret },
-    /// AUTHENTICATE PLAIN (RFC 4616), with an optional authorization identity.
-    Plain {
-        authzid: Option<String>,
-        username: String,
-        password: Secret,
-    },
-    /// AUTHENTICATE XOAUTH2 (Google's and Microsoft's OAuth 2.0 mechanism) with an access
-    /// token.
-    OAuth2 { username: String, token: Secret },
-    /// AUTHENTICATE OAUTHBEARER (RFC 7628) with an access token; the host and port sent
-    /// to the server are those of the connection.
-    OAuthBearer { username: String, token: Secret },
 }
 
 /// Everything needed to open a session. Build it with [`ConnectOptions::new`] and the
@@ -145,7 +76,7 @@ pub struct ConnectOptions {
     /// [`crate::credentials::CredentialsProvider`].
     pub credentials: Option<Arc<dyn CredentialsProvider>>,
     /// Turn on COMPRESS=DEFLATE (RFC 4978) right after login when the server offers it
-    /// (off by default). See [`ConnectOptions::compress`].
+    /// (off by default; needs the `compress` feature). See [`ConnectOptions::compress`].
     pub compress: bool,
     /// When to send ID (RFC 2971) after login; see [`IdPolicy`].
     pub id_policy: IdPolicy,
@@ -394,7 +325,11 @@ impl ConnectOptions {
     /// server advertises it; silently uncompressed when it does not. Worth it on slow
     /// links and for large FETCH results (envelopes and headers shrink several times);
     /// it costs CPU on both ends. [`crate::Session::connect`] and [`crate::with_session`]
-    /// honour it; a session logged in by hand calls [`crate::Session::compress`].
+    /// honour it; a session logged in by hand calls `Session::compress`.
+    ///
+    /// Needs the `compress` feature (a default one): in a build without it, connecting
+    /// with this set fails with [`Error::InvalidInput`](crate::Error::InvalidInput)
+    /// before anything is sent, rather than quietly running uncompressed.
     ///
     /// ```
     /// let opts = imap_async::ConnectOptions::new("imap.example.org")
@@ -547,6 +482,16 @@ impl ConnectOptions {
         self.auth = None;
         self.credentials = Some(provider);
         self
+    }
+
+    /// The credentials provider: the one set with `credentials`, else the fixed `auth`.
+    pub(crate) fn provider(&self) -> Option<Arc<dyn CredentialsProvider>> {
+        if let Some(p) = &self.credentials {
+            return Some(p.clone());
+        }
+        self.auth
+            .clone()
+            .map(|a| Arc::new(a) as Arc<dyn CredentialsProvider>)
     }
 
     /// The port that will be used.

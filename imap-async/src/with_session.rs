@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use futures::FutureExt;
 
+#[cfg(feature = "config")]
 use crate::config::ConfigSection;
 use crate::error::Result;
 use crate::options::ConnectOptions;
@@ -57,6 +58,8 @@ where
 /// # Ok(())
 /// # }
 /// ```
+#[cfg(feature = "config")]
+#[cfg_attr(docsrs, doc(cfg(feature = "config")))]
 pub async fn with_session_config<T, F>(section: &ConfigSection, work: F) -> Result<T>
 where
     F: AsyncFnOnce(&mut Session) -> Result<T>,

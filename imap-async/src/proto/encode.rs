@@ -634,10 +634,12 @@ impl CommandEncoder {
         if let Some(offset) = s.iter().position(|&b| b == 0) {
             return Err(EncodeError::Nul { what, offset });
         }
-        if let Some(ok) = atom_char {
-            if !s.is_empty() && s.iter().all(|&b| ok(b)) && !s.eq_ignore_ascii_case(b"NIL") {
-                return Ok(Form::Atom);
-            }
+        if let Some(ok) = atom_char
+            && !s.is_empty()
+            && s.iter().all(|&b| ok(b))
+            && !s.eq_ignore_ascii_case(b"NIL")
+        {
+            return Ok(Form::Atom);
         }
         // RFC 3501 §9 QUOTED-CHAR: TEXT-CHAR is CHAR (7-bit) except CR and LF; RFC 6855 §3
         // adds UTF-8 sequences.

@@ -546,7 +546,7 @@ A1 OK done\r\n";
             let input: Vec<u8> = (0..len)
                 .map(|_| {
                     let r = rng.next();
-                    if r % 4 == 0 {
+                    if r.is_multiple_of(4) {
                         r as u8
                     } else {
                         alphabet[(r >> 8) as usize % alphabet.len()]

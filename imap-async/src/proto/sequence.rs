@@ -377,10 +377,10 @@ impl<K: Id> IdSet<K> {
     /// Insert the closed range `a..=b`, `1 <= a <= b`, keeping the invariants.
     fn insert_u32(&mut self, a: u32, b: u32) {
         debug_assert!(1 <= a && a <= b);
-        if let Tail::From(t) = self.tail {
-            if a >= t {
-                return;
-            }
+        if let Tail::From(t) = self.tail
+            && a >= t
+        {
+            return;
         }
         // Fast path for building from ascending input.
         match self.ranges.last_mut() {
@@ -446,10 +446,10 @@ impl<K: Id> IdSet<K> {
         if n == 0 {
             return false;
         }
-        if let Tail::From(t) = self.tail {
-            if n >= t {
-                return true;
-            }
+        if let Tail::From(t) = self.tail
+            && n >= t
+        {
+            return true;
         }
         let i = self.ranges.partition_point(|&(_, e)| e < n);
         self.ranges.get(i).is_some_and(|&(s, _)| s <= n)

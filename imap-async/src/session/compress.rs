@@ -1,6 +1,8 @@
-//! COMPRESS=DEFLATE (RFC 4978) and the count of bytes on the wire.
+//! COMPRESS=DEFLATE (RFC 4978, with the `compress` feature) and the count of bytes on the
+//! wire.
 
 use super::Session;
+#[cfg(feature = "compress")]
 use crate::error::Result;
 use crate::transport::WireStats;
 
@@ -22,6 +24,8 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    #[cfg(feature = "compress")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compress")))]
     pub async fn compress(&mut self) -> Result<()> {
         if self.conn.wire_stats().compressed {
             return Ok(());

@@ -1341,6 +1341,7 @@ impl Connection {
 
     /// RFC 4978 §3: from COMPRESS's tagged OK on, both directions are compressed; bytes
     /// already read past that OK arrived compressed and are decompressed first.
+    #[cfg(feature = "compress")]
     pub(crate) fn start_compression(&mut self) {
         let already_read = self.read_buf.split();
         self.stream.start_deflate(&already_read);

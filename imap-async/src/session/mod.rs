@@ -23,6 +23,7 @@ use crate::options::{ConnectOptions, Security};
 use crate::proto::{Status, StatusText, Untagged};
 use crate::transport::{self, Stream};
 
+pub use crate::server_kind::{IdPolicy, ServerKind};
 pub use admin::{
     AclEntry, ListRights, Metadata, MetadataDepth, MetadataEntry, MetadataOptions, Quota,
 };
@@ -31,7 +32,7 @@ use connection::Connection;
 pub use connection::ConnectionState;
 pub use fetch::{FetchAttr, FetchChanges, FetchItems, Fetched};
 pub use folders::{Folder, FolderStatus, SelectInfo, SelectOptions, SpecialUse, StatusItems};
-pub use identity::{IdPolicy, ServerIdentity, ServerKind};
+pub use identity::ServerIdentity;
 pub use idle::{Idle, IdleEvent, IdleOptions};
 pub use lifetime::Reconnected;
 pub use messages::{AppendMessage, AppendUid, CopyUid, Expunged};
@@ -348,7 +349,17 @@ impl Session {
     /// Connect and log in, asking the credentials provider once more when it says fresh
     /// credentials may help (for [`Session::connect`] and [`Session::reconnect`]).
     pub(crate) async fn open(opts: &ConnectOptions) -> Result<Session> {
-        let Some(provider) = crate::credentials::provider_of(opts) else {
+        // Asked for, but not built in: say so before connecting, rather than quietly
+        // running uncompressed.
+        #[cfg(not(feature = "compress"))]
+        if opts.compress {
+            return Err(Error::invalid(
+                "connection options",
+                "compress is set, but COMPRESS=DEFLATE is not built in: enable the \
+                 `compress` feature of imap-async",
+            ));
+        }
+        let Some(provider) = opts.provider() else {
             return Err(Error::invalid(
                 "connection options",
                 "no credentials (auth or credentials) given",
@@ -381,7 +392,9 @@ impl Session {
     ) -> Result<Session> {
         let auth = provider.credentials().await?;
         let client = Client::connect(opts).await?;
+        #[cfg_attr(not(feature = "compress"), allow(unused_mut))]
         let mut session = client.authenticate(&auth).await?;
+        #[cfg(feature = "compress")]
         if opts.compress && session.has_capability("COMPRESS=DEFLATE").await? {
             session.compress().await?;
         }

@@ -2,9 +2,10 @@
 
 use super::Session;
 use super::folders::decode_mailbox;
-use super::identity::{CLIENT_ID, IdPolicy};
+use super::identity::CLIENT_ID;
 use crate::error::{Error, Result};
 use crate::proto::{Capability, NamespaceDescr, Untagged};
+use crate::server_kind::IdPolicy;
 
 impl Session {
     /// ENABLE extensions (RFC 5161), e.g. [`Capability::Condstore`] so that SELECT reports

@@ -657,10 +657,10 @@ fn head_is_body(head: &[u8], attr: &FetchAttr) -> bool {
     while let Some(rest) = name.strip_suffix(b" ") {
         name = rest;
     }
-    if name.ends_with(b">") {
-        if let Some(lt) = name.iter().rposition(|&b| b == b'<') {
-            name = &name[..lt];
-        }
+    if name.ends_with(b">")
+        && let Some(lt) = name.iter().rposition(|&b| b == b'<')
+    {
+        name = &name[..lt];
     }
     // `...BODY[section]`: the section is compared parsed, as the server spells it.
     let Some(inner) = name.strip_suffix(b"]") else {
@@ -735,14 +735,13 @@ async fn body_to<W: AsyncWrite + Unpin + ?Sized>(
                     if let FetchItem::Body {
                         data: Some(data), ..
                     } = item
+                        && attr.answered_by(item)
                     {
-                        if attr.answered_by(item) {
-                            writer
-                                .write_all(data)
-                                .await
-                                .map_err(|e| Error::io("writing a body to its writer", e))?;
-                            written += data.len() as u64;
-                        }
+                        writer
+                            .write_all(data)
+                            .await
+                            .map_err(|e| Error::io("writing a body to its writer", e))?;
+                        written += data.len() as u64;
                     }
                 }
             }

@@ -1,7 +1,8 @@
 //! Bytes on the wire: TCP with a connect timeout and keepalive, implicit TLS, and the TLS
-//! upgrade that STARTTLS needs, COMPRESS=DEFLATE (RFC 4978) over either, and a count of
-//! the bytes that crossed the wire.
+//! upgrade that STARTTLS needs, COMPRESS=DEFLATE (RFC 4978) over either (with the
+//! `compress` feature), and a count of the bytes that crossed the wire.
 
+#[cfg(feature = "compress")]
 mod compress;
 mod tls;
 
@@ -15,8 +16,11 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
+#[cfg(feature = "compress")]
 use compress::Deflate;
 pub use tls::TlsOptions;
+#[cfg(feature = "oauth2")]
+pub(crate) use tls::client_config;
 
 use crate::error::{Error, Result};
 
@@ -29,7 +33,9 @@ pub struct Stream {
     data_in: u64,
     data_out: u64,
     /// Wire bytes counted before compression started.
+    #[cfg_attr(not(feature = "compress"), allow(dead_code))]
     wire_in_before: u64,
+    #[cfg_attr(not(feature = "compress"), allow(dead_code))]
     wire_out_before: u64,
 }
 
@@ -37,8 +43,10 @@ pub struct Stream {
 enum Layer {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
+    #[cfg(feature = "compress")]
     Deflate(Box<Deflate<Layer>>),
     /// Only while a layer is being wrapped in another.
+    #[cfg_attr(not(feature = "compress"), allow(dead_code))]
     Gone,
 }
 
@@ -101,6 +109,7 @@ impl Stream {
             match layer {
                 Layer::Plain(_) | Layer::Gone => false,
                 Layer::Tls(_) => true,
+                #[cfg(feature = "compress")]
                 Layer::Deflate(d) => tls(d.get_ref()),
             }
         }
@@ -115,7 +124,11 @@ impl Stream {
     /// # }
     /// ```
     pub fn is_compressed(&self) -> bool {
-        matches!(self.layer, Layer::Deflate(_))
+        #[cfg(feature = "compress")]
+        if let Layer::Deflate(_) = self.layer {
+            return true;
+        }
+        false
     }
 
     /// The TCP stream of a plaintext, uncompressed connection (for STARTTLS); `Err` gives
@@ -139,6 +152,7 @@ impl Stream {
     /// Start COMPRESS=DEFLATE (RFC 4978 §3) in both directions. `already_read` are the
     /// bytes read after the command's tagged OK, which the server already compressed.
     /// Does nothing if compression is already on (RFC 4978 §3: it cannot be stacked).
+    #[cfg(feature = "compress")]
     pub(crate) fn start_deflate(&mut self, already_read: &[u8]) {
         if self.is_compressed() {
             return;
@@ -163,6 +177,7 @@ impl Stream {
     /// ```
     pub fn wire_stats(&self) -> WireStats {
         match &self.layer {
+            #[cfg(feature = "compress")]
             Layer::Deflate(d) => WireStats {
                 sent: self.wire_out_before + d.compressed_out,
                 received: self.wire_in_before + d.compressed_in,
@@ -301,6 +316,7 @@ impl AsyncRead for Layer {
         match self.get_mut() {
             Layer::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Layer::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            #[cfg(feature = "compress")]
             Layer::Deflate(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
             Layer::Gone => Poll::Ready(Err(gone())),
         }
@@ -316,6 +332,7 @@ impl AsyncWrite for Layer {
         match self.get_mut() {
             Layer::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Layer::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            #[cfg(feature = "compress")]
             Layer::Deflate(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
             Layer::Gone => Poll::Ready(Err(gone())),
         }
@@ -325,6 +342,7 @@ impl AsyncWrite for Layer {
         match self.get_mut() {
             Layer::Plain(s) => Pin::new(s).poll_flush(cx),
             Layer::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            #[cfg(feature = "compress")]
             Layer::Deflate(s) => Pin::new(s.as_mut()).poll_flush(cx),
             Layer::Gone => Poll::Ready(Err(gone())),
         }
@@ -334,6 +352,7 @@ impl AsyncWrite for Layer {
         match self.get_mut() {
             Layer::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Layer::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            #[cfg(feature = "compress")]
             Layer::Deflate(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
             Layer::Gone => Poll::Ready(Err(gone())),
         }
@@ -347,6 +366,7 @@ impl AsyncWrite for Layer {
         match self.get_mut() {
             Layer::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
             Layer::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+            #[cfg(feature = "compress")]
             Layer::Deflate(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
             Layer::Gone => Poll::Ready(Err(gone())),
         }
@@ -356,6 +376,7 @@ impl AsyncWrite for Layer {
         match self {
             Layer::Plain(s) => s.is_write_vectored(),
             Layer::Tls(s) => s.is_write_vectored(),
+            #[cfg(feature = "compress")]
             Layer::Deflate(s) => s.is_write_vectored(),
             Layer::Gone => false,
         }

@@ -60,8 +60,18 @@ impl std::fmt::Debug for TlsOptions {
     }
 }
 
+/// The crypto provider chosen by the crate's features: `aws-lc-rs` when it is enabled
+/// (it can only have been added on purpose on top of the default `ring`), else `ring`.
+/// Always this one, never the process-wide default, so that what a connection uses
+/// does not depend on what another crate installed.
 fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    #[cfg(feature = "aws-lc-rs")]
+    return Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+    return Arc::new(rustls::crypto::ring::default_provider());
+    // Neither: lib.rs stops the build with a compile_error! that names the features.
+    #[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
+    unreachable!("no crypto provider feature")
 }
 
 /// The system roots, loaded once per process: reading the system store costs milliseconds
