@@ -15,7 +15,6 @@ mod messages;
 mod notify;
 mod search;
 mod server;
-mod stream;
 pub(crate) mod sync;
 
 use crate::error::{Error, Result};
@@ -30,7 +29,9 @@ pub use admin::{
 pub use capabilities::Capabilities;
 use connection::Connection;
 pub use connection::ConnectionState;
-pub use fetch::{FetchAttr, FetchChanges, FetchItems, Fetched};
+pub use fetch::{
+    BatchOptions, Batches, FetchAttr, FetchChanges, FetchItems, FetchStream, Fetched, batches,
+};
 pub use folders::{Folder, FolderStatus, SelectInfo, SelectOptions, SpecialUse, StatusItems};
 pub use identity::ServerIdentity;
 pub use idle::{Idle, IdleEvent, IdleOptions};
@@ -40,7 +41,6 @@ pub use search::{
     ESearchResult, SearchQuery, SearchResult, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm,
 };
 pub use server::{Namespace, Namespaces, ServerId};
-pub use stream::{BatchOptions, Batches, FetchStream, batches};
 pub use sync::{FlagChange, SyncChanges, SyncResult, SyncState};
 
 /// A connection that is not logged in yet. Log in with [`Client::login`] or

@@ -1,7 +1,7 @@
 //! Incremental folder synchronisation with CONDSTORE and QRESYNC (RFC 7162).
 
 use super::Session;
-use super::stream::FetchRun;
+use super::fetch::FetchRun;
 use crate::error::{Error, Result};
 use crate::proto::flag::{Flag, flags_from_wire};
 use crate::proto::search::SearchKey;

@@ -14,14 +14,14 @@ use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use super::connection::{Connection, Discard, Event, status_result};
-use super::fetch::{FetchAttr, FetchItems, Fetched, Wanted};
-use super::search::SearchQuery;
-use super::{Session, command_name};
+use super::items::{FetchAttr, FetchItems, Fetched, Wanted};
 use crate::error::{Error, Result};
 use crate::proto::section::{Section, section_from_wire};
 use crate::proto::sequence::{Id, IdRange, IdSet};
 use crate::proto::{FetchItem, Uid, UidSet, Untagged};
+use crate::session::connection::{Connection, Discard, Event, status_result};
+use crate::session::search::SearchQuery;
+use crate::session::{Session, command_name};
 
 /// Literals above this size are streamed from the socket instead of being buffered.
 const STREAM_LITERAL_ABOVE: u64 = 64 * 1024;
@@ -351,7 +351,7 @@ impl<K: Id> FetchRun<K> {
                         self.finished = true;
                         // `whole` is gone once sent; the filter keeps the set.
                         let involves_star = self.filter.set.ranges().any(|r| r.involves_star());
-                        if involves_star && super::fetch::refused_on_empty_folder(conn, &e) {
+                        if involves_star && refused_on_empty_folder(conn, &e) {
                             return None;
                         }
                         return Some(Err(e));
@@ -771,6 +771,26 @@ async fn body_to<W: AsyncWrite + Unpin + ?Sized>(
         ));
     }
     Ok(written)
+}
+
+/// Whether `err`, the completion of a command on a set involving `*`, is a server
+/// refusing `*` in an empty folder: several answer `1:*` there with BAD or NO instead of
+/// nothing (postalsys/imapflow#209). The command is always sent, because its answer is
+/// where the server reports new mail (RFC 3501 §5.2); only once the answer is read, with
+/// any EXISTS it carried counted, does an empty folder turn such a refusal into an empty
+/// result. Logged at debug level.
+pub(crate) fn refused_on_empty_folder(conn: &Connection, err: &Error) -> bool {
+    let refused = matches!(err, Error::Bad { .. } | Error::No { .. });
+    if refused && conn.selected_exists == Some(0) {
+        tracing::debug!(
+            server = conn.identity.kind.label(),
+            workaround = "empty folder",
+            error = %err,
+            "workaround: `*` refused in a folder known to be empty; answered as no message"
+        );
+        return true;
+    }
+    false
 }
 
 #[cfg(test)]
