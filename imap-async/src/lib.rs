@@ -46,7 +46,8 @@ pub use config::{Config, ConfigError, ConfigSection};
 pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
 pub use proto::{
-    NotifyEvent, NotifyFilter, NotifyGroup, NotifySet, Search, SearchKey, Seq, SeqSet, Uid, UidSet,
+    NotifyEvent, NotifyFilter, NotifyGroup, NotifySet, ResponseCode, Search, SearchKey, Seq,
+    SeqSet, Uid, UidSet,
 };
 pub use session::{
     AclEntry, AppendMessage, AppendUid, Capabilities, Client, ConnectionState, CopyUid,

@@ -141,7 +141,7 @@ fn server_json(err: &Error) -> String {
         } => {
             assert_eq!(command, "AUTHENTICATE");
             assert!(
-                matches!(code, Some(ResponseCode::Other(name, _)) if &name[..] == b"AUTHENTICATIONFAILED"),
+                code == &Some(ResponseCode::AuthenticationFailed),
                 "code {code:?}"
             );
             let (_, json) = text

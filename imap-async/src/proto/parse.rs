@@ -744,6 +744,24 @@ impl<'a> Parser<'a> {
             b"NOMODSEQ" => ResponseCode::NoModSeq,
             b"CLOSED" => ResponseCode::Closed,
             b"NOTIFICATIONOVERFLOW" => ResponseCode::NotificationOverflow,
+            // RFC 5530 §3: none of these carries data.
+            b"UNAVAILABLE" => ResponseCode::Unavailable,
+            b"AUTHENTICATIONFAILED" => ResponseCode::AuthenticationFailed,
+            b"AUTHORIZATIONFAILED" => ResponseCode::AuthorizationFailed,
+            b"EXPIRED" => ResponseCode::Expired,
+            b"PRIVACYREQUIRED" => ResponseCode::PrivacyRequired,
+            b"CONTACTADMIN" => ResponseCode::ContactAdmin,
+            b"NOPERM" => ResponseCode::NoPerm,
+            b"INUSE" => ResponseCode::InUse,
+            b"EXPUNGEISSUED" => ResponseCode::ExpungeIssued,
+            b"CORRUPTION" => ResponseCode::Corruption,
+            b"SERVERBUG" => ResponseCode::ServerBug,
+            b"CLIENTBUG" => ResponseCode::ClientBug,
+            b"CANNOT" => ResponseCode::Cannot,
+            b"LIMIT" => ResponseCode::Limit,
+            b"OVERQUOTA" => ResponseCode::OverQuota,
+            b"ALREADYEXISTS" => ResponseCode::AlreadyExists,
+            b"NONEXISTENT" => ResponseCode::NonExistent,
             // `"BADEVENT" SP "(" event-name *(SP event-name) ")"` (RFC 5465 §8); Dovecot 2.3
             // sends the names without parentheses (`[BADEVENT AnnotationChange]`).
             b"BADEVENT" => {
@@ -1915,10 +1933,6 @@ mod tests {
             C::Other(bs("BADEVENT"), Some(bs("(MessageNew")))
         );
         assert_eq!(
-            code("AUTHENTICATIONFAILED"),
-            C::Other(bs("AUTHENTICATIONFAILED"), None)
-        );
-        assert_eq!(
             code("REFERRAL imap://user@host/INBOX"),
             C::Other(bs("REFERRAL"), Some(bs("imap://user@host/INBOX")))
         );
@@ -1928,6 +1942,62 @@ mod tests {
             C::Other(bs("UIDNEXT"), Some(bs("soon")))
         );
         assert_eq!(code("uidnext 5 "), C::UidNext(5));
+    }
+
+    /// Every response code of RFC 5530 §3, in any case, as a typed code, in a tagged `NO`
+    /// (where servers send most of them) as well as in an untagged `OK`.
+    #[test]
+    fn rfc5530_codes_are_typed() {
+        use ResponseCode as C;
+        let codes = [
+            ("UNAVAILABLE", C::Unavailable),
+            ("AUTHENTICATIONFAILED", C::AuthenticationFailed),
+            ("AUTHORIZATIONFAILED", C::AuthorizationFailed),
+            ("EXPIRED", C::Expired),
+            ("PRIVACYREQUIRED", C::PrivacyRequired),
+            ("CONTACTADMIN", C::ContactAdmin),
+            ("NOPERM", C::NoPerm),
+            ("INUSE", C::InUse),
+            ("EXPUNGEISSUED", C::ExpungeIssued),
+            ("CORRUPTION", C::Corruption),
+            ("SERVERBUG", C::ServerBug),
+            ("CLIENTBUG", C::ClientBug),
+            ("CANNOT", C::Cannot),
+            ("LIMIT", C::Limit),
+            ("OVERQUOTA", C::OverQuota),
+            ("ALREADYEXISTS", C::AlreadyExists),
+            ("NONEXISTENT", C::NonExistent),
+        ];
+        for (atom, expected) in codes {
+            assert_eq!(code(atom), expected, "{atom}");
+            assert_eq!(code(&atom.to_ascii_lowercase()), expected, "{atom}");
+            assert_eq!(expected.atom(), Some(atom));
+            let line = format!("A7 NO [{atom}] refused\r\n");
+            match parse_response(Bytes::from(line)).unwrap() {
+                Response::Tagged(t) => {
+                    assert_eq!(t.status.status, Status::No);
+                    assert_eq!(t.status.code, Some(expected), "{atom}");
+                    assert_eq!(t.status.text, bs("refused"));
+                }
+                other => panic!("{atom}: {other:?}"),
+            }
+        }
+        // RFC 5530 codes carry no data: text inside the brackets keeps the code raw.
+        assert_eq!(
+            code("OVERQUOTA 5 GB"),
+            C::Other(bs("OVERQUOTA"), Some(bs("5 GB")))
+        );
+    }
+
+    /// `[NOMODSEQ]` (RFC 7162 §3.1.2.2) in the untagged OK a SELECT gets for a folder
+    /// without mod-sequences: its own code, the response an ordinary status.
+    #[test]
+    fn nomodseq_is_its_own_code() {
+        let st = status(b"* OK [NOMODSEQ] Sorry, this mailbox format doesn't support modsequences\r\n");
+        assert_eq!(st.status, Status::Ok);
+        assert_eq!(st.code, Some(ResponseCode::NoModSeq));
+        assert_eq!(ResponseCode::NoModSeq.atom(), Some("NOMODSEQ"));
+        assert_eq!(code("nomodseq"), ResponseCode::NoModSeq);
     }
 
     #[test]
