@@ -10,7 +10,7 @@ fn options(server: &dyn ImapServer, user: &TestUser) -> ConnectOptions {
 
 async fn ok_path_logs_out(server: &dyn ImapServer) {
     let user = server.new_user();
-    let exists = with_session(&options(server, &user), async |c| {
+    let exists = with_session(&options(server, &user), async |c| -> imap_async::Result<u32> {
         Ok(c.select_folder("INBOX").await?.exists)
     })
     .await
