@@ -19,8 +19,20 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The TLS handshake failed (untrusted certificate, wrong host name, protocol error).
+    ///
+    /// `reason` says what was wrong in words; `source` is the error itself: the
+    /// [`rustls::Error`] when rustls refused the handshake (downcast it to match on, e.g.,
+    /// `rustls::Error::InvalidCertificate`), else the [`std::io::Error`] that ended it.
     #[error("TLS handshake with {server_name} failed: {reason}")]
-    Tls { server_name: String, reason: String },
+    Tls {
+        /// The name the certificate was checked against.
+        server_name: String,
+        /// What was wrong, for a person.
+        reason: String,
+        /// The rustls or I/O error behind it.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A deadline passed. `waiting_for` says which one.
     #[error("timed out after {after:?} waiting for {waiting_for}")]
     Timeout {

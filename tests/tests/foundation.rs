@@ -254,6 +254,7 @@ async fn wrong_host_name_is_refused_unless_switched_off(server: &dyn ImapServer)
         Error::Tls {
             reason,
             server_name,
+            ..
         } => {
             assert_eq!(server_name, "imap.wrong.example");
             assert!(reason.contains("not valid for the name"), "{reason}");
