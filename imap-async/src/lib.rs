@@ -52,10 +52,10 @@ pub use proto::{
 pub use session::{
     AclEntry, AppendMessage, AppendUid, Capabilities, Client, ConnectionState, CopyUid,
     ESearchResult, Expunged, FetchAttr, FetchChanges, FetchItems, Fetched, Folder, FolderStatus,
-    IdPolicy, Idle, IdleEvent, IdleOptions, ListRights, Metadata, MetadataDepth, MetadataEntry,
-    MetadataOptions, Namespace, Namespaces, Quota, Reconnected, SearchQuery, SearchResult,
-    SearchReturn, SelectInfo, SelectOptions, ServerId, ServerIdentity, ServerKind, Session,
-    SortCriterion, SortKey, SpecialUse, StatusItems, ThreadAlgorithm,
+    IdPolicy, Idle, IdleEvent, IdleOptions, ListRights, LoginError, LoginResult, Metadata,
+    MetadataDepth, MetadataEntry, MetadataOptions, Namespace, Namespaces, Quota, Reconnected,
+    SearchQuery, SearchResult, SearchReturn, SelectInfo, SelectOptions, ServerId, ServerIdentity,
+    ServerKind, Session, SortCriterion, SortKey, SpecialUse, StatusItems, ThreadAlgorithm,
 };
 pub use session::{BatchOptions, FetchStream, SyncChanges, SyncResult, SyncState};
 pub use transport::TlsOptions;

@@ -331,8 +331,8 @@ async fn connects_with_starttls_and_tls_from_a_config(server: &dyn ImapServer) {
     let tls = with_session_config(&config.alternates["plain"], async |c| {
         Ok::<_, imap_async::Error>(c.is_tls())
     })
-        .await
-        .unwrap();
+    .await
+    .unwrap();
     assert!(!tls);
 
     let exists = with_session_config(&config.default, async |c| -> imap_async::Result<u32> {

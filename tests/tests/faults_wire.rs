@@ -213,7 +213,11 @@ async fn logindisabled_is_respected() {
     )])
     .await;
     let client = Client::connect(&opts(&server)).await.unwrap();
-    let err = client.login("user", "pw").await.unwrap_err();
+    let (err, client) = client.login("user", "pw").await.unwrap_err().into_parts();
     assert!(matches!(err, Error::MissingCapability { .. }), "{err:?}");
+    assert!(
+        client.is_some(),
+        "nothing was sent, so the client comes back"
+    );
     assert!(err.to_string().contains("LOGINDISABLED"), "{err}");
 }

@@ -422,7 +422,7 @@ async fn office365_login_refused_when_basic_auth_is_off() {
     let client = imap_async::Client::connect(&opts(&server)).await.unwrap();
     assert_eq!(client.server_identity().kind, ServerKind::Exchange);
     let err = client.login("user", "secret").await.unwrap_err();
-    assert!(err.is_auth_failed(), "{err:?}");
+    assert!(err.error().is_auth_failed(), "{err:?}");
     assert!(!err.to_string().contains("secret"), "{err}");
     let lines = server.finish().await;
     assert_eq!(lines.len(), 2, "{lines:?}");

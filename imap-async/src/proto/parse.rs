@@ -1993,7 +1993,8 @@ mod tests {
     /// without mod-sequences: its own code, the response an ordinary status.
     #[test]
     fn nomodseq_is_its_own_code() {
-        let st = status(b"* OK [NOMODSEQ] Sorry, this mailbox format doesn't support modsequences\r\n");
+        let st =
+            status(b"* OK [NOMODSEQ] Sorry, this mailbox format doesn't support modsequences\r\n");
         assert_eq!(st.status, Status::Ok);
         assert_eq!(st.code, Some(ResponseCode::NoModSeq));
         assert_eq!(ResponseCode::NoModSeq.atom(), Some("NOMODSEQ"));

@@ -26,6 +26,7 @@ use crate::transport::{self, Stream};
 pub use admin::{
     AclEntry, ListRights, Metadata, MetadataDepth, MetadataEntry, MetadataOptions, Quota,
 };
+pub use auth::{LoginError, LoginResult};
 pub use capabilities::Capabilities;
 use connection::Connection;
 pub use connection::ConnectionState;

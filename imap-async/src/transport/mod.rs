@@ -455,6 +455,9 @@ mod tls_error_tests {
         let source = std::error::Error::source(&err).expect("a source");
         let io_error = source.downcast_ref::<io::Error>().expect("the I/O error");
         assert_eq!(io_error.kind(), io::ErrorKind::UnexpectedEof);
-        assert!(err.to_string().contains("closed the connection during the handshake"));
+        assert!(
+            err.to_string()
+                .contains("closed the connection during the handshake")
+        );
     }
 }
