@@ -28,6 +28,7 @@
 pub mod account;
 pub mod config;
 pub mod credentials;
+pub mod envelope;
 pub mod error;
 pub mod oauth;
 pub mod options;
@@ -43,6 +44,7 @@ pub use account::{
     watch_account,
 };
 pub use config::{Config, ConfigError, ConfigSection};
+pub use envelope::{AddressOrGroup, DateError, Group};
 pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
 pub use proto::{
