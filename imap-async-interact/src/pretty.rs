@@ -179,7 +179,7 @@ fn body_structure(b: &BodyStructure) -> Dynamic {
         } => {
             let mut p = Map::new();
             for (k, v) in params {
-                p.insert(text(k).into(), Dynamic::from(text(v)));
+                p.insert(text(k).into(), opt_text(v));
             }
             map(vec![
                 (
@@ -187,7 +187,7 @@ fn body_structure(b: &BodyStructure) -> Dynamic {
                     Dynamic::from(format!("{}/{}", text(media_type), text(media_subtype))),
                 ),
                 ("params", Dynamic::from_map(p)),
-                ("encoding", Dynamic::from(text(encoding))),
+                ("encoding", opt_text(encoding)),
                 ("size", int(*size)),
             ])
         }

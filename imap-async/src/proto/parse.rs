@@ -1493,7 +1493,8 @@ impl<'a> Parser<'a> {
         let params = self.body_params()?;
         let id = self.nstring()?;
         let description = self.nstring()?;
-        let encoding = self.string_or_empty()?;
+        // `body-fld-enc` is a string, but NIL is accepted (and kept apart from "").
+        let encoding = self.nstring()?;
         let size = self.num32()?;
         let mut lines = None;
         let mut message = None;
@@ -1582,8 +1583,8 @@ impl<'a> Parser<'a> {
     }
 
     /// `body-fld-param = "(" string SP string *(SP string SP string) ")" / nil`. NIL
-    /// values and `()` are accepted.
-    fn body_params(&mut self) -> R<Vec<(Bytes, Bytes)>> {
+    /// values (kept as `None`, apart from `""`) and `()` are accepted.
+    fn body_params(&mut self) -> R<Vec<(Bytes, Option<Bytes>)>> {
         if !self.eat(b'(') {
             self.nstring()?;
             return Ok(Vec::new());
@@ -1594,7 +1595,7 @@ impl<'a> Parser<'a> {
                 return self.fail("unterminated body parameter list");
             }
             let k = self.string_or_empty()?;
-            let val = self.string_or_empty()?;
+            let val = self.nstring()?;
             v.push((k, val));
         }
         Ok(v)
@@ -2784,10 +2785,10 @@ mod tests {
             FetchItem::BodyStructure(Box::new(BodyStructure::Single {
                 media_type: bs("TEXT"),
                 media_subtype: bs("PLAIN"),
-                params: vec![(bs("CHARSET"), bs("US-ASCII"))],
+                params: vec![(bs("CHARSET"), Some(bs("US-ASCII")))],
                 id: None,
                 description: None,
-                encoding: bs("7BIT"),
+                encoding: Some(bs("7BIT")),
                 size: 3028,
                 lines: Some(92),
                 message: None,
@@ -2836,7 +2837,7 @@ mod tests {
         assert_eq!(
             *ext,
             Some(MultipartExtension {
-                params: vec![(bs("boundary"), bs("b1"))],
+                params: vec![(bs("boundary"), Some(bs("b1")))],
                 disposition: Some(Disposition {
                     kind: bs("inline"),
                     params: vec![]
@@ -2858,7 +2859,7 @@ mod tests {
         assert_eq!(*media_subtype, bs("alternative"));
         assert_eq!(
             ext.as_ref().unwrap().params,
-            vec![(bs("boundary"), bs("b2"))]
+            vec![(bs("boundary"), Some(bs("b2")))]
         );
         let BodyStructure::Single {
             media_subtype,
@@ -2880,10 +2881,10 @@ mod tests {
             BodyStructure::Single {
                 media_type: bs("application"),
                 media_subtype: bs("pdf"),
-                params: vec![(bs("name"), bs("r.pdf"))],
+                params: vec![(bs("name"), Some(bs("r.pdf")))],
                 id: Some(bs("<id1@x>")),
                 description: Some(bs("Report")),
-                encoding: bs("base64"),
+                encoding: Some(bs("base64")),
                 size: 9000,
                 lines: None,
                 message: None,
@@ -2891,7 +2892,10 @@ mod tests {
                     md5: Some(bs("Q2hlY2sgSW50ZWdyaXR5IQ==")),
                     disposition: Some(Disposition {
                         kind: bs("attachment"),
-                        params: vec![(bs("filename"), bs("r.pdf")), (bs("size"), bs("9000"))],
+                        params: vec![
+                            (bs("filename"), Some(bs("r.pdf"))),
+                            (bs("size"), Some(bs("9000")))
+                        ],
                     }),
                     language: Some(vec![bs("en"), bs("de")]),
                     location: Some(bs("http://x/r.pdf")),
@@ -3163,8 +3167,32 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(encoding, &Bytes::new());
-        assert_eq!(params, &vec![(bs("name"), Bytes::new())]);
+        assert_eq!(encoding, &None);
+        assert_eq!(params, &vec![(bs("name"), None)]);
+        // ... and told apart from empty strings.
+        let (_, items) = fetch(b"* 1 FETCH (BODYSTRUCTURE (\"application\" \"octet-stream\" (\"name\" \"\" \"x\" NIL) NIL NIL \"\" 10 NIL (\"attachment\" (\"filename\" \"\" \"size\" NIL)) NIL NIL))\r\n");
+        let FetchItem::BodyStructure(b) = &items[0] else {
+            panic!()
+        };
+        let BodyStructure::Single {
+            encoding,
+            params,
+            ext,
+            ..
+        } = &**b
+        else {
+            panic!()
+        };
+        assert_eq!(encoding, &Some(Bytes::new()));
+        assert_eq!(
+            params,
+            &vec![(bs("name"), Some(Bytes::new())), (bs("x"), None)]
+        );
+        let dsp = ext.as_ref().unwrap().disposition.as_ref().unwrap();
+        assert_eq!(
+            dsp.params,
+            vec![(bs("filename"), Some(Bytes::new())), (bs("size"), None)]
+        );
         // Atoms where a string belongs.
         let (_, items) =
             fetch(b"* 1 FETCH (ENVELOPE (NIL subj NIL NIL NIL NIL NIL NIL NIL NIL))\r\n");

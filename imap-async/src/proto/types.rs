@@ -440,10 +440,15 @@ pub enum BodyStructure {
         /// Type and subtype, upper/lower case as sent.
         media_type: Bytes,
         media_subtype: Bytes,
-        params: Vec<(Bytes, Bytes)>,
+        /// `body-fld-param`: (attribute, value) pairs as sent, e.g. `("CHARSET",
+        /// Some("UTF-8"))`. A value the server sent as NIL (the grammar wants a string,
+        /// some servers send NIL) is `None`, an empty string `Some("")`. A NIL list is
+        /// empty.
+        params: Vec<(Bytes, Option<Bytes>)>,
         id: Option<Bytes>,
         description: Option<Bytes>,
-        encoding: Bytes,
+        /// `body-fld-enc` (`7BIT`, `BASE64`, ...); `None` when the server sent NIL.
+        encoding: Option<Bytes>,
         size: u32,
         /// `text/*`: number of lines.
         lines: Option<u32>,
@@ -472,7 +477,9 @@ pub struct SingleExtension {
 /// Extension data of a multipart (BODYSTRUCTURE only).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MultipartExtension {
-    pub params: Vec<(Bytes, Bytes)>,
+    /// `body-fld-param` of the multipart (e.g. `boundary`); NIL values are `None`, as
+    /// for [`BodyStructure::Single`]'s `params`.
+    pub params: Vec<(Bytes, Option<Bytes>)>,
     pub disposition: Option<Disposition>,
     pub language: Option<Vec<Bytes>>,
     pub location: Option<Bytes>,
@@ -482,5 +489,6 @@ pub struct MultipartExtension {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Disposition {
     pub kind: Bytes,
-    pub params: Vec<(Bytes, Bytes)>,
+    /// `body-fld-param` of the disposition (e.g. `filename`); NIL values are `None`.
+    pub params: Vec<(Bytes, Option<Bytes>)>,
 }
