@@ -7,8 +7,9 @@
 //! them on request and never fails: text that does not decode is returned as sent.
 //!
 //! ```
-//! use imap_async::proto::{parse_response, FetchItem, Response, Untagged};
-//! use imap_async::Bytes;
+//! // Every type of a FETCH result is named from the crate root.
+//! use imap_async::proto::{parse_response, Response};
+//! use imap_async::{AddressOrGroup, Bytes, Envelope, FetchItem, Untagged};
 //!
 //! let wire = b"* 1 FETCH (ENVELOPE (\"Mon, 7 Dec 2026 10:00:00 +0100\" \
 //!     \"=?UTF-8?Q?Caf=C3=A9?=\" ((\"Doe, John\" NIL \"john\" \"example.org\")) NIL NIL \
@@ -20,6 +21,8 @@
 //!     unreachable!()
 //! };
 //! let FetchItem::Envelope(env) = &items[0] else { unreachable!() };
+//! let env: &Envelope = env;
+//! assert!(matches!(env.from_grouped()[0], AddressOrGroup::Mailbox(_)));
 //!
 //! assert_eq!(env.subject_decoded().as_deref(), Some("Café"));
 //! assert_eq!(env.from_grouped()[0].to_string(), "\"Doe, John\" <john@example.org>");

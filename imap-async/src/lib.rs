@@ -64,6 +64,20 @@ pub use transport::TlsOptions;
 pub use watch::{FlagGroup, ResyncMethod, Watch, WatchEvent, WatchOptions, WatchState, watch};
 pub use with_session::{with_session, with_session_config};
 
+// Every type that appears in the signatures above (results, events, errors, arguments),
+// named from the crate root so that a user never has to find the module that defines it.
+pub use credentials::CredentialsProvider;
+pub use envelope::{decode_header_text, group_addresses, parse_date};
+pub use oauth::OAuthError;
+pub use proto::sequence::{Id, IdRange, IdSet, SetParseError};
+pub use proto::{
+    Address, BodyStructure, Disposition, ESearch, EncodeError, Envelope, FetchItem, FrameError,
+    Limits, ListItem, MailboxStatus, MultipartExtension, NamespaceDescr, NotifyError, ParseError,
+    QuotaResource, SearchError, SingleExtension, Status, StatusText, ThreadNode, Untagged,
+};
+pub use session::{Batches, FlagChange, batches};
+pub use transport::WireStats;
+
 /// The byte buffer of message data in this crate's API (`Fetched::body`, envelopes),
 /// re-exported so that naming it needs no `bytes` dependency of your own.
 pub use bytes::Bytes;
