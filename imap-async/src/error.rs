@@ -408,8 +408,9 @@ impl Error {
     /// ([`Error::Timeout`]: either the connection was abandoned, or a command is still
     /// outstanding that the next command would wait for again).
     ///
-    /// `NO`, `BAD`, parse errors of one response and input errors leave the session
-    /// usable and are not "lost". [`Session::is_closed`](crate::Session::is_closed) says
+    /// `NO` (whatever its RFC 5530 code), `BAD`, parse errors of one response,
+    /// [`Error::NoModSeq`], [`Error::MissingCapability`] and input errors leave the session
+    /// usable and are not "lost"; a TLS handshake that failed never gave a session. [`Session::is_closed`](crate::Session::is_closed) says
     /// the same about a session without an error at hand.
     ///
     /// ```
@@ -472,6 +473,66 @@ mod tests {
             idle_for,
         }
         .to_string()
+    }
+
+    fn no(command: &str, code: Option<ResponseCode>) -> Error {
+        Error::No {
+            command: command.into(),
+            code,
+            text: "refused".into(),
+        }
+    }
+
+    /// The RFC 5530 codes decide retrying and refused credentials; the codes show in
+    /// `Display` as the server wrote them.
+    #[test]
+    fn rfc5530_codes_decide_retry_and_auth() {
+        use ResponseCode as C;
+        for code in [C::Unavailable, C::InUse, C::ServerBug] {
+            let e = no("SELECT", Some(code.clone()));
+            assert!(e.is_retryable(), "{e}");
+            assert!(!e.is_auth_failed() && !e.is_connection_lost(), "{e}");
+        }
+        for code in [
+            C::AuthenticationFailed,
+            C::AuthorizationFailed,
+            C::Expired,
+            C::PrivacyRequired,
+            C::NoPerm,
+            C::OverQuota,
+            C::NonExistent,
+            C::AlreadyExists,
+            C::Cannot,
+            C::Limit,
+            C::ContactAdmin,
+        ] {
+            let e = no("LOGIN", Some(code.clone()));
+            assert!(!e.is_retryable(), "{e}");
+            assert!(!e.is_connection_lost(), "{e}");
+            assert!(
+                e.to_string()
+                    .ends_with(&format!("[{}]", code.atom().unwrap())),
+                "{e}"
+            );
+        }
+        assert!(no("LOGIN", Some(C::AuthenticationFailed)).is_auth_failed());
+        assert!(no("SELECT", Some(C::AuthenticationFailed)).is_auth_failed());
+        assert!(no("AUTHENTICATE", Some(C::Expired)).is_auth_failed());
+        // EXPIRED or NOPERM on a folder command is not about the login.
+        assert!(!no("SELECT", Some(C::Expired)).is_auth_failed());
+        assert!(!no("LOGIN", Some(C::Unavailable)).is_auth_failed());
+        assert!(no("LOGIN", None).is_auth_failed());
+        assert_eq!(no("APPEND", Some(C::OverQuota)).code(), Some(&C::OverQuota));
+
+        let nomodseq = Error::NoModSeq {
+            folder: "Archive".into(),
+            needed_for: "sync".into(),
+        };
+        assert!(!nomodseq.is_retryable() && !nomodseq.is_connection_lost());
+        assert_eq!(
+            nomodseq.to_string(),
+            "sync needs mod-sequences, but folder Archive has none ([NOMODSEQ])"
+        );
     }
 
     #[test]
