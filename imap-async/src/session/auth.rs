@@ -14,6 +14,10 @@ impl Client {
     /// LOGIN with a user name and password. Refused before sending anything when the server
     /// advertises LOGINDISABLED (typically: plaintext connection, use STARTTLS).
     ///
+    /// Like every login method here, a failure is a [`LoginError`]: `?` makes it an
+    /// [`Error`], and [`LoginError::into_client`] gives the client back for another try
+    /// when the server refused with `NO` and kept the connection.
+    ///
     /// ```no_run
     /// # async fn run() -> imap_async::Result<()> {
     /// let mut session = imap_async::Client::connect_tls("imap.example.org")
