@@ -100,7 +100,12 @@ pub enum Error {
     /// (`needed_for`, e.g. sync) cannot run there. Not a protocol violation; the session
     /// stays usable.
     #[error("{needed_for} needs mod-sequences, but folder {folder} has none ([NOMODSEQ])")]
-    NoModSeq { folder: String, needed_for: String },
+    NoModSeq {
+        /// The folder, as the caller named it.
+        folder: String,
+        /// What needed mod-sequences, e.g. `sync`.
+        needed_for: String,
+    },
     /// The server behaved in a way the protocol does not allow.
     #[error("protocol violation by the server: {0}")]
     Protocol(String),
