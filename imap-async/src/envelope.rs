@@ -24,6 +24,7 @@
 //! let env: &Envelope = env;
 //! assert!(matches!(env.from_grouped()[0], AddressOrGroup::Mailbox(_)));
 //!
+//! # #[cfg(feature = "rfc2047")]
 //! assert_eq!(env.subject_decoded().as_deref(), Some("Café"));
 //! assert_eq!(env.from_grouped()[0].to_string(), "\"Doe, John\" <john@example.org>");
 //! assert_eq!(env.to_grouped()[0].to_string(), "team: ann@example.org;");
@@ -39,22 +40,31 @@ use crate::proto::{Address, Envelope};
 
 /// Header text with its RFC 2047 encoded words decoded (`=?UTF-8?Q?J=C3=B6rg?=` is
 /// `Jörg`), in any charset the `rfc2047-decoder` crate knows. Text that does not decode
-/// (a broken encoded word, an unknown charset) is returned as sent, invalid UTF-8 replaced
-/// by U+FFFD; this never fails and never panics.
+/// (a broken encoded word) is returned as sent, invalid UTF-8 replaced by U+FFFD; this
+/// never fails and never panics. Without the `rfc2047` Cargo feature (on by default) the
+/// text is always returned as sent.
 ///
 /// ```
 /// use imap_async::envelope::decode_header_text;
 ///
+/// # #[cfg(feature = "rfc2047")]
 /// assert_eq!(decode_header_text(b"=?ISO-8859-1?Q?Andr=E9?= Pirard"), "André Pirard");
 /// assert_eq!(decode_header_text(b"=?UTF-8?B?@@@@?="), "=?UTF-8?B?@@@@?=");
 /// ```
 pub fn decode_header_text(raw: &[u8]) -> String {
-    // Over-long encoded words (RFC 2047 §2 allows 75 characters) are common in the wild
-    // and decode fine; refusing them would show the raw form for no gain.
-    rfc2047_decoder::Decoder::new()
-        .too_long_encoded_word_strategy(rfc2047_decoder::RecoverStrategy::Decode)
-        .decode(raw)
-        .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned())
+    #[cfg(feature = "rfc2047")]
+    {
+        // Over-long encoded words (RFC 2047 §2 allows 75 characters) are common in the
+        // wild and decode fine; refusing them would show the raw form for no gain.
+        rfc2047_decoder::Decoder::new()
+            .too_long_encoded_word_strategy(rfc2047_decoder::RecoverStrategy::Decode)
+            .decode(raw)
+            .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned())
+    }
+    #[cfg(not(feature = "rfc2047"))]
+    {
+        String::from_utf8_lossy(raw).into_owned()
+    }
 }
 
 impl Envelope {
@@ -463,6 +473,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "rfc2047")]
     fn subjects_and_names_decode_in_two_charsets() {
         let env = envelope(
             "* 1 FETCH (ENVELOPE (NIL \"=?UTF-8?B?Q2Fmw6kg4piV?= =?ISO-8859-1?Q?=E0_midi?=\" \
