@@ -8,6 +8,7 @@
 
 use std::fmt::Write as _;
 
+use imap_async::envelope::{AddressOrGroup, decode_header_text, group_addresses};
 use imap_async::proto::{Address, BodyStructure, Envelope, FetchItem};
 use imap_async::{Fetched, Folder, FolderStatus, SelectInfo};
 use rhai::{Array, Dynamic, Map};
@@ -114,15 +115,9 @@ pub fn folder_status(s: &FolderStatus) -> Dynamic {
     map(entries)
 }
 
-/// A header text with its RFC 2047 encoded words decoded (`=?UTF-8?Q?J=C3=B6rg?=` is
-/// `Jörg`); text that does not decode is shown as sent.
-pub fn decoded(raw: &[u8]) -> String {
-    rfc2047_decoder::decode(raw).unwrap_or_else(|_| text(raw))
-}
-
 fn opt_decoded(b: &Option<impl AsRef<[u8]>>) -> Dynamic {
     match b {
-        Some(b) => Dynamic::from(decoded(b.as_ref())),
+        Some(b) => Dynamic::from(decode_header_text(b.as_ref())),
         None => Dynamic::UNIT,
     }
 }
@@ -136,46 +131,26 @@ fn address(a: &Address) -> Dynamic {
     ])
 }
 
-/// An address list, with RFC 2822 groups (RFC 3501 §7.4.2: a start marker with a NIL
-/// host naming the group, an end marker with NIL mailbox and host) as
-/// `{"group": name, "members": [...]}`.
+/// An address list with its groups (gathered by the library from RFC 3501 §7.4.2's start
+/// and end markers) as `{"group": name, "members": [...]}`.
 fn addresses(list: &Option<Vec<Address>>) -> Dynamic {
     let Some(list) = list else {
         return Dynamic::UNIT;
     };
-    let mut out: Array = Vec::new();
-    let mut group: Option<(String, Array)> = None;
-    for a in list {
-        match (&a.mailbox, &a.host) {
-            (Some(name), None) => {
-                if let Some((name, members)) = group.take() {
-                    out.push(group_value(name, members));
-                }
-                group = Some((decoded(name), Vec::new()));
-            }
-            (None, None) => {
-                if let Some((name, members)) = group.take() {
-                    out.push(group_value(name, members));
-                }
-            }
-            _ => match group.as_mut() {
-                Some((_, members)) => members.push(address(a)),
-                None => out.push(address(a)),
-            },
-        }
-    }
-    // A group left open by a server is still shown.
-    if let Some((name, members)) = group {
-        out.push(group_value(name, members));
-    }
+    let out: Array = group_addresses(list)
+        .iter()
+        .map(|entry| match entry {
+            AddressOrGroup::Mailbox(a) => address(a),
+            AddressOrGroup::Group(g) => map(vec![
+                ("group", Dynamic::from(g.name_decoded())),
+                (
+                    "members",
+                    Dynamic::from_array(g.members.iter().map(address).collect()),
+                ),
+            ]),
+        })
+        .collect();
     Dynamic::from_array(out)
-}
-
-fn group_value(name: String, members: Array) -> Dynamic {
-    map(vec![
-        ("group", Dynamic::from(name)),
-        ("members", Dynamic::from_array(members)),
-    ])
 }
 
 pub fn envelope(e: &Envelope) -> Dynamic {
@@ -205,7 +180,7 @@ fn body_structure(b: &BodyStructure) -> Dynamic {
         } => {
             let mut p = Map::new();
             for (k, v) in params {
-                p.insert(text(k).into(), Dynamic::from(text(v)));
+                p.insert(text(k).into(), opt_text(v));
             }
             map(vec![
                 (
@@ -213,7 +188,7 @@ fn body_structure(b: &BodyStructure) -> Dynamic {
                     Dynamic::from(format!("{}/{}", text(media_type), text(media_subtype))),
                 ),
                 ("params", Dynamic::from_map(p)),
-                ("encoding", Dynamic::from(text(encoding))),
+                ("encoding", opt_text(encoding)),
                 ("size", int(*size)),
             ])
         }

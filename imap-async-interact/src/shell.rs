@@ -501,16 +501,14 @@ fn ranges(r: &[(u32, u32)]) -> String {
 /// A response code as the server wrote it, `[...]` included.
 fn code_text(code: &imap_async::proto::ResponseCode) -> String {
     use imap_async::proto::ResponseCode as C;
+    if let Some(atom) = code.atom() {
+        return format!("[{atom}]");
+    }
     let inner = match code {
-        C::Alert => "ALERT".to_owned(),
         C::BadCharset(c) if c.is_empty() => "BADCHARSET".to_owned(),
         C::BadCharset(c) => format!("BADCHARSET ({})", words(c)),
         C::Capability(c) => format!("CAPABILITY {}", words(c)),
-        C::Parse => "PARSE".to_owned(),
         C::PermanentFlags(f) => format!("PERMANENTFLAGS ({})", words(f)),
-        C::ReadOnly => "READ-ONLY".to_owned(),
-        C::ReadWrite => "READ-WRITE".to_owned(),
-        C::TryCreate => "TRYCREATE".to_owned(),
         C::UidNext(n) => format!("UIDNEXT {n}"),
         C::UidValidity(n) => format!("UIDVALIDITY {n}"),
         C::Unseen(n) => format!("UNSEEN {n}"),
@@ -524,12 +522,8 @@ fn code_text(code: &imap_async::proto::ResponseCode) -> String {
             ranges(source),
             ranges(destination)
         ),
-        C::UidNotSticky => "UIDNOTSTICKY".to_owned(),
         C::HighestModSeq(n) => format!("HIGHESTMODSEQ {n}"),
-        C::NoModSeq => "NOMODSEQ".to_owned(),
         C::Modified(r) => format!("MODIFIED {}", ranges(r)),
-        C::Closed => "CLOSED".to_owned(),
-        C::NotificationOverflow => "NOTIFICATIONOVERFLOW".to_owned(),
         C::BadEvent(e) => format!("BADEVENT ({})", words(e)),
         C::Other(name, None) => lossy(name),
         C::Other(name, Some(v)) => format!("{} {}", lossy(name), lossy(v)),

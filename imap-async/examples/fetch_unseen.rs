@@ -38,9 +38,8 @@ mod common;
 use std::process::ExitCode;
 
 use futures::TryStreamExt;
-use imap_async::proto::Address;
-use imap_async::session::FetchAttr;
-use imap_async::{Search, with_session};
+
+use imap_async::{FetchAttr, Search, with_session};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -56,7 +55,7 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let folder = std::env::args().nth(1).unwrap_or_else(|| "INBOX".into());
     let opts = common::connect_options_from_env()?;
-    with_session(&opts, async |session| {
+    with_session(&opts, async |session| -> imap_async::Result<()> {
         session.select_folder(&folder).await?;
         let unseen = session.search(Search::unseen()).await?;
         println!("{} unseen in {folder}", unseen.count().unwrap_or(0));
@@ -71,8 +70,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             };
             let date = text(envelope.date.as_deref());
-            let from = addresses(envelope.from.as_deref().unwrap_or_default());
-            let subject = text(envelope.subject.as_deref());
+            // Encoded words (RFC 2047) decoded, names quoted where RFC 5322 needs it, and
+            // groups written `Team: a@x, b@y;`.
+            let from = envelope
+                .from_grouped()
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let subject = envelope.subject_decoded().unwrap_or_default();
             println!("{uid} | {date} | {from} | {subject}");
         }
         Ok(())
@@ -84,20 +90,4 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// A header field's bytes as text (invalid UTF-8 replaced); empty when absent.
 fn text(bytes: Option<&[u8]>) -> String {
     String::from_utf8_lossy(bytes.unwrap_or_default()).into_owned()
-}
-
-/// `Name <mailbox@host>` for each address, comma-separated. Group markers (RFC 3501
-/// §7.4.2: no host) are left out.
-fn addresses(list: &[Address]) -> String {
-    list.iter()
-        .filter(|a| a.host.is_some())
-        .map(|a| {
-            let mailbox = format!("{}@{}", text(a.mailbox.as_deref()), text(a.host.as_deref()));
-            match a.name.as_deref() {
-                Some(name) if !name.is_empty() => format!("{} <{mailbox}>", text(Some(name))),
-                _ => mailbox,
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -19,8 +19,20 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The TLS handshake failed (untrusted certificate, wrong host name, protocol error).
+    ///
+    /// `reason` says what was wrong in words; `source` is the error itself: the
+    /// [`rustls::Error`] when rustls refused the handshake (downcast it to match on, e.g.,
+    /// `rustls::Error::InvalidCertificate`), else the [`std::io::Error`] that ended it.
     #[error("TLS handshake with {server_name} failed: {reason}")]
-    Tls { server_name: String, reason: String },
+    Tls {
+        /// The name the certificate was checked against.
+        server_name: String,
+        /// What was wrong, for a person.
+        reason: String,
+        /// The rustls or I/O error behind it.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A deadline passed. `waiting_for` says which one.
     #[error("timed out after {after:?} waiting for {waiting_for}")]
     Timeout {
@@ -83,6 +95,17 @@ pub enum Error {
     /// STARTTLS was asked for but the server does not offer it. Nothing was sent in the clear.
     #[error("the server does not offer STARTTLS; refusing to continue without TLS")]
     StartTlsNotOffered,
+    /// The folder does not support mod-sequences: its SELECT answered `[NOMODSEQ]` (RFC 7162
+    /// §3.1.2.2), a normal answer for a folder on storage without them, so what needs them
+    /// (`needed_for`, e.g. sync) cannot run there. Not a protocol violation; the session
+    /// stays usable.
+    #[error("{needed_for} needs mod-sequences, but folder {folder} has none ([NOMODSEQ])")]
+    NoModSeq {
+        /// The folder, as the caller named it.
+        folder: String,
+        /// What needed mod-sequences, e.g. `sync`.
+        needed_for: String,
+    },
     /// The server behaved in a way the protocol does not allow.
     #[error("protocol violation by the server: {0}")]
     Protocol(String),
@@ -133,12 +156,14 @@ fn human_duration(d: Duration) -> String {
 }
 
 fn code_suffix(code: &Option<ResponseCode>) -> String {
+    if let Some(atom) = code.as_ref().and_then(ResponseCode::atom) {
+        return format!(" [{atom}]");
+    }
     match code {
         None => String::new(),
         Some(ResponseCode::Other(name, _)) => {
             format!(" [{}]", String::from_utf8_lossy(name))
         }
-        Some(ResponseCode::NotificationOverflow) => " [NOTIFICATIONOVERFLOW]".to_owned(),
         Some(ResponseCode::BadEvent(supported)) => {
             let names: Vec<_> = supported
                 .iter()
@@ -165,11 +190,12 @@ impl Error {
         Error::Other(e.into())
     }
 
-    /// True when the server refused credentials (`NO [AUTHENTICATIONFAILED]`, or a `NO` to
-    /// LOGIN/AUTHENTICATE without a code).
+    /// True when the server refused credentials: `NO [AUTHENTICATIONFAILED]` to any command,
+    /// `NO [AUTHORIZATIONFAILED]` or `NO [EXPIRED]` to LOGIN/AUTHENTICATE (RFC 5530 §3), or
+    /// a `NO` to LOGIN/AUTHENTICATE without a code.
     ///
     /// ```
-    /// use imap_async::Error;
+    /// use imap_async::{Error, ResponseCode};
     ///
     /// let e = Error::No {
     ///     command: "LOGIN".into(),
@@ -177,38 +203,50 @@ impl Error {
     ///     text: "invalid credentials".into(),
     /// };
     /// assert!(e.is_auth_failed());
+    /// let expired = Error::No {
+    ///     command: "AUTHENTICATE".into(),
+    ///     code: Some(ResponseCode::Expired),
+    ///     text: "token expired".into(),
+    /// };
+    /// assert!(expired.is_auth_failed());
     /// assert!(!Error::other("x").is_auth_failed());
     /// ```
     pub fn is_auth_failed(&self) -> bool {
         match self {
             Error::No { command, code, .. } => {
                 let login = command == "LOGIN" || command == "AUTHENTICATE";
-                match self.code_name() {
+                match code {
                     // RFC 5530 §3: the credentials (or what they may do) were refused.
-                    Some(name) if name.eq_ignore_ascii_case(b"AUTHENTICATIONFAILED") => true,
-                    Some(name)
-                        if login
-                            && (name.eq_ignore_ascii_case(b"AUTHORIZATIONFAILED")
-                                || name.eq_ignore_ascii_case(b"EXPIRED")) =>
-                    {
-                        true
-                    }
-                    _ => code.is_none() && login,
+                    Some(ResponseCode::AuthenticationFailed) => true,
+                    Some(ResponseCode::AuthorizationFailed | ResponseCode::Expired) => login,
+                    Some(_) => false,
+                    None => login,
                 }
             }
             _ => false,
         }
     }
 
-    /// The atom of an RFC 5530 (or any other untyped) response code in a `NO`, `BAD` or
-    /// `BYE`, such as `b"UNAVAILABLE"`.
-    fn code_name(&self) -> Option<&[u8]> {
+    /// The response code of a `NO`, `BAD` or `BYE` (such as [`ResponseCode::OverQuota`] or
+    /// [`ResponseCode::NonExistent`], RFC 5530 §3), for deciding what to do about it;
+    /// `None` for other errors and for responses without a code.
+    ///
+    /// ```
+    /// use imap_async::{Error, ResponseCode};
+    ///
+    /// let e = Error::No {
+    ///     command: "APPEND".into(),
+    ///     code: Some(ResponseCode::OverQuota),
+    ///     text: "Quota exceeded".into(),
+    /// };
+    /// assert_eq!(e.code(), Some(&ResponseCode::OverQuota));
+    /// assert_eq!(e.to_string(), "server refused APPEND: Quota exceeded [OVERQUOTA]");
+    /// assert_eq!(Error::other("x").code(), None);
+    /// ```
+    pub fn code(&self) -> Option<&ResponseCode> {
         match self {
             Error::No { code, .. } | Error::Bad { code, .. } | Error::Bye { code, .. } => {
-                match code {
-                    Some(ResponseCode::Other(name, _)) => Some(name),
-                    _ => None,
-                }
+                code.as_ref()
             }
             _ => None,
         }
@@ -216,30 +254,34 @@ impl Error {
 
     /// True when trying again later, on a new connection, may succeed: the connection was
     /// cut or closed (`BYE`), a deadline passed, the server said it is temporarily
-    /// unavailable (RFC 5530 `UNAVAILABLE`, `INUSE`, or a throttling hint), the server broke
-    /// the protocol, or an OAuth 2.0 token endpoint could not be reached. False for what
-    /// retrying cannot fix: refused credentials, a folder that does not exist, a missing
-    /// capability, an invalid argument, a certificate that does not verify, a `BAD`.
+    /// unavailable (a `NO` with RFC 5530 [`UNAVAILABLE`](ResponseCode::Unavailable),
+    /// [`INUSE`](ResponseCode::InUse) or [`SERVERBUG`](ResponseCode::ServerBug), or a
+    /// throttling hint, see [`Error::retry_after`]), the server broke the protocol, or an
+    /// OAuth 2.0 token endpoint could not be reached. False for what retrying cannot fix:
+    /// refused credentials ([`AUTHENTICATIONFAILED`](ResponseCode::AuthenticationFailed),
+    /// [`EXPIRED`](ResponseCode::Expired)), a folder that does not exist
+    /// ([`NONEXISTENT`](ResponseCode::NonExistent)), a full quota
+    /// ([`OVERQUOTA`](ResponseCode::OverQuota)), any other `NO`, a missing capability, a
+    /// folder without mod-sequences, an invalid argument, a certificate that does not
+    /// verify, a `BAD`.
     ///
     /// Long-running helpers ([`crate::watch`]) retry exactly the retryable errors, with
     /// backoff, and end with any other.
     ///
     /// ```
-    /// use std::time::Duration;
-    /// use imap_async::Error;
-    /// use imap_async::proto::ResponseCode;
+    /// use imap_async::{Error, ResponseCode};
     ///
     /// let cut = Error::ConnectionClosed { during: "reading".into(), bye: None, idle_for: None };
     /// assert!(cut.is_retryable());
     /// let unavailable = Error::No {
     ///     command: "LOGIN".into(),
-    ///     code: Some(ResponseCode::Other("UNAVAILABLE".into(), None)),
+    ///     code: Some(ResponseCode::Unavailable),
     ///     text: "try later".into(),
     /// };
     /// assert!(unavailable.is_retryable() && !unavailable.is_auth_failed());
     /// let wrong_password = Error::No {
     ///     command: "LOGIN".into(),
-    ///     code: Some(ResponseCode::Other("AUTHENTICATIONFAILED".into(), None)),
+    ///     code: Some(ResponseCode::AuthenticationFailed),
     ///     text: "Authentication failed.".into(),
     /// };
     /// assert!(!wrong_password.is_retryable());
@@ -256,17 +298,21 @@ impl Error {
             | Error::Unusable(_) => true,
             Error::No { .. } => {
                 self.retry_after().is_some()
-                    || self.code_name().is_some_and(|name| {
-                        name.eq_ignore_ascii_case(b"UNAVAILABLE")
-                            || name.eq_ignore_ascii_case(b"INUSE")
-                            || name.eq_ignore_ascii_case(b"SERVERBUG")
-                    })
+                    || matches!(
+                        self.code(),
+                        Some(
+                            ResponseCode::Unavailable
+                                | ResponseCode::InUse
+                                | ResponseCode::ServerBug
+                        )
+                    )
             }
             Error::Other(e) => other_is_retryable(e.as_ref()),
             Error::Tls { .. }
             | Error::Bad { .. }
             | Error::Encode(_)
             | Error::MissingCapability { .. }
+            | Error::NoModSeq { .. }
             | Error::StartTlsNotOffered
             | Error::ServerLimitation { .. }
             | Error::InvalidInput { .. } => false,
@@ -365,8 +411,9 @@ impl Error {
     /// ([`Error::Timeout`]: either the connection was abandoned, or a command is still
     /// outstanding that the next command would wait for again).
     ///
-    /// `NO`, `BAD`, parse errors of one response and input errors leave the session
-    /// usable and are not "lost". [`Session::is_closed`](crate::Session::is_closed) says
+    /// `NO` (whatever its RFC 5530 code), `BAD`, parse errors of one response,
+    /// [`Error::NoModSeq`], [`Error::MissingCapability`] and input errors leave the session
+    /// usable and are not "lost"; a TLS handshake that failed never gave a session. [`Session::is_closed`](crate::Session::is_closed) says
     /// the same about a session without an error at hand.
     ///
     /// ```
@@ -503,6 +550,66 @@ mod tests {
             idle_for,
         }
         .to_string()
+    }
+
+    fn no(command: &str, code: Option<ResponseCode>) -> Error {
+        Error::No {
+            command: command.into(),
+            code,
+            text: "refused".into(),
+        }
+    }
+
+    /// The RFC 5530 codes decide retrying and refused credentials; the codes show in
+    /// `Display` as the server wrote them.
+    #[test]
+    fn rfc5530_codes_decide_retry_and_auth() {
+        use ResponseCode as C;
+        for code in [C::Unavailable, C::InUse, C::ServerBug] {
+            let e = no("SELECT", Some(code.clone()));
+            assert!(e.is_retryable(), "{e}");
+            assert!(!e.is_auth_failed() && !e.is_connection_lost(), "{e}");
+        }
+        for code in [
+            C::AuthenticationFailed,
+            C::AuthorizationFailed,
+            C::Expired,
+            C::PrivacyRequired,
+            C::NoPerm,
+            C::OverQuota,
+            C::NonExistent,
+            C::AlreadyExists,
+            C::Cannot,
+            C::Limit,
+            C::ContactAdmin,
+        ] {
+            let e = no("LOGIN", Some(code.clone()));
+            assert!(!e.is_retryable(), "{e}");
+            assert!(!e.is_connection_lost(), "{e}");
+            assert!(
+                e.to_string()
+                    .ends_with(&format!("[{}]", code.atom().unwrap())),
+                "{e}"
+            );
+        }
+        assert!(no("LOGIN", Some(C::AuthenticationFailed)).is_auth_failed());
+        assert!(no("SELECT", Some(C::AuthenticationFailed)).is_auth_failed());
+        assert!(no("AUTHENTICATE", Some(C::Expired)).is_auth_failed());
+        // EXPIRED or NOPERM on a folder command is not about the login.
+        assert!(!no("SELECT", Some(C::Expired)).is_auth_failed());
+        assert!(!no("LOGIN", Some(C::Unavailable)).is_auth_failed());
+        assert!(no("LOGIN", None).is_auth_failed());
+        assert_eq!(no("APPEND", Some(C::OverQuota)).code(), Some(&C::OverQuota));
+
+        let nomodseq = Error::NoModSeq {
+            folder: "Archive".into(),
+            needed_for: "sync".into(),
+        };
+        assert!(!nomodseq.is_retryable() && !nomodseq.is_connection_lost());
+        assert_eq!(
+            nomodseq.to_string(),
+            "sync needs mod-sequences, but folder Archive has none ([NOMODSEQ])"
+        );
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub mod account;
 #[cfg_attr(docsrs, doc(cfg(feature = "config")))]
 pub mod config;
 pub mod credentials;
+pub mod envelope;
 pub mod error;
 #[cfg(feature = "oauth2")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oauth2")))]
@@ -63,19 +64,20 @@ pub use account::{
 #[cfg(feature = "config")]
 #[cfg_attr(docsrs, doc(cfg(feature = "config")))]
 pub use config::{Config, ConfigError, ConfigSection};
+pub use envelope::{AddressOrGroup, DateError, Group};
 pub use error::{Error, Result};
 pub use options::{Auth, ConnectOptions, Secret, Security};
 pub use proto::{
     AclRights, Capability, Flag, FlagError, NotifyEvent, NotifyFilter, NotifyGroup, NotifySet,
-    Search, SearchKey, Section, SectionError, Seq, SeqSet, Uid, UidSet,
+    ResponseCode, Search, SearchKey, Section, SectionError, Seq, SeqSet, Uid, UidSet,
 };
 pub use session::{
     AclEntry, AppendMessage, AppendUid, Capabilities, Client, ConnectionState, CopyUid,
     ESearchResult, Expunged, FetchAttr, FetchChanges, FetchItems, Fetched, Folder, FolderStatus,
-    IdPolicy, Idle, IdleEvent, IdleOptions, ListRights, Metadata, MetadataDepth, MetadataEntry,
-    MetadataOptions, Namespace, Namespaces, Quota, Reconnected, SearchQuery, SearchResult,
-    SearchReturn, SelectInfo, SelectOptions, ServerId, ServerIdentity, ServerKind, Session,
-    SortCriterion, SortKey, SpecialUse, StatusItems, ThreadAlgorithm,
+    IdPolicy, Idle, IdleEvent, IdleOptions, ListRights, LoginError, LoginResult, Metadata,
+    MetadataDepth, MetadataEntry, MetadataOptions, Namespace, Namespaces, Quota, Reconnected,
+    SearchQuery, SearchResult, SearchReturn, SelectInfo, SelectOptions, ServerId, ServerIdentity,
+    ServerKind, Session, SortCriterion, SortKey, SpecialUse, StatusItems, ThreadAlgorithm,
 };
 pub use session::{BatchOptions, FetchStream, SyncChanges, SyncResult, SyncState};
 pub use transport::TlsOptions;
@@ -84,6 +86,22 @@ pub use with_session::with_session;
 #[cfg(feature = "config")]
 #[cfg_attr(docsrs, doc(cfg(feature = "config")))]
 pub use with_session::with_session_config;
+
+// Every type that appears in the signatures above (results, events, errors, arguments),
+// named from the crate root so that a user never has to find the module that defines it.
+pub use credentials::CredentialsProvider;
+pub use envelope::{decode_header_text, group_addresses, parse_date};
+#[cfg(feature = "oauth2")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oauth2")))]
+pub use oauth::OAuthError;
+pub use proto::sequence::{Id, IdRange, IdSet, SetParseError};
+pub use proto::{
+    Address, BodyStructure, Disposition, ESearch, EncodeError, Envelope, FetchItem, FrameError,
+    Limits, ListItem, MailboxStatus, MultipartExtension, NamespaceDescr, NotifyError, ParseError,
+    QuotaResource, SearchError, SingleExtension, Status, StatusText, ThreadNode, Untagged,
+};
+pub use session::{Batches, FlagChange, batches};
+pub use transport::WireStats;
 
 /// The byte buffer of message data in this crate's API (`Fetched::body`, envelopes),
 /// re-exported so that naming it needs no `bytes` dependency of your own.

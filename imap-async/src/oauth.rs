@@ -363,9 +363,8 @@ impl CredentialsProvider for OAuth2Provider {
             // A token fresh from the endpoint is worth replacing only when the server
             // says it expired: RFC 5530's EXPIRED code, or "expired" in its SASL error
             // (RFC 7628 §3.2.2). Any other refusal of a fresh token will not mend.
-            let text = error.to_string();
-            let expired =
-                text.contains("[EXPIRED]") || text.to_ascii_lowercase().contains("expired");
+            let expired = error.code() == Some(&crate::ResponseCode::Expired)
+                || error.to_string().to_ascii_lowercase().contains("expired");
             tracing::debug!(url = %self.params.token_url, from_cache, expired, "the server refused the OAuth2 access token");
             from_cache || expired
         })

@@ -328,12 +328,14 @@ async fn connects_with_starttls_and_tls_from_a_config(server: &dyn ImapServer) {
     session.noop().await.unwrap();
     session.logout().await.unwrap();
 
-    let tls = with_session_config(&config.alternates["plain"], async |c| Ok(c.is_tls()))
-        .await
-        .unwrap();
+    let tls = with_session_config(&config.alternates["plain"], async |c| {
+        Ok::<_, imap_async::Error>(c.is_tls())
+    })
+    .await
+    .unwrap();
     assert!(!tls);
 
-    let exists = with_session_config(&config.default, async |c| {
+    let exists = with_session_config(&config.default, async |c| -> imap_async::Result<u32> {
         Ok(c.select_folder("INBOX").await?.exists)
     })
     .await

@@ -213,7 +213,48 @@ async fn logindisabled_is_respected() {
     )])
     .await;
     let client = Client::connect(&opts(&server)).await.unwrap();
-    let err = client.login("user", "pw").await.unwrap_err();
+    let (err, client) = client.login("user", "pw").await.unwrap_err().into_parts();
     assert!(matches!(err, Error::MissingCapability { .. }), "{err:?}");
+    assert!(
+        client.is_some(),
+        "nothing was sent, so the client comes back"
+    );
     assert!(err.to_string().contains("LOGINDISABLED"), "{err}");
+}
+
+/// A folder without mod-sequences answers SELECT with `[NOMODSEQ]` (RFC 7162 §3.1.2.2),
+/// a normal answer: sync ends with its own error, not a protocol violation, and the
+/// session goes on.
+#[tokio::test]
+async fn sync_on_a_folder_without_mod_sequences_is_nomodseq() {
+    let server = FakeServer::start(vec![
+        send("* OK [CAPABILITY IMAP4rev1 CONDSTORE] fake\r\n"),
+        expect("LOGIN"),
+        send("{tag} OK [CAPABILITY IMAP4rev1 CONDSTORE] in\r\n"),
+        expect("SELECT"),
+        send(
+            "* 3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n\
+             * OK [NOMODSEQ] Sorry, this mailbox format doesn't support modsequences\r\n\
+             {tag} OK [READ-WRITE] selected\r\n",
+        ),
+        expect("NOOP"),
+        send("{tag} OK done\r\n"),
+    ])
+    .await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let state = imap_async::SyncState {
+        uid_validity: 7,
+        highest_modseq: 1,
+        known_uids: "1:3".parse().unwrap(),
+    };
+    let err = s.sync("Archive", &state).await.unwrap_err();
+    match &err {
+        Error::NoModSeq { folder, needed_for } => {
+            assert_eq!(folder, "Archive");
+            assert_eq!(needed_for, "sync");
+        }
+        other => panic!("expected NoModSeq, got {other:?}"),
+    }
+    assert!(!err.is_retryable() && !err.is_connection_lost(), "{err}");
+    s.noop().await.unwrap();
 }

@@ -216,10 +216,54 @@ async fn wrong_password_is_a_clear_error(server: &dyn ImapServer) {
     let err = client
         .authenticate_plain(None, &user.name, "wrong")
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .into_error();
     assert!(err.is_auth_failed(), "{err:?}");
 }
 on_both_servers!(wrong_password_is_a_clear_error);
+
+/// A refused login hands the client back, still connected and not logged in; a second
+/// login on the same connection (LOGIN, then AUTHENTICATE PLAIN) succeeds.
+async fn a_refused_login_returns_the_client_for_another_try(server: &dyn ImapServer) {
+    let user = user_with_mail(server);
+    let opts = options(server, &user, Security::Tls);
+    let client = Client::connect(&opts).await.unwrap();
+    let failed = client
+        .login(&user.name, "not-the-password")
+        .await
+        .expect_err("wrong password must fail");
+    assert!(failed.error().is_auth_failed(), "{failed:?}");
+    assert!(failed.has_client(), "{failed:?}");
+    let shown = format!("{failed:?} {failed}");
+    assert!(
+        !shown.contains("not-the-password"),
+        "password leaked: {shown}"
+    );
+    let client = failed
+        .into_client()
+        .expect("the client comes back after NO");
+    let mut session = client
+        .login(&user.name, &user.password)
+        .await
+        .expect("second login on the same connection");
+    assert_eq!(session.select_folder("INBOX").await.unwrap().exists, 2);
+    session.logout().await.unwrap();
+
+    let client = Client::connect(&opts).await.unwrap();
+    let (err, client) = client
+        .authenticate_plain(None, &user.name, "wrong")
+        .await
+        .expect_err("wrong password must fail")
+        .into_parts();
+    assert!(err.is_auth_failed(), "{err:?}");
+    let session = client
+        .expect("the client comes back after NO to AUTHENTICATE")
+        .authenticate_plain(None, &user.name, &user.password)
+        .await
+        .expect("second AUTHENTICATE on the same connection");
+    session.logout().await.unwrap();
+}
+on_both_servers!(a_refused_login_returns_the_client_for_another_try);
 
 async fn untrusted_ca_is_refused(server: &dyn ImapServer) {
     let user = server.new_user();
@@ -254,6 +298,7 @@ async fn wrong_host_name_is_refused_unless_switched_off(server: &dyn ImapServer)
         Error::Tls {
             reason,
             server_name,
+            ..
         } => {
             assert_eq!(server_name, "imap.wrong.example");
             assert!(reason.contains("not valid for the name"), "{reason}");

@@ -57,7 +57,7 @@ async fn refresh_then_xoauth2_login_and_cached_token_reuse() {
     assert_eq!(server.oauth_grants(&client.refresh_token), 1);
 
     // The second login uses the cached token: no new grant.
-    let exists = with_session_config(&section, async |c| {
+    let exists = with_session_config(&section, async |c| -> imap_async::Result<u32> {
         Ok(c.select_folder("INBOX").await?.exists)
     })
     .await

@@ -499,9 +499,9 @@ async fn bodystructure_of_multipart_with_attachment_and_message(server: &dyn Ima
     assert!(media_subtype.eq_ignore_ascii_case(b"mixed"));
     let ext = ext.as_ref().expect("BODYSTRUCTURE has extension data");
     assert!(
-        ext.params
-            .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case(b"boundary") && &v[..] == b"outer")
+        ext.params.iter().any(
+            |(k, v)| k.eq_ignore_ascii_case(b"boundary") && v.as_deref() == Some(&b"outer"[..])
+        )
     );
     assert_eq!(parts.len(), 3);
     let (t, st) = single(&parts[0]);
@@ -519,11 +519,11 @@ async fn bodystructure_of_multipart_with_attachment_and_message(server: &dyn Ima
     };
     assert!(media_type.eq_ignore_ascii_case(b"application"));
     assert!(media_subtype.eq_ignore_ascii_case(b"pdf"));
-    assert!(encoding.eq_ignore_ascii_case(b"base64"));
+    assert!(encoding.as_ref().unwrap().eq_ignore_ascii_case(b"base64"));
     assert!(
         params
             .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case(b"name") && &v[..] == b"q1.pdf")
+            .any(|(k, v)| k.eq_ignore_ascii_case(b"name") && v.as_deref() == Some(&b"q1.pdf"[..]))
     );
     let disp = ext
         .as_ref()
@@ -533,7 +533,8 @@ async fn bodystructure_of_multipart_with_attachment_and_message(server: &dyn Ima
     assert!(
         disp.params
             .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case(b"filename") && &v[..] == b"q1.pdf")
+            .any(|(k, v)| k.eq_ignore_ascii_case(b"filename")
+                && v.as_deref() == Some(&b"q1.pdf"[..]))
     );
     let BodyStructure::Single {
         media_type,

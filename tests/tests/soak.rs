@@ -23,7 +23,7 @@ async fn soak(server: &dyn ImapServer) {
     let user = server.new_user();
     server.append_message(&user.name, "INBOX", b"Subject: soak\r\n\r\nbody\r\n");
     let opts = server.plaintext_options(&user);
-    let work = async |c: &mut imap_async::Session| {
+    let work = async |c: &mut imap_async::Session| -> imap_async::Result<usize> {
         c.select_folder("INBOX").await?;
         Ok(c.fetch(&UidSet::all(), "(FLAGS ENVELOPE)").await?.len())
     };

@@ -10,9 +10,10 @@ fn options(server: &dyn ImapServer, user: &TestUser) -> ConnectOptions {
 
 async fn ok_path_logs_out(server: &dyn ImapServer) {
     let user = server.new_user();
-    let exists = with_session(&options(server, &user), async |c| {
-        Ok(c.select_folder("INBOX").await?.exists)
-    })
+    let exists = with_session(
+        &options(server, &user),
+        async |c| -> imap_async::Result<u32> { Ok(c.select_folder("INBOX").await?.exists) },
+    )
     .await
     .expect("with_session");
     assert_eq!(exists, 0);

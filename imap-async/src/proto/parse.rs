@@ -744,6 +744,24 @@ impl<'a> Parser<'a> {
             b"NOMODSEQ" => ResponseCode::NoModSeq,
             b"CLOSED" => ResponseCode::Closed,
             b"NOTIFICATIONOVERFLOW" => ResponseCode::NotificationOverflow,
+            // RFC 5530 §3: none of these carries data.
+            b"UNAVAILABLE" => ResponseCode::Unavailable,
+            b"AUTHENTICATIONFAILED" => ResponseCode::AuthenticationFailed,
+            b"AUTHORIZATIONFAILED" => ResponseCode::AuthorizationFailed,
+            b"EXPIRED" => ResponseCode::Expired,
+            b"PRIVACYREQUIRED" => ResponseCode::PrivacyRequired,
+            b"CONTACTADMIN" => ResponseCode::ContactAdmin,
+            b"NOPERM" => ResponseCode::NoPerm,
+            b"INUSE" => ResponseCode::InUse,
+            b"EXPUNGEISSUED" => ResponseCode::ExpungeIssued,
+            b"CORRUPTION" => ResponseCode::Corruption,
+            b"SERVERBUG" => ResponseCode::ServerBug,
+            b"CLIENTBUG" => ResponseCode::ClientBug,
+            b"CANNOT" => ResponseCode::Cannot,
+            b"LIMIT" => ResponseCode::Limit,
+            b"OVERQUOTA" => ResponseCode::OverQuota,
+            b"ALREADYEXISTS" => ResponseCode::AlreadyExists,
+            b"NONEXISTENT" => ResponseCode::NonExistent,
             // `"BADEVENT" SP "(" event-name *(SP event-name) ")"` (RFC 5465 §8); Dovecot 2.3
             // sends the names without parentheses (`[BADEVENT AnnotationChange]`).
             b"BADEVENT" => {
@@ -1475,7 +1493,8 @@ impl<'a> Parser<'a> {
         let params = self.body_params()?;
         let id = self.nstring()?;
         let description = self.nstring()?;
-        let encoding = self.string_or_empty()?;
+        // `body-fld-enc` is a string, but NIL is accepted (and kept apart from "").
+        let encoding = self.nstring()?;
         let size = self.num32()?;
         let mut lines = None;
         let mut message = None;
@@ -1564,8 +1583,8 @@ impl<'a> Parser<'a> {
     }
 
     /// `body-fld-param = "(" string SP string *(SP string SP string) ")" / nil`. NIL
-    /// values and `()` are accepted.
-    fn body_params(&mut self) -> R<Vec<(Bytes, Bytes)>> {
+    /// values (kept as `None`, apart from `""`) and `()` are accepted.
+    fn body_params(&mut self) -> R<Vec<(Bytes, Option<Bytes>)>> {
         if !self.eat(b'(') {
             self.nstring()?;
             return Ok(Vec::new());
@@ -1576,7 +1595,7 @@ impl<'a> Parser<'a> {
                 return self.fail("unterminated body parameter list");
             }
             let k = self.string_or_empty()?;
-            let val = self.string_or_empty()?;
+            let val = self.nstring()?;
             v.push((k, val));
         }
         Ok(v)
@@ -1915,10 +1934,6 @@ mod tests {
             C::Other(bs("BADEVENT"), Some(bs("(MessageNew")))
         );
         assert_eq!(
-            code("AUTHENTICATIONFAILED"),
-            C::Other(bs("AUTHENTICATIONFAILED"), None)
-        );
-        assert_eq!(
             code("REFERRAL imap://user@host/INBOX"),
             C::Other(bs("REFERRAL"), Some(bs("imap://user@host/INBOX")))
         );
@@ -1928,6 +1943,63 @@ mod tests {
             C::Other(bs("UIDNEXT"), Some(bs("soon")))
         );
         assert_eq!(code("uidnext 5 "), C::UidNext(5));
+    }
+
+    /// Every response code of RFC 5530 §3, in any case, as a typed code, in a tagged `NO`
+    /// (where servers send most of them) as well as in an untagged `OK`.
+    #[test]
+    fn rfc5530_codes_are_typed() {
+        use ResponseCode as C;
+        let codes = [
+            ("UNAVAILABLE", C::Unavailable),
+            ("AUTHENTICATIONFAILED", C::AuthenticationFailed),
+            ("AUTHORIZATIONFAILED", C::AuthorizationFailed),
+            ("EXPIRED", C::Expired),
+            ("PRIVACYREQUIRED", C::PrivacyRequired),
+            ("CONTACTADMIN", C::ContactAdmin),
+            ("NOPERM", C::NoPerm),
+            ("INUSE", C::InUse),
+            ("EXPUNGEISSUED", C::ExpungeIssued),
+            ("CORRUPTION", C::Corruption),
+            ("SERVERBUG", C::ServerBug),
+            ("CLIENTBUG", C::ClientBug),
+            ("CANNOT", C::Cannot),
+            ("LIMIT", C::Limit),
+            ("OVERQUOTA", C::OverQuota),
+            ("ALREADYEXISTS", C::AlreadyExists),
+            ("NONEXISTENT", C::NonExistent),
+        ];
+        for (atom, expected) in codes {
+            assert_eq!(code(atom), expected, "{atom}");
+            assert_eq!(code(&atom.to_ascii_lowercase()), expected, "{atom}");
+            assert_eq!(expected.atom(), Some(atom));
+            let line = format!("A7 NO [{atom}] refused\r\n");
+            match parse_response(Bytes::from(line)).unwrap() {
+                Response::Tagged(t) => {
+                    assert_eq!(t.status.status, Status::No);
+                    assert_eq!(t.status.code, Some(expected), "{atom}");
+                    assert_eq!(t.status.text, bs("refused"));
+                }
+                other => panic!("{atom}: {other:?}"),
+            }
+        }
+        // RFC 5530 codes carry no data: text inside the brackets keeps the code raw.
+        assert_eq!(
+            code("OVERQUOTA 5 GB"),
+            C::Other(bs("OVERQUOTA"), Some(bs("5 GB")))
+        );
+    }
+
+    /// `[NOMODSEQ]` (RFC 7162 §3.1.2.2) in the untagged OK a SELECT gets for a folder
+    /// without mod-sequences: its own code, the response an ordinary status.
+    #[test]
+    fn nomodseq_is_its_own_code() {
+        let st =
+            status(b"* OK [NOMODSEQ] Sorry, this mailbox format doesn't support modsequences\r\n");
+        assert_eq!(st.status, Status::Ok);
+        assert_eq!(st.code, Some(ResponseCode::NoModSeq));
+        assert_eq!(ResponseCode::NoModSeq.atom(), Some("NOMODSEQ"));
+        assert_eq!(code("nomodseq"), ResponseCode::NoModSeq);
     }
 
     #[test]
@@ -2713,10 +2785,10 @@ mod tests {
             FetchItem::BodyStructure(Box::new(BodyStructure::Single {
                 media_type: bs("TEXT"),
                 media_subtype: bs("PLAIN"),
-                params: vec![(bs("CHARSET"), bs("US-ASCII"))],
+                params: vec![(bs("CHARSET"), Some(bs("US-ASCII")))],
                 id: None,
                 description: None,
-                encoding: bs("7BIT"),
+                encoding: Some(bs("7BIT")),
                 size: 3028,
                 lines: Some(92),
                 message: None,
@@ -2765,7 +2837,7 @@ mod tests {
         assert_eq!(
             *ext,
             Some(MultipartExtension {
-                params: vec![(bs("boundary"), bs("b1"))],
+                params: vec![(bs("boundary"), Some(bs("b1")))],
                 disposition: Some(Disposition {
                     kind: bs("inline"),
                     params: vec![]
@@ -2787,7 +2859,7 @@ mod tests {
         assert_eq!(*media_subtype, bs("alternative"));
         assert_eq!(
             ext.as_ref().unwrap().params,
-            vec![(bs("boundary"), bs("b2"))]
+            vec![(bs("boundary"), Some(bs("b2")))]
         );
         let BodyStructure::Single {
             media_subtype,
@@ -2809,10 +2881,10 @@ mod tests {
             BodyStructure::Single {
                 media_type: bs("application"),
                 media_subtype: bs("pdf"),
-                params: vec![(bs("name"), bs("r.pdf"))],
+                params: vec![(bs("name"), Some(bs("r.pdf")))],
                 id: Some(bs("<id1@x>")),
                 description: Some(bs("Report")),
-                encoding: bs("base64"),
+                encoding: Some(bs("base64")),
                 size: 9000,
                 lines: None,
                 message: None,
@@ -2820,7 +2892,10 @@ mod tests {
                     md5: Some(bs("Q2hlY2sgSW50ZWdyaXR5IQ==")),
                     disposition: Some(Disposition {
                         kind: bs("attachment"),
-                        params: vec![(bs("filename"), bs("r.pdf")), (bs("size"), bs("9000"))],
+                        params: vec![
+                            (bs("filename"), Some(bs("r.pdf"))),
+                            (bs("size"), Some(bs("9000")))
+                        ],
                     }),
                     language: Some(vec![bs("en"), bs("de")]),
                     location: Some(bs("http://x/r.pdf")),
@@ -3092,8 +3167,32 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(encoding, &Bytes::new());
-        assert_eq!(params, &vec![(bs("name"), Bytes::new())]);
+        assert_eq!(encoding, &None);
+        assert_eq!(params, &vec![(bs("name"), None)]);
+        // ... and told apart from empty strings.
+        let (_, items) = fetch(b"* 1 FETCH (BODYSTRUCTURE (\"application\" \"octet-stream\" (\"name\" \"\" \"x\" NIL) NIL NIL \"\" 10 NIL (\"attachment\" (\"filename\" \"\" \"size\" NIL)) NIL NIL))\r\n");
+        let FetchItem::BodyStructure(b) = &items[0] else {
+            panic!()
+        };
+        let BodyStructure::Single {
+            encoding,
+            params,
+            ext,
+            ..
+        } = &**b
+        else {
+            panic!()
+        };
+        assert_eq!(encoding, &Some(Bytes::new()));
+        assert_eq!(
+            params,
+            &vec![(bs("name"), Some(Bytes::new())), (bs("x"), None)]
+        );
+        let dsp = ext.as_ref().unwrap().disposition.as_ref().unwrap();
+        assert_eq!(
+            dsp.params,
+            vec![(bs("filename"), Some(Bytes::new())), (bs("size"), None)]
+        );
         // Atoms where a string belongs.
         let (_, items) =
             fetch(b"* 1 FETCH (ENVELOPE (NIL subj NIL NIL NIL NIL NIL NIL NIL NIL))\r\n");

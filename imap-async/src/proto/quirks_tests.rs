@@ -69,7 +69,7 @@ fn space_before_closing_paren() {
 }
 
 /// Mail.ru: `("boundary" NIL)` in a multipart BODYSTRUCTURE (duesee/imap-codec#700): the
-/// value is read as empty.
+/// value is read as `None`, told apart from an empty string.
 #[test]
 fn nil_body_parameter_value() {
     let Untagged::Fetch { items, .. } = untagged(
@@ -85,7 +85,7 @@ fn nil_body_parameter_value() {
     };
     assert_eq!(
         ext.as_ref().unwrap().params,
-        vec![(Bytes::from("boundary"), Bytes::new())]
+        vec![(Bytes::from("boundary"), None)]
     );
 }
 

@@ -233,7 +233,8 @@ pub struct NamespaceDescr {
 }
 
 /// Response codes (`[...]` in a status response). RFC 3501 §7.1, RFC 9051 §7.1, RFC 4315,
-/// RFC 7162, RFC 5530.
+/// RFC 7162, RFC 5465, and every code of RFC 5530 §3. A known code whose arguments do not
+/// parse, and any code not listed here, is kept as [`ResponseCode::Other`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ResponseCode {
@@ -262,6 +263,8 @@ pub enum ResponseCode {
     UidNotSticky,
     /// `[HIGHESTMODSEQ n]` (RFC 7162).
     HighestModSeq(u64),
+    /// `[NOMODSEQ]` (RFC 7162 §3.1.2.2): the selected folder does not support
+    /// mod-sequences (SELECT/EXAMINE still succeed).
     NoModSeq,
     /// `[MODIFIED set]` (RFC 7162): messages whose STORE failed the UNCHANGEDSINCE test.
     Modified(Vec<(u32, u32)>),
@@ -275,8 +278,96 @@ pub enum ResponseCode {
     /// every event it does support; Dovecot 2.3 instead names the events it rejected, as
     /// `[BADEVENT AnnotationChange]` (no parentheses, also accepted). Names as sent.
     BadEvent(Vec<Bytes>),
-    /// Any other code: its atom and the raw text after it, if any (e.g. `AUTHENTICATIONFAILED`).
+    /// `[UNAVAILABLE]` (RFC 5530 §3): a subsystem is down for now; trying again later may
+    /// succeed.
+    Unavailable,
+    /// `[AUTHENTICATIONFAILED]` (RFC 5530 §3): the credentials were refused (wrong user
+    /// name or password, or an authentication that failed for another reason).
+    AuthenticationFailed,
+    /// `[AUTHORIZATIONFAILED]` (RFC 5530 §3): authentication succeeded but the
+    /// authorization identity may not be used.
+    AuthorizationFailed,
+    /// `[EXPIRED]` (RFC 5530 §3): the credentials (password, token) or the data have
+    /// expired.
+    Expired,
+    /// `[PRIVACYREQUIRED]` (RFC 5530 §3): the operation needs an encrypted connection.
+    PrivacyRequired,
+    /// `[CONTACTADMIN]` (RFC 5530 §3): the user should contact the administrator.
+    ContactAdmin,
+    /// `[NOPERM]` (RFC 5530 §3): the access control lists forbid the operation.
+    NoPerm,
+    /// `[INUSE]` (RFC 5530 §3): the resource is in use by another session; trying again
+    /// later may succeed.
+    InUse,
+    /// `[EXPUNGEISSUED]` (RFC 5530 §3): another session expunged messages the command
+    /// named.
+    ExpungeIssued,
+    /// `[CORRUPTION]` (RFC 5530 §3): the server found corrupted data.
+    Corruption,
+    /// `[SERVERBUG]` (RFC 5530 §3): the server hit an internal error.
+    ServerBug,
+    /// `[CLIENTBUG]` (RFC 5530 §3): the server thinks the client sent something wrong
+    /// (often with an `OK`).
+    ClientBug,
+    /// `[CANNOT]` (RFC 5530 §3): the operation violates an invariant of the server and can
+    /// never succeed.
+    Cannot,
+    /// `[LIMIT]` (RFC 5530 §3): a server limit (not a quota) was hit, e.g. too many folders.
+    Limit,
+    /// `[OVERQUOTA]` (RFC 5530 §3): the user's quota is exceeded.
+    OverQuota,
+    /// `[ALREADYEXISTS]` (RFC 5530 §3): the folder (or other object) to create exists
+    /// already.
+    AlreadyExists,
+    /// `[NONEXISTENT]` (RFC 5530 §3): the folder (or other object) does not exist.
+    NonExistent,
+    /// Any other code: its atom and the raw text after it, if any (e.g. `BADURL`).
     Other(Bytes, Option<Bytes>),
+}
+
+impl ResponseCode {
+    /// The atom of a code that carries no data (`ALERT`, `NOMODSEQ`, the RFC 5530 codes
+    /// such as `OVERQUOTA`), as the RFCs spell it; `None` for codes with arguments and for
+    /// [`ResponseCode::Other`].
+    ///
+    /// ```
+    /// use imap_async::proto::ResponseCode;
+    ///
+    /// assert_eq!(ResponseCode::OverQuota.atom(), Some("OVERQUOTA"));
+    /// assert_eq!(ResponseCode::UidNext(4).atom(), None);
+    /// ```
+    pub fn atom(&self) -> Option<&'static str> {
+        use ResponseCode as C;
+        Some(match self {
+            C::Alert => "ALERT",
+            C::Parse => "PARSE",
+            C::ReadOnly => "READ-ONLY",
+            C::ReadWrite => "READ-WRITE",
+            C::TryCreate => "TRYCREATE",
+            C::UidNotSticky => "UIDNOTSTICKY",
+            C::NoModSeq => "NOMODSEQ",
+            C::Closed => "CLOSED",
+            C::NotificationOverflow => "NOTIFICATIONOVERFLOW",
+            C::Unavailable => "UNAVAILABLE",
+            C::AuthenticationFailed => "AUTHENTICATIONFAILED",
+            C::AuthorizationFailed => "AUTHORIZATIONFAILED",
+            C::Expired => "EXPIRED",
+            C::PrivacyRequired => "PRIVACYREQUIRED",
+            C::ContactAdmin => "CONTACTADMIN",
+            C::NoPerm => "NOPERM",
+            C::InUse => "INUSE",
+            C::ExpungeIssued => "EXPUNGEISSUED",
+            C::Corruption => "CORRUPTION",
+            C::ServerBug => "SERVERBUG",
+            C::ClientBug => "CLIENTBUG",
+            C::Cannot => "CANNOT",
+            C::Limit => "LIMIT",
+            C::OverQuota => "OVERQUOTA",
+            C::AlreadyExists => "ALREADYEXISTS",
+            C::NonExistent => "NONEXISTENT",
+            _ => return None,
+        })
+    }
 }
 
 /// One FETCH data item (RFC 3501 §7.4.2, RFC 9051 §7.5.2, RFC 3516, RFC 7162).
@@ -352,10 +443,15 @@ pub enum BodyStructure {
         /// Type and subtype, upper/lower case as sent.
         media_type: Bytes,
         media_subtype: Bytes,
-        params: Vec<(Bytes, Bytes)>,
+        /// `body-fld-param`: (attribute, value) pairs as sent, e.g. `("CHARSET",
+        /// Some("UTF-8"))`. A value the server sent as NIL (the grammar wants a string,
+        /// some servers send NIL) is `None`, an empty string `Some("")`. A NIL list is
+        /// empty.
+        params: Vec<(Bytes, Option<Bytes>)>,
         id: Option<Bytes>,
         description: Option<Bytes>,
-        encoding: Bytes,
+        /// `body-fld-enc` (`7BIT`, `BASE64`, ...); `None` when the server sent NIL.
+        encoding: Option<Bytes>,
         size: u32,
         /// `text/*`: number of lines.
         lines: Option<u32>,
@@ -384,7 +480,9 @@ pub struct SingleExtension {
 /// Extension data of a multipart (BODYSTRUCTURE only).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MultipartExtension {
-    pub params: Vec<(Bytes, Bytes)>,
+    /// `body-fld-param` of the multipart (e.g. `boundary`); NIL values are `None`, as
+    /// for [`BodyStructure::Single`]'s `params`.
+    pub params: Vec<(Bytes, Option<Bytes>)>,
     pub disposition: Option<Disposition>,
     pub language: Option<Vec<Bytes>>,
     pub location: Option<Bytes>,
@@ -394,5 +492,6 @@ pub struct MultipartExtension {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Disposition {
     pub kind: Bytes,
-    pub params: Vec<(Bytes, Bytes)>,
+    /// `body-fld-param` of the disposition (e.g. `filename`); NIL values are `None`.
+    pub params: Vec<(Bytes, Option<Bytes>)>,
 }

@@ -14,6 +14,10 @@ impl Client {
     /// LOGIN with a user name and password. Refused before sending anything when the server
     /// advertises LOGINDISABLED (typically: plaintext connection, use STARTTLS).
     ///
+    /// Like every login method here, a failure is a [`LoginError`]: `?` makes it an
+    /// [`Error`], and [`LoginError::into_client`] gives the client back for another try
+    /// when the server refused with `NO` and kept the connection.
+    ///
     /// ```no_run
     /// # async fn run() -> imap_async::Result<()> {
     /// let mut session = imap_async::Client::connect_tls("imap.example.org")
@@ -24,7 +28,12 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn login(mut self, username: &str, password: &str) -> Result<Session> {
+    pub async fn login(mut self, username: &str, password: &str) -> LoginResult {
+        let sent = self.send_login(username, password).await;
+        self.finish_login(sent).await
+    }
+
+    async fn send_login(&mut self, username: &str, password: &str) -> Result<()> {
         self.check_plaintext_credentials("LOGIN")?;
         if self.capabilities().await?.login_disabled() {
             return Err(Error::MissingCapability {
@@ -40,7 +49,7 @@ impl Client {
         // Capabilities change with authentication; whatever the OK carries replaces them.
         self.conn.capabilities = None;
         self.conn.execute(cmd, &mut |u| Some(u)).await?;
-        self.after_login().await
+        Ok(())
     }
 
     /// AUTHENTICATE PLAIN (RFC 4616) with an optional authorization identity; the initial
@@ -62,7 +71,7 @@ impl Client {
         authzid: Option<&str>,
         username: &str,
         password: &str,
-    ) -> Result<Session> {
+    ) -> LoginResult {
         let mut message = Vec::new();
         message.extend_from_slice(authzid.unwrap_or("").as_bytes());
         message.push(0);
@@ -96,8 +105,19 @@ impl Client {
         mut self,
         mechanism: &str,
         initial: Option<Vec<u8>>,
+        respond: impl FnMut(&[u8]) -> Result<Vec<u8>> + Send,
+    ) -> LoginResult {
+        let sent = self.send_authenticate(mechanism, initial, respond).await;
+        self.finish_login(sent).await
+    }
+
+    /// The AUTHENTICATE exchange, up to and including its tagged completion.
+    async fn send_authenticate(
+        &mut self,
+        mechanism: &str,
+        initial: Option<Vec<u8>>,
         mut respond: impl FnMut(&[u8]) -> Result<Vec<u8>> + Send,
-    ) -> Result<Session> {
+    ) -> Result<()> {
         self.check_plaintext_credentials("AUTHENTICATE")?;
         let caps = self.capabilities().await?;
         if !caps.has_auth(mechanism) {
@@ -134,7 +154,7 @@ impl Client {
         self.conn
             .execute_full(cmd, &mut |u| Some(u), Some(&mut on_continuation), false)
             .await?;
-        self.after_login().await
+        Ok(())
     }
 
     /// AUTHENTICATE XOAUTH2 with an OAuth 2.0 access token (the mechanism of Gmail and
@@ -160,9 +180,12 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn oauth2_login(self, username: &str, access_token: &str) -> Result<Session> {
-        check_oauth_text("OAuth user name", username)?;
-        check_bearer_token(access_token)?;
+    pub async fn oauth2_login(self, username: &str, access_token: &str) -> LoginResult {
+        let checked = check_oauth_text("OAuth user name", username)
+            .and_then(|()| check_bearer_token(access_token));
+        if let Err(e) = checked {
+            return Err(LoginError::new(self, e));
+        }
         let mut msg = Vec::with_capacity(username.len() + access_token.len() + 24);
         msg.extend_from_slice(b"user=");
         msg.extend_from_slice(username.as_bytes());
@@ -193,10 +216,13 @@ impl Client {
         token: &str,
         host: &str,
         port: u16,
-    ) -> Result<Session> {
-        check_oauth_text("OAuth user name", username)?;
-        check_oauth_text("OAuth host", host)?;
-        check_bearer_token(token)?;
+    ) -> LoginResult {
+        let checked = check_oauth_text("OAuth user name", username)
+            .and_then(|()| check_oauth_text("OAuth host", host))
+            .and_then(|()| check_bearer_token(token));
+        if let Err(e) = checked {
+            return Err(LoginError::new(self, e));
+        }
         // RFC 7628 §3.1: `gs2-header = "n," ["a=" saslname] ","`; in a saslname "=" and
         // "," are written "=3D" and "=2C" (RFC 5801 §4).
         let user = username.replace('=', "=3D").replace(',', "=2C");
@@ -214,10 +240,10 @@ impl Client {
     /// The OAuth exchange shared by XOAUTH2 and OAUTHBEARER: a challenge after the
     /// initial response is the server's error (RFC 7628 §3.2.2), answered with `%x01`
     /// (§3.2.3) so that the server ends the command; its JSON goes into the `NO` error.
-    async fn authenticate_oauth(self, mechanism: &str, initial: Vec<u8>) -> Result<Session> {
+    async fn authenticate_oauth(mut self, mechanism: &str, initial: Vec<u8>) -> LoginResult {
         let mut server_error: Option<String> = None;
         let result = self
-            .authenticate_sasl(mechanism, Some(initial), |challenge| {
+            .send_authenticate(mechanism, Some(initial), |challenge| {
                 if server_error.is_some() {
                     return Err(Error::Protocol(format!(
                         "{mechanism}: a second challenge after the server's error"
@@ -227,7 +253,7 @@ impl Client {
                 Ok(vec![0x01])
             })
             .await;
-        match (result, server_error) {
+        let sent = match (result, server_error) {
             (
                 Err(Error::No {
                     command,
@@ -245,7 +271,8 @@ impl Client {
                 })
             }
             (result, _) => result,
-        }
+        };
+        self.finish_login(sent).await
     }
 
     /// Refuse, before anything is sent, to put credentials on an unencrypted connection to
@@ -275,17 +302,20 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn authenticate(self, auth: &Auth) -> Result<Session> {
+    pub async fn authenticate(self, auth: &Auth) -> LoginResult {
         match auth {
             Auth::OAuth2 { username, token } => self.oauth2_login(username, token.expose()).await,
             Auth::OAuthBearer { username, token } => {
                 // The connection's own host and port (`peer` is "host:port").
-                let (host, port) = self
+                let Some((host, port)) = self
                     .conn
                     .peer
                     .rsplit_once(':')
                     .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
-                    .ok_or_else(|| Error::invalid("OAUTHBEARER", "unknown server address"))?;
+                else {
+                    let e = Error::invalid("OAUTHBEARER", "unknown server address");
+                    return Err(LoginError::new(self, e));
+                };
                 self.oauthbearer_login(username, token.expose(), &host, port)
                     .await
             }
@@ -298,6 +328,16 @@ impl Client {
                 self.authenticate_plain(authzid.as_deref(), username, password.expose())
                     .await
             }
+        }
+    }
+
+    /// The end of every login method: on success the session (see
+    /// [`Client::after_login`]); on failure the error, with the client when its connection
+    /// is still open and not authenticated.
+    async fn finish_login(self, sent: Result<()>) -> LoginResult {
+        match sent {
+            Ok(()) => self.after_login().await.map_err(LoginError::without_client),
+            Err(e) => Err(LoginError::new(self, e)),
         }
     }
 
@@ -318,6 +358,126 @@ impl Client {
         }
         session.send_id_after_login().await?;
         Ok(session)
+    }
+}
+
+/// What every login method of [`Client`] returns: the session, or a [`LoginError`] that
+/// hands the client back when its connection can still be used.
+pub type LoginResult = std::result::Result<Session, LoginError>;
+
+/// A login that failed: the [`Error`], and the [`Client`] back when its connection is
+/// still open and not logged in (the server refused the credentials with `NO`, or nothing
+/// was sent because an argument or a capability was missing), so that another login can
+/// be tried without connecting again. After a lost connection, a timeout, or a failure
+/// after the server had accepted the credentials, there is no client.
+///
+/// `?` turns it into the crate's [`Error`] (the client is then closed), so code that does
+/// not retry reads as before. It is `Send` and `Sync` and holds no credentials: its `Debug`
+/// shows the error and whether a client is held, never what was sent.
+///
+/// ```no_run
+/// use imap_async::Client;
+///
+/// # async fn run() -> imap_async::Result<()> {
+/// let client = Client::connect_tls("imap.example.org").await?;
+/// let session = match client.login("bar@example.org", "typo").await {
+///     Ok(session) => session,
+///     Err(failed) if failed.error().is_auth_failed() => match failed.into_client() {
+///         // Same connection, second try.
+///         Some(client) => client.login("bar@example.org", "passwd").await?,
+///         None => return Err(imap_async::Error::other("connection lost")),
+///     },
+///     Err(failed) => return Err(failed.into()),
+/// };
+/// session.logout().await?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct LoginError {
+    /// A `Mutex` only so that `LoginError` is `Sync` (as `?` into `Box<dyn Error + Send +
+    /// Sync>` or `anyhow::Error` needs) while `Client` is `Send` alone; never locked
+    /// concurrently.
+    client: std::sync::Mutex<Option<Client>>,
+    error: Error,
+}
+
+impl LoginError {
+    /// Keep `client` if its connection can log in again after `error`.
+    fn new(client: Client, error: Error) -> Self {
+        let usable = !error.is_connection_lost()
+            && client.conn.state() == super::ConnectionState::Open
+            && client.conn.in_flight_is_empty();
+        LoginError {
+            client: std::sync::Mutex::new(usable.then_some(client)),
+            error,
+        }
+    }
+
+    fn without_client(error: Error) -> Self {
+        LoginError {
+            client: std::sync::Mutex::new(None),
+            error,
+        }
+    }
+
+    /// Why the login failed.
+    pub fn error(&self) -> &Error {
+        &self.error
+    }
+
+    /// The error alone (the client, if any, is closed).
+    pub fn into_error(self) -> Error {
+        self.error
+    }
+
+    /// True when [`LoginError::into_client`] would give a client back.
+    pub fn has_client(&self) -> bool {
+        match self.client.lock() {
+            Ok(client) => client.is_some(),
+            Err(poisoned) => poisoned.into_inner().is_some(),
+        }
+    }
+
+    /// The client, still connected and not logged in, ready for another login; `None`
+    /// when the connection could not be kept.
+    pub fn into_client(self) -> Option<Client> {
+        self.into_parts().1
+    }
+
+    /// The error and the client, if any.
+    pub fn into_parts(self) -> (Error, Option<Client>) {
+        let client = self
+            .client
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (self.error, client)
+    }
+}
+
+impl std::fmt::Debug for LoginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginError")
+            .field("error", &self.error)
+            .field("client_returned", &self.has_client())
+            .finish()
+    }
+}
+
+impl std::fmt::Display for LoginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for LoginError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.error)
+    }
+}
+
+impl From<LoginError> for Error {
+    fn from(e: LoginError) -> Self {
+        e.error
     }
 }
 
@@ -348,6 +508,37 @@ fn check_bearer_token(token: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `?` from a login into the error types services use needs `Send + Sync + 'static`.
+    #[test]
+    fn a_login_error_goes_into_boxed_and_crate_errors() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<LoginError>();
+        fn boxed(
+            e: LoginError,
+        ) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
+            Err(e)?
+        }
+        fn crate_error(e: LoginError) -> Result<()> {
+            Err(e)?
+        }
+        let failed = || {
+            LoginError::without_client(Error::No {
+                command: "LOGIN".into(),
+                code: Some(crate::ResponseCode::AuthenticationFailed),
+                text: "Authentication failed.".into(),
+            })
+        };
+        let shown = boxed(failed()).unwrap_err().to_string();
+        assert_eq!(
+            shown,
+            "server refused LOGIN: Authentication failed. [AUTHENTICATIONFAILED]"
+        );
+        assert!(crate_error(failed()).unwrap_err().is_auth_failed());
+        let debug = format!("{:?}", failed());
+        assert!(debug.contains("client_returned: false"), "{debug}");
+        assert!(!failed().has_client());
+    }
 
     #[test]
     fn oauth_fields_are_checked_without_echoing_them() {

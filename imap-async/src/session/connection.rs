@@ -786,6 +786,11 @@ impl Connection {
         Err(Error::Protocol(msg))
     }
 
+    /// True when every command sent has been answered (none abandoned half-way).
+    pub(crate) fn in_flight_is_empty(&self) -> bool {
+        self.in_flight.is_empty()
+    }
+
     /// What the client knows about the connection, without any I/O.
     pub(crate) fn state(&self) -> ConnectionState {
         if self.closed.is_some() || self.bye.is_some() {

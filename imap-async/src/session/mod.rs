@@ -26,6 +26,7 @@ pub use crate::server_kind::{IdPolicy, ServerKind};
 pub use admin::{
     AclEntry, ListRights, Metadata, MetadataDepth, MetadataEntry, MetadataOptions, Quota,
 };
+pub use auth::{LoginError, LoginResult};
 pub use capabilities::Capabilities;
 use connection::Connection;
 pub use connection::ConnectionState;
@@ -365,35 +366,48 @@ impl Session {
                 "no credentials (auth or credentials) given",
             ));
         };
-        let session = match Session::connect_once(opts, provider.as_ref()).await {
-            // The provider decides whether fresh credentials may work (an access token the
-            // server considers expired); a refused password is never tried again.
-            Err(e) if e.is_auth_failed() && provider.refused(&e).await => {
-                tracing::debug!(error = %e, "credentials refused; asking the provider again");
-                match Session::connect_once(opts, provider.as_ref()).await {
-                    Err(e2) if e2.is_auth_failed() => {
-                        // Tell the provider about the second refusal too, so that it drops
-                        // what it cached, but do not try a third time.
-                        let _ = provider.refused(&e2).await;
-                        return Err(e2);
-                    }
-                    other => other?,
-                }
-            }
-            other => other?,
+        let auth = provider.credentials().await?;
+        let (e, client) = match Client::connect(opts).await?.authenticate(&auth).await {
+            Ok(session) => return Session::compress_if_asked(session, opts).await,
+            Err(failed) => failed.into_parts(),
         };
-        Ok(session)
+        // The provider decides whether fresh credentials may work (an access token the
+        // server considers expired); a refused password is never tried again.
+        if !(e.is_auth_failed() && provider.refused(&e).await) {
+            return Err(e);
+        }
+        tracing::debug!(error = %e, "credentials refused; asking the provider again");
+        let auth = provider.credentials().await?;
+        // After a NO the connection is still open and not authenticated (RFC 3501
+        // §6.2.2, §6.2.3), so the second try goes on it, without a new TCP and TLS
+        // handshake; a server that closed it after the refusal gets a new connection.
+        let second = match client {
+            Some(client) => match client.authenticate(&auth).await {
+                Err(failed) if failed.error().is_connection_lost() => {
+                    Client::connect(opts).await?.authenticate(&auth).await
+                }
+                other => other,
+            },
+            None => Client::connect(opts).await?.authenticate(&auth).await,
+        };
+        match second {
+            Ok(session) => Session::compress_if_asked(session, opts).await,
+            Err(failed) => {
+                let e2 = failed.into_error();
+                if e2.is_auth_failed() {
+                    // Tell the provider about the second refusal too, so that it drops
+                    // what it cached, but do not try a third time.
+                    let _ = provider.refused(&e2).await;
+                }
+                Err(e2)
+            }
+        }
     }
 
-    /// One connection and login with what the provider gives now.
-    async fn connect_once(
-        opts: &ConnectOptions,
-        provider: &dyn crate::credentials::CredentialsProvider,
-    ) -> Result<Session> {
-        let auth = provider.credentials().await?;
-        let client = Client::connect(opts).await?;
-        #[cfg_attr(not(feature = "compress"), allow(unused_mut))]
-        let mut session = client.authenticate(&auth).await?;
+    /// COMPRESS=DEFLATE (RFC 4978) right after login when the options ask for it and the
+    /// server offers it.
+    #[cfg_attr(not(feature = "compress"), allow(unused_mut, unused_variables))]
+    async fn compress_if_asked(mut session: Session, opts: &ConnectOptions) -> Result<Session> {
         #[cfg(feature = "compress")]
         if opts.compress && session.has_capability("COMPRESS=DEFLATE").await? {
             session.compress().await?;

@@ -138,9 +138,10 @@ impl Session {
             .uid_validity
             .ok_or_else(|| Error::Protocol(format!("SELECT {folder} gave no UIDVALIDITY")))?;
         if sel.no_modseq {
-            return Err(Error::Protocol(format!(
-                "{folder} does not support mod-sequences ([NOMODSEQ]); sync needs them"
-            )));
+            return Err(Error::NoModSeq {
+                folder: folder.to_owned(),
+                needed_for: "sync".into(),
+            });
         }
         let highest_modseq = sel.highest_modseq.ok_or_else(|| {
             Error::Protocol(format!("SELECT {folder} (CONDSTORE) gave no HIGHESTMODSEQ"))

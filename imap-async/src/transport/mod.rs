@@ -294,9 +294,16 @@ fn tls_error(server_name: &str, e: io::Error) -> Error {
             }
         }
     };
+    // The rustls error itself is the source when there is one: `io::Error::source` would
+    // skip it (it returns the inner error's source, not the inner error).
+    let source: Box<dyn std::error::Error + Send + Sync> = match e.downcast::<rustls::Error>() {
+        Ok(rustls_error) => Box::new(rustls_error),
+        Err(io_error) => Box::new(io_error),
+    };
     Error::Tls {
         server_name: server_name.to_owned(),
         reason,
+        source,
     }
 }
 
@@ -434,5 +441,44 @@ impl AsyncWrite for Stream {
 
     fn is_write_vectored(&self) -> bool {
         self.layer.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tls_error_tests {
+    use super::*;
+
+    /// The rustls error stays reachable as the source, behind the words of `reason`.
+    #[test]
+    fn the_rustls_error_is_the_source() {
+        let refused = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        );
+        let err = tls_error("imap.example.org", refused);
+        let Error::Tls { reason, .. } = &err else {
+            panic!("not a TLS error: {err:?}");
+        };
+        assert!(reason.contains("unknown issuer"), "{reason}");
+        let source = std::error::Error::source(&err).expect("a source");
+        assert!(
+            matches!(
+                source.downcast_ref::<rustls::Error>(),
+                Some(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::UnknownIssuer
+                ))
+            ),
+            "{source:?}"
+        );
+
+        let eof = io::Error::new(io::ErrorKind::UnexpectedEof, "tls handshake eof");
+        let err = tls_error("imap.example.org", eof);
+        let source = std::error::Error::source(&err).expect("a source");
+        let io_error = source.downcast_ref::<io::Error>().expect("the I/O error");
+        assert_eq!(io_error.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(
+            err.to_string()
+                .contains("closed the connection during the handshake")
+        );
     }
 }

@@ -282,7 +282,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         batches.push((folder, msgs));
     }
-    with_session(&opts, async |c| {
+    with_session(&opts, async |c| -> imap_async::Result<()> {
         for (folder, msgs) in &batches {
             if !c.folder_exists(folder).await? {
                 c.create_folder(folder).await?;

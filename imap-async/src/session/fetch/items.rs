@@ -1,8 +1,6 @@
 //! What a FETCH asks for and what it returns (RFC 3501 §6.4.5 / §7.4.2, RFC 9051 §6.4.5 /
 //! §7.5.2): the items ([`FetchAttr`], [`FetchItems`]) and one message's data ([`Fetched`]).
 
-use std::collections::BTreeMap;
-
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
