@@ -1,0 +1,385 @@
+//! FETCH responses (RFC 3501 §7.4.2, RFC 9051 §7.5.2): items, sections, ENVELOPE and
+//! BODYSTRUCTURE.
+
+use super::*;
+
+impl Parser<'_> {
+    // ----- FETCH (RFC 3501 §7.4.2, RFC 9051 §7.5.2, RFC 3516 §4.2, RFC 7162 §3.1.4) -----
+
+    pub(super) fn fetch_items(&mut self) -> R<Vec<FetchItem>> {
+        self.expect(b'(', "expected '(' after FETCH")?;
+        let mut items = Vec::with_capacity(8);
+        loop {
+            self.sp();
+            match self.peek() {
+                Some(b')') => {
+                    self.pos += 1;
+                    return Ok(items);
+                }
+                None => return self.fail("unterminated FETCH data"),
+                Some(_) => items.push(self.fetch_item()?),
+            }
+        }
+    }
+
+    pub(super) fn fetch_item(&mut self) -> R<FetchItem> {
+        let name = self.atom_with(name_stop)?;
+        let kw = self.kw(name);
+        let bracket = self.peek() == Some(b'[');
+        Ok(match kw.as_bytes() {
+            b"UID" => FetchItem::Uid(self.num32()?),
+            b"FLAGS" => FetchItem::Flags(self.flag_list()?),
+            b"RFC822.SIZE" => FetchItem::Rfc822Size(self.num64()?),
+            b"MODSEQ" => {
+                // `"MODSEQ" SP "(" permsg-modsequence ")"`
+                self.expect(b'(', "expected '(' after MODSEQ")?;
+                let m = self.num64()?;
+                self.expect(b')', "expected ')' after MODSEQ value")?;
+                FetchItem::ModSeq(m)
+            }
+            b"INTERNALDATE" => {
+                self.sp();
+                let start = self.pos;
+                match self.nstring()?.as_deref().and_then(parse_internal_date) {
+                    Some(d) => FetchItem::InternalDate(d),
+                    // A date we cannot read should not cost the whole FETCH.
+                    None => FetchItem::Other {
+                        name: self.slice(name.0, name.1),
+                        value: self.slice(start, self.pos),
+                    },
+                }
+            }
+            b"ENVELOPE" => FetchItem::Envelope(self.envelope()?),
+            b"BODYSTRUCTURE" => FetchItem::BodyStructure(Box::new(self.body()?)),
+            b"BODY" if !bracket => FetchItem::BodyStructure(Box::new(self.body()?)),
+            b"BODY" => {
+                let (section, origin) = self.section()?;
+                FetchItem::Body {
+                    section,
+                    origin,
+                    data: self.nstring()?,
+                }
+            }
+            b"BINARY" if bracket => {
+                let (section, origin) = self.section()?;
+                FetchItem::Binary {
+                    section,
+                    origin,
+                    data: self.nstring()?,
+                }
+            }
+            b"BINARY.SIZE" if bracket => {
+                let (section, _) = self.section()?;
+                FetchItem::BinarySize {
+                    section,
+                    size: self.num32()?,
+                }
+            }
+            b"RFC822" => FetchItem::Body {
+                section: Bytes::new(),
+                origin: None,
+                data: self.nstring()?,
+            },
+            b"RFC822.HEADER" => FetchItem::Body {
+                section: Bytes::from_static(b"HEADER"),
+                origin: None,
+                data: self.nstring()?,
+            },
+            b"RFC822.TEXT" => FetchItem::Body {
+                section: Bytes::from_static(b"TEXT"),
+                origin: None,
+                data: self.nstring()?,
+            },
+            _ => {
+                // Unknown item: keep any `[section]<origin>` in the name, then the value raw.
+                let mut end = name.1;
+                if bracket {
+                    self.section()?;
+                    end = self.pos;
+                }
+                FetchItem::Other {
+                    name: self.slice(name.0, end),
+                    value: self.raw_value()?,
+                }
+            }
+        })
+    }
+
+    /// `"[" [section-spec] "]" ["<" number ">"]`, at the `[`. The section text is kept raw
+    /// (`1.2.HEADER.FIELDS (FROM TO)`).
+    pub(super) fn section(&mut self) -> R<(Bytes, Option<u32>)> {
+        let start = self.pos + 1;
+        let Some(i) = self
+            .b
+            .get(start..)
+            .and_then(|r| r.iter().position(|&c| c == b']'))
+        else {
+            return self.fail("unterminated section");
+        };
+        let section = self.slice(start, start + i);
+        self.pos = start + i + 1;
+        let origin = if self.peek() == Some(b'<') {
+            self.pos += 1;
+            let o = self.num32()?;
+            self.expect(b'>', "expected '>' after origin")?;
+            Some(o)
+        } else {
+            None
+        };
+        Ok((section, origin))
+    }
+
+    /// `envelope = "(" env-date SP env-subject SP env-from SP env-sender SP env-reply-to SP
+    /// env-to SP env-cc SP env-bcc SP env-in-reply-to SP env-message-id ")"`
+    ///
+    /// Filled in place in its box: a mailbox listing parses 100,000s of envelopes, and
+    /// building each on the stack first would copy it once more.
+    pub(super) fn envelope(&mut self) -> R<Box<Envelope>> {
+        self.expect(b'(', "expected '(' before envelope")?;
+        let mut env = Box::<Envelope>::default();
+        env.date = self.nstring()?;
+        env.subject = self.nstring()?;
+        env.from = self.addresses()?;
+        env.sender = self.addresses()?;
+        env.reply_to = self.addresses()?;
+        env.to = self.addresses()?;
+        env.cc = self.addresses()?;
+        env.bcc = self.addresses()?;
+        env.in_reply_to = self.nstring()?;
+        env.message_id = self.nstring()?;
+        self.expect(b')', "expected ')' after envelope")?;
+        Ok(env)
+    }
+
+    /// `"(" 1*address ")" / nil`. A string where a list belongs reads as NIL.
+    pub(super) fn addresses(&mut self) -> R<Option<Vec<Address>>> {
+        if !self.eat(b'(') {
+            self.nstring()?;
+            return Ok(None);
+        }
+        let mut v = Vec::with_capacity(1);
+        loop {
+            self.sp();
+            match self.peek() {
+                Some(b')') => {
+                    self.pos += 1;
+                    return Ok(Some(v));
+                }
+                Some(b'(') => {
+                    // `address = "(" addr-name SP addr-adl SP addr-mailbox SP addr-host ")"`
+                    self.pos += 1;
+                    v.push(Address {
+                        name: self.nstring()?,
+                        route: self.nstring()?,
+                        mailbox: self.nstring()?,
+                        host: self.nstring()?,
+                    });
+                    self.expect(b')', "expected ')' after address")?;
+                }
+                _ => return self.fail("expected an address"),
+            }
+        }
+    }
+
+    /// `body = "(" (body-type-1part / body-type-mpart) ")"` (RFC 3501 §9, RFC 9051 §9).
+    pub(super) fn body(&mut self) -> R<BodyStructure> {
+        self.expect(b'(', "expected '(' before body structure")?;
+        if self.depth >= MAX_DEPTH {
+            return self.fail("body structure nested too deeply");
+        }
+        self.depth += 1;
+        self.sp();
+        let r = if self.peek() == Some(b'(') {
+            self.body_multipart()
+        } else {
+            self.body_single()
+        };
+        self.depth -= 1;
+        r
+    }
+
+    /// `body-type-mpart = 1*body SP media-subtype [SP body-ext-mpart]`
+    pub(super) fn body_multipart(&mut self) -> R<BodyStructure> {
+        let mut parts = Vec::new();
+        while self.eat_peek(b'(') {
+            parts.push(self.body()?);
+        }
+        let media_subtype = self.string_or_empty()?;
+        let ext = if self.eat(b')') {
+            None
+        } else {
+            // `body-ext-mpart = body-fld-param [SP body-fld-dsp [SP body-fld-lang
+            // [SP body-fld-loc *(SP body-extension)]]]`
+            let params = self.body_params()?;
+            let t = self.ext_tail()?;
+            Some(MultipartExtension {
+                params,
+                disposition: t.disposition,
+                language: t.language,
+                location: t.location,
+                rest: t.rest,
+            })
+        };
+        Ok(BodyStructure::Multipart {
+            parts,
+            media_subtype,
+            ext,
+        })
+    }
+
+    /// After spaces, is `c` next (not consumed)?
+    pub(super) fn eat_peek(&mut self, c: u8) -> bool {
+        self.sp();
+        self.peek() == Some(c)
+    }
+
+    /// `body-type-1part = (body-type-basic / body-type-msg / body-type-text)
+    /// [SP body-ext-1part]`
+    pub(super) fn body_single(&mut self) -> R<BodyStructure> {
+        let media_type = self.string_or_empty()?;
+        let media_subtype = self.string_or_empty()?;
+        let params = self.body_params()?;
+        let id = self.nstring()?;
+        let description = self.nstring()?;
+        // `body-fld-enc` is a string, but NIL is accepted (and kept apart from "").
+        let encoding = self.nstring()?;
+        let size = self.num32()?;
+        let mut lines = None;
+        let mut message = None;
+        let is_message = media_type.eq_ignore_ascii_case(b"MESSAGE")
+            && (media_subtype.eq_ignore_ascii_case(b"RFC822")
+                || media_subtype.eq_ignore_ascii_case(b"GLOBAL"));
+        if is_message && self.eat_peek(b'(') {
+            // `body-type-msg = media-message SP body-fields SP envelope SP body SP
+            // body-fld-lines`
+            let env = *self.envelope()?;
+            let body = self.body()?;
+            lines = Some(self.num32()?);
+            message = Some(Box::new((env, body)));
+        } else if media_type.eq_ignore_ascii_case(b"TEXT")
+            && matches!(self.peek_after_sp(), Some(b'0'..=b'9'))
+        {
+            // `body-type-text = media-text SP body-fields SP body-fld-lines`
+            lines = Some(self.num32()?);
+        }
+        let ext = if self.eat(b')') {
+            None
+        } else {
+            // `body-ext-1part = body-fld-md5 [SP body-fld-dsp [SP body-fld-lang
+            // [SP body-fld-loc *(SP body-extension)]]]`
+            let md5 = self.nstring()?;
+            let t = self.ext_tail()?;
+            Some(SingleExtension {
+                md5,
+                disposition: t.disposition,
+                language: t.language,
+                location: t.location,
+                rest: t.rest,
+            })
+        };
+        Ok(BodyStructure::Single {
+            media_type,
+            media_subtype,
+            params,
+            id,
+            description,
+            encoding,
+            size,
+            lines,
+            message,
+            ext,
+        })
+    }
+
+    pub(super) fn peek_after_sp(&mut self) -> Option<u8> {
+        self.sp();
+        self.peek()
+    }
+
+    /// Disposition, language, location and further extensions, each optional in turn,
+    /// through the `)` that closes the body.
+    pub(super) fn ext_tail(&mut self) -> R<ExtTail> {
+        let mut t = ExtTail::default();
+        if self.eat(b')') {
+            return Ok(t);
+        }
+        t.disposition = self.disposition()?;
+        if self.eat(b')') {
+            return Ok(t);
+        }
+        t.language = self.language()?;
+        if self.eat(b')') {
+            return Ok(t);
+        }
+        t.location = self.nstring()?;
+        if self.eat(b')') {
+            return Ok(t);
+        }
+        // `body-extension = nstring / number / number64 / "(" body-extension *(SP
+        // body-extension) ")"`: kept raw.
+        let start = self.pos;
+        let mut end = start;
+        while !self.eat(b')') {
+            if self.at_end() {
+                return self.fail("unterminated body extension data");
+            }
+            self.skip_value()?;
+            end = self.pos;
+        }
+        t.rest = Some(self.slice(start, end));
+        Ok(t)
+    }
+
+    /// `body-fld-param = "(" string SP string *(SP string SP string) ")" / nil`. NIL
+    /// values (kept as `None`, apart from `""`) and `()` are accepted.
+    pub(super) fn body_params(&mut self) -> R<Vec<(Bytes, Option<Bytes>)>> {
+        if !self.eat(b'(') {
+            self.nstring()?;
+            return Ok(Vec::new());
+        }
+        let mut v = Vec::new();
+        while !self.eat(b')') {
+            if self.at_end() {
+                return self.fail("unterminated body parameter list");
+            }
+            let k = self.string_or_empty()?;
+            let val = self.nstring()?;
+            v.push((k, val));
+        }
+        Ok(v)
+    }
+
+    /// `body-fld-dsp = "(" string SP body-fld-param ")" / nil`; a bare string is taken as
+    /// a disposition without parameters.
+    pub(super) fn disposition(&mut self) -> R<Option<Disposition>> {
+        if !self.eat(b'(') {
+            return Ok(self.nstring()?.map(|kind| Disposition {
+                kind,
+                params: Vec::new(),
+            }));
+        }
+        let kind = self.string_or_empty()?;
+        let params = if self.eat_peek(b')') {
+            Vec::new()
+        } else {
+            self.body_params()?
+        };
+        self.expect(b')', "expected ')' after disposition")?;
+        Ok(Some(Disposition { kind, params }))
+    }
+
+    /// `body-fld-lang = nstring / "(" string *(SP string) ")"`
+    pub(super) fn language(&mut self) -> R<Option<Vec<Bytes>>> {
+        if !self.eat(b'(') {
+            return Ok(self.nstring()?.map(|s| vec![s]));
+        }
+        let mut v = Vec::new();
+        while !self.eat(b')') {
+            if self.at_end() {
+                return self.fail("unterminated language list");
+            }
+            v.push(self.string_or_empty()?);
+        }
+        Ok(Some(v))
+    }
+}
