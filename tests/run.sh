@@ -65,7 +65,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo check -p imap-async, feature by feature"
 cargo check -p imap-async --all-targets --no-default-features --features ring
 cargo check -p imap-async --all-targets --no-default-features --features aws-lc-rs
-for feature in compress config oauth2 serde; do
+for feature in compress config oauth2 serde rfc2047; do
     cargo check -p imap-async --all-targets --no-default-features --features "ring,$feature"
 done
 cargo check -p imap-async --all-targets --all-features

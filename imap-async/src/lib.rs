@@ -160,6 +160,7 @@ const _: () = {
         assert_send::<WatchEvent>();
         assert_send::<AccountEvent>();
         assert_send::<proto::Untagged>();
+        assert_send::<LoginError>();
     }
     #[allow(dead_code)]
     fn the_public_types_are_sync() {
@@ -195,8 +196,14 @@ const _: () = {
         assert_sync::<AccountState>();
         assert_sync::<AccountOptions>();
         assert_sync::<AccountEvent>();
+        #[cfg(feature = "config")]
         assert_sync::<Config>();
         assert_sync::<Secret>();
+        assert_sync::<LoginError>();
+        assert_sync::<Flag>();
+        assert_sync::<Section>();
+        assert_sync::<Capability>();
+        assert_sync::<AclRights>();
     }
 };
 
