@@ -1255,15 +1255,32 @@ mod coverage_tests {
     use super::*;
     use std::collections::BTreeSet;
 
+    /// The text of every source file of the library's session layer. Its command families
+    /// are files and folders (`session/fetch/`): all are read.
+    fn session_sources() -> Vec<String> {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../imap-async/src/session");
+        let mut texts = Vec::new();
+        let mut dirs = vec![root];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    texts.push(std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        assert!(texts.len() > 10, "the session sources were not found");
+        texts
+    }
+
     /// The public methods of `Session` in the library's sources: `pub async fn` in an
     /// `impl Session` block, and the streams (`fetch_stream`, `fetch_batched`).
     fn session_methods() -> BTreeSet<String> {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../imap-async/src/session");
         let mut out = BTreeSet::new();
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let text = std::fs::read_to_string(&path).unwrap();
+        for text in session_sources() {
             let mut in_session = false;
             for line in text.lines() {
                 if line.starts_with("impl") {
@@ -1296,11 +1313,8 @@ mod coverage_tests {
 
     /// Session methods generic over UIDs and sequence numbers.
     fn generic_methods() -> Vec<String> {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../imap-async/src/session");
         let mut out = Vec::new();
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for text in session_sources() {
             for line in text.lines() {
                 let l = line.trim_start();
                 let Some(rest) = l
