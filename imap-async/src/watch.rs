@@ -214,15 +214,24 @@ pub enum WatchEvent {
     /// The first connection is up and the folder selected (`exists` messages). A watcher
     /// resumed from saved state then yields the changes since that state, closed by
     /// [`WatchEvent::Resynced`].
-    Started { uid_validity: u32, exists: u32 },
+    Started {
+        /// The folder's `UIDVALIDITY` (RFC 3501 §2.3.1.1).
+        uid_validity: u32,
+        /// Number of messages in the folder when selected.
+        exists: u32,
+    },
     /// New messages arrived.
     New(UidSet),
     /// Messages were expunged.
     Expunged(UidSet),
     /// A message's flags changed: `flags` are all its flags now.
     FlagsChanged {
+        /// The message whose flags changed.
         uid: Uid,
+        /// All of its flags now (not only those added or removed).
         flags: Vec<Flag>,
+        /// Its mod-sequence after the change (RFC 7162), `None` when the server has no
+        /// CONDSTORE.
         modseq: Option<u64>,
     },
     /// `* OK [ALERT]` from the server: show it to a person (RFC 3501 §7.1).
@@ -232,22 +241,42 @@ pub enum WatchEvent {
     Disconnected(Error),
     /// The next connection attempt (`attempt`, from 1 since the last good connection)
     /// starts in `after`.
-    Retrying { attempt: u32, after: Duration },
+    Retrying {
+        /// Attempt number, from 1 since the last stable connection.
+        attempt: u32,
+        /// The backoff delay before this attempt.
+        after: Duration,
+    },
     /// Connected again and the folder selected. What changed meanwhile follows, closed by
     /// [`WatchEvent::Resynced`].
-    Reconnected { uid_validity: u32, exists: u32 },
+    Reconnected {
+        /// The folder's `UIDVALIDITY`; if it differs from the known one, a
+        /// [`WatchEvent::UidValidityChanged`] follows.
+        uid_validity: u32,
+        /// Number of messages in the folder when selected again.
+        exists: u32,
+    },
     /// The changes missed while disconnected (or since the saved state) have all been
     /// yielded; live changes follow.
     Resynced {
+        /// How the missed changes were found (QRESYNC, CONDSTORE or a full comparison).
         method: ResyncMethod,
+        /// Number of new messages reported by this resynchronisation.
         new: u64,
+        /// Number of expunged messages reported.
         expunged: u64,
+        /// Number of messages whose flags changed.
         flags_changed: u64,
     },
     /// The folder's `UIDVALIDITY` is not the one known: every UID stored for the folder is
     /// void (the folder was deleted and recreated, or renumbered). The watcher starts over
     /// with the folder as it is now; fetch what you need of it again.
-    UidValidityChanged { old: u32, new: u32 },
+    UidValidityChanged {
+        /// The `UIDVALIDITY` the watcher knew.
+        old: u32,
+        /// The folder's `UIDVALIDITY` now.
+        new: u32,
+    },
 }
 
 /// Watch `folder` for as long as the stream is polled: connect and log in as `opts` say,

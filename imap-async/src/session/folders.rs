@@ -690,10 +690,16 @@ impl Session {
 /// UIDVALIDITY UNSEEN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusItems {
+    /// `MESSAGES`: the number of messages.
     pub messages: bool,
+    /// `RECENT`: the number of `\Recent` messages (IMAP4rev1 only; not sent to an
+    /// IMAP4rev2-only server).
     pub recent: bool,
+    /// `UIDNEXT`: the next UID the folder will assign.
     pub uid_next: bool,
+    /// `UIDVALIDITY`: the folder's UID validity.
     pub uid_validity: bool,
+    /// `UNSEEN`: the number of messages without `\Seen`.
     pub unseen: bool,
     /// `HIGHESTMODSEQ`: needs CONDSTORE.
     pub highest_modseq: bool,
@@ -759,13 +765,22 @@ impl StatusItems {
 pub struct FolderStatus {
     /// The folder's name as the server echoed it, decoded.
     pub name: String,
+    /// `MESSAGES`: number of messages in the folder.
     pub messages: Option<u32>,
+    /// `RECENT`: number of `\Recent` messages (RFC 3501 only).
     pub recent: Option<u32>,
+    /// `UIDNEXT`: the UID the next message added will get (at least).
     pub uid_next: Option<u32>,
+    /// `UIDVALIDITY`: when it changes, UIDs cached for the folder are void.
     pub uid_validity: Option<u32>,
+    /// `UNSEEN`: number of messages without `\Seen`.
     pub unseen: Option<u32>,
+    /// `HIGHESTMODSEQ` (RFC 7162 §3.1.2); `None` also when the folder has no
+    /// mod-sequences.
     pub highest_modseq: Option<u64>,
+    /// `SIZE` (RFC 8438): total size of the messages, in octets.
     pub size: Option<u64>,
+    /// `DELETED` (RFC 9051 §6.3.11): number of messages with `\Deleted`.
     pub deleted: Option<u32>,
     /// `MAILBOXID` (RFC 8474 §4.2), without its parentheses.
     pub mailbox_id: Option<String>,
