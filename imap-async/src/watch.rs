@@ -1,27 +1,7 @@
 //! A folder watcher for services that run for weeks: IDLE (RFC 2177) on one folder,
 //! reported at the level of UIDs, that reconnects by itself and never loses a change.
 //!
-//! * **It tells the truth.** The stream yields `Result<WatchEvent>`: besides the folder's
-//!   changes it says when the connection was lost (with the error), when it will try
-//!   again, and when it is back. An error that retrying cannot fix (refused credentials,
-//!   a folder that does not exist, a missing capability: see [`Error::is_retryable`])
-//!   ends the stream with that error instead of being retried forever.
-//! * **It backs off.** Attempts are spaced by exponential backoff with jitter, and the
-//!   backoff resets only once a connection has stayed up for
-//!   [`WatchOptions::stable_after`]: a server that accepts connections and drops them
-//!   once IDLE has begun is not hammered.
-//! * **It misses nothing.** The watcher keeps the folder's state ([`WatchState`]: UIDs
-//!   known, their flags, `UIDVALIDITY`, `HIGHESTMODSEQ`). After every reconnect it
-//!   resynchronises (QRESYNC, RFC 7162 §3.2.5; else CONDSTORE, RFC 7162 §3.1; else a
-//!   `UID SEARCH ALL` and a `FETCH FLAGS` compared with what it knew) and yields what
-//!   changed while it was away before any live change. A message is reported new once,
-//!   expunged once, and a flag change only when the flags differ from what was last
-//!   reported. The state can be saved ([`Watch::state`], serde with the `serde`
-//!   feature) and a watcher started in another process from it
-//!   ([`Watch::resume`]) first yields exactly the changes since.
-//! * **Credentials renew.** Every connect asks the options' credentials source
-//!   ([`ConnectOptions::credentials`]), so OAuth 2.0 access tokens are refreshed as they
-//!   expire.
+//! The guarantees are documented on [`watch`].
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -281,7 +261,31 @@ pub enum WatchEvent {
 
 /// Watch `folder` for as long as the stream is polled: connect and log in as `opts` say,
 /// select the folder, and yield its changes, reconnecting (with backoff) whenever the
-/// connection is lost. See the [module documentation](self) for the guarantees.
+/// connection is lost.
+///
+/// # Guarantees
+///
+/// * **It tells the truth.** The stream yields `Result<WatchEvent>`: besides the folder's
+///   changes it says when the connection was lost (with the error), when it will try
+///   again, and when it is back. An error that retrying cannot fix (refused credentials,
+///   a folder that does not exist, a missing capability: see [`Error::is_retryable`])
+///   ends the stream with that error instead of being retried forever.
+/// * **It backs off.** Attempts are spaced by exponential backoff with jitter, and the
+///   backoff resets only once a connection has stayed up for
+///   [`WatchOptions::stable_after`]: a server that accepts connections and drops them
+///   once IDLE has begun is not hammered.
+/// * **It misses nothing.** The watcher keeps the folder's state ([`WatchState`]: UIDs
+///   known, their flags, `UIDVALIDITY`, `HIGHESTMODSEQ`). After every reconnect it
+///   resynchronises (QRESYNC, RFC 7162 §3.2.5; else CONDSTORE, RFC 7162 §3.1; else a
+///   `UID SEARCH ALL` and a `FETCH FLAGS` compared with what it knew) and yields what
+///   changed while it was away before any live change. A message is reported new once,
+///   expunged once, and a flag change only when the flags differ from what was last
+///   reported. The state can be saved ([`Watch::state`], serde with the `serde`
+///   feature) and a watcher started in another process from it
+///   ([`Watch::resume`]) first yields exactly the changes since.
+/// * **Credentials renew.** Every connect asks the options' credentials source
+///   ([`ConnectOptions::credentials`]), so OAuth 2.0 access tokens are refreshed as they
+///   expire.
 ///
 /// The stream ends only with an error that retrying cannot fix, or after
 /// [`Watch::close`]. Drop it, or better call [`Watch::close`], to stop.
