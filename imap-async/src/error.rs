@@ -38,7 +38,8 @@ pub enum Error {
     /// A deadline passed. `waiting_for` says which one.
     #[error("timed out after {after:?} waiting for {waiting_for}")]
     Timeout {
-        /// What did not arrive in time, e.g. `the greeting` or `the response to FETCH`.
+        /// What did not arrive in time, e.g. `the response to UID FETCH` or `connecting to
+        /// imap.example.org:993`.
         waiting_for: String,
         /// The timeout that expired.
         after: Duration,
@@ -129,7 +130,7 @@ pub enum Error {
     /// server, see [`ServerIdentity`](crate::ServerIdentity)); nothing was sent.
     #[error("{server} cannot do this: {reason} (nothing was sent)")]
     ServerLimitation {
-        /// The server product, as identified (e.g. `Exchange`).
+        /// The server product, as identified (e.g. `Exchange/Office 365`).
         server: String,
         /// What it cannot do, and why that matters here.
         reason: String,
@@ -137,7 +138,7 @@ pub enum Error {
     /// Input given to the library is not valid (names what and why).
     #[error("invalid {what}: {reason}")]
     InvalidInput {
-        /// Which input, e.g. `folder name` or `sequence set`.
+        /// Which input, e.g. `ACL rights` or `MULTIAPPEND` (for an empty message list).
         what: String,
         /// What is wrong with it.
         reason: String,

@@ -132,7 +132,7 @@ pub enum Untagged {
     /// `* QUOTA root (resource usage limit ...)` (RFC 9208 §4.2.1, §7 `quota-response`).
     /// An empty list means the root has no limits.
     Quota {
-        /// The quota root name, as sent (may be empty: Dovecot's default root is `""`).
+        /// The quota root name, as sent (may be empty).
         root: Bytes,
         /// Each limited resource with its usage and limit.
         resources: Vec<QuotaResource>,
@@ -617,7 +617,7 @@ pub enum BodyStructure {
     },
     /// A `multipart/*` part.
     Multipart {
-        /// The enclosed parts, in order (at least one).
+        /// The enclosed parts, in order.
         parts: Vec<BodyStructure>,
         /// Subtype (`mixed`, `alternative`, `related`...), case as sent.
         media_subtype: Bytes,

@@ -756,8 +756,8 @@ impl Session {
 pub struct StatusItems {
     /// `MESSAGES`: the number of messages.
     pub messages: bool,
-    /// `RECENT`: the number of `\Recent` messages (IMAP4rev1 only; not sent to an
-    /// IMAP4rev2-only server).
+    /// `RECENT`: the number of `\Recent` messages (IMAP4rev1; RFC 9051 removed it, so an
+    /// IMAP4rev2-only server may refuse it).
     pub recent: bool,
     /// `UIDNEXT`: the next UID the folder will assign.
     pub uid_next: bool,
