@@ -85,7 +85,8 @@ pub struct Client {
 ///   first reads the abandoned command's responses up to its tagged completion (within
 ///   the command timeout), so it never takes them for its own. Untagged data the
 ///   abandoned command caused (the `FETCH` flags of a STORE, the `EXPUNGE`s of an
-///   EXPUNGE or MOVE) goes to [`Session::take_unsolicited`]; its result (success or `NO`,
+///   EXPUNGE or MOVE) goes to [`Session::take_unsolicited`] (and is among what the next
+///   [`Session::noop`] returns); its result (success or `NO`,
 ///   COPYUID, APPENDUID) is lost. A dropped STORE, COPY, MOVE, EXPUNGE, APPEND, CREATE,
 ///   DELETE or RENAME may therefore have happened or not: look (FETCH the flags, LIST the
 ///   folders, search by Message-ID) before doing it again.
