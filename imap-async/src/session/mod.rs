@@ -78,8 +78,8 @@ pub struct Client {
 ///   nothing can complete or take back. The session is **unusable**: every later command
 ///   fails at once with [`Error::Unusable`] (`"a command was cancelled while it was being
 ///   sent"`), and [`Session::connection_state`] says
-///   [`ConnectionState::Unusable`]. Drop the session (or [`Session::reconnect`]) and
-///   connect again.
+///   [`ConnectionState::Unusable`]. Drop the session and connect again, or call
+///   [`Session::reconnect`].
 /// * **After it was written**, while waiting for the answer: the server has the whole
 ///   command and **may still carry it out**. Its tag stays in flight; the next command
 ///   first reads the abandoned command's responses up to its tagged completion (within
@@ -92,7 +92,7 @@ pub struct Client {
 ///   folders, search by Message-ID) before doing it again.
 ///
 /// Cancel-safe, and meant for `select!` loops: the `next()` futures of an IDLE stream
-/// ([`Idle`], and [`Idle::check`] with its own timeout), of the watchers ([`Watch`],
+/// ([`Idle`]; [`Idle::check`] is built on it), of the watchers ([`Watch`],
 /// [`AccountWatch`]) and of a [`FetchStream`]: their state lives in the stream, not in
 /// the future, so a dropped `next()` loses no event and the next call resumes where it
 /// stopped. Dropping a [`FetchStream`] or an [`Idle`] altogether is safe too: the
