@@ -59,6 +59,11 @@ cargo fmt --all -- --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+# The API documentation, with every feature's items: missing docs (`#![warn(missing_docs)]`),
+# broken or private intra-doc links and bad doc markup are errors.
+step "cargo doc --no-deps -p imap-async --all-features (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p imap-async --all-features
+
 # The library's Cargo features: every one alone must build (with a crypto provider, as
 # the crate cannot build without one), and so must all together. `cargo check` only:
 # quick, and enough to catch a cfg gate that lost an import.

@@ -179,9 +179,13 @@ impl AccountOptions {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct FolderCounts {
+    /// `MESSAGES`: number of messages; `None` if not known.
     pub messages: Option<u32>,
+    /// `UIDNEXT`: the next UID the folder will assign; `None` if not known.
     pub uid_next: Option<u32>,
+    /// `UIDVALIDITY`; `None` if not known.
     pub uid_validity: Option<u32>,
+    /// `HIGHESTMODSEQ` (RFC 7162); `None` without CONDSTORE or if not known.
     pub highest_modseq: Option<u64>,
     /// The folder's MAILBOXID (RFC 8474), where the server has OBJECTID: what tells a
     /// rename from a deletion and a creation.
@@ -260,8 +264,12 @@ impl Listed {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct AccountState {
+    /// Per folder (decoded UTF-8 name), what its folder watcher would know: UIDs, flags,
+    /// `UIDVALIDITY`, mod-sequence.
     pub folders: BTreeMap<String, WatchState>,
+    /// Per folder, its counts at the last STATUS or resynchronisation.
     pub counts: BTreeMap<String, FolderCounts>,
+    /// Names of the subscribed folders.
     pub subscribed: BTreeSet<String>,
 }
 
@@ -288,33 +296,75 @@ impl AccountState {
 #[non_exhaustive]
 pub enum AccountEvent {
     /// Connected for the first time, watching `folders` folders this way.
-    Started { mode: AccountMode, folders: usize },
+    Started {
+        /// How changes are being watched ([`AccountMode::Notify`] or
+        /// [`AccountMode::Poll`]; never `Auto` here).
+        mode: AccountMode,
+        /// Number of folders watched.
+        folders: usize,
+    },
     /// New messages in `folder`; with [`AccountOptions::fetch_new`], `messages` holds
     /// the items asked for, one entry per message still there when fetched.
     New {
+        /// The folder (decoded UTF-8 name).
         folder: String,
+        /// UIDs of the new messages.
         uids: UidSet,
+        /// The fetched items of each new message; empty without
+        /// [`AccountOptions::fetch_new`].
         messages: Vec<Fetched>,
     },
     /// Messages expunged from `folder` (or moved out of it).
-    Expunged { folder: String, uids: UidSet },
+    Expunged {
+        /// The folder (decoded UTF-8 name).
+        folder: String,
+        /// UIDs of the messages gone.
+        uids: UidSet,
+    },
     /// A message's flags changed (`flags` is all of them now).
     FlagsChanged {
+        /// The folder (decoded UTF-8 name).
         folder: String,
+        /// The message whose flags changed.
         uid: Uid,
+        /// All of its flags now.
         flags: Vec<Flag>,
+        /// Its mod-sequence after the change (RFC 7162), `None` without CONDSTORE.
         modseq: Option<u64>,
     },
     /// `folder` is void: its UIDs were renumbered. Fetch it again.
-    UidValidityChanged { folder: String, old: u32, new: u32 },
+    UidValidityChanged {
+        /// The folder (decoded UTF-8 name).
+        folder: String,
+        /// The `UIDVALIDITY` the watcher knew.
+        old: u32,
+        /// The folder's `UIDVALIDITY` now.
+        new: u32,
+    },
     /// A folder was created. Messages already in it follow as [`AccountEvent::New`].
-    FolderCreated { folder: String },
+    FolderCreated {
+        /// The new folder (decoded UTF-8 name).
+        folder: String,
+    },
     /// A folder was renamed; its messages keep their UIDs.
-    FolderRenamed { from: String, to: String },
+    FolderRenamed {
+        /// The old name (decoded UTF-8).
+        from: String,
+        /// The new name (decoded UTF-8).
+        to: String,
+    },
     /// A folder was deleted.
-    FolderDeleted { folder: String },
+    FolderDeleted {
+        /// The deleted folder (decoded UTF-8 name).
+        folder: String,
+    },
     /// A folder was subscribed or unsubscribed.
-    SubscriptionChanged { folder: String, subscribed: bool },
+    SubscriptionChanged {
+        /// The folder (decoded UTF-8 name).
+        folder: String,
+        /// True if it is now subscribed, false if unsubscribed.
+        subscribed: bool,
+    },
     /// The server said it lost track of changes (`NOTIFICATIONOVERFLOW`, RFC 5465 §5.8):
     /// every folder is being compared again; what changed follows, closed by
     /// [`AccountEvent::Resynced`].
@@ -324,15 +374,27 @@ pub enum AccountEvent {
     /// The connection was lost, or an attempt failed; [`AccountEvent::Retrying`] follows.
     Disconnected(Error),
     /// The next attempt starts in `after`.
-    Retrying { attempt: u32, after: Duration },
+    Retrying {
+        /// Attempt number, from 1 since the last stable connection.
+        attempt: u32,
+        /// The backoff delay before this attempt.
+        after: Duration,
+    },
     /// Connected again; what changed meanwhile follows, closed by `Resynced`.
-    Reconnected { mode: AccountMode },
+    Reconnected {
+        /// How changes are watched on the new connection (`Notify` or `Poll`).
+        mode: AccountMode,
+    },
     /// A resynchronisation of `folders` folders (after a reconnect, a resume or an
     /// overflow) is complete.
     Resynced {
+        /// Number of folders compared.
         folders: usize,
+        /// Number of new messages reported, over all folders.
         new: u64,
+        /// Number of expunged messages reported, over all folders.
         expunged: u64,
+        /// Number of messages whose flags changed, over all folders.
         flags_changed: u64,
     },
 }

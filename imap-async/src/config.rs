@@ -76,10 +76,17 @@ pub fn env_var_name(key: &str) -> String {
 /// and (for syntax errors and bad values) the line; it never contains a secret value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
+    /// The file name, as given to the parser.
     pub file: String,
+    /// The 1-based line the problem is on; `None` when it is not on one line (a missing
+    /// key, an unreadable file).
     pub line: Option<usize>,
+    /// The section (`DEFAULT` or an alternate's name); `None` for errors about the whole
+    /// file.
     pub section: Option<String>,
+    /// The key concerned; `None` for errors not about one key (syntax, unreadable file).
     pub key: Option<String>,
+    /// What is wrong, for a person (never a secret value).
     pub message: String,
 }
 
@@ -110,11 +117,17 @@ impl From<ConfigError> for crate::Error {
 /// The OAuth 2.0 settings of a section with `oauth2 = true`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuth2Settings {
+    /// `oauth2_client_id`: the OAuth client registered with the provider.
     pub client_id: String,
+    /// `oauth2_client_secret` (or `IMAP_ASYNC_OAUTH2_CLIENT_SECRET`); may be empty for
+    /// public clients.
     pub client_secret: Secret,
+    /// `oauth2_refresh_token` (or `IMAP_ASYNC_OAUTH2_REFRESH_TOKEN`): exchanged for access
+    /// tokens.
     pub refresh_token: Secret,
     /// `oauth2_token_url`, or the known URL for the host.
     pub token_url: String,
+    /// `oauth2_mechanism`: `xoauth2` (the default) or `oauthbearer`.
     pub mechanism: OAuthMechanism,
 }
 
@@ -125,17 +138,27 @@ pub struct ConfigSection {
     pub file: String,
     /// `DEFAULT` or the alternate's name.
     pub name: String,
+    /// `host`: the server's host name or address (required).
     pub host: String,
+    /// `username`, else `IMAP_ASYNC_USERNAME`. Parsing fails without one, so a parsed
+    /// section always has it.
     pub username: Option<String>,
+    /// `password`, else `IMAP_ASYNC_PASSWORD`; `None` only with OAuth 2.0.
     pub password: Option<Secret>,
     /// `port`, else 993 with `ssl`, else 143.
     pub port: u16,
+    /// `ssl`: TLS from the first byte (default true unless `starttls` is set).
     pub ssl: bool,
+    /// `starttls`: plain TCP upgraded with STARTTLS (default false; not with `ssl`).
     pub starttls: bool,
+    /// `ssl_check_hostname`: the certificate must name the host (default true).
     pub ssl_check_hostname: bool,
+    /// `ssl_verify_cert`: the certificate chain must be trusted (default true).
     pub ssl_verify_cert: bool,
     /// With `~` expanded.
     pub ssl_ca_file: Option<PathBuf>,
+    /// `timeout`, in seconds in the file: bounds the connection, each command and each
+    /// response. `None` keeps the library's defaults.
     pub timeout: Option<Duration>,
     /// Present when `oauth2` is true.
     pub oauth2: Option<OAuth2Settings>,
@@ -147,7 +170,9 @@ pub struct ConfigSection {
 /// A parsed configuration file: the `[DEFAULT]` section and the alternates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
+    /// The `[DEFAULT]` section: the main account.
     pub default: ConfigSection,
+    /// The other sections by name, each with `[DEFAULT]`'s values for what it does not set.
     pub alternates: BTreeMap<String, ConfigSection>,
 }
 

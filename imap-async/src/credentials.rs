@@ -69,19 +69,38 @@ impl From<String> for Secret {
 #[non_exhaustive]
 pub enum Auth {
     /// The LOGIN command (RFC 3501 §6.2.3).
-    Login { username: String, password: Secret },
+    Login {
+        /// The user name, as the server knows it.
+        username: String,
+        /// The password (kept out of Debug output).
+        password: Secret,
+    },
     /// AUTHENTICATE PLAIN (RFC 4616), with an optional authorization identity.
     Plain {
+        /// The identity to act as, if not the user's own (e.g. an admin acting as a
+        /// user); `None` sends an empty authzid.
         authzid: Option<String>,
+        /// The authentication identity.
         username: String,
+        /// The password (kept out of Debug output).
         password: Secret,
     },
     /// AUTHENTICATE XOAUTH2 (Google's and Microsoft's OAuth 2.0 mechanism) with an access
     /// token.
-    OAuth2 { username: String, token: Secret },
+    OAuth2 {
+        /// The account's user name (usually the address).
+        username: String,
+        /// The OAuth 2.0 access token (not the refresh token).
+        token: Secret,
+    },
     /// AUTHENTICATE OAUTHBEARER (RFC 7628) with an access token; the host and port sent
     /// to the server are those of the connection.
-    OAuthBearer { username: String, token: Secret },
+    OAuthBearer {
+        /// The account's user name, sent as the GS2 authzid.
+        username: String,
+        /// The OAuth 2.0 access token.
+        token: Secret,
+    },
 }
 
 /// Which SASL mechanism carries an OAuth 2.0 access token.

@@ -14,7 +14,9 @@ pub enum Error {
     /// A socket operation failed.
     #[error("I/O error while {during}: {source}")]
     Io {
+        /// What the client was doing, e.g. `connecting to imap.example.org:993`.
         during: String,
+        /// The I/O error itself.
         #[source]
         source: std::io::Error,
     },
@@ -36,27 +38,40 @@ pub enum Error {
     /// A deadline passed. `waiting_for` says which one.
     #[error("timed out after {after:?} waiting for {waiting_for}")]
     Timeout {
+        /// What did not arrive in time, e.g. `the response to UID FETCH` or `connecting to
+        /// imap.example.org:993`.
         waiting_for: String,
+        /// The timeout that expired.
         after: Duration,
     },
     /// The server answered `NO`.
     #[error("server refused {command}: {text}{}", code_suffix(.code))]
     No {
+        /// The refused command's name, e.g. `UID MOVE` (never its arguments).
         command: String,
+        /// The response code, e.g. [`ResponseCode::TryCreate`] or
+        /// [`ResponseCode::OverQuota`]; `None` if the server sent none.
         code: Option<ResponseCode>,
+        /// The server's human-readable text.
         text: String,
     },
     /// The server answered `BAD` (it considers the command malformed or not allowed now).
     #[error("server rejected {command} as invalid: {text}{}", code_suffix(.code))]
     Bad {
+        /// The rejected command's name (never its arguments).
         command: String,
+        /// The response code, e.g. [`ResponseCode::ClientBug`]; `None` if absent.
         code: Option<ResponseCode>,
+        /// The server's human-readable text.
         text: String,
     },
     /// The server ended the session with `* BYE`.
     #[error("server closed the session (BYE): {text}")]
     Bye {
+        /// The response code of the BYE, e.g. [`ResponseCode::Unavailable`]; `None` if
+        /// absent.
         code: Option<ResponseCode>,
+        /// The server's human-readable text, e.g. `Autologout; idle for too long`.
         text: String,
     },
     /// The server closed the connection: the socket reached its end or was reset, or the
@@ -89,7 +104,9 @@ pub enum Error {
     /// The server does not advertise an extension the command needs; nothing was sent.
     #[error("{needed_for} needs the server capability {capability}, which it does not advertise")]
     MissingCapability {
+        /// The capability the server lacks, e.g. `MOVE` or `QRESYNC`.
         capability: String,
+        /// What needed it, e.g. `watching an account with NOTIFY`.
         needed_for: String,
     },
     /// STARTTLS was asked for but the server does not offer it. Nothing was sent in the clear.
@@ -112,10 +129,20 @@ pub enum Error {
     /// The server is known not to support what was asked (a documented quirk of that
     /// server, see [`ServerIdentity`](crate::ServerIdentity)); nothing was sent.
     #[error("{server} cannot do this: {reason} (nothing was sent)")]
-    ServerLimitation { server: String, reason: String },
+    ServerLimitation {
+        /// The server product, as identified (e.g. `Exchange/Office 365`).
+        server: String,
+        /// What it cannot do, and why that matters here.
+        reason: String,
+    },
     /// Input given to the library is not valid (names what and why).
     #[error("invalid {what}: {reason}")]
-    InvalidInput { what: String, reason: String },
+    InvalidInput {
+        /// Which input, e.g. `ACL rights` or `MULTIAPPEND` (for an empty message list).
+        what: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// An earlier command was interrupted in a state the connection cannot recover from
     /// (e.g. cancelled half-way through sending). Reconnect.
     #[error("the connection can no longer be used: {0}")]
@@ -491,22 +518,45 @@ pub enum OAuthError {
     #[error("OAuth2 token endpoint {url} refused the refresh token: {error}{}",
         .description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Refused {
+        /// The token endpoint.
         url: String,
+        /// The OAuth `error` code, e.g. `invalid_grant`.
         error: String,
+        /// The `error_description` the endpoint sent, if any.
         description: Option<String>,
     },
     /// No answer in time.
     #[error("OAuth2 token endpoint {url} did not answer within {after:?}")]
-    Timeout { url: String, after: Duration },
+    Timeout {
+        /// The token endpoint.
+        url: String,
+        /// The timeout that expired.
+        after: Duration,
+    },
     /// Connection or HTTP failure.
     #[error("OAuth2 token endpoint {url} could not be reached: {reason}")]
-    Unreachable { url: String, reason: String },
+    Unreachable {
+        /// The token endpoint.
+        url: String,
+        /// The connection or HTTP error, in words.
+        reason: String,
+    },
     /// An answer that is not a token response.
     #[error("OAuth2 token endpoint {url} sent an unusable answer: {reason}")]
-    BadResponse { url: String, reason: String },
+    BadResponse {
+        /// The token endpoint.
+        url: String,
+        /// What was wrong with the answer (never the answer itself, which may hold secrets).
+        reason: String,
+    },
     /// The token URL is not a valid URL.
     #[error("invalid OAuth2 token URL {url:?}: {reason}")]
-    BadUrl { url: String, reason: String },
+    BadUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it is not valid.
+        reason: String,
+    },
 }
 
 #[cfg(feature = "oauth2")]

@@ -25,6 +25,7 @@
 //! }
 //! ```
 
+#![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // A TLS crypto provider is not optional: say so before anything else fails to build.

@@ -73,15 +73,20 @@ pub fn token_url_for_host(host: &str) -> Option<&'static str> {
 /// What the refresh-token grant needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshParams {
+    /// The provider's token endpoint (e.g. `https://oauth2.googleapis.com/token`).
     pub token_url: String,
+    /// The OAuth client ID.
     pub client_id: String,
+    /// The OAuth client secret, sent with each refresh request.
     pub client_secret: Secret,
+    /// The long-lived refresh token exchanged for access tokens.
     pub refresh_token: Secret,
 }
 
 /// An access token and when it stops being usable.
 #[derive(Debug, Clone)]
 pub struct AccessToken {
+    /// The access token to send with XOAUTH2 or OAUTHBEARER.
     pub token: Secret,
     /// When the cache stops handing it out (shortly before the endpoint's `expires_in`).
     pub refresh_after: Instant,

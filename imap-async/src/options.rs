@@ -43,10 +43,14 @@ pub enum Security {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ConnectOptions {
+    /// Host name or IP address of the server; also the TLS server name unless
+    /// `tls_server_name` is set.
     pub host: String,
     /// `None`: 993 for [`Security::Tls`], 143 otherwise.
     pub port: Option<u16>,
+    /// TLS, STARTTLS or plain TCP (default TLS).
     pub security: Security,
+    /// Certificate verification settings for TLS and STARTTLS.
     pub tls: TlsOptions,
     /// The name the certificate must be valid for, when it differs from `host` (for example
     /// when connecting by IP address).

@@ -1,27 +1,7 @@
 //! A folder watcher for services that run for weeks: IDLE (RFC 2177) on one folder,
 //! reported at the level of UIDs, that reconnects by itself and never loses a change.
 //!
-//! * **It tells the truth.** The stream yields `Result<WatchEvent>`: besides the folder's
-//!   changes it says when the connection was lost (with the error), when it will try
-//!   again, and when it is back. An error that retrying cannot fix (refused credentials,
-//!   a folder that does not exist, a missing capability: see [`Error::is_retryable`])
-//!   ends the stream with that error instead of being retried forever.
-//! * **It backs off.** Attempts are spaced by exponential backoff with jitter, and the
-//!   backoff resets only once a connection has stayed up for
-//!   [`WatchOptions::stable_after`]: a server that accepts connections and drops them
-//!   once IDLE has begun is not hammered.
-//! * **It misses nothing.** The watcher keeps the folder's state ([`WatchState`]: UIDs
-//!   known, their flags, `UIDVALIDITY`, `HIGHESTMODSEQ`). After every reconnect it
-//!   resynchronises (QRESYNC, RFC 7162 §3.2.5; else CONDSTORE, RFC 7162 §3.1; else a
-//!   `UID SEARCH ALL` and a `FETCH FLAGS` compared with what it knew) and yields what
-//!   changed while it was away before any live change. A message is reported new once,
-//!   expunged once, and a flag change only when the flags differ from what was last
-//!   reported. The state can be saved ([`Watch::state`], serde with the `serde`
-//!   feature) and a watcher started in another process from it
-//!   ([`Watch::resume`]) first yields exactly the changes since.
-//! * **Credentials renew.** Every connect asks the options' credentials source
-//!   ([`ConnectOptions::credentials`]), so OAuth 2.0 access tokens are refreshed as they
-//!   expire.
+//! The guarantees are documented on [`watch`].
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -214,15 +194,24 @@ pub enum WatchEvent {
     /// The first connection is up and the folder selected (`exists` messages). A watcher
     /// resumed from saved state then yields the changes since that state, closed by
     /// [`WatchEvent::Resynced`].
-    Started { uid_validity: u32, exists: u32 },
+    Started {
+        /// The folder's `UIDVALIDITY` (RFC 3501 §2.3.1.1).
+        uid_validity: u32,
+        /// Number of messages in the folder when selected.
+        exists: u32,
+    },
     /// New messages arrived.
     New(UidSet),
     /// Messages were expunged.
     Expunged(UidSet),
     /// A message's flags changed: `flags` are all its flags now.
     FlagsChanged {
+        /// The message whose flags changed.
         uid: Uid,
+        /// All of its flags now (not only those added or removed).
         flags: Vec<Flag>,
+        /// Its mod-sequence after the change (RFC 7162), `None` when the server has no
+        /// CONDSTORE.
         modseq: Option<u64>,
     },
     /// `* OK [ALERT]` from the server: show it to a person (RFC 3501 §7.1).
@@ -232,27 +221,71 @@ pub enum WatchEvent {
     Disconnected(Error),
     /// The next connection attempt (`attempt`, from 1 since the last good connection)
     /// starts in `after`.
-    Retrying { attempt: u32, after: Duration },
+    Retrying {
+        /// Attempt number, from 1 since the last stable connection.
+        attempt: u32,
+        /// The backoff delay before this attempt.
+        after: Duration,
+    },
     /// Connected again and the folder selected. What changed meanwhile follows, closed by
     /// [`WatchEvent::Resynced`].
-    Reconnected { uid_validity: u32, exists: u32 },
+    Reconnected {
+        /// The folder's `UIDVALIDITY`; if it differs from the known one, a
+        /// [`WatchEvent::UidValidityChanged`] follows.
+        uid_validity: u32,
+        /// Number of messages in the folder when selected again.
+        exists: u32,
+    },
     /// The changes missed while disconnected (or since the saved state) have all been
     /// yielded; live changes follow.
     Resynced {
+        /// How the missed changes were found (QRESYNC, CONDSTORE or a full comparison).
         method: ResyncMethod,
+        /// Number of new messages reported by this resynchronisation.
         new: u64,
+        /// Number of expunged messages reported.
         expunged: u64,
+        /// Number of messages whose flags changed.
         flags_changed: u64,
     },
     /// The folder's `UIDVALIDITY` is not the one known: every UID stored for the folder is
     /// void (the folder was deleted and recreated, or renumbered). The watcher starts over
     /// with the folder as it is now; fetch what you need of it again.
-    UidValidityChanged { old: u32, new: u32 },
+    UidValidityChanged {
+        /// The `UIDVALIDITY` the watcher knew.
+        old: u32,
+        /// The folder's `UIDVALIDITY` now.
+        new: u32,
+    },
 }
 
 /// Watch `folder` for as long as the stream is polled: connect and log in as `opts` say,
 /// select the folder, and yield its changes, reconnecting (with backoff) whenever the
-/// connection is lost. See the [module documentation](self) for the guarantees.
+/// connection is lost.
+///
+/// # Guarantees
+///
+/// * **It tells the truth.** The stream yields `Result<WatchEvent>`: besides the folder's
+///   changes it says when the connection was lost (with the error), when it will try
+///   again, and when it is back. An error that retrying cannot fix (refused credentials,
+///   a folder that does not exist, a missing capability: see [`Error::is_retryable`])
+///   ends the stream with that error instead of being retried forever.
+/// * **It backs off.** Attempts are spaced by exponential backoff with jitter, and the
+///   backoff resets only once a connection has stayed up for
+///   [`WatchOptions::stable_after`]: a server that accepts connections and drops them
+///   once IDLE has begun is not hammered.
+/// * **It misses nothing.** The watcher keeps the folder's state ([`WatchState`]: UIDs
+///   known, their flags, `UIDVALIDITY`, `HIGHESTMODSEQ`). After every reconnect it
+///   resynchronises (QRESYNC, RFC 7162 §3.2.5; else CONDSTORE, RFC 7162 §3.1; else a
+///   `UID SEARCH ALL` and a `FETCH FLAGS` compared with what it knew) and yields what
+///   changed while it was away before any live change. A message is reported new once,
+///   expunged once, and a flag change only when the flags differ from what was last
+///   reported. The state can be saved ([`Watch::state`], serde with the `serde`
+///   feature) and a watcher started in another process from it
+///   ([`Watch::resume`]) first yields exactly the changes since.
+/// * **Credentials renew.** Every connect asks the options' credentials source
+///   ([`ConnectOptions::credentials`]), so OAuth 2.0 access tokens are refreshed as they
+///   expire.
 ///
 /// The stream ends only with an error that retrying cannot fix, or after
 /// [`Watch::close`]. Drop it, or better call [`Watch::close`], to stop.

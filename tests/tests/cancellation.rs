@@ -8,7 +8,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use imap_async::{Error, Session, UidSet};
+use imap_async::proto::Untagged;
+use imap_async::{ConnectionState, Error, Flag, Session, UidSet};
 use imap_async_tests::{ImapServer, on_both_servers};
 
 /// Polls a future `polls` times (yielding to the runtime in between, so socket I/O makes
@@ -134,3 +135,91 @@ async fn commands_dropped_at_random_points_never_confuse_later_ones(server: &dyn
     session.logout().await.unwrap();
 }
 on_both_servers!(commands_dropped_at_random_points_never_confuse_later_ones);
+
+/// What `Session`'s "Cancel safety" section promises for a command dropped after it was
+/// sent: the server still carries it out, the next command reads its completion first,
+/// and the data it caused (here the FETCH FLAGS of a STORE) is queued as unsolicited.
+async fn a_store_dropped_after_sending_still_takes_effect(server: &dyn ImapServer) {
+    let user = server.new_user();
+    server.append_message(&user.name, "INBOX", b"Subject: one\r\n\r\nbody\r\n");
+    let mut session = Session::connect(&server.plaintext_options(&user))
+        .await
+        .unwrap();
+    session.select_folder("INBOX").await.unwrap();
+    let one: UidSet = "1".parse().unwrap();
+    assert!(
+        !session.get_flags(&one).await.unwrap()[&imap_async::Uid::new(1).unwrap()]
+            .contains(&Flag::Flagged)
+    );
+    session.take_unsolicited();
+
+    // One poll sends the whole (small) command on loopback; its answer cannot have been
+    // read yet, so the future is dropped while it waits for it.
+    let finished = poll_then_drop(session.add_flags(&one, [Flag::Flagged]), 1).await;
+    assert!(finished.is_none(), "the STORE was answered within one poll");
+    assert_eq!(session.connection_state(), ConnectionState::Open);
+
+    // The next command reads the abandoned STORE's answer first and gets its own.
+    // (NOOP returns the unsolicited queue, emptied: the abandoned STORE's data included.)
+    let queued = session.noop().await.unwrap();
+    assert!(
+        queued.iter().any(|u| matches!(u, Untagged::Fetch { .. })),
+        "the STORE's FETCH response is queued as unsolicited: {queued:?}"
+    );
+    let flags = session.get_flags(&one).await.unwrap();
+    assert!(
+        flags[&imap_async::Uid::new(1).unwrap()].contains(&Flag::Flagged),
+        "the dropped STORE took effect: {flags:?}"
+    );
+    session.logout().await.unwrap();
+}
+on_both_servers!(a_store_dropped_after_sending_still_takes_effect);
+
+/// A message source that gives its first line and then nothing, ever.
+struct Stalling {
+    gave: bool,
+}
+impl tokio::io::AsyncRead for Stalling {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if self.gave {
+            return Poll::Pending;
+        }
+        self.gave = true;
+        let line = b"Subject: partial\r\n";
+        buf.put_slice(&line[..line.len().min(buf.remaining())]);
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// What `Session`'s "Cancel safety" section promises for a command dropped while it is
+/// being written: the session refuses every later command with `Error::Unusable`, and
+/// the message is not stored.
+async fn an_append_dropped_while_sending_leaves_the_session_unusable(server: &dyn ImapServer) {
+    let user = server.new_user();
+    let opts = server.plaintext_options(&user);
+    let mut session = Session::connect(&opts).await.unwrap();
+    let append = session.append_reader("INBOX", Stalling { gave: false }, 1000, Flag::NONE, None);
+    let finished = poll_then_drop(append, 5).await;
+    assert!(finished.is_none(), "the APPEND ended: {finished:?}");
+    assert!(
+        matches!(session.connection_state(), ConnectionState::Unusable(_)),
+        "{:?}",
+        session.connection_state()
+    );
+    let next = session.noop().await.unwrap_err();
+    match &next {
+        Error::Unusable(reason) => assert!(reason.contains("cancelled"), "{reason}"),
+        other => panic!("expected Error::Unusable, got {other:?}"),
+    }
+    drop(session);
+
+    let mut fresh = Session::connect(&opts).await.unwrap();
+    let info = fresh.select_folder("INBOX").await.unwrap();
+    assert_eq!(info.exists, 0, "the half-sent message was not stored");
+    fresh.logout().await.unwrap();
+}
+on_both_servers!(an_append_dropped_while_sending_leaves_the_session_unusable);

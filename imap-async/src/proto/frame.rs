@@ -32,16 +32,30 @@ impl Default for Limits {
 pub enum FrameError {
     /// A line (literal data not counted) exceeded [`Limits::max_line`].
     #[error("response line longer than {limit} bytes")]
-    LineTooLong { limit: usize },
+    LineTooLong {
+        /// The limit in force, in bytes.
+        limit: usize,
+    },
     /// A literal header announced more than [`Limits::max_literal`] bytes.
     #[error("literal of {size} bytes announced, above the limit of {limit}")]
-    LiteralTooLarge { size: u64, limit: u64 },
+    LiteralTooLarge {
+        /// The announced literal size, in bytes.
+        size: u64,
+        /// The limit in force, in bytes.
+        limit: u64,
+    },
     /// Lines plus literals of one response exceed [`Limits::max_response`].
     #[error("response larger than {limit} bytes")]
-    ResponseTooLarge { limit: u64 },
+    ResponseTooLarge {
+        /// The limit in force, in bytes.
+        limit: u64,
+    },
     /// A literal header whose size does not even fit in a `u64`.
     #[error("malformed literal header {header:?}")]
-    BadLiteralHeader { header: String },
+    BadLiteralHeader {
+        /// The header as received (e.g. `{99999999999999999999}`), lossily decoded.
+        header: String,
+    },
 }
 
 /// Incremental framer. Feed it the whole unread buffer each time; it remembers how far it
@@ -234,7 +248,12 @@ pub enum Framed {
     Complete(usize),
     /// `buf[..len]` is the start of a response up to and including a literal header
     /// announcing `size` bytes, above the threshold; the literal's bytes follow.
-    LiteralHeader { len: usize, size: u64 },
+    LiteralHeader {
+        /// Bytes from the start of the buffer through the literal header's CRLF.
+        len: usize,
+        /// The announced literal size, in bytes.
+        size: u64,
+    },
 }
 
 /// If `line` (without its line end) ends in a literal header `{N}`, `{N+}` or `~{N}`

@@ -172,7 +172,10 @@ pub enum ConnectionState {
     /// Usable: the next command is sent.
     Open,
     /// The server closed the connection or said BYE; `bye` is the text of its BYE.
-    Closed { bye: Option<String> },
+    Closed {
+        /// The text of the server's BYE; `None` when the connection just ended.
+        bye: Option<String>,
+    },
     /// The client gave up on the connection (a command cancelled half-way through being
     /// sent, a response that did not complete in time, a protocol violation, logged out),
     /// with the reason.

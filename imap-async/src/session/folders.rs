@@ -85,6 +85,15 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// SELECT changes no message, but it changes which folder later commands act on. The
+    /// session forgets its selected folder before sending, so once a dropped SELECT was sent
+    /// [`Session::selected_folder`] reads `None` while the server may have selected the new
+    /// folder (or, having refused it, none at all): select again before using sequence numbers
+    /// or UIDs. Dropped while being written, the session is unusable ([`Error::Unusable`]). See
+    /// [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn select_folder(&mut self, name: &str) -> Result<SelectInfo> {
         self.select_folder_with(name, SelectOptions::default())
             .await
@@ -100,6 +109,12 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::select_folder`]: once a dropped EXAMINE was sent,
+    /// [`Session::selected_folder`] reads `None` while the server may have selected the
+    /// folder (or none); dropped while being written, the session is unusable.
     pub async fn examine_folder(&mut self, name: &str) -> Result<SelectInfo> {
         let options = SelectOptions {
             readonly: true,
@@ -124,6 +139,12 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::select_folder`]: once a dropped SELECT or EXAMINE was sent,
+    /// [`Session::selected_folder`] reads `None` while the server may have selected the
+    /// folder (or none); dropped while being written, the session is unusable.
     pub async fn select_folder_with(
         &mut self,
         name: &str,
@@ -252,6 +273,14 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe (see [`Session`'s Cancel safety](Session#cancel-safety)). Once sent,
+    /// a dropped CLOSE may still remove the messages marked `\Deleted`, for good, and close the
+    /// folder, while [`Session::selected_folder`] still names it (it is cleared only when the
+    /// answer is read): select a folder again before anything else. Dropped while being written,
+    /// the session is unusable ([`Error::Unusable`]).
     pub async fn close_folder(&mut self) -> Result<()> {
         let cmd = self.conn.encoder("CLOSE").finish();
         self.conn.execute(cmd, &mut |u| Some(u)).await?;
@@ -579,6 +608,13 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe (see [`Session`'s Cancel safety](Session#cancel-safety)). Once the
+    /// command is sent, dropping the future does not stop it: the server may still carry it out
+    /// and its result is lost (LIST the folders to find out). Dropped while being written, the
+    /// session is unusable ([`Error::Unusable`]).
     pub async fn create_folder(&mut self, name: &str) -> Result<()> {
         self.simple_mailbox_command("CREATE", name).await
     }
@@ -592,6 +628,13 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe (see [`Session`'s Cancel safety](Session#cancel-safety)). Once the
+    /// command is sent, dropping the future does not stop it: the server may still carry it out
+    /// and its result is lost; a deleted folder's messages are gone (LIST the folders to find out). Dropped while being written, the
+    /// session is unusable ([`Error::Unusable`]).
     pub async fn delete_folder(&mut self, name: &str) -> Result<()> {
         self.simple_mailbox_command("DELETE", name).await
     }
@@ -604,6 +647,13 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe (see [`Session`'s Cancel safety](Session#cancel-safety)). Once the
+    /// command is sent, dropping the future does not stop it: the server may still carry it out
+    /// and its result is lost (LSUB or [`Session::list_sub_folders`] to find out). Dropped while being written, the
+    /// session is unusable ([`Error::Unusable`]).
     pub async fn subscribe_folder(&mut self, name: &str) -> Result<()> {
         self.simple_mailbox_command("SUBSCRIBE", name).await
     }
@@ -616,6 +666,13 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe (see [`Session`'s Cancel safety](Session#cancel-safety)). Once the
+    /// command is sent, dropping the future does not stop it: the server may still carry it out
+    /// and its result is lost (LSUB or [`Session::list_sub_folders`] to find out). Dropped while being written, the
+    /// session is unusable ([`Error::Unusable`]).
     pub async fn unsubscribe_folder(&mut self, name: &str) -> Result<()> {
         self.simple_mailbox_command("UNSUBSCRIBE", name).await
     }
@@ -640,6 +697,13 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe (see [`Session`'s Cancel safety](Session#cancel-safety)). Once the
+    /// command is sent, dropping the future does not stop it: the server may still carry it out
+    /// and its result is lost (LIST both names to find out). Dropped while being written, the
+    /// session is unusable ([`Error::Unusable`]).
     pub async fn rename_folder(&mut self, from: &str, to: &str) -> Result<()> {
         let mut enc = self.conn.encoder("RENAME");
         enc.mailbox("existing mailbox name", from)?;
@@ -690,10 +754,16 @@ impl Session {
 /// UIDVALIDITY UNSEEN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusItems {
+    /// `MESSAGES`: the number of messages.
     pub messages: bool,
+    /// `RECENT`: the number of `\Recent` messages (IMAP4rev1; RFC 9051 removed it, so an
+    /// IMAP4rev2-only server may refuse it).
     pub recent: bool,
+    /// `UIDNEXT`: the next UID the folder will assign.
     pub uid_next: bool,
+    /// `UIDVALIDITY`: the folder's UID validity.
     pub uid_validity: bool,
+    /// `UNSEEN`: the number of messages without `\Seen`.
     pub unseen: bool,
     /// `HIGHESTMODSEQ`: needs CONDSTORE.
     pub highest_modseq: bool,
@@ -759,13 +829,22 @@ impl StatusItems {
 pub struct FolderStatus {
     /// The folder's name as the server echoed it, decoded.
     pub name: String,
+    /// `MESSAGES`: number of messages in the folder.
     pub messages: Option<u32>,
+    /// `RECENT`: number of `\Recent` messages (RFC 3501 only).
     pub recent: Option<u32>,
+    /// `UIDNEXT`: the UID the next message added will get (at least).
     pub uid_next: Option<u32>,
+    /// `UIDVALIDITY`: when it changes, UIDs cached for the folder are void.
     pub uid_validity: Option<u32>,
+    /// `UNSEEN`: number of messages without `\Seen`.
     pub unseen: Option<u32>,
+    /// `HIGHESTMODSEQ` (RFC 7162 §3.1.2); `None` also when the folder has no
+    /// mod-sequences.
     pub highest_modseq: Option<u64>,
+    /// `SIZE` (RFC 8438): total size of the messages, in octets.
     pub size: Option<u64>,
+    /// `DELETED` (RFC 9051 §6.3.11): number of messages with `\Deleted`.
     pub deleted: Option<u32>,
     /// `MAILBOXID` (RFC 8474 §4.2), without its parentheses.
     pub mailbox_id: Option<String>,

@@ -95,12 +95,23 @@ pub enum IdleEvent {
     /// numbers shift down by one.
     Expunge(u32),
     /// UIDs expunged, with QRESYNC enabled (`* VANISHED`, RFC 7162 §3.2.10).
-    Vanished { earlier: bool, uids: UidSet },
+    Vanished {
+        /// `(EARLIER)` was present: expunged before now, not a live change (the message
+        /// count did not just drop).
+        earlier: bool,
+        /// The expunged UIDs.
+        uids: UidSet,
+    },
     /// Flags (or MODSEQ) of a message changed (`* n FETCH (...)`).
     Fetch {
+        /// The message's sequence number.
         seq: u32,
+        /// Its UID, when the server included it (it does with QRESYNC enabled); `None`
+        /// otherwise.
         uid: Option<Uid>,
+        /// All of its flags now, when the response carried `FLAGS`.
         flags: Option<Vec<Flag>>,
+        /// Its mod-sequence now (RFC 7162 `MODSEQ`), when the response carried it.
         modseq: Option<u64>,
     },
     /// The mailbox's defined flags changed (`* FLAGS`).

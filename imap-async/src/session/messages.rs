@@ -414,6 +414,15 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe (see [`Session`'s Cancel safety](Session#cancel-safety)). Dropped
+    /// while the message is being sent (or while waiting for the server's `+` to send it), the
+    /// session is unusable ([`Error::Unusable`]) and the message is not stored. Dropped after it
+    /// was sent, the server may still store it: the next command reads the APPEND's completion
+    /// first, but the APPENDUID is lost. Look for the message (e.g. SEARCH by its Message-ID)
+    /// before appending it again, or you may store it twice.
     pub async fn append(
         &mut self,
         folder: &str,
@@ -442,6 +451,12 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::append`]: dropped while being sent, the session is unusable and
+    /// nothing is stored (MULTIAPPEND is all or nothing); dropped after, all the messages may
+    /// still be stored, without the APPENDUID. See [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn multiappend(
         &mut self,
         folder: &str,
@@ -483,6 +498,13 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe (see [`Session`'s Cancel safety](Session#cancel-safety)). Once the
+    /// COPY is sent, dropping the future does not stop it: the copies may still be made, and
+    /// their COPYUID is lost; copying again may then duplicate them. Dropped while the command
+    /// is being written, the session is unusable ([`Error::Unusable`]).
     pub async fn copy<K: Id>(&mut self, set: &IdSet<K>, folder: &str) -> Result<Option<CopyUid>> {
         if set.is_empty() {
             return Ok(None);
@@ -520,6 +542,15 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe (see [`Session`'s Cancel safety](Session#cancel-safety)). A dropped
+    /// MOVE that was sent may still move the messages (their EXPUNGE responses then reach
+    /// [`Session::take_unsolicited`], the COPYUID is lost). Without MOVE this is three commands
+    /// (COPY, STORE `\Deleted`, UID EXPUNGE): dropped between them, the copies exist and the
+    /// originals may be marked `\Deleted` but still there. Dropped while a command is being
+    /// written, the session is unusable ([`Error::Unusable`]).
     pub async fn move_messages<K: Id>(
         &mut self,
         set: &IdSet<K>,
@@ -596,6 +627,12 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe: this is a STORE, and behaves as [`Session::add_flags`] when dropped
+    /// (the `\Deleted` flag may still be set; dropped while being written, the session is
+    /// unusable). See [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn delete_messages<K: Id>(
         &mut self,
         set: &IdSet<K>,
@@ -622,6 +659,14 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe (see [`Session`'s Cancel safety](Session#cancel-safety)). Once sent,
+    /// a dropped EXPUNGE may still remove the messages: the next command reads the rest first,
+    /// and the `* n EXPUNGE` responses go to [`Session::take_unsolicited`] (where they must be
+    /// applied to renumber sequence numbers). Dropped while being written, the session is
+    /// unusable ([`Error::Unusable`]).
     pub async fn expunge(&mut self) -> Result<Expunged> {
         self.expunge_command(None, true).await
     }
@@ -639,6 +684,13 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::expunge`]: once sent, a dropped UID EXPUNGE may still remove the
+    /// messages (their EXPUNGE or VANISHED responses go to [`Session::take_unsolicited`]);
+    /// dropped while being written, the session is unusable. See
+    /// [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn uid_expunge(&mut self, uids: &UidSet) -> Result<Expunged> {
         self.require("UIDPLUS", "UID EXPUNGE").await?;
         if uids.is_empty() {
@@ -720,6 +772,15 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe (see [`Session`'s Cancel safety](Session#cancel-safety)). Once the
+    /// STORE is sent, dropping the future does not undo it: the server may still change the
+    /// flags, the next command reads the STORE's completion first, and the FETCH responses it
+    /// sends go to [`Session::take_unsolicited`]. Dropped while the command is being written,
+    /// the session is unusable ([`Error::Unusable`]). After a drop, read the flags again
+    /// ([`Session::get_flags`]) rather than assume either outcome.
     pub async fn add_flags<K: Id>(
         &mut self,
         set: &IdSet<K>,
@@ -740,6 +801,11 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::add_flags`]: a dropped STORE may still take effect; dropped while
+    /// being written, the session is unusable. See [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn remove_flags<K: Id>(
         &mut self,
         set: &IdSet<K>,
@@ -761,6 +827,11 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::add_flags`]: a dropped STORE may still take effect; dropped while
+    /// being written, the session is unusable. See [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn set_flags<K: Id>(
         &mut self,
         set: &IdSet<K>,
@@ -779,6 +850,11 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::add_flags`]: a dropped STORE may still take effect; dropped while
+    /// being written, the session is unusable. See [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn add_flags_silent<K: Id>(
         &mut self,
         set: &IdSet<K>,
@@ -797,6 +873,11 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::add_flags`]: a dropped STORE may still take effect; dropped while
+    /// being written, the session is unusable. See [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn remove_flags_silent<K: Id>(
         &mut self,
         set: &IdSet<K>,
@@ -815,6 +896,11 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::add_flags`]: a dropped STORE may still take effect; dropped while
+    /// being written, the session is unusable. See [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn set_flags_silent<K: Id>(
         &mut self,
         set: &IdSet<K>,
@@ -867,6 +953,12 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::add_flags`]: a dropped STORE of labels may still take effect (check
+    /// with [`Session::get_gmail_labels`]); dropped while being written, the session is unusable.
+    /// See [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn add_gmail_labels<K: Id>(
         &mut self,
         set: &IdSet<K>,
@@ -885,6 +977,12 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::add_flags`]: a dropped STORE of labels may still take effect (check
+    /// with [`Session::get_gmail_labels`]); dropped while being written, the session is unusable.
+    /// See [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn remove_gmail_labels<K: Id>(
         &mut self,
         set: &IdSet<K>,
@@ -904,6 +1002,12 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::add_flags`]: a dropped STORE of labels may still take effect (check
+    /// with [`Session::get_gmail_labels`]); dropped while being written, the session is unusable.
+    /// See [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn set_gmail_labels<K: Id>(
         &mut self,
         set: &IdSet<K>,
@@ -921,6 +1025,12 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::add_flags`]: a dropped STORE of labels may still take effect (check
+    /// with [`Session::get_gmail_labels`]); dropped while being written, the session is unusable.
+    /// See [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn add_gmail_labels_silent<K: Id>(
         &mut self,
         set: &IdSet<K>,
@@ -940,6 +1050,12 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::add_flags`]: a dropped STORE of labels may still take effect (check
+    /// with [`Session::get_gmail_labels`]); dropped while being written, the session is unusable.
+    /// See [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn remove_gmail_labels_silent<K: Id>(
         &mut self,
         set: &IdSet<K>,
@@ -959,6 +1075,12 @@ impl Session {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Session::add_flags`]: a dropped STORE of labels may still take effect (check
+    /// with [`Session::get_gmail_labels`]); dropped while being written, the session is unusable.
+    /// See [`Session`'s Cancel safety](Session#cancel-safety).
     pub async fn set_gmail_labels_silent<K: Id>(
         &mut self,
         set: &IdSet<K>,

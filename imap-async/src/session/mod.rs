@@ -63,6 +63,46 @@ pub struct Client {
 /// `Session` is `Send` and `Sync` (checked at compile time): it can move into a spawned
 /// task, and a `&Session` can be shared; commands take `&mut self`, so one task drives a
 /// connection at a time.
+///
+/// # Cancel safety
+///
+/// A command's future may be dropped at any await point: by `tokio::select!`, by
+/// `tokio::time::timeout`, or because its task was aborted. What happens then depends on
+/// how far the command got:
+///
+/// * **Before any of its bytes were written** (for example while the session was still
+///   reading the rest of an earlier abandoned command): nothing was sent, the command has
+///   no effect, and the session stays usable.
+/// * **While its bytes were being written**, including while an APPEND waits for the
+///   server's `+` before sending a message: the server holds half a command, which
+///   nothing can complete or take back. The session is **unusable**: every later command
+///   fails at once with [`Error::Unusable`] (`"a command was cancelled while it was being
+///   sent"`), and [`Session::connection_state`] says
+///   [`ConnectionState::Unusable`]. Drop the session and connect again, or call
+///   [`Session::reconnect`].
+/// * **After it was written**, while waiting for the answer: the server has the whole
+///   command and **may still carry it out**. Its tag stays in flight; the next command
+///   first reads the abandoned command's responses up to its tagged completion (within
+///   the command timeout), so it never takes them for its own. Untagged data the
+///   abandoned command caused (the `FETCH` flags of a STORE, the `EXPUNGE`s of an
+///   EXPUNGE or MOVE) goes to [`Session::take_unsolicited`] (and is among what the next
+///   [`Session::noop`] returns); its result (success or `NO`,
+///   COPYUID, APPENDUID) is lost. A dropped STORE, COPY, MOVE, EXPUNGE, APPEND, CREATE,
+///   DELETE or RENAME may therefore have happened or not: look (FETCH the flags, LIST the
+///   folders, search by Message-ID) before doing it again.
+///
+/// Cancel-safe, and meant for `select!` loops: the `next()` futures of an IDLE stream
+/// ([`Idle`]; [`Idle::check`] is built on it), of the watchers ([`Watch`],
+/// [`AccountWatch`]) and of a [`FetchStream`]: their state lives in the stream, not in
+/// the future, so a dropped `next()` loses no event and the next call resumes where it
+/// stopped. Dropping a [`FetchStream`] or an [`Idle`] altogether is safe too: the
+/// session's next command reads the rest of the fetch (discarding its messages) or ends
+/// the IDLE first. A command future itself is not cancel-safe in the `select!` sense:
+/// dropping it never corrupts the session's view of the protocol, but the command may be
+/// half-sent (unusable session) or carried out without its result being seen.
+///
+/// [`Watch`]: crate::Watch
+/// [`AccountWatch`]: crate::AccountWatch
 #[derive(Debug)]
 pub struct Session {
     conn: Connection,

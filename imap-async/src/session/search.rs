@@ -186,8 +186,11 @@ impl SearchReturn {
 /// ALL; COUNT is `Some(0)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ESearchResult<K: Id> {
+    /// `MIN`: the lowest matching UID or sequence number.
     pub min: Option<K>,
+    /// `MAX`: the highest matching UID or sequence number.
     pub max: Option<K>,
+    /// `COUNT`: the number of matches.
     pub count: Option<u32>,
     /// Every match, kept as the server's ranges (a million UIDs in one range stay one range).
     pub all: Option<IdSet<K>>,
@@ -252,7 +255,9 @@ impl SortKey {
 /// One element of a SORT program: a key, optionally `REVERSE`d.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SortCriterion {
+    /// What to sort by.
     pub key: SortKey,
+    /// `REVERSE`: sort this key in descending order.
     pub reverse: bool,
 }
 

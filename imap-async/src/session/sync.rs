@@ -26,6 +26,7 @@ pub struct SyncState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FlagChange {
+    /// The message whose flags changed.
     pub uid: Uid,
     /// The message's flags now (all of them, not the difference).
     pub flags: Vec<Flag>,
@@ -60,7 +61,10 @@ pub enum SyncResult {
     /// The folder's `UIDVALIDITY` is not the one remembered (the folder was recreated or
     /// renumbered): every UID stored for it is void; start over. The folder is selected.
     UidValidityChanged {
+        /// The folder's new `UIDVALIDITY`.
         uid_validity: u32,
+        /// The folder's `HIGHESTMODSEQ` now: the starting point for the next sync once
+        /// the folder has been fetched again.
         highest_modseq: u64,
     },
 }

@@ -57,9 +57,13 @@ enum Layer {
 /// IMAP bytes they carried. Without COMPRESS=DEFLATE the two pairs are equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct WireStats {
+    /// Bytes written to the connection (compressed, if COMPRESS is active), so far.
     pub sent: u64,
+    /// Bytes read from the connection (compressed, if COMPRESS is active), so far.
     pub received: u64,
+    /// IMAP bytes sent (before compression), so far.
     pub data_sent: u64,
+    /// IMAP bytes received (after decompression), so far.
     pub data_received: u64,
     /// COMPRESS=DEFLATE is active.
     pub compressed: bool,

@@ -545,8 +545,8 @@ impl Session {
     /// return how many bytes were written. A body above 64 KiB is never held in memory: its
     /// bytes go from the socket to the writer in chunks of at most 64 KiB, so a 500 MB
     /// message costs no more memory than a small one. `section` is as for
-    /// [`FetchAttr::body`]: [`Section::Full`](crate::Section::Full) for the whole message,
-    /// [`Section::Text`](crate::Section::Text), a part, ... (or its text). The message is
+    /// [`FetchAttr::body`]: [`Section::Full`] for the whole message,
+    /// [`Section::Text`], a part, ... (or its text). The message is
     /// fetched with `BODY.PEEK`, so its `\Seen` flag does not change.
     ///
     /// A UID that is not in the selected folder is an [`Error::InvalidInput`]; a section
