@@ -195,6 +195,7 @@ const _: () = {
         assert_sync::<AccountState>();
         assert_sync::<AccountOptions>();
         assert_sync::<AccountEvent>();
+        #[cfg(feature = "config")]
         assert_sync::<Config>();
         assert_sync::<Secret>();
     }

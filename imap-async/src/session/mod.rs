@@ -1,7 +1,7 @@
 //! Sessions: [`Client`] before authentication, [`Session`] after. One file per command
 //! family; `connection` is the core they all share.
 
-mod admin;
+mod acl;
 mod auth;
 mod capabilities;
 mod compress;
@@ -12,7 +12,9 @@ mod identity;
 mod idle;
 mod lifetime;
 mod messages;
+mod metadata;
 mod notify;
+mod quota;
 mod search;
 mod server;
 pub(crate) mod sync;
@@ -23,9 +25,7 @@ use crate::proto::{Status, StatusText, Untagged};
 use crate::transport::{self, Stream};
 
 pub use crate::server_kind::{IdPolicy, ServerKind};
-pub use admin::{
-    AclEntry, ListRights, Metadata, MetadataDepth, MetadataEntry, MetadataOptions, Quota,
-};
+pub use acl::{AclEntry, ListRights};
 pub use auth::{LoginError, LoginResult};
 pub use capabilities::Capabilities;
 use connection::Connection;
@@ -38,6 +38,8 @@ pub use identity::ServerIdentity;
 pub use idle::{Idle, IdleEvent, IdleOptions};
 pub use lifetime::Reconnected;
 pub use messages::{AppendMessage, AppendUid, CopyUid, Expunged};
+pub use metadata::{Metadata, MetadataDepth, MetadataEntry, MetadataOptions};
+pub use quota::Quota;
 pub use search::{
     ESearchResult, SearchQuery, SearchResult, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm,
 };
@@ -773,6 +775,12 @@ impl Session {
             })
         }
     }
+}
+
+/// Server text (a quota root, an ACL identifier or rights, a metadata entry name) as a
+/// `String`, invalid UTF-8 replaced.
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Whether credentials may go over this connection while it is unencrypted: only to this
