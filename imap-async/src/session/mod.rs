@@ -1,5 +1,6 @@
 //! Sessions: [`Client`] before authentication, [`Session`] after. One file per command
-//! family; `connection` is the core they all share.
+//! family (`server` holds what the server is and what it is enabled for); `connection` is
+//! the core they all share.
 
 mod acl;
 mod auth;
@@ -8,7 +9,6 @@ mod compress;
 pub(crate) mod connection;
 mod fetch;
 mod folders;
-mod identity;
 mod idle;
 mod lifetime;
 mod messages;
@@ -34,7 +34,6 @@ pub use fetch::{
     BatchOptions, Batches, FetchAttr, FetchChanges, FetchItems, FetchStream, Fetched, batches,
 };
 pub use folders::{Folder, FolderStatus, SelectInfo, SelectOptions, SpecialUse, StatusItems};
-pub use identity::ServerIdentity;
 pub use idle::{Idle, IdleEvent, IdleOptions};
 pub use lifetime::Reconnected;
 pub use messages::{AppendMessage, AppendUid, CopyUid, Expunged};
@@ -43,6 +42,7 @@ pub use quota::Quota;
 pub use search::{
     ESearchResult, SearchQuery, SearchResult, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm,
 };
+pub use server::identity::ServerIdentity;
 pub use server::{Namespace, Namespaces, ServerId};
 pub use sync::{FlagChange, SyncChanges, SyncResult, SyncState};
 

@@ -9,8 +9,9 @@
 //!
 //! The workarounds are listed on [`ServerIdentity`].
 
-use super::{Capabilities, ServerId};
+use super::ServerId;
 use crate::server_kind::ServerKind;
+use crate::session::Capabilities;
 
 /// Who the session talks to: the recognised family, and what the server said about itself
 /// ([`Session::server_identity`](crate::Session::server_identity)).
@@ -54,12 +55,6 @@ pub struct ServerIdentity {
     /// The text of the greeting (without its response code).
     pub greeting: String,
 }
-
-/// What the session sends as ID: this library's name and version.
-pub(crate) const CLIENT_ID: [(&str, &str); 2] = [
-    ("name", "imap-async"),
-    ("version", env!("CARGO_PKG_VERSION")),
-];
 
 fn has(lowercase: &str, needles: &[&str]) -> bool {
     needles.iter().any(|n| lowercase.contains(n))

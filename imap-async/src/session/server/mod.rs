@@ -1,8 +1,12 @@
-//! Server-level commands: ENABLE (RFC 5161), ID (RFC 2971), NAMESPACE (RFC 2342).
+//! What the server is and what it is enabled for: the server-level commands ENABLE
+//! (RFC 5161), ID (RFC 2971) and NAMESPACE (RFC 2342) here, and in `identity` which server
+//! family the session talks to and the workarounds keyed on it. `identity` uses this
+//! module's [`ServerId`]; nothing here uses `identity`, so imports go one way.
+
+pub(super) mod identity;
 
 use super::Session;
 use super::folders::decode_mailbox;
-use super::identity::CLIENT_ID;
 use crate::error::{Error, Result};
 use crate::proto::{Capability, NamespaceDescr, Untagged};
 use crate::server_kind::IdPolicy;
@@ -77,6 +81,12 @@ impl Session {
         Ok(enabled)
     }
 }
+
+/// What the session sends as ID: this library's name and version.
+pub(crate) const CLIENT_ID: [(&str, &str); 2] = [
+    ("name", "imap-async"),
+    ("version", env!("CARGO_PKG_VERSION")),
+];
 
 /// Limits of RFC 2971 §3.3: field names at most 30 octets, values at most 1024, at most 30
 /// pairs.
