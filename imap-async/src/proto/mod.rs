@@ -12,6 +12,7 @@
 pub mod acl;
 pub mod capability;
 pub mod encode;
+pub mod fetch_items;
 pub mod flag;
 pub mod frame;
 pub mod notify;

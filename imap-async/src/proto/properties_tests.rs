@@ -14,11 +14,7 @@
 //!   the STATUS and LIST notifications and the NOTIFY response codes, with any folder
 //!   name in any string form, parse back to the same typed values.
 
-use bytes::Bytes;
-use chrono::NaiveDate;
-use crate::proto::notify::{
-    NotifyEvent, NotifyFilter, NotifyGroup, NotifySet, encode_notify_set,
-};
+use crate::proto::notify::{NotifyEvent, NotifyFilter, NotifyGroup, NotifySet, encode_notify_set};
 use crate::proto::search::{SearchKey, encode_search, encode_search_program};
 use crate::proto::testing::{Arg, check_lines, content, read_back};
 use crate::proto::{
@@ -27,6 +23,8 @@ use crate::proto::{
 };
 use crate::proto::{Limits, ResponseCode, Seq, Status, Uid, Untagged};
 use crate::session::FetchAttr;
+use bytes::Bytes;
+use chrono::NaiveDate;
 use proptest::prelude::*;
 
 const LIMITS: Limits = Limits {
