@@ -42,8 +42,8 @@ pub use quota::Quota;
 pub use search::{
     ESearchResult, SearchQuery, SearchResult, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm,
 };
-pub use server::identity::ServerIdentity;
-pub use server::{Namespace, Namespaces, ServerId};
+pub use server::identity::{ServerId, ServerIdentity};
+pub use server::{Namespace, Namespaces};
 pub use sync::{FlagChange, SyncChanges, SyncResult, SyncState};
 
 /// A connection that is not logged in yet. Log in with [`Client::login`] or

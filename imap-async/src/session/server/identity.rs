@@ -9,9 +9,40 @@
 //!
 //! The workarounds are listed on [`ServerIdentity`].
 
-use super::ServerId;
 use crate::server_kind::ServerKind;
 use crate::session::Capabilities;
+
+/// The server's answer to ID (RFC 2971 §3.2): field/value pairs in the order sent. A value
+/// is `None` for `NIL`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServerId {
+    pub fields: Vec<(String, Option<String>)>,
+}
+
+impl ServerId {
+    /// The value of a field; field names are not case-sensitive (RFC 2971 §3.3). `None`
+    /// when the field is absent or `NIL`.
+    ///
+    /// ```
+    /// use imap_async::ServerId;
+    ///
+    /// let id = ServerId {
+    ///     fields: vec![
+    ///         ("name".into(), Some("Dovecot".into())),
+    ///         ("support-url".into(), None),
+    ///     ],
+    /// };
+    /// assert_eq!(id.get("NAME"), Some("Dovecot"));
+    /// assert_eq!(id.get("support-url"), None);
+    /// assert_eq!(id.get("version"), None);
+    /// ```
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(field))
+            .and_then(|(_, value)| value.as_deref())
+    }
+}
 
 /// Who the session talks to: the recognised family, and what the server said about itself
 /// ([`Session::server_identity`](crate::Session::server_identity)).
