@@ -1,7 +1,7 @@
 //! The request side of FETCH (RFC 3501 §6.4.5, RFC 9051 §6.4.5): the data items to ask
 //! for ([`FetchAttr`], [`FetchItems`]) and their wire form, and which response items answer
 //! them. Also used by NOTIFY's `MessageNew` (RFC 5465 §5.2). What a FETCH returns
-//! ([`Fetched`](crate::session::Fetched)) is the session's.
+//! (`session::Fetched`) is the session's.
 
 use bytes::Bytes;
 

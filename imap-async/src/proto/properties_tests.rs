@@ -14,6 +14,7 @@
 //!   the STATUS and LIST notifications and the NOTIFY response codes, with any folder
 //!   name in any string form, parse back to the same typed values.
 
+use crate::proto::fetch_items::FetchAttr;
 use crate::proto::notify::{NotifyEvent, NotifyFilter, NotifyGroup, NotifySet, encode_notify_set};
 use crate::proto::search::{SearchKey, encode_search, encode_search_program};
 use crate::proto::testing::{Arg, check_lines, content, read_back};
@@ -22,7 +23,6 @@ use crate::proto::{
     UidSet, parse_response, utf7,
 };
 use crate::proto::{Limits, ResponseCode, Seq, Status, Uid, Untagged};
-use crate::session::FetchAttr;
 use bytes::Bytes;
 use chrono::NaiveDate;
 use proptest::prelude::*;
