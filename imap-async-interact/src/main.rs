@@ -12,6 +12,8 @@
 //!
 //! Expressions are [Rhai](https://rhai.rs) script. See `docs/interactive-sessions.md`.
 
+mod client;
+mod common;
 mod more;
 mod pretty;
 mod shell;
@@ -34,7 +36,7 @@ use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{Editor, Helper};
 
-use shell::{Client, Ctx};
+use client::{Client, Ctx};
 
 /// An interactive shell where `c` is a connected imap-async session.
 ///
@@ -210,8 +212,8 @@ fn main() -> ExitCode {
     }
     if interactive {
         match logged_out {
-            Ok(shell::LogoutOutcome::LoggedOut) => println!("Logged out."),
-            Ok(shell::LogoutOutcome::AlreadyClosed) => {
+            Ok(client::LogoutOutcome::LoggedOut) => println!("Logged out."),
+            Ok(client::LogoutOutcome::AlreadyClosed) => {
                 println!("The server had already closed the connection.")
             }
             _ => {}

@@ -6,12 +6,13 @@ use imap_async::session::{SortCriterion, SortKey, SpecialUse, StatusItems};
 use imap_async::{Seq, SeqSet, Uid};
 use rhai::{Array, Dynamic, Engine, ImmutableString, Map};
 
+use crate::client::Client;
+use crate::common::{Res, err, strings, uid_list, uids};
 use crate::pretty::{self, Tuple};
-use crate::shell::{Client, Res, err, strings, uid_list, uids};
 
 /// Message sequence numbers: an array of integers, one integer, or a set like `"1:*"`.
 fn seqs(ids: &Dynamic) -> Res<SeqSet> {
-    crate::shell::id_set(ids)
+    crate::common::id_set(ids)
 }
 
 fn seq_list(set: &SeqSet) -> Dynamic {
@@ -177,14 +178,14 @@ pub fn register(e: &mut Engine) {
     e.register_fn("seq_copy", |c: &mut Client, ids: Dynamic, folder: &str| {
         let set = seqs(&ids)?;
         c.run(async |s| s.copy(&set, folder).await)
-            .map(crate::shell::copy_uid)
+            .map(crate::common::copy_uid)
     });
     e.register_fn(
         "seq_move_messages",
         |c: &mut Client, ids: Dynamic, folder: &str| {
             let set = seqs(&ids)?;
             c.run(async |s| s.move_messages(&set, folder).await)
-                .map(crate::shell::copy_uid)
+                .map(crate::common::copy_uid)
         },
     );
     e.register_fn("uid_expunge", |c: &mut Client, ids: Dynamic| {
@@ -314,7 +315,7 @@ pub fn register(e: &mut Engine) {
 }
 
 /// Help for the bindings above, in the table `help()` reads.
-pub const METHODS: &[crate::shell::MethodHelp] = &[
+pub const METHODS: &[crate::common::MethodHelp] = &[
     m(
         "list_sub_folders",
         "c.list_sub_folders() / c.list_sub_folders(reference, pattern)",
@@ -620,7 +621,7 @@ pub const METHODS: &[crate::shell::MethodHelp] = &[
 ];
 
 /// Help for the third set.
-pub const METHODS_3: &[crate::shell::MethodHelp] = &[
+pub const METHODS_3: &[crate::common::MethodHelp] = &[
     m(
         "add_gmail_labels_silent",
         "c.add_gmail_labels_silent(ids, labels)",
@@ -737,8 +738,8 @@ const fn m(
     name: &'static str,
     usage: &'static str,
     text: &'static str,
-) -> crate::shell::MethodHelp {
-    crate::shell::MethodHelp { name, usage, text }
+) -> crate::common::MethodHelp {
+    crate::common::MethodHelp { name, usage, text }
 }
 
 fn map_get<'a>(m: &'a Map, key: &str) -> Option<&'a Dynamic> {
@@ -1087,7 +1088,7 @@ pub fn register_second(e: &mut Engine) {
     e.register_fn(
         "fetch_body_to",
         |c: &mut Client, uid: i64, section: &str, path: &str| {
-            let uid = crate::shell::one_uid(uid)?;
+            let uid = crate::common::one_uid(uid)?;
             c.run(async |s| {
                 let mut file = tokio::fs::File::create(path)
                     .await
@@ -1100,7 +1101,7 @@ pub fn register_second(e: &mut Engine) {
     e.register_fn(
         "fetch_body_chunks_to",
         |c: &mut Client, uid: i64, section: &str, offset: i64, chunk: i64, path: &str| {
-            let uid = crate::shell::one_uid(uid)?;
+            let uid = crate::common::one_uid(uid)?;
             let chunk = u32::try_from(chunk).map_err(|_| err("chunk size out of range"))?;
             c.run(async |s| {
                 let mut file = tokio::fs::OpenOptions::new()
@@ -1120,7 +1121,7 @@ pub fn register_second(e: &mut Engine) {
         c.run(async |s| s.idle_check(t).await).map(|v| {
             Dynamic::from_array(
                 v.iter()
-                    .map(|ev| crate::shell::event_text(ev).into())
+                    .map(|ev| crate::common::event_text(ev).into())
                     .collect(),
             )
         })
@@ -1141,7 +1142,7 @@ pub fn register_second(e: &mut Engine) {
                 })
                 .collect::<Res<Vec<_>>>()?;
             c.run(async |s| s.multiappend(folder, &msgs).await)
-                .map(crate::shell::append_uid)
+                .map(crate::common::append_uid)
         },
     );
     e.register_fn("search_full", |c: &mut Client, criteria: Dynamic| {

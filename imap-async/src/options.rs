@@ -122,7 +122,7 @@ impl ConnectOptions {
             compress: false,
             id_policy: IdPolicy::default(),
             server_kind: None,
-            unsolicited_limit: crate::session::connection::DEFAULT_UNSOLICITED_LIMIT,
+            unsolicited_limit: DEFAULT_UNSOLICITED_LIMIT,
         }
     }
 
@@ -523,5 +523,44 @@ impl ConnectOptions {
     /// ```
     pub fn effective_server_name(&self) -> &str {
         self.tls_server_name.as_deref().unwrap_or(&self.host)
+    }
+}
+
+/// How many unsolicited responses a session keeps by default (see
+/// [`ConnectOptions::unsolicited_limit`]).
+pub const DEFAULT_UNSOLICITED_LIMIT: usize = 10_000;
+
+/// How [`Session::select_folder_with`](crate::Session::select_folder_with) opens a folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct SelectOptions {
+    /// Send EXAMINE instead of SELECT: nothing in the folder changes, not even `\Seen` or
+    /// `\Recent` (RFC 3501 §6.3.2). IMAPClient's `select_folder(f, readonly=True)`.
+    pub readonly: bool,
+    /// Add the `(CONDSTORE)` parameter (RFC 7162 §3.1.8), which enables CONDSTORE for the
+    /// session and makes the server report `HIGHESTMODSEQ`. Needs the CONDSTORE capability.
+    pub condstore: bool,
+}
+
+/// Builders: the struct is `#[non_exhaustive]` (SELECT parameters will be added), so it is
+/// made from [`SelectOptions::default`] and these.
+impl SelectOptions {
+    /// EXAMINE instead of SELECT.
+    ///
+    /// ```
+    /// use imap_async::SelectOptions;
+    ///
+    /// let o = SelectOptions::default().readonly(true).condstore(true);
+    /// assert!(o.readonly && o.condstore);
+    /// ```
+    pub fn readonly(mut self, on: bool) -> Self {
+        self.readonly = on;
+        self
+    }
+
+    /// Add the `(CONDSTORE)` parameter.
+    pub fn condstore(mut self, on: bool) -> Self {
+        self.condstore = on;
+        self
     }
 }

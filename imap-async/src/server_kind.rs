@@ -1,6 +1,6 @@
 //! Which server family a connection talks to, and whether the session introduces itself
 //! with ID (RFC 2971). Both are chosen in the connection options and acted on by the
-//! session (see `session/identity.rs` for how the family is recognised), so they live
+//! session (see `session/server/identity.rs` for how the family is recognised), so they live
 //! below both.
 
 /// The server families the session recognises.

@@ -12,15 +12,21 @@
 pub mod acl;
 pub mod capability;
 pub mod encode;
+pub mod fetch_items;
 pub mod flag;
 pub mod frame;
 pub mod notify;
 pub mod parse;
 #[cfg(test)]
+mod properties_tests;
+#[cfg(test)]
 mod quirks_tests;
 pub mod search;
 pub mod section;
 pub mod sequence;
+// Test support only: not built into the library (the fuzz targets get it through the
+// `fuzzing` cfg that `cargo fuzz` sets).
+#[cfg(any(test, fuzzing))]
 #[doc(hidden)]
 pub mod testing;
 pub mod types;

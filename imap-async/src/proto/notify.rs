@@ -29,7 +29,7 @@
 use std::fmt;
 
 use super::encode::{CommandEncoder, EncodeError};
-use crate::session::FetchItems;
+use super::fetch_items::FetchItems;
 
 /// Which folders an event group watches (RFC 5465 §6, §8 `filter-mailboxes`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -719,8 +719,8 @@ pub enum NotifyError {
 mod tests {
     use super::*;
     use crate::proto::encode::LiteralSupport;
+    use crate::proto::fetch_items::FetchAttr;
     use crate::proto::testing::{check_lines, wire};
-    use crate::session::FetchAttr;
 
     fn encode(set: &NotifySet) -> Result<String, NotifyError> {
         encode_utf8(set, false)

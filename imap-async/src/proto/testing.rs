@@ -1,21 +1,12 @@
 //! Test support, not part of the API: an independent reader of the command grammar that
 //! unit tests, property tests and fuzz targets use to check what the encoder produced.
+//! Built only for tests and for the fuzz targets (`cargo fuzz` sets `--cfg fuzzing`).
 //!
 //! Every check is an assertion: a violation panics with the offending command.
 
 use super::encode::{Command, Fragment, LiteralMode, is_list_char};
 
 /// The wire bytes of a command, fragments concatenated.
-///
-/// ```
-/// use imap_async::proto::testing;
-/// use imap_async::proto::{CommandEncoder, LiteralSupport};
-///
-/// let mut enc = CommandEncoder::new("A1", "APPEND", LiteralSupport::Plus);
-/// enc.raw("INBOX").literal("Hi".into())?;
-/// assert_eq!(testing::wire(&enc.finish()), b"A1 APPEND INBOX {2+}\r\nHi\r\n");
-/// # Ok::<(), imap_async::proto::EncodeError>(())
-/// ```
 pub fn wire(cmd: &Command) -> Vec<u8> {
     let mut out = Vec::new();
     for f in &cmd.fragments {
@@ -34,17 +25,6 @@ pub fn wire(cmd: &Command) -> Vec<u8> {
 /// (e.g. raw search criteria): `Line (Literal Line)*`, every line ends in CRLF and has no
 /// other CR or LF, and every line but the last ends with a literal header whose length and
 /// mode match the following literal. So no CR or LF is ever outside a literal.
-///
-/// ```
-/// use imap_async::proto::testing;
-/// use imap_async::proto::{CommandEncoder, LiteralSupport};
-///
-/// let mut enc = CommandEncoder::new("A1", "SELECT", LiteralSupport::SyncOnly);
-/// enc.astring("mailbox", b"a\r\nb")?;
-/// // The CR LF went into a literal, so every line is well formed.
-/// testing::check_lines(&enc.finish());
-/// # Ok::<(), imap_async::proto::EncodeError>(())
-/// ```
 pub fn check_lines(cmd: &Command) {
     // Fragment structure: Line (Literal Line)*; every Line but the last ends with a
     // literal header whose length and mode match the following Literal.
@@ -91,19 +71,6 @@ pub enum Arg {
 /// An independent reader of the command grammar (RFC 3501 §9), strict about
 /// separators, checking fragment boundaries against literal headers. Returns the
 /// tag, the name words and the arguments after `name_words` words.
-///
-/// ```
-/// use imap_async::proto::testing::{self, Arg};
-/// use imap_async::proto::{CommandEncoder, LiteralSupport};
-///
-/// let mut enc = CommandEncoder::new("A1", "LOGIN", LiteralSupport::SyncOnly);
-/// enc.astring("user", b"bob")?.astring("password", b"pa ss")?;
-/// let (tag, name, args) = testing::read_back(&enc.finish(), 1);
-/// assert_eq!(tag, "A1");
-/// assert_eq!(name, ["LOGIN"]);
-/// assert_eq!(args, [Arg::Atom(b"bob".to_vec()), Arg::Quoted(b"pa ss".to_vec())]);
-/// # Ok::<(), imap_async::proto::EncodeError>(())
-/// ```
 pub fn read_back(cmd: &Command, name_words: usize) -> (String, Vec<String>, Vec<Arg>) {
     check_lines(cmd);
     let w = wire(cmd);
@@ -220,16 +187,63 @@ impl Reader<'_> {
 }
 
 /// The bytes of a string argument (panics on a list).
-///
-/// ```
-/// use imap_async::proto::testing::{self, Arg};
-///
-/// assert_eq!(testing::content(&Arg::Quoted(b"pa ss".to_vec())), b"pa ss");
-/// assert_eq!(testing::content(&Arg::Atom(b"INBOX".to_vec())), b"INBOX");
-/// ```
 pub fn content(a: &Arg) -> &[u8] {
     match a {
         Arg::Atom(v) | Arg::Quoted(v) | Arg::Literal(v) => v,
         Arg::List(_) => panic!("list"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::{CommandEncoder, EncodeError, LiteralSupport};
+
+    #[test]
+    fn wire_concatenates_lines_and_literals() -> Result<(), EncodeError> {
+        let mut enc = CommandEncoder::new("A1", "APPEND", LiteralSupport::Plus);
+        enc.raw("INBOX").literal("Hi".into())?;
+        assert_eq!(wire(&enc.finish()), b"A1 APPEND INBOX {2+}\r\nHi\r\n");
+        Ok(())
+    }
+
+    #[test]
+    fn check_lines_accepts_cr_lf_inside_a_literal() -> Result<(), EncodeError> {
+        let mut enc = CommandEncoder::new("A1", "SELECT", LiteralSupport::SyncOnly);
+        enc.astring("mailbox", b"a\r\nb")?;
+        // The CR LF went into a literal, so every line is well formed.
+        let cmd = enc.finish();
+        check_lines(&cmd);
+        assert_eq!(cmd.fragments.len(), 3);
+        Ok(())
+    }
+
+    #[test]
+    #[should_panic(expected = "97, 10, 98")] // the line's bytes, `a` LF `b`
+    fn check_lines_refuses_a_bare_lf_in_a_line() {
+        let mut cmd = CommandEncoder::new("A1", "SEARCH", LiteralSupport::SyncOnly).finish();
+        cmd.fragments = vec![Fragment::Line(b"A1 SEARCH TEXT a\nb\r\n".to_vec())];
+        check_lines(&cmd);
+    }
+
+    #[test]
+    fn read_back_splits_tag_name_and_arguments() -> Result<(), EncodeError> {
+        let mut enc = CommandEncoder::new("A1", "LOGIN", LiteralSupport::SyncOnly);
+        enc.astring("user", b"bob")?.astring("password", b"pa ss")?;
+        let (tag, name, args) = read_back(&enc.finish(), 1);
+        assert_eq!(tag, "A1");
+        assert_eq!(name, ["LOGIN"]);
+        assert_eq!(
+            args,
+            [Arg::Atom(b"bob".to_vec()), Arg::Quoted(b"pa ss".to_vec())]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn content_is_the_bytes_of_a_string_argument() {
+        assert_eq!(content(&Arg::Quoted(b"pa ss".to_vec())), b"pa ss");
+        assert_eq!(content(&Arg::Atom(b"INBOX".to_vec())), b"INBOX");
+        assert_eq!(content(&Arg::Literal(b"a\r\nb".to_vec())), b"a\r\nb");
     }
 }

@@ -54,10 +54,6 @@ const DRAIN_LITERAL_THRESHOLD: u64 = 64 * 1024;
 /// for what it said before closing (its BYE, already in the socket's buffer).
 const SALVAGE_BYE_WITHIN: Duration = Duration::from_millis(100);
 
-/// How many unsolicited responses a session keeps by default (see
-/// [`ConnectOptions::unsolicited_limit`](crate::ConnectOptions::unsolicited_limit)).
-pub const DEFAULT_UNSOLICITED_LIMIT: usize = 10_000;
-
 /// The unsolicited queue, bounded: a session that runs for days and never drains it must
 /// not grow without limit. When full, the oldest response is dropped and counted, so that
 /// the owner can tell it missed changes and must resynchronise (a dropped EXPUNGE shifts
@@ -287,7 +283,7 @@ pub(crate) struct Connection {
     /// How the selected folder was opened (SELECT or EXAMINE, with CONDSTORE or not), and
     /// the UIDVALIDITY it reported: what a reconnect needs to open it again the same way
     /// and to tell whether stored UIDs survived.
-    pub(crate) selected_options: crate::session::SelectOptions,
+    pub(crate) selected_options: crate::options::SelectOptions,
     pub(crate) selected_uid_validity: Option<u32>,
     /// Extensions the server confirmed with ENABLE (RFC 5161 §3.2), upper-cased, to be
     /// enabled again on a new connection.
@@ -344,12 +340,12 @@ impl Connection {
             last_received: Instant::now(),
             idle_before_command: None,
             logout_timeout: Duration::from_secs(5),
-            unsolicited: UnsolicitedQueue::new(DEFAULT_UNSOLICITED_LIMIT),
+            unsolicited: UnsolicitedQueue::new(crate::options::DEFAULT_UNSOLICITED_LIMIT),
             utf8_enabled: false,
             qresync_enabled: false,
             selected: None,
             selected_once: false,
-            selected_options: crate::session::SelectOptions::default(),
+            selected_options: crate::options::SelectOptions::default(),
             selected_uid_validity: None,
             enabled: Vec::new(),
             selected_exists: None,

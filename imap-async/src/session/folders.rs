@@ -7,6 +7,7 @@ use bytes::Bytes;
 use super::Session;
 use super::connection::Connection;
 use crate::error::{Error, Result};
+use crate::options::SelectOptions;
 use crate::proto::flag::{Flag, flags_from_wire};
 use crate::proto::{CommandEncoder, ListItem, MailboxStatus, ResponseCode, Status, Untagged, utf7};
 
@@ -38,41 +39,6 @@ fn strings(list: &[Bytes]) -> Vec<String> {
     list.iter()
         .map(|b| String::from_utf8_lossy(b).into_owned())
         .collect()
-}
-
-/// How [`Session::select_folder_with`] opens a folder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct SelectOptions {
-    /// Send EXAMINE instead of SELECT: nothing in the folder changes, not even `\Seen` or
-    /// `\Recent` (RFC 3501 §6.3.2). IMAPClient's `select_folder(f, readonly=True)`.
-    pub readonly: bool,
-    /// Add the `(CONDSTORE)` parameter (RFC 7162 §3.1.8), which enables CONDSTORE for the
-    /// session and makes the server report `HIGHESTMODSEQ`. Needs the CONDSTORE capability.
-    pub condstore: bool,
-}
-
-/// Builders: the struct is `#[non_exhaustive]` (SELECT parameters will be added), so it is
-/// made from [`SelectOptions::default`] and these.
-impl SelectOptions {
-    /// EXAMINE instead of SELECT.
-    ///
-    /// ```
-    /// use imap_async::SelectOptions;
-    ///
-    /// let o = SelectOptions::default().readonly(true).condstore(true);
-    /// assert!(o.readonly && o.condstore);
-    /// ```
-    pub fn readonly(mut self, on: bool) -> Self {
-        self.readonly = on;
-        self
-    }
-
-    /// Add the `(CONDSTORE)` parameter.
-    pub fn condstore(mut self, on: bool) -> Self {
-        self.condstore = on;
-        self
-    }
 }
 
 impl Session {

@@ -1,18 +1,20 @@
 //! Sessions: [`Client`] before authentication, [`Session`] after. One file per command
-//! family; `connection` is the core they all share.
+//! family (`server` holds what the server is and what it is enabled for); `connection` is
+//! the core they all share.
 
-mod admin;
+mod acl;
 mod auth;
 mod capabilities;
 mod compress;
 pub(crate) mod connection;
 mod fetch;
 mod folders;
-mod identity;
 mod idle;
 mod lifetime;
 mod messages;
+mod metadata;
 mod notify;
+mod quota;
 mod search;
 mod server;
 pub(crate) mod sync;
@@ -22,10 +24,9 @@ use crate::options::{ConnectOptions, Security};
 use crate::proto::{Status, StatusText, Untagged};
 use crate::transport::{self, Stream};
 
+pub use crate::options::SelectOptions;
 pub use crate::server_kind::{IdPolicy, ServerKind};
-pub use admin::{
-    AclEntry, ListRights, Metadata, MetadataDepth, MetadataEntry, MetadataOptions, Quota,
-};
+pub use acl::{AclEntry, ListRights};
 pub use auth::{LoginError, LoginResult};
 pub use capabilities::Capabilities;
 use connection::Connection;
@@ -33,15 +34,17 @@ pub use connection::ConnectionState;
 pub use fetch::{
     BatchOptions, Batches, FetchAttr, FetchChanges, FetchItems, FetchStream, Fetched, batches,
 };
-pub use folders::{Folder, FolderStatus, SelectInfo, SelectOptions, SpecialUse, StatusItems};
-pub use identity::ServerIdentity;
+pub use folders::{Folder, FolderStatus, SelectInfo, SpecialUse, StatusItems};
 pub use idle::{Idle, IdleEvent, IdleOptions};
 pub use lifetime::Reconnected;
 pub use messages::{AppendMessage, AppendUid, CopyUid, Expunged};
+pub use metadata::{Metadata, MetadataDepth, MetadataEntry, MetadataOptions};
+pub use quota::Quota;
 pub use search::{
     ESearchResult, SearchQuery, SearchResult, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm,
 };
-pub use server::{Namespace, Namespaces, ServerId};
+pub use server::identity::{ServerId, ServerIdentity};
+pub use server::{Namespace, Namespaces};
 pub use sync::{FlagChange, SyncChanges, SyncResult, SyncState};
 
 /// A connection that is not logged in yet. Log in with [`Client::login`] or
@@ -813,6 +816,12 @@ impl Session {
             })
         }
     }
+}
+
+/// Server text (a quota root, an ACL identifier or rights, a metadata entry name) as a
+/// `String`, invalid UTF-8 replaced.
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Whether credentials may go over this connection while it is unencrypted: only to this

@@ -316,7 +316,7 @@ impl Session {
         self.conn.selected = Some(folder.to_owned());
         // A reconnect opens it again as `SELECT folder (CONDSTORE)`: with QRESYNC enabled
         // again too, that is the same read-write, mod-sequence-aware state.
-        self.conn.selected_options = super::SelectOptions {
+        self.conn.selected_options = crate::options::SelectOptions {
             readonly: false,
             condstore: true,
         };

@@ -1,5 +1,5 @@
-//! FETCH (RFC 3501 §6.4.5, RFC 9051 §6.4.5), by UID by default (§6.4.8): the items and
-//! results in `items`, the engine that reads the responses as a stream in `stream`, and the
+//! FETCH (RFC 3501 §6.4.5, RFC 9051 §6.4.5), by UID by default (§6.4.8): the results in
+//! `items` (the items asked for are in `proto::fetch_items`), the engine that reads the responses as a stream in `stream`, and the
 //! collecting commands here.
 
 mod items;
@@ -12,7 +12,8 @@ use crate::proto::sequence::{Id, IdSet};
 use crate::proto::{Uid, UidSet};
 use crate::session::Session;
 
-pub use items::{FetchAttr, FetchChanges, FetchItems, Fetched};
+pub use crate::proto::fetch_items::{FetchAttr, FetchItems};
+pub use items::{FetchChanges, Fetched};
 pub use stream::{BatchOptions, Batches, FetchStream, batches};
 pub(crate) use stream::{FetchRun, refused_on_empty_folder};
 

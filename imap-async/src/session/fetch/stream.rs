@@ -14,8 +14,9 @@ use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use super::items::{FetchAttr, FetchItems, Fetched, Wanted};
+use super::items::Fetched;
 use crate::error::{Error, Result};
+use crate::proto::fetch_items::{FetchAttr, FetchItems, Wanted};
 use crate::proto::section::{Section, section_from_wire};
 use crate::proto::sequence::{Id, IdRange, IdSet};
 use crate::proto::{FetchItem, Uid, UidSet, Untagged};

@@ -14,19 +14,17 @@
 //!   the STATUS and LIST notifications and the NOTIFY response codes, with any folder
 //!   name in any string form, parse back to the same typed values.
 
-use bytes::Bytes;
-use chrono::NaiveDate;
-use imap_async::proto::notify::{
-    NotifyEvent, NotifyFilter, NotifyGroup, NotifySet, encode_notify_set,
-};
-use imap_async::proto::search::{SearchKey, encode_search, encode_search_program};
-use imap_async::proto::testing::{Arg, check_lines, content, read_back};
-use imap_async::proto::{
+use crate::proto::fetch_items::FetchAttr;
+use crate::proto::notify::{NotifyEvent, NotifyFilter, NotifyGroup, NotifySet, encode_notify_set};
+use crate::proto::search::{SearchKey, encode_search, encode_search_program};
+use crate::proto::testing::{Arg, check_lines, content, read_back};
+use crate::proto::{
     CommandEncoder, EncodeError, FrameError, Framer, LiteralSupport, ParseError, Response, SeqSet,
     UidSet, parse_response, utf7,
 };
-use imap_async::proto::{Limits, ResponseCode, Seq, Status, Uid, Untagged};
-use imap_async::session::FetchAttr;
+use crate::proto::{Limits, ResponseCode, Seq, Status, Uid, Untagged};
+use bytes::Bytes;
+use chrono::NaiveDate;
 use proptest::prelude::*;
 
 const LIMITS: Limits = Limits {
@@ -242,7 +240,7 @@ fn notify_group() -> impl Strategy<Value = NotifyGroup> {
 fn server_form(name: &[u8]) -> Vec<u8> {
     let mut e = CommandEncoder::new("T1", "X", LiteralSupport::SyncOnly);
     e.astring("name", name).unwrap();
-    let wire = imap_async::proto::testing::wire(&e.finish());
+    let wire = crate::proto::testing::wire(&e.finish());
     wire[b"T1 X ".len()..wire.len() - 2].to_vec()
 }
 

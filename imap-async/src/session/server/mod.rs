@@ -1,8 +1,16 @@
-//! Server-level commands: ENABLE (RFC 5161), ID (RFC 2971), NAMESPACE (RFC 2342).
+//! What the server is and what it is enabled for: the server-level commands ENABLE
+//! (RFC 5161), ID (RFC 2971) and NAMESPACE (RFC 2342) here, and in `identity` which server
+//! family the session talks to and the workarounds keyed on it, with the ID answer
+//! ([`ServerId`]) it is read from. This module uses `identity`; `identity` uses nothing of
+//! this module (nor `Session`), so imports go one way and the connection core can hold a
+//! `ServerIdentity` without depending on the commands.
+
+pub(super) mod identity;
+
+use identity::ServerId;
 
 use super::Session;
 use super::folders::decode_mailbox;
-use super::identity::CLIENT_ID;
 use crate::error::{Error, Result};
 use crate::proto::{Capability, NamespaceDescr, Untagged};
 use crate::server_kind::IdPolicy;
@@ -78,49 +86,28 @@ impl Session {
     }
 }
 
+/// What the session sends as ID: this library's name and version.
+pub(crate) const CLIENT_ID: [(&str, &str); 2] = [
+    ("name", "imap-async"),
+    ("version", env!("CARGO_PKG_VERSION")),
+];
+
 /// Limits of RFC 2971 §3.3: field names at most 30 octets, values at most 1024, at most 30
 /// pairs.
 const ID_MAX_FIELD: usize = 30;
 const ID_MAX_VALUE: usize = 1024;
 const ID_MAX_PAIRS: usize = 30;
 
-/// The server's answer to ID (RFC 2971 §3.2): field/value pairs in the order sent. A value
-/// is `None` for `NIL`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ServerId {
-    pub fields: Vec<(String, Option<String>)>,
-}
-
-impl ServerId {
-    /// The value of a field; field names are not case-sensitive (RFC 2971 §3.3). `None`
-    /// when the field is absent or `NIL`.
-    ///
-    /// ```
-    /// use imap_async::ServerId;
-    ///
-    /// let id = ServerId {
-    ///     fields: vec![
-    ///         ("name".into(), Some("Dovecot".into())),
-    ///         ("support-url".into(), None),
-    ///     ],
-    /// };
-    /// assert_eq!(id.get("NAME"), Some("Dovecot"));
-    /// assert_eq!(id.get("support-url"), None);
-    /// assert_eq!(id.get("version"), None);
-    /// ```
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(field))
-            .and_then(|(_, value)| value.as_deref())
-    }
-}
-
 /// One namespace (RFC 2342 §5): the folder-name prefix, decoded from modified UTF-7, and
 /// its hierarchy delimiter (`None` for a flat namespace).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Namespace {
+    /// The prefix a folder's name starts with in this namespace (`""` for the personal
+    /// namespace of most servers, `"INBOX."` on Courier-style servers, `"Other Users/"`),
+    /// decoded from modified UTF-7.
     pub prefix: String,
+    /// The hierarchy delimiter of the folders under the prefix; `None` when the server
+    /// sent NIL (a flat namespace, with no hierarchy).
     pub delimiter: Option<char>,
 }
 

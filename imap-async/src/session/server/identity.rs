@@ -9,8 +9,42 @@
 //!
 //! The workarounds are listed on [`ServerIdentity`].
 
-use super::{Capabilities, ServerId};
 use crate::server_kind::ServerKind;
+use crate::session::Capabilities;
+
+/// The server's answer to ID (RFC 2971 §3.2): field/value pairs in the order sent. A value
+/// is `None` for `NIL`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServerId {
+    /// The pairs as the server sent them: field names as sent (RFC 2971 §3.3 makes them
+    /// case-insensitive; look them up with [`ServerId::get`]), values `None` for NIL.
+    pub fields: Vec<(String, Option<String>)>,
+}
+
+impl ServerId {
+    /// The value of a field; field names are not case-sensitive (RFC 2971 §3.3). `None`
+    /// when the field is absent or `NIL`.
+    ///
+    /// ```
+    /// use imap_async::ServerId;
+    ///
+    /// let id = ServerId {
+    ///     fields: vec![
+    ///         ("name".into(), Some("Dovecot".into())),
+    ///         ("support-url".into(), None),
+    ///     ],
+    /// };
+    /// assert_eq!(id.get("NAME"), Some("Dovecot"));
+    /// assert_eq!(id.get("support-url"), None);
+    /// assert_eq!(id.get("version"), None);
+    /// ```
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(field))
+            .and_then(|(_, value)| value.as_deref())
+    }
+}
 
 /// Who the session talks to: the recognised family, and what the server said about itself
 /// ([`Session::server_identity`](crate::Session::server_identity)).
@@ -46,6 +80,9 @@ use crate::server_kind::ServerKind;
 /// [`Error::retry_after`]: crate::Error::retry_after
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServerIdentity {
+    /// The server family, recognised from the greeting, then the host name, then the
+    /// capabilities (and refined by the ID answer when ID was sent);
+    /// [`ServerKind::Other`] when nothing matched.
     pub kind: ServerKind,
     /// `name` from the server's ID answer, when ID was sent and answered.
     pub name: Option<String>,
@@ -54,12 +91,6 @@ pub struct ServerIdentity {
     /// The text of the greeting (without its response code).
     pub greeting: String,
 }
-
-/// What the session sends as ID: this library's name and version.
-pub(crate) const CLIENT_ID: [(&str, &str); 2] = [
-    ("name", "imap-async"),
-    ("version", env!("CARGO_PKG_VERSION")),
-];
 
 fn has(lowercase: &str, needles: &[&str]) -> bool {
     needles.iter().any(|n| lowercase.contains(n))
