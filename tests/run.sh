@@ -77,8 +77,8 @@ cargo check -p imap-async --all-targets --all-features
 
 # What crates.io would get: the package's files, its manifest, and a build of the library
 # from the packaged sources alone (the registry index is the only network it needs).
-step "cargo publish --dry-run -p imap-async"
-cargo publish --dry-run -p imap-async --allow-dirty
+step "cargo publish --dry-run --workspace (the library and the shell)"
+cargo publish --dry-run --workspace --allow-dirty
 
 step "cargo test --workspace"
 cargo test --workspace
