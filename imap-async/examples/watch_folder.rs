@@ -103,6 +103,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         args.for_secs.unwrap_or(u64::from(u32::MAX)),
     ));
     tokio::pin!(deadline);
+    // One Ctrl-C listener for the whole run, polled in every turn of the loop: a listener
+    // made anew in each turn would miss a signal that came between two turns.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     let mut changes = 0u64;
     let outcome = loop {
         if args.count.is_some_and(|n| changes >= n) {
@@ -111,7 +115,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         // `Watch` is cancel-safe: a `next()` dropped by `select!` loses no event.
         let event = tokio::select! {
             event = events.next() => event,
-            _ = tokio::signal::ctrl_c() => break Ok(()),
+            _ = &mut interrupted => break Ok(()),
             _ = &mut deadline => break Ok(()),
         };
         let event = match event {

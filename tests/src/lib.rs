@@ -47,6 +47,7 @@ pub mod fake;
 pub mod generated;
 mod install;
 mod master;
+pub mod measure;
 pub mod probe;
 pub mod proxy;
 pub mod quirks;

@@ -4,61 +4,11 @@
 //!
 //! Run: `cargo run --release -p imap-async-tests --bin big_body [size-in-MB]`
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Instant;
 
 use imap_async::{ConnectOptions, Session, Uid};
+use imap_async_tests::measure::{Fnv, Sink, vm_hwm_kib};
 use imap_async_tests::{Dovecot, DovecotOptions};
-
-/// FNV-1a, 64 bits: the same value however the bytes are split.
-#[derive(Clone, Copy)]
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-/// Counts and hashes what it is given, keeping nothing.
-struct Sink {
-    bytes: u64,
-    hash: Fnv,
-}
-
-impl tokio::io::AsyncWrite for Sink {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        self.bytes += buf.len() as u64;
-        self.hash.write(buf);
-        Poll::Ready(Ok(buf.len()))
-    }
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
-
-fn vm_hwm_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 /// The message, produced line by line into the file so that this process never holds it.
 fn write_message(path: &std::path::Path, size: u64) -> (u64, u64) {

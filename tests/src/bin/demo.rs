@@ -188,6 +188,9 @@ async fn serve_until_stopped(
     use tokio::signal::unix::{SignalKind, signal};
 
     let mut terminate = signal(SignalKind::terminate())?;
+    // Ctrl-C is listened for from here on, before the settings are printed: a signal sent
+    // as soon as they appear is then caught, not left to kill the process.
+    let mut interrupt = signal(SignalKind::interrupt())?;
     let port = server.imap_port().to_string();
     let ca_file = server.ca_pem_path().to_string_lossy();
     let settings = [
@@ -211,7 +214,7 @@ async fn serve_until_stopped(
     println!();
     println!("Serving until Ctrl-C.");
     tokio::select! {
-        result = tokio::signal::ctrl_c() => result?,
+        _ = interrupt.recv() => {}
         _ = terminate.recv() => {}
     }
     println!("Stopping Dovecot.");
