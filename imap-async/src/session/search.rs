@@ -436,8 +436,9 @@ impl Session {
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use imap_async::Search;
     /// use imap_async::session::SearchReturn;
-    /// let last = session.seq_esearch("ALL", &[SearchReturn::Max]).await?.max;
+    /// let last = session.seq_esearch(Search::all(), &[SearchReturn::Max]).await?.max;
     /// # Ok(())
     /// # }
     /// ```

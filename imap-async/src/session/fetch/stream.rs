@@ -489,10 +489,11 @@ impl Session {
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
     /// use futures::TryStreamExt;
+    /// use imap_async::Search;
     /// use imap_async::session::{BatchOptions, FetchAttr};
     ///
     /// session.select_folder("INBOX").await?;
-    /// let uids = session.search("ALL").await?;
+    /// let uids = session.search(Search::all()).await?;
     /// let options = BatchOptions::default().batch_size(500).pipeline(4);
     /// let mut messages = session.fetch_batched(&uids, [FetchAttr::Flags], options)?;
     /// while let Some(msg) = messages.try_next().await? {
