@@ -394,10 +394,9 @@ pub type LoginResult = std::result::Result<Session, LoginError>;
 /// # }
 /// ```
 pub struct LoginError {
-    /// A `Mutex` only so that `LoginError` is `Sync` (as `?` into `Box<dyn Error + Send +
-    /// Sync>` or `anyhow::Error` needs) while `Client` is `Send` alone; never locked
-    /// concurrently.
-    client: std::sync::Mutex<Option<Client>>,
+    /// The client, when its connection can log in again. (`Client` is `Send` and `Sync`, so
+    /// `LoginError` goes into `Box<dyn Error + Send + Sync>` or `anyhow::Error` by `?`.)
+    client: Option<Client>,
     error: Error,
 }
 
@@ -408,14 +407,14 @@ impl LoginError {
             && client.conn.state() == super::ConnectionState::Open
             && client.conn.in_flight_is_empty();
         LoginError {
-            client: std::sync::Mutex::new(usable.then_some(client)),
+            client: usable.then_some(client),
             error,
         }
     }
 
     fn without_client(error: Error) -> Self {
         LoginError {
-            client: std::sync::Mutex::new(None),
+            client: None,
             error,
         }
     }
@@ -432,10 +431,7 @@ impl LoginError {
 
     /// True when [`LoginError::into_client`] would give a client back.
     pub fn has_client(&self) -> bool {
-        match self.client.lock() {
-            Ok(client) => client.is_some(),
-            Err(poisoned) => poisoned.into_inner().is_some(),
-        }
+        self.client.is_some()
     }
 
     /// The client, still connected and not logged in, ready for another login; `None`
@@ -446,11 +442,7 @@ impl LoginError {
 
     /// The error and the client, if any.
     pub fn into_parts(self) -> (Error, Option<Client>) {
-        let client = self
-            .client
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        (self.error, client)
+        (self.error, self.client)
     }
 }
 
