@@ -2,6 +2,9 @@
 //! produce by itself: [`DropAfterIdle`] forwards everything and closes each connection as
 //! soon as the server's IDLE continuation (`+ ...` after an `IDLE` command) has been
 //! passed on, as a flaky middlebox or a connection limit enforced late would.
+//! [`DropAfterIdle::start_throttled`] forwards everything but passes the server's bytes on
+//! at a fixed rate, as a slow link would: a long response then takes long enough that a
+//! test can act while it is still arriving, whatever the machine's speed.
 
 use std::io;
 use std::sync::{Arc, Mutex};
@@ -31,6 +34,25 @@ impl DropAfterIdle {
         port: u16,
         drop_after_idle: bool,
     ) -> io::Result<DropAfterIdle> {
+        Self::serve(host, port, drop_after_idle, None).await
+    }
+
+    /// Forward to `host:port`, dropping nothing, with the server's bytes passed on at
+    /// about `bytes_per_second`.
+    pub async fn start_throttled(
+        host: &str,
+        port: u16,
+        bytes_per_second: u64,
+    ) -> io::Result<DropAfterIdle> {
+        Self::serve(host, port, false, Some(bytes_per_second.max(1))).await
+    }
+
+    async fn serve(
+        host: &str,
+        port: u16,
+        drop_after_idle: bool,
+        throttle: Option<u64>,
+    ) -> io::Result<DropAfterIdle> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let local = listener.local_addr()?.port();
         let accepted: Arc<Mutex<Vec<Instant>>> = Arc::default();
@@ -42,7 +64,7 @@ impl DropAfterIdle {
                 let target = target.clone();
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(&target).await {
-                        let _ = relay(client, server, drop_after_idle).await;
+                        let _ = relay(client, server, drop_after_idle, throttle).await;
                     }
                 });
             }
@@ -77,7 +99,12 @@ impl Drop for DropAfterIdle {
 }
 
 /// Forward both ways until the server's answer to IDLE has gone through, then close.
-async fn relay(client: TcpStream, server: TcpStream, drop_after_idle: bool) -> io::Result<()> {
+async fn relay(
+    client: TcpStream,
+    server: TcpStream,
+    drop_after_idle: bool,
+    throttle: Option<u64>,
+) -> io::Result<()> {
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
     let idle_sent = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -98,13 +125,25 @@ async fn relay(client: TcpStream, server: TcpStream, drop_after_idle: bool) -> i
             sw.write_all(&buf[..n]).await?;
         }
     });
-    let mut buf = vec![0u8; 64 * 1024];
+    // Throttled, the server's bytes go on in small pieces, each followed by the pause
+    // its size takes at the rate.
+    let mut buf = vec![
+        0u8;
+        if throttle.is_some() {
+            8 * 1024
+        } else {
+            64 * 1024
+        }
+    ];
     loop {
         let n = sr.read(&mut buf).await?;
         if n == 0 {
             break;
         }
         cw.write_all(&buf[..n]).await?;
+        if let Some(rate) = throttle {
+            tokio::time::sleep(std::time::Duration::from_secs_f64(n as f64 / rate as f64)).await;
+        }
         let chunk = &buf[..n];
         let continuation = chunk.starts_with(b"+ ") || chunk.windows(3).any(|w| w == b"\n+ ");
         if drop_after_idle && continuation && idle_sent.load(std::sync::atomic::Ordering::SeqCst) {

@@ -12,6 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use imap_async::{ConnectOptions, Session};
+use imap_async_tests::proxy::DropAfterIdle;
 use imap_async_tests::{Dovecot, ImapServer, TestUser, on_both_servers};
 use rexpect::process::wait::WaitStatus;
 use rexpect::session::{Options, PtySession, spawn_with_options};
@@ -127,11 +128,21 @@ async fn interactive_session_under_a_pty() {
     std::fs::create_dir_all(&home).unwrap();
     // The pty starts with echo off (rexpect); turn it on so that a password that were
     // echoed would show.
+    // The shell reaches Dovecot through a proxy that passes the server's bytes on at 4 MB/s:
+    // the 30 MB fetch below then takes seconds, so the Ctrl-C sent after its first message
+    // always lands while it is still arriving, however fast the machine (and the rest of
+    // what the test does is small enough not to notice).
+    let proxy = DropAfterIdle::start_throttled(server.host(), server.imap_port(), 4_000_000)
+        .await
+        .unwrap();
+    let mut args = connect_args(server, &user);
+    let port = args.iter().position(|a| a == "-P").unwrap() + 1;
+    args[port] = proxy.port().to_string();
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg("stty echo && exec \"$0\" \"$@\"")
         .arg(shell_binary())
-        .args(connect_args(server, &user))
+        .args(args)
         .env("HOME", &home)
         .env("TERM", "xterm");
     let mut p = spawn_with_options(
