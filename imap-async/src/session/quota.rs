@@ -50,17 +50,7 @@ impl Session {
         let mut enc = self.conn.encoder("GETQUOTA");
         enc.astring("quota root", root.as_bytes())?;
         let cmd = enc.finish();
-        let mut out = Vec::new();
-        self.conn
-            .execute(cmd, &mut |u| match u {
-                Untagged::Quota { root, resources } => {
-                    out.extend(quotas(&root, &resources));
-                    None
-                }
-                other => Some(other),
-            })
-            .await?;
-        Ok(out)
+        self.execute_for_quotas(cmd).await
     }
 
     /// GETQUOTAROOT (RFC 9208 §4.1.2): the quota roots of `folder` and their resources.
@@ -137,6 +127,12 @@ impl Session {
         }
         enc.close_list();
         let cmd = enc.finish();
+        self.execute_for_quotas(cmd).await
+    }
+
+    /// Run `cmd` and collect the QUOTA responses it brings (GETQUOTA and SETQUOTA answer
+    /// alike, RFC 9208 §4.1.1 and §4.1.3); anything else goes to the unsolicited queue.
+    async fn execute_for_quotas(&mut self, cmd: crate::proto::Command) -> Result<Vec<Quota>> {
         let mut out = Vec::new();
         self.conn
             .execute(cmd, &mut |u| match u {
