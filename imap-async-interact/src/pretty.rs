@@ -213,7 +213,7 @@ fn body_structure(b: &BodyStructure) -> Dynamic {
 pub fn fetched(msg: &Fetched) -> Dynamic {
     let mut m = Map::new();
     m.insert("SEQ".into(), int(msg.seq));
-    for item in &msg.items {
+    for item in &msg.items.to_vec() {
         let (k, v) = match item {
             FetchItem::Uid(u) => ("UID".to_owned(), int(*u)),
             FetchItem::Flags(f) => (
@@ -265,14 +265,7 @@ pub fn fetched(msg: &Fetched) -> Dynamic {
 pub fn fetch_result(list: &[Fetched]) -> Dynamic {
     let mut m = Map::new();
     for msg in list {
-        let key = msg
-            .items
-            .iter()
-            .find_map(|i| match i {
-                FetchItem::Uid(u) => Some(*u),
-                _ => None,
-            })
-            .unwrap_or(msg.seq);
+        let key = msg.items.uid().unwrap_or(msg.seq);
         m.insert(key.to_string().into(), fetched(msg));
     }
     Dynamic::from_map(m)

@@ -175,8 +175,8 @@ async fn print_new(session: &mut Session, new: &UidSet) -> imap_async::Result<()
         let uid = message.uid().map(|u| u.get()).unwrap_or(0);
         let subject = message
             .envelope()
-            .and_then(|e| e.subject.as_deref())
-            .map(String::from_utf8_lossy)
+            .and_then(|e| e.subject)
+            .map(|s| String::from_utf8_lossy(&s).into_owned())
             .unwrap_or_default();
         println!("new: {uid} | {subject}");
     }

@@ -464,7 +464,7 @@ mod tests {
 
     fn envelope(wire: &str) -> Envelope {
         match parse_response(Bytes::from(wire.to_owned())).unwrap() {
-            Response::Untagged(Untagged::Fetch { items, .. }) => match &items[0] {
+            Response::Untagged(Untagged::Fetch { items, .. }) => match &items.to_vec()[0] {
                 FetchItem::Envelope(e) => (**e).clone(),
                 other => panic!("not an envelope: {other:?}"),
             },

@@ -1113,7 +1113,8 @@ fn flag_change_as_fetched(uid: Uid, flags: Vec<Flag>, modseq: u64) -> Fetched {
                     .collect(),
             ),
             FetchItem::ModSeq(modseq),
-        ],
+        ]
+        .into(),
     }
 }
 

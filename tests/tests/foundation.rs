@@ -103,7 +103,7 @@ async fn exercise_every_command(server: &dyn ImapServer, security: Security) {
     let first = &msgs[0];
     assert_eq!(first.uid().map(|u| u.to_string()), Some("1".to_owned()));
     assert_eq!(first.size(), Some(MESSAGE_1.len() as u64));
-    assert_eq!(first.body("").map(|b| b.as_ref()), Some(MESSAGE_1));
+    assert_eq!(first.body("").as_deref(), Some(MESSAGE_1));
     let env = first.envelope().expect("envelope");
     assert_eq!(env.subject.as_deref(), Some(&b"first"[..]));
     let from = &env.from.as_ref().expect("from")[0];

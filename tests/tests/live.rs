@@ -99,7 +99,7 @@ async fn exercise<K: Addressing>(s: &mut Session, folder: &str, dest: &str) -> R
             let header = f
                 .body("HEADER.FIELDS (SUBJECT)")
                 .expect("the requested header section");
-            String::from_utf8_lossy(header).trim().to_owned()
+            String::from_utf8_lossy(&header).trim().to_owned()
         })
         .collect();
     subjects.sort();

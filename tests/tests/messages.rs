@@ -70,7 +70,7 @@ async fn message_ids(session: &mut Session, set: &UidSet) -> BTreeMap<Uid, Strin
         .unwrap()
     {
         let header = m.body("HEADER.FIELDS (MESSAGE-ID)").expect("header");
-        let text = String::from_utf8_lossy(header);
+        let text = String::from_utf8_lossy(&header);
         let id = text
             .trim()
             .strip_prefix("Message-ID: ")
@@ -625,11 +625,11 @@ async fn typed_flags_and_sections_round_trip(server: &dyn ImapServer) {
     let header = msg
         .body(&typed)
         .expect("the section is found in another spelling");
-    let text = String::from_utf8_lossy(header);
+    let text = String::from_utf8_lossy(&header);
     assert!(text.contains("Subject: message 1"), "{text}");
     assert!(text.contains("From: Alice"), "{text}");
     assert!(!text.contains("To: Bob"), "{text}");
-    assert_eq!(msg.data(&asked), Some(header));
+    assert_eq!(msg.data(&asked), Some(header.clone()));
     assert_eq!(msg.data(&FetchAttr::body_peek(typed)), Some(header));
     assert!(msg.body(Section::Header).is_none());
 

@@ -319,7 +319,7 @@ async fn fetch_merges_responses_split_per_message_in_any_order() {
     // Items in the order received: the second response's items after the first's.
     assert_eq!(got[0].items.len(), 4);
     assert!(matches!(
-        got[0].items[3],
+        got[0].items.to_vec()[3],
         imap_async::proto::FetchItem::Rfc822Size(100)
     ));
     session.logout().await.unwrap();

@@ -277,7 +277,11 @@ async fn gmail_unsolicited_fetch_on_noop_is_returned_in_order() {
         panic!("{changes:?}")
     };
     assert_eq!(*seq, 2);
-    assert!(items.contains(&imap_async::proto::FetchItem::Flags(vec!["\\Seen".into()])));
+    assert!(
+        items
+            .to_vec()
+            .contains(&imap_async::proto::FetchItem::Flags(vec!["\\Seen".into()]))
+    );
     assert!(items.iter().any(|i| matches!(
         i,
         imap_async::proto::FetchItem::Other { name, .. } if &name[..] == b"X-GM-LABELS"
@@ -478,7 +482,7 @@ async fn icloud_rfc822_is_fetched_as_body() {
         .unwrap();
     assert_eq!(msgs.len(), 1);
     assert_eq!(
-        msgs[0].data(&FetchAttr::Rfc822).map(|d| &d[..]),
+        msgs[0].data(&FetchAttr::Rfc822).as_deref(),
         Some(&b"Subject: hi\r\n\r\nhello\r\n"[..])
     );
     s.logout().await.unwrap();
@@ -630,7 +634,7 @@ async fn unrequested_fetch_items_are_kept_and_do_not_confuse_the_answer() {
         .unwrap();
     assert_eq!(msgs.len(), 1);
     assert_eq!((msgs[0].uid(), msgs[0].size()), (Some(uid(9)), Some(20)));
-    assert_eq!(msgs[0].body("").map(|b| &b[..]), Some(&b"hello!"[..]));
+    assert_eq!(msgs[0].body("").as_deref(), Some(&b"hello!"[..]));
     assert!(s.take_unsolicited().is_empty());
     s.logout().await.unwrap();
     server.finish().await;

@@ -567,10 +567,10 @@ async fn body_peek_sections_and_partial_keyed_as_asked(server: &dyn ImapServer) 
         .unwrap();
     let m = &by_uid[&Uid::new(3).unwrap()];
     assert_eq!(
-        m.data(&mime).map(|b| &b[..]),
+        m.data(&mime).as_deref(),
         Some(&b"Content-Type: text/plain; charset=us-ascii\r\n\r\n"[..])
     );
-    assert_eq!(m.data(&head).map(|b| &b[..]), Some(&M3[..10]));
+    assert_eq!(m.data(&head).as_deref(), Some(&M3[..10]));
     assert!(
         matches!(
             m.get(&head),
@@ -586,14 +586,14 @@ async fn body_peek_sections_and_partial_keyed_as_asked(server: &dyn ImapServer) 
         "no whole body was asked"
     );
     assert_eq!(
-        m.data(&part2).map(|b| &b[..]),
+        m.data(&part2).as_deref(),
         Some(&b"JVBERi0xLjQKJcOkw7zDtsOfCjIgMCBvYmoKPDwvTGVuZ3RoIDMgMCBSPj4Kc3RyZWFtCg=="[..])
     );
     // Sequence numbers key the same data by Seq.
     let by_seq = s.fetch_map(&seqs(&[2, 3]), head.clone()).await.unwrap();
     assert_eq!(by_seq.keys().map(|q| q.get()).collect::<Vec<_>>(), [2, 3]);
     assert_eq!(
-        by_seq[&Seq::new(2).unwrap()].data(&head).map(|b| &b[..]),
+        by_seq[&Seq::new(2).unwrap()].data(&head).as_deref(),
         Some(&M2[..10])
     );
     // PEEK left \Seen alone.

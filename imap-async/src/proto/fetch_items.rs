@@ -6,8 +6,9 @@
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
-use crate::proto::FetchItem;
+use crate::proto::fetch_data::ItemKind;
 use crate::proto::section::{Section, section_from_wire};
+use crate::proto::{FetchData, FetchItem};
 
 /// One FETCH data item to ask for (RFC 3501 §6.4.5 `fetch-att`, RFC 3516 BINARY, RFC 7162
 /// MODSEQ), or raw syntax.
@@ -489,24 +490,38 @@ impl Wanted {
         }
     }
 
-    pub(crate) fn answers(&self, items: &[FetchItem]) -> bool {
-        self.any
-            || items.iter().any(|i| match i {
-                FetchItem::Uid(_) => self.uid,
-                FetchItem::Flags(_) => self.flags,
-                FetchItem::InternalDate(_) => self.internal_date,
-                FetchItem::Rfc822Size(_) => self.size,
-                FetchItem::Envelope(_) => self.envelope,
-                FetchItem::BodyStructure(_) => self.structure,
-                FetchItem::Body { .. } => self.body,
-                FetchItem::Binary { .. } => self.binary,
-                FetchItem::BinarySize { .. } => self.binary_size,
-                FetchItem::ModSeq(_) => self.modseq,
-                FetchItem::Other { name, .. } => self
-                    .other
-                    .iter()
-                    .any(|o| name.eq_ignore_ascii_case(o.as_bytes())),
-            })
+    pub(crate) fn answers(&self, items: &FetchData) -> bool {
+        if self.any {
+            return true;
+        }
+        let kinds = items.kinds();
+        let wanted = [
+            (self.uid, ItemKind::Uid),
+            (self.flags, ItemKind::Flags),
+            (self.internal_date, ItemKind::InternalDate),
+            (self.size, ItemKind::Rfc822Size),
+            (self.envelope, ItemKind::Envelope),
+            (self.structure, ItemKind::BodyStructure),
+            (self.body, ItemKind::Body),
+            (self.binary, ItemKind::Binary),
+            (self.binary_size, ItemKind::BinarySize),
+            (self.modseq, ItemKind::ModSeq),
+        ];
+        if wanted.iter().any(|&(w, k)| w && kinds.has(k)) {
+            return true;
+        }
+        // Other items by name (X-GM-LABELS, EMAILID, ...): only these are decoded.
+        !self.other.is_empty()
+            && items
+                .find_map(ItemKind::Other, |i| match i {
+                    FetchItem::Other { name, .. } => self
+                        .other
+                        .iter()
+                        .any(|o| name.eq_ignore_ascii_case(o.as_bytes()))
+                        .then_some(()),
+                    _ => None,
+                })
+                .is_some()
     }
 }
 
@@ -583,10 +598,11 @@ mod tests {
 
     #[test]
     fn foreign_flag_changes_are_not_answers() {
-        let flags = [FetchItem::Uid(7), FetchItem::Flags(vec![])];
+        let flags = FetchData::from(vec![FetchItem::Uid(7), FetchItem::Flags(vec![])]);
         let env = FetchItems::from("(ENVELOPE BODY.PEEK[HEADER.FIELDS (FLAGS)])").wanted();
         assert!(!env.answers(&flags));
-        assert!(env.answers(&[FetchItem::Uid(7), FetchItem::Envelope(Box::default())]));
+        let with_envelope = vec![FetchItem::Uid(7), FetchItem::Envelope(Box::default())];
+        assert!(env.answers(&with_envelope.into()));
         assert!(FetchItems::from("FAST").wanted().answers(&flags));
         assert!(FetchItems::from(FetchAttr::Flags).wanted().answers(&flags));
         assert!(
@@ -599,7 +615,7 @@ mod tests {
             name: "X-GM-LABELS".into(),
             value: "()".into(),
         };
-        assert!(gm.answers(&[other]));
+        assert!(gm.answers(&vec![other].into()));
         assert!(!gm.answers(&flags));
     }
 

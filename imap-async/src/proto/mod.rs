@@ -12,6 +12,7 @@
 pub mod acl;
 pub mod capability;
 pub mod encode;
+pub mod fetch_data;
 pub mod fetch_items;
 pub mod flag;
 pub mod frame;
@@ -35,6 +36,7 @@ pub mod utf7;
 pub use acl::{AclChange, AclRights, Right};
 pub use capability::Capability;
 pub use encode::{Command, CommandEncoder, EncodeError, Fragment, LiteralMode, LiteralSupport};
+pub use fetch_data::FetchData;
 pub use flag::{Flag, FlagError};
 pub use frame::{FrameError, Framed, Framer, Limits};
 pub use notify::{

@@ -77,6 +77,7 @@ fn nil_body_parameter_value() {
     ) else {
         panic!("not FETCH")
     };
+    let items = items.to_vec();
     let [FetchItem::BodyStructure(b)] = &items[..] else {
         panic!("{items:?}")
     };
@@ -153,15 +154,36 @@ fn crlf_inside_quoted_string_is_a_parse_error() {
     assert!(parse_response(Bytes::copy_from_slice(&rest[..second])).is_err());
 }
 
-/// Outlook: an unescaped `"` inside a quoted display name (emersion/go-imap#657) is a
-/// clean parse error naming the position.
+/// Outlook: an unescaped `"` inside a quoted display name (emersion/go-imap#657). The
+/// response is still well formed as lists and strings, so it is taken; the envelope, whose
+/// address no longer has four fields, cannot be decoded and comes back raw, as
+/// [`FetchItem::Other`], beside the items that can (the message is not lost).
 #[test]
-fn unescaped_quote_is_a_parse_error() {
-    let e = parse_response(Bytes::from_static(
-        b"* 2 FETCH (UID 4 ENVELOPE (NIL \"hi\" ((\"Smith, \"Bob\"\" NIL \"bob\" \"example.org\")) NIL NIL NIL NIL NIL NIL NIL))\r\n",
-    ))
-    .unwrap_err();
-    assert!(e.to_string().contains("Smith"), "{e}");
+fn unescaped_quote_leaves_the_envelope_raw() {
+    let wire = b"* 2 FETCH (UID 4 ENVELOPE (NIL \"hi\" ((\"Smith, \"Bob\"\" NIL \"bob\" \"example.org\")) NIL NIL NIL NIL NIL NIL NIL))\r\n";
+    let Untagged::Fetch { items, .. } = untagged(wire) else {
+        panic!("not FETCH")
+    };
+    assert_eq!(items.uid(), Some(4));
+    let decoded = items.to_vec();
+    assert_eq!(decoded[0], FetchItem::Uid(4));
+    let FetchItem::Other { name, value } = &decoded[1] else {
+        panic!("{decoded:?}")
+    };
+    assert_eq!(&name[..], b"ENVELOPE");
+    assert!(
+        value.starts_with(b"(NIL \"hi\"") && value.ends_with(b"NIL)"),
+        "{value:?}"
+    );
+    let fetched = crate::Fetched {
+        seq: 2,
+        items: items.clone(),
+    };
+    assert!(fetched.envelope().is_none());
+    // A quote that leaves a string open is still an error at once, naming the position.
+    let cut = b"* 2 FETCH (UID 4 ENVELOPE (NIL \"hi))\r\n";
+    let e = parse_response(Bytes::from_static(cut)).unwrap_err();
+    assert!(e.to_string().contains("unterminated quoted string"), "{e}");
 }
 
 /// Exchange: `UID 0` (modern-email/defects#3) is kept as sent; the session layer never
@@ -171,6 +193,6 @@ fn uid_zero_is_kept_as_sent() {
     let Untagged::Fetch { items, .. } = untagged(b"* 1 FETCH (UID 0 FLAGS (\\Seen))\r\n") else {
         panic!("not FETCH")
     };
-    assert_eq!(items[0], FetchItem::Uid(0));
+    assert_eq!(items.to_vec()[0], FetchItem::Uid(0));
     assert!(super::Uid::new(0).is_none());
 }

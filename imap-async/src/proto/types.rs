@@ -5,6 +5,8 @@
 
 use bytes::Bytes;
 
+use super::fetch_data::FetchData;
+
 /// One complete server response, as framed and parsed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Response {
@@ -124,8 +126,8 @@ pub enum Untagged {
     Fetch {
         /// The message sequence number (always, even for UID FETCH; the UID is an item).
         seq: u32,
-        /// The data items, in the order sent.
-        items: Vec<FetchItem>,
+        /// The data items, in the order sent, decoded on access.
+        items: FetchData,
     },
     /// `* ID (...)` or `* ID NIL` (RFC 2971).
     Id(Option<Vec<(Bytes, Option<Bytes>)>>),

@@ -145,9 +145,9 @@ impl From<Untagged> for IdleEvent {
                 let mut modseq = None;
                 for item in &items {
                     match item {
-                        FetchItem::Uid(u) => uid = Uid::new(*u),
-                        FetchItem::Flags(f) => flags = Some(flags_from_wire(f)),
-                        FetchItem::ModSeq(m) => modseq = Some(*m),
+                        FetchItem::Uid(u) => uid = Uid::new(u),
+                        FetchItem::Flags(f) => flags = Some(flags_from_wire(&f)),
+                        FetchItem::ModSeq(m) => modseq = Some(m),
                         _ => {}
                     }
                 }

@@ -17,7 +17,9 @@ use super::{Session, command_name};
 use crate::error::{Error, Result};
 use crate::proto::flag::{Flag, flags_from_wire};
 use crate::proto::sequence::{Id, IdSet};
-use crate::proto::{CommandEncoder, FetchItem, ResponseCode, Seq, Status, Uid, UidSet, Untagged};
+use crate::proto::{
+    CommandEncoder, FetchData, FetchItem, ResponseCode, Seq, Status, Uid, UidSet, Untagged,
+};
 
 /// `[APPENDUID uidvalidity uids]` (RFC 4315 §3): where APPEND or MULTIAPPEND put the
 /// messages.
@@ -273,21 +275,14 @@ fn encode_message_head(enc: &mut CommandEncoder, msg: &AppendMessage) -> Result<
 }
 
 /// The key of a FETCH response: its UID for UID commands, its sequence number otherwise.
-fn key_of<K: Id>(seq: u32, items: &[FetchItem]) -> Option<K> {
-    let n = if K::IS_UID {
-        items.iter().find_map(|i| match i {
-            FetchItem::Uid(u) => Some(*u),
-            _ => None,
-        })?
-    } else {
-        seq
-    };
+fn key_of<K: Id>(seq: u32, items: &FetchData) -> Option<K> {
+    let n = if K::IS_UID { items.uid()? } else { seq };
     NonZeroU32::new(n).map(K::from_nonzero)
 }
 
 /// Whether a FETCH response is about a message of `set` (same rule as FETCH: for a
 /// [`UidSet`] the UID item decides).
-fn in_set<K: Id>(set: &IdSet<K>, seq: u32, items: &[FetchItem]) -> bool {
+fn in_set<K: Id>(set: &IdSet<K>, seq: u32, items: &FetchData) -> bool {
     key_of::<K>(seq, items).is_some_and(|k| set.contains(k.get()))
 }
 
@@ -933,7 +928,7 @@ impl Session {
         for msg in fetched {
             if let (Some(k), Some(labels)) = (
                 key_of::<K>(msg.seq, &msg.items),
-                self.labels_of(&msg.items)?,
+                self.labels_of(&msg.items.to_vec())?,
             ) {
                 out.insert(k, labels);
             }
@@ -1205,7 +1200,7 @@ impl Session {
             .execute(cmd, &mut |u| match u {
                 Untagged::Fetch { seq, items } if in_set(set, seq, &items) => {
                     if let Some(k) = key_of::<K>(seq, &items) {
-                        out.entry(k).or_default().extend(items);
+                        out.entry(k).or_default().extend(items.iter());
                     }
                     None
                 }

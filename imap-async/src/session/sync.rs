@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::proto::flag::{Flag, flags_from_wire};
 use crate::proto::search::SearchKey;
 use crate::proto::sequence::IdRange;
-use crate::proto::{FetchItem, ResponseCode, Status, Uid, UidSet, Untagged};
+use crate::proto::{FetchData, FetchItem, ResponseCode, Status, Uid, UidSet, Untagged};
 use crate::session::{FetchAttr, FetchItems};
 
 /// What an application remembers about a folder between two [`Session::sync`] calls.
@@ -76,7 +76,7 @@ struct Selected {
     highest_modseq: Option<u64>,
     no_modseq: bool,
     exists: u32,
-    fetched: Vec<(u32, Vec<FetchItem>)>,
+    fetched: Vec<(u32, FetchData)>,
     vanished: UidSet,
 }
 
@@ -191,7 +191,7 @@ impl Session {
             let mut uid = None;
             let mut flags = None;
             let mut modseq = 0;
-            for item in items {
+            for item in &items {
                 match item {
                     FetchItem::Uid(u) => uid = Uid::new(u),
                     FetchItem::Flags(f) => flags = Some(flags_from_wire(&f)),

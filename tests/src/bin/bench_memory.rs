@@ -114,7 +114,7 @@ async fn pass(server: &Dovecot, count: usize, single: bool) {
         n += 1;
         bytes_in_subjects += msg
             .envelope()
-            .and_then(|e| e.subject.as_ref())
+            .and_then(|e| e.subject)
             .map_or(0, |s| s.len());
         if n == count / 2 {
             rss_at_half = status_kib("VmRSS:");

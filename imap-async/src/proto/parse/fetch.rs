@@ -2,22 +2,149 @@
 //! BODYSTRUCTURE.
 
 use super::*;
+use crate::proto::fetch_data::{FetchData, ItemKind, KindSet};
 
 impl Parser<'_> {
     // ----- FETCH (RFC 3501 §7.4.2, RFC 9051 §7.5.2, RFC 3516 §4.2, RFC 7162 §3.1.4) -----
 
-    pub(super) fn fetch_items(&mut self) -> R<Vec<FetchItem>> {
+    /// `"(" msg-att-item *(SP msg-att-item) ")"`, checked but not decoded (see
+    /// [`FetchData`]): the bytes must be well formed item by item, `UID`, `RFC822.SIZE`,
+    /// `MODSEQ`, `BINARY.SIZE` and `FLAGS` fully; `ENVELOPE` and `BODYSTRUCTURE` must be
+    /// balanced lists, their inner shape is read on access.
+    pub(super) fn fetch_data(&mut self) -> R<FetchData> {
+        self.sp();
+        let start = self.pos;
         self.expect(b'(', "expected '(' after FETCH")?;
-        let mut items = Vec::with_capacity(8);
+        let mut uid = 0;
+        let mut kinds = KindSet::default();
+        let mut count = 0usize;
         loop {
             self.sp();
             match self.peek() {
                 Some(b')') => {
                     self.pos += 1;
-                    return Ok(items);
+                    let raw = self.slice(start, self.pos);
+                    return Ok(FetchData::from_wire(raw, uid, kinds, count));
                 }
                 None => return self.fail("unterminated FETCH data"),
-                Some(_) => items.push(self.fetch_item()?),
+                Some(_) => {
+                    let kind = self.check_fetch_item(&mut uid)?;
+                    kinds.insert(kind);
+                    count += 1;
+                }
+            }
+        }
+    }
+
+    /// One item of [`Self::fetch_data`]: its kind; `uid` gets the first UID.
+    fn check_fetch_item(&mut self, uid: &mut u32) -> R<ItemKind> {
+        let name = self.atom_with(name_stop)?;
+        let bracket = self.peek() == Some(b'[');
+        let kind = item_kind(self.kw(name).as_bytes(), bracket);
+        match kind {
+            ItemKind::Uid => {
+                let n = self.num32()?;
+                if *uid == 0 {
+                    *uid = n;
+                }
+            }
+            ItemKind::Rfc822Size => {
+                self.num64()?;
+            }
+            ItemKind::ModSeq => {
+                self.expect(b'(', "expected '(' after MODSEQ")?;
+                self.num64()?;
+                self.expect(b')', "expected ')' after MODSEQ value")?;
+            }
+            ItemKind::Flags => {
+                self.expect(b'(', "expected '(' before flags")?;
+                while !self.eat(b')') {
+                    if self.at_end() {
+                        return self.fail("unterminated flag list");
+                    }
+                    self.atom_with(atom_stop)?;
+                }
+            }
+            ItemKind::Envelope => {
+                if self.peek_after_sp() != Some(b'(') {
+                    return self.fail("expected '(' before envelope");
+                }
+                // An envelope is three lists deep (envelope, address list, address).
+                self.skip_list(3, "envelope nested too deeply")?;
+            }
+            ItemKind::BodyStructure => {
+                if self.peek_after_sp() != Some(b'(') {
+                    return self.fail("expected '(' before body structure");
+                }
+                // Each body level opens at most a few lists (the body, its parameters, a
+                // disposition and its parameters, a message's envelope and address
+                // lists): three per allowed level leaves room for every real structure.
+                self.skip_list(3 * MAX_DEPTH, "body structure nested too deeply")?;
+            }
+            ItemKind::BinarySize => {
+                self.section()?;
+                self.num32()?;
+            }
+            ItemKind::Body | ItemKind::Binary | ItemKind::InternalDate | ItemKind::Other => {
+                if bracket {
+                    self.section()?;
+                }
+                // An unknown item may come without a value (kept raw as empty).
+                if kind != ItemKind::Other && matches!(self.peek_after_sp(), None | Some(b')')) {
+                    return self.fail("expected a string");
+                }
+                self.skip_value()?;
+            }
+        }
+        Ok(kind)
+    }
+
+    /// Decode the items of a checked list one by one, handing each item of `only` (every
+    /// item when `None`) to `take` until it returns `true`. An item whose inner shape
+    /// cannot be read is handed over as [`FetchItem::Other`] with its raw value.
+    fn decode_fetch_data(
+        &mut self,
+        only: Option<ItemKind>,
+        take: &mut dyn FnMut(FetchItem) -> bool,
+    ) -> R<()> {
+        self.expect(b'(', "expected '(' after FETCH")?;
+        loop {
+            self.sp();
+            if matches!(self.peek(), Some(b')') | None) {
+                return Ok(());
+            }
+            let start = self.pos;
+            let name = self.atom_with(name_stop)?;
+            let bracket = self.peek() == Some(b'[');
+            let kind = item_kind(self.kw(name).as_bytes(), bracket);
+            self.pos = start;
+            if only.is_some_and(|k| k != kind) {
+                self.check_fetch_item(&mut 0)?;
+                continue;
+            }
+            self.depth = 0;
+            let item = match self.fetch_item() {
+                Ok(item) => item,
+                Err(fail) => {
+                    tracing::warn!(
+                        item = %String::from_utf8_lossy(&self.b[name.0..name.1]),
+                        reason = fail.reason,
+                        position = fail.pos,
+                        "a FETCH item could not be decoded; kept raw"
+                    );
+                    self.pos = name.1;
+                    if bracket {
+                        self.section()?;
+                    }
+                    let end = self.pos;
+                    FetchItem::Other {
+                        name: self.slice(name.0, end),
+                        value: self.raw_value()?,
+                    }
+                }
+            };
+            if take(item) {
+                return Ok(());
             }
         }
     }
@@ -153,32 +280,89 @@ impl Parser<'_> {
 
     /// `"(" 1*address ")" / nil`. A string where a list belongs reads as NIL.
     pub(super) fn addresses(&mut self) -> R<Option<Vec<Address>>> {
+        let mut v = Vec::with_capacity(1);
+        let listed = self.address_list(|p| {
+            v.push(Address {
+                name: p.nstring()?,
+                route: p.nstring()?,
+                mailbox: p.nstring()?,
+                host: p.nstring()?,
+            });
+            Ok(())
+        })?;
+        Ok(listed.then_some(v))
+    }
+
+    /// An address list, handing each `address = "(" addr-name SP addr-adl SP
+    /// addr-mailbox SP addr-host ")"` to `fields` after its `(`. `false` for NIL (or a
+    /// string where the list belongs).
+    fn address_list(&mut self, mut fields: impl FnMut(&mut Self) -> R<()>) -> R<bool> {
         if !self.eat(b'(') {
             self.nstring()?;
-            return Ok(None);
+            return Ok(false);
         }
-        let mut v = Vec::with_capacity(1);
         loop {
             self.sp();
             match self.peek() {
                 Some(b')') => {
                     self.pos += 1;
-                    return Ok(Some(v));
+                    return Ok(true);
                 }
                 Some(b'(') => {
-                    // `address = "(" addr-name SP addr-adl SP addr-mailbox SP addr-host ")"`
                     self.pos += 1;
-                    v.push(Address {
-                        name: self.nstring()?,
-                        route: self.nstring()?,
-                        mailbox: self.nstring()?,
-                        host: self.nstring()?,
-                    });
+                    fields(self)?;
                     self.expect(b')', "expected ')' after address")?;
                 }
                 _ => return self.fail("expected an address"),
             }
         }
+    }
+
+    /// A parenthesised value (`ENVELOPE`, `BODYSTRUCTURE`) skipped whole, at its `(`:
+    /// strings and literals must be well formed and the lists balanced, nested at most
+    /// `max_depth` deep. Its inner grammar is read on access.
+    ///
+    /// One table lookup per byte outside strings, and quoted strings jumped over eight
+    /// bytes at a time: this runs over every byte of every listing, so it must cost far
+    /// less than decoding.
+    fn skip_list(&mut self, max_depth: u32, too_deep: &'static str) -> R<()> {
+        let b = self.b;
+        let mut at = self.pos;
+        let mut depth = 0u32;
+        while at < b.len() {
+            match LIST_CLASS[usize::from(b[at])] {
+                0 => at += 1,
+                OPEN => {
+                    depth += 1;
+                    if depth > max_depth {
+                        self.pos = at;
+                        return self.fail(too_deep);
+                    }
+                    at += 1;
+                }
+                CLOSE => {
+                    at += 1;
+                    depth -= 1;
+                    if depth == 0 {
+                        self.pos = at;
+                        return Ok(());
+                    }
+                }
+                QUOTE => {
+                    self.pos = at;
+                    let (len, _) = self.scan_quoted()?;
+                    at += len + 2;
+                }
+                _ => {
+                    // `{`: a literal (`~{` of literal8 included: `~` is an ordinary byte).
+                    self.pos = at;
+                    self.literal()?;
+                    at = self.pos;
+                }
+            }
+        }
+        self.pos = at;
+        self.fail("unterminated list")
     }
 
     /// `body = "(" (body-type-1part / body-type-mpart) ")"` (RFC 3501 §9, RFC 9051 §9).
@@ -383,3 +567,79 @@ impl Parser<'_> {
         Ok(Some(v))
     }
 }
+
+/// The kind of a FETCH item from its name (upper-cased) and whether a `[section]` follows.
+fn item_kind(name: &[u8], bracket: bool) -> ItemKind {
+    match name {
+        b"UID" => ItemKind::Uid,
+        b"FLAGS" => ItemKind::Flags,
+        b"RFC822.SIZE" => ItemKind::Rfc822Size,
+        b"MODSEQ" => ItemKind::ModSeq,
+        b"INTERNALDATE" => ItemKind::InternalDate,
+        b"ENVELOPE" => ItemKind::Envelope,
+        b"BODYSTRUCTURE" => ItemKind::BodyStructure,
+        b"BODY" if !bracket => ItemKind::BodyStructure,
+        b"BODY" | b"RFC822" | b"RFC822.HEADER" | b"RFC822.TEXT" => ItemKind::Body,
+        b"BINARY" if bracket => ItemKind::Binary,
+        b"BINARY.SIZE" if bracket => ItemKind::BinarySize,
+        _ => ItemKind::Other,
+    }
+}
+
+/// A parser over a checked item list (the `raw` of a [`FetchData`]).
+fn over(raw: &Bytes) -> Parser<'_> {
+    Parser {
+        frame: raw,
+        b: raw,
+        pos: 0,
+        depth: 0,
+    }
+}
+
+/// Every item of a checked item list, decoded.
+pub(crate) fn decode_fetch_items(raw: &Bytes) -> Vec<FetchItem> {
+    let mut items = Vec::new();
+    let done = over(raw).decode_fetch_data(None, &mut |item| {
+        items.push(item);
+        false
+    });
+    if let Err(fail) = done {
+        tracing::warn!(
+            reason = fail.reason,
+            position = fail.pos,
+            "FETCH data cut short"
+        );
+    }
+    items
+}
+
+/// Hand the items of `kind` in a checked item list to `take`, decoded, until it returns
+/// `true`.
+pub(crate) fn decode_first_fetch_item(
+    raw: &Bytes,
+    kind: ItemKind,
+    take: &mut dyn FnMut(FetchItem) -> bool,
+) {
+    if let Err(fail) = over(raw).decode_fetch_data(Some(kind), take) {
+        tracing::warn!(
+            reason = fail.reason,
+            position = fail.pos,
+            "FETCH data cut short"
+        );
+    }
+}
+
+const OPEN: u8 = 1;
+const CLOSE: u8 = 2;
+const QUOTE: u8 = 3;
+const LITERAL: u8 = 4;
+
+/// What [`Parser::skip_list`] must look at: every other byte is skipped.
+static LIST_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'(' as usize] = OPEN;
+    t[b')' as usize] = CLOSE;
+    t[b'"' as usize] = QUOTE;
+    t[b'{' as usize] = LITERAL;
+    t
+};

@@ -30,6 +30,7 @@ use super::types::{
     MailboxStatus, MultipartExtension, NamespaceDescr, Namespaces, QuotaResource, Response,
     ResponseCode, SingleExtension, Status, StatusText, Tagged, ThreadNode, Untagged,
 };
+pub(crate) use fetch::{decode_fetch_items, decode_first_fetch_item};
 
 /// A framed response that could not be parsed. It carries the raw bytes so the caller can
 /// log or report them; framing was intact, so the connection stays usable.
@@ -718,7 +719,7 @@ impl<'a> Parser<'a> {
                 b"EXPUNGE" => Untagged::Expunge(n),
                 b"FETCH" => Untagged::Fetch {
                     seq: n,
-                    items: self.fetch_items()?,
+                    items: self.fetch_data()?,
                 },
                 _ => Untagged::Other(self.slice(start, self.b.len())),
             });

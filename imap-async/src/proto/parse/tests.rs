@@ -28,7 +28,7 @@ fn status(s: &[u8]) -> StatusText {
 
 fn fetch(s: &[u8]) -> (u32, Vec<FetchItem>) {
     match untagged(s) {
-        Untagged::Fetch { seq, items } => (seq, items),
+        Untagged::Fetch { seq, items } => (seq, items.to_vec()),
         other => panic!("not FETCH: {other:?}"),
     }
 }

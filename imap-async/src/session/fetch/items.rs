@@ -4,18 +4,26 @@
 
 use bytes::Bytes;
 
+use crate::proto::fetch_data::ItemKind;
 use crate::proto::fetch_items::FetchAttr;
 use crate::proto::flag::{Flag, flags_from_wire};
 use crate::proto::section::{Section, section_from_wire};
-use crate::proto::{BodyStructure, Envelope, FetchItem, Uid, UidSet};
+use crate::proto::{BodyStructure, Envelope, FetchData, FetchItem, Uid, UidSet};
 
 /// One message's data from a FETCH, all lines for that message merged.
+///
+/// Compact: it holds the bytes of the server's response (a slice of the buffer they were
+/// read into) and decodes an item when an accessor asks for it, so 100,000 collected
+/// messages take about the memory of the response itself (see [`FetchData`]). Accessors
+/// that return a decoded value ([`envelope`](Self::envelope),
+/// [`body_structure`](Self::body_structure), [`flags`](Self::flags)) decode it at each
+/// call: keep the value rather than asking again in a loop.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fetched {
     /// The message's sequence number when the response was sent.
     pub seq: u32,
-    /// Every data item, in the order received.
-    pub items: Vec<FetchItem>,
+    /// Every data item, in the order received, decoded on access.
+    pub items: FetchData,
 }
 
 impl Fetched {
@@ -27,16 +35,13 @@ impl Fetched {
     ///
     /// let msg = Fetched {
     ///     seq: 1,
-    ///     items: vec![FetchItem::Uid(42)],
+    ///     items: vec![FetchItem::Uid(42)].into(),
     /// };
     /// assert_eq!(msg.uid().map(|u| u.get()), Some(42));
-    /// assert_eq!(Fetched { seq: 1, items: vec![] }.uid(), None);
+    /// assert_eq!(Fetched { seq: 1, items: vec![].into() }.uid(), None);
     /// ```
     pub fn uid(&self) -> Option<Uid> {
-        self.items.iter().find_map(|i| match i {
-            FetchItem::Uid(u) => Uid::new(*u),
-            _ => None,
-        })
+        self.items.uid().and_then(Uid::new)
     }
 
     /// `FLAGS`, if fetched, as [`Flag`]s in the server's order.
@@ -47,15 +52,15 @@ impl Fetched {
     ///
     /// let msg = Fetched {
     ///     seq: 1,
-    ///     items: vec![FetchItem::Flags(vec!["\\Seen".into(), "$Junk".into()])],
+    ///     items: vec![FetchItem::Flags(vec!["\\Seen".into(), "$Junk".into()])].into(),
     /// };
     /// let flags = msg.flags().unwrap();
     /// assert_eq!(flags, [Flag::Seen, Flag::keyword("$Junk")]);
     /// assert!(flags.contains(&Flag::Seen));
     /// ```
     pub fn flags(&self) -> Option<Vec<Flag>> {
-        self.items.iter().find_map(|i| match i {
-            FetchItem::Flags(f) => Some(flags_from_wire(f)),
+        self.items.find_map(ItemKind::Flags, |i| match i {
+            FetchItem::Flags(f) => Some(flags_from_wire(&f)),
             _ => None,
         })
     }
@@ -69,13 +74,13 @@ impl Fetched {
     /// let date = chrono::DateTime::parse_from_rfc3339("2024-03-01T10:00:00+01:00").unwrap();
     /// let msg = Fetched {
     ///     seq: 1,
-    ///     items: vec![FetchItem::InternalDate(date)],
+    ///     items: vec![FetchItem::InternalDate(date)].into(),
     /// };
     /// assert_eq!(msg.internal_date(), Some(date));
     /// ```
     pub fn internal_date(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-        self.items.iter().find_map(|i| match i {
-            FetchItem::InternalDate(d) => Some(*d),
+        self.items.find_map(ItemKind::InternalDate, |i| match i {
+            FetchItem::InternalDate(d) => Some(d),
             _ => None,
         })
     }
@@ -88,13 +93,13 @@ impl Fetched {
     ///
     /// let msg = Fetched {
     ///     seq: 1,
-    ///     items: vec![FetchItem::Rfc822Size(2048)],
+    ///     items: vec![FetchItem::Rfc822Size(2048)].into(),
     /// };
     /// assert_eq!(msg.size(), Some(2048));
     /// ```
     pub fn size(&self) -> Option<u64> {
-        self.items.iter().find_map(|i| match i {
-            FetchItem::Rfc822Size(n) => Some(*n),
+        self.items.find_map(ItemKind::Rfc822Size, |i| match i {
+            FetchItem::Rfc822Size(n) => Some(n),
             _ => None,
         })
     }
@@ -111,15 +116,12 @@ impl Fetched {
     /// };
     /// let msg = Fetched {
     ///     seq: 1,
-    ///     items: vec![FetchItem::Envelope(Box::new(env))],
+    ///     items: vec![FetchItem::Envelope(Box::new(env))].into(),
     /// };
-    /// assert_eq!(msg.envelope().and_then(|e| e.subject.as_deref()), Some(&b"Hello"[..]));
+    /// assert_eq!(msg.envelope().and_then(|e| e.subject).as_deref(), Some(&b"Hello"[..]));
     /// ```
-    pub fn envelope(&self) -> Option<&Envelope> {
-        self.items.iter().find_map(|i| match i {
-            FetchItem::Envelope(e) => Some(e.as_ref()),
-            _ => None,
-        })
+    pub fn envelope(&self) -> Option<Envelope> {
+        self.items.envelope()
     }
 
     /// `BODYSTRUCTURE`, if fetched.
@@ -130,16 +132,13 @@ impl Fetched {
     ///
     /// let msg = Fetched {
     ///     seq: 1,
-    ///     items: vec![FetchItem::Uid(7)],
+    ///     items: vec![FetchItem::Uid(7)].into(),
     /// };
     /// // No BODYSTRUCTURE was fetched for this message.
     /// assert!(msg.body_structure().is_none());
     /// ```
-    pub fn body_structure(&self) -> Option<&BodyStructure> {
-        self.items.iter().find_map(|i| match i {
-            FetchItem::BodyStructure(b) => Some(b.as_ref()),
-            _ => None,
-        })
+    pub fn body_structure(&self) -> Option<BodyStructure> {
+        self.items.body_structure()
     }
 
     /// The data of `BODY[section]`: a [`Section`] ([`Section::Full`] for the whole message,
@@ -158,21 +157,21 @@ impl Fetched {
     ///         section: "HEADER.FIELDS (Subject \"From\")".into(),
     ///         origin: None,
     ///         data: Some("Subject: hi\r\n\r\n".into()),
-    ///     }],
+    ///     }].into(),
     /// };
     /// let asked = Section::HeaderFields(vec!["SUBJECT".into(), "FROM".into()]);
-    /// assert_eq!(msg.body(&asked).map(|d| &d[..]), Some(&b"Subject: hi\r\n\r\n"[..]));
+    /// assert_eq!(msg.body(&asked).as_deref(), Some(&b"Subject: hi\r\n\r\n"[..]));
     /// assert!(msg.body("header.fields (from subject)").is_some());
     /// assert!(msg.body(Section::Text).is_none());
     /// ```
-    pub fn body(&self, section: impl Into<Section>) -> Option<&Bytes> {
+    pub fn body(&self, section: impl Into<Section>) -> Option<Bytes> {
         let section = section.into();
-        self.items.iter().find_map(|i| match i {
+        self.items.find_map(ItemKind::Body, |i| match i {
             FetchItem::Body {
                 section: s,
                 data: Some(d),
                 ..
-            } if section_from_wire(s) == section => Some(d),
+            } if section_from_wire(&s) == section => Some(d),
             _ => None,
         })
     }
@@ -191,13 +190,13 @@ impl Fetched {
     ///         section: "".into(),
     ///         origin: Some(0),
     ///         data: Some("From: a@b\r\n".into()),
-    ///     }],
+    ///     }].into(),
     /// };
     /// let asked = FetchAttr::body_peek(Section::Full).partial(0, 10);
-    /// assert_eq!(msg.data(&asked).map(|d| &d[..]), Some(&b"From: a@b\r\n"[..]));
+    /// assert_eq!(msg.data(&asked).as_deref(), Some(&b"From: a@b\r\n"[..]));
     /// assert!(msg.data(&FetchAttr::body_peek(Section::Full)).is_none());
     /// ```
-    pub fn get(&self, attr: &FetchAttr) -> Option<&FetchItem> {
+    pub fn get(&self, attr: &FetchAttr) -> Option<FetchItem> {
         self.items.iter().find(|i| attr.answered_by(i))
     }
 
@@ -215,14 +214,14 @@ impl Fetched {
     ///         section: "1".into(),
     ///         origin: None,
     ///         data: Some("part one".into()),
-    ///     }],
+    ///     }].into(),
     /// };
     /// let part = FetchAttr::body_peek(Section::part([1]));
-    /// assert_eq!(msg.data(&part).map(|d| &d[..]), Some(&b"part one"[..]));
+    /// assert_eq!(msg.data(&part).as_deref(), Some(&b"part one"[..]));
     /// ```
-    pub fn data(&self, attr: &FetchAttr) -> Option<&Bytes> {
+    pub fn data(&self, attr: &FetchAttr) -> Option<Bytes> {
         match self.get(attr)? {
-            FetchItem::Body { data, .. } | FetchItem::Binary { data, .. } => data.as_ref(),
+            FetchItem::Body { data, .. } | FetchItem::Binary { data, .. } => data,
             _ => None,
         }
     }
@@ -239,7 +238,7 @@ impl Fetched {
     ///     items: vec![FetchItem::Other {
     ///         name: "X-GM-MSGID".into(),
     ///         value: "1278455344230334865".into(),
-    ///     }],
+    ///     }].into(),
     /// };
     /// assert_eq!(msg.gmail_message_id(), Some(1278455344230334865));
     /// assert_eq!(msg.gmail_thread_id(), None);
@@ -259,7 +258,7 @@ impl Fetched {
     ///     items: vec![FetchItem::Other {
     ///         name: "X-GM-THRID".into(),
     ///         value: "1266894439832287888".into(),
-    ///     }],
+    ///     }].into(),
     /// };
     /// assert_eq!(msg.gmail_thread_id(), Some(1266894439832287888));
     /// ```
@@ -268,9 +267,9 @@ impl Fetched {
     }
 
     fn other_number(&self, item: &str) -> Option<u64> {
-        self.items.iter().find_map(|i| match i {
+        self.items.find_map(ItemKind::Other, |i| match i {
             FetchItem::Other { name, value } if name.eq_ignore_ascii_case(item.as_bytes()) => {
-                std::str::from_utf8(value).ok()?.parse().ok()
+                std::str::from_utf8(&value).ok()?.parse().ok()
             }
             _ => None,
         })
@@ -284,13 +283,13 @@ impl Fetched {
     ///
     /// let msg = Fetched {
     ///     seq: 1,
-    ///     items: vec![FetchItem::ModSeq(620162338)],
+    ///     items: vec![FetchItem::ModSeq(620162338)].into(),
     /// };
     /// assert_eq!(msg.modseq(), Some(620162338));
     /// ```
     pub fn modseq(&self) -> Option<u64> {
-        self.items.iter().find_map(|i| match i {
-            FetchItem::ModSeq(n) => Some(*n),
+        self.items.find_map(ItemKind::ModSeq, |i| match i {
+            FetchItem::ModSeq(n) => Some(n),
             _ => None,
         })
     }

@@ -16,10 +16,11 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use super::items::Fetched;
 use crate::error::{Error, Result};
+use crate::proto::fetch_data::ItemKind;
 use crate::proto::fetch_items::{FetchAttr, FetchItems, Wanted};
 use crate::proto::section::{Section, section_from_wire};
 use crate::proto::sequence::{Id, IdRange, IdSet};
-use crate::proto::{FetchItem, Uid, UidSet, Untagged};
+use crate::proto::{FetchData, FetchItem, Uid, UidSet, Untagged};
 use crate::session::connection::{Connection, Discard, Event, status_result};
 use crate::session::search::SearchQuery;
 use crate::session::{Session, command_name};
@@ -190,11 +191,9 @@ struct Filter<K> {
 }
 
 impl<K: Id> Filter<K> {
-    fn ours(&self, seq: u32, items: &[FetchItem]) -> bool {
+    fn ours(&self, seq: u32, items: &FetchData) -> bool {
         let in_set = if K::IS_UID {
-            items
-                .iter()
-                .any(|i| matches!(i, FetchItem::Uid(u) if self.set.contains(*u)))
+            items.uid().is_some_and(|u| self.set.contains(u))
         } else {
             self.set.contains(seq)
         };
@@ -691,12 +690,8 @@ async fn body_to<W: AsyncWrite + Unpin + ?Sized>(
     enc.raw(&wire);
     let cmd = enc.finish();
     let n = uid.get();
-    let is_ours = move |items: &[FetchItem]| {
-        items
-            .iter()
-            .any(|i| matches!(i, FetchItem::Uid(u) if *u == n))
-            && items.iter().any(|i| matches!(i, FetchItem::Body { .. }))
-    };
+    let is_ours =
+        move |items: &FetchData| items.uid() == Some(n) && items.kinds().has(ItemKind::Body);
     let discard: Discard = Box::new(move |u| match u {
         Untagged::Fetch { items, .. } => is_ours(items),
         _ => false,
@@ -734,13 +729,13 @@ async fn body_to<W: AsyncWrite + Unpin + ?Sized>(
                 found = true;
                 for item in &items {
                     // A streamed literal was parsed as empty: nothing more to write.
-                    if let FetchItem::Body {
-                        data: Some(data), ..
-                    } = item
-                        && attr.answered_by(item)
+                    if attr.answered_by(&item)
+                        && let FetchItem::Body {
+                            data: Some(data), ..
+                        } = item
                     {
                         writer
-                            .write_all(data)
+                            .write_all(&data)
                             .await
                             .map_err(|e| Error::io("writing a body to its writer", e))?;
                         written += data.len() as u64;

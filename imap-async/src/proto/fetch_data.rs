@@ -1,0 +1,441 @@
+//! The data items of one FETCH response (RFC 3501 §7.4.2, RFC 9051 §7.5.2), kept compact.
+//!
+//! A mailbox listing holds 100,000s of FETCH responses. Decoding each into a tree of heap
+//! objects (one per string, address list and body part) made the results four to six
+//! times the size of the bytes received, and cost most of the time of reading them. A
+//! [`FetchData`] instead keeps the response's own bytes (a slice of the buffer they were
+//! read into, not a copy) with the two facts every caller needs at once, the UID and which
+//! kinds of items are present, and decodes an item only when it is asked for.
+//!
+//! The bytes are checked when the response arrives: strings, literals, lists and the
+//! numbers of `UID`, `RFC822.SIZE` and `MODSEQ` must be well formed, so a broken response
+//! is still an error at once, naming the position. What is decoded on access is the inner
+//! shape of `ENVELOPE`, `BODYSTRUCTURE` and `INTERNALDATE`; a value there that cannot be
+//! read comes back as [`FetchItem::Other`] with its raw bytes (and a warning in the log),
+//! as an unreadable `INTERNALDATE` always did, so that one odd message never costs the
+//! listing.
+
+use bytes::Bytes;
+
+use super::parse::{decode_fetch_items, decode_first_fetch_item};
+use super::types::{BodyStructure, Envelope, FetchItem};
+
+/// Which kind of item, one bit each in [`FetchData`]'s summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u16)]
+pub(crate) enum ItemKind {
+    Uid = 1,
+    Flags = 1 << 1,
+    InternalDate = 1 << 2,
+    Rfc822Size = 1 << 3,
+    Envelope = 1 << 4,
+    BodyStructure = 1 << 5,
+    Body = 1 << 6,
+    Binary = 1 << 7,
+    BinarySize = 1 << 8,
+    ModSeq = 1 << 9,
+    Other = 1 << 10,
+}
+
+impl ItemKind {
+    /// The kind of a decoded item.
+    pub(crate) fn of(item: &FetchItem) -> ItemKind {
+        match item {
+            FetchItem::Uid(_) => ItemKind::Uid,
+            FetchItem::Flags(_) => ItemKind::Flags,
+            FetchItem::InternalDate(_) => ItemKind::InternalDate,
+            FetchItem::Rfc822Size(_) => ItemKind::Rfc822Size,
+            FetchItem::Envelope(_) => ItemKind::Envelope,
+            FetchItem::BodyStructure(_) => ItemKind::BodyStructure,
+            FetchItem::Body { .. } => ItemKind::Body,
+            FetchItem::Binary { .. } => ItemKind::Binary,
+            FetchItem::BinarySize { .. } => ItemKind::BinarySize,
+            FetchItem::ModSeq(_) => ItemKind::ModSeq,
+            FetchItem::Other { .. } => ItemKind::Other,
+        }
+    }
+}
+
+/// The kinds of items present, as a bit set of [`ItemKind`]s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct KindSet(pub(crate) u16);
+
+impl KindSet {
+    pub(crate) fn has(self, kind: ItemKind) -> bool {
+        self.0 & kind as u16 != 0
+    }
+
+    pub(crate) fn insert(&mut self, kind: ItemKind) {
+        self.0 |= kind as u16;
+    }
+}
+
+/// The data items of one FETCH response.
+///
+/// Received from a server, it holds the response's bytes and decodes on access: the
+/// accessors of [`Fetched`](crate::Fetched) ([`envelope`](crate::Fetched::envelope),
+/// [`flags`](crate::Fetched::flags), ...) and [`FetchData::iter`] decode just what they
+/// return. Built by hand (from a `Vec<FetchItem>`, for tests and for data from elsewhere)
+/// it holds the items themselves. Both compare equal when their items are.
+///
+/// ```
+/// use imap_async::proto::{FetchData, FetchItem};
+///
+/// let data = FetchData::from(vec![FetchItem::Uid(7), FetchItem::Rfc822Size(2048)]);
+/// assert_eq!(data.uid(), Some(7));
+/// assert_eq!(data.len(), 2);
+/// assert!(data.iter().any(|i| i == FetchItem::Rfc822Size(2048)));
+/// ```
+#[derive(Clone)]
+pub struct FetchData {
+    repr: Repr,
+}
+
+#[derive(Clone)]
+enum Repr {
+    /// As received: `raw` is the parenthesised item list, literals included; it was
+    /// checked when it arrived.
+    Wire {
+        raw: Bytes,
+        /// The `UID` item's value; 0 when there is none (UIDs are never 0).
+        uid: u32,
+        kinds: KindSet,
+        /// Number of items.
+        count: u16,
+    },
+    Items(Vec<FetchItem>),
+}
+
+impl FetchData {
+    /// Data received from a server, already checked by the parser: `raw` is the
+    /// parenthesised list.
+    pub(crate) fn from_wire(raw: Bytes, uid: u32, kinds: KindSet, count: usize) -> FetchData {
+        FetchData {
+            repr: Repr::Wire {
+                raw,
+                uid,
+                kinds,
+                count: u16::try_from(count).unwrap_or(u16::MAX),
+            },
+        }
+    }
+
+    /// No items.
+    pub fn new() -> FetchData {
+        FetchData {
+            repr: Repr::Items(Vec::new()),
+        }
+    }
+
+    /// The `UID` item's value, if there is one: known without decoding anything.
+    pub fn uid(&self) -> Option<u32> {
+        match &self.repr {
+            Repr::Wire { uid, .. } => (*uid != 0).then_some(*uid),
+            Repr::Items(items) => items.iter().find_map(|i| match i {
+                FetchItem::Uid(u) => Some(*u),
+                _ => None,
+            }),
+        }
+    }
+
+    /// How many items the response carries.
+    pub fn len(&self) -> usize {
+        match &self.repr {
+            Repr::Wire { count, .. } => usize::from(*count),
+            Repr::Items(items) => items.len(),
+        }
+    }
+
+    /// Whether there are no items.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The response's item list as received, `(` to `)`, literals included; `None` for
+    /// data built by hand.
+    pub fn raw(&self) -> Option<&Bytes> {
+        match &self.repr {
+            Repr::Wire { raw, .. } => Some(raw),
+            Repr::Items(_) => None,
+        }
+    }
+
+    /// Every item, decoded, in the order received.
+    pub fn iter(&self) -> std::vec::IntoIter<FetchItem> {
+        self.to_vec().into_iter()
+    }
+
+    /// Every item, decoded, in the order received.
+    pub fn to_vec(&self) -> Vec<FetchItem> {
+        match &self.repr {
+            Repr::Wire { raw, .. } => decode_fetch_items(raw),
+            Repr::Items(items) => items.clone(),
+        }
+    }
+
+    /// The kinds of items present.
+    pub(crate) fn kinds(&self) -> KindSet {
+        match &self.repr {
+            Repr::Wire { kinds, .. } => *kinds,
+            Repr::Items(items) => {
+                let mut set = KindSet::default();
+                for i in items {
+                    set.insert(ItemKind::of(i));
+                }
+                set
+            }
+        }
+    }
+
+    /// The first item for which `pick` gives a value, decoding only items of `kind`
+    /// (the others are skipped over, not decoded).
+    pub(crate) fn find_map<T>(
+        &self,
+        kind: ItemKind,
+        mut pick: impl FnMut(FetchItem) -> Option<T>,
+    ) -> Option<T> {
+        match &self.repr {
+            Repr::Wire { raw, kinds, .. } => {
+                if !kinds.has(kind) {
+                    return None;
+                }
+                let mut found = None;
+                decode_first_fetch_item(raw, kind, &mut |item| {
+                    found = pick(item);
+                    found.is_some()
+                });
+                found
+            }
+            Repr::Items(items) => items
+                .iter()
+                .filter(|i| ItemKind::of(i) == kind)
+                .find_map(|i| pick(i.clone())),
+        }
+    }
+
+    /// The `ENVELOPE`, decoded.
+    pub(crate) fn envelope(&self) -> Option<Envelope> {
+        self.find_map(ItemKind::Envelope, |i| match i {
+            FetchItem::Envelope(e) => Some(*e),
+            _ => None,
+        })
+    }
+
+    /// The `BODYSTRUCTURE` (or `BODY`), decoded.
+    pub(crate) fn body_structure(&self) -> Option<BodyStructure> {
+        self.find_map(ItemKind::BodyStructure, |i| match i {
+            FetchItem::BodyStructure(b) => Some(*b),
+            _ => None,
+        })
+    }
+
+    /// Add the items of another response for the same message (servers may split one
+    /// message's data over several FETCH responses).
+    pub fn extend(&mut self, more: FetchData) {
+        if more.is_empty() {
+            return;
+        }
+        if self.is_empty() {
+            *self = more;
+            return;
+        }
+        match (&mut self.repr, more.repr) {
+            (
+                Repr::Wire {
+                    raw,
+                    uid,
+                    kinds,
+                    count,
+                },
+                Repr::Wire {
+                    raw: more_raw,
+                    uid: more_uid,
+                    kinds: more_kinds,
+                    count: more_count,
+                },
+            ) => {
+                // `(a b)` + `(c d)` = `(a b c d)`: both were checked, so the joined list
+                // needs no new check. A rare case (one message split over two
+                // responses), so the copy does not matter.
+                let mut joined = Vec::with_capacity(raw.len() + more_raw.len());
+                joined.extend_from_slice(&raw[..raw.len() - 1]);
+                joined.push(b' ');
+                joined.extend_from_slice(&more_raw[1..]);
+                *raw = Bytes::from(joined);
+                if *uid == 0 {
+                    *uid = more_uid;
+                }
+                kinds.0 |= more_kinds.0;
+                *count = count.saturating_add(more_count);
+            }
+            (_, more_repr) => {
+                let mut items = self.to_vec();
+                items.extend(FetchData { repr: more_repr }.to_vec());
+                self.repr = Repr::Items(items);
+            }
+        }
+    }
+}
+
+impl Default for FetchData {
+    fn default() -> Self {
+        FetchData::new()
+    }
+}
+
+impl From<Vec<FetchItem>> for FetchData {
+    fn from(items: Vec<FetchItem>) -> FetchData {
+        FetchData {
+            repr: Repr::Items(items),
+        }
+    }
+}
+
+impl FromIterator<FetchItem> for FetchData {
+    fn from_iter<I: IntoIterator<Item = FetchItem>>(iter: I) -> FetchData {
+        FetchData::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl IntoIterator for &FetchData {
+    type Item = FetchItem;
+    type IntoIter = std::vec::IntoIter<FetchItem>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl PartialEq for FetchData {
+    fn eq(&self, other: &FetchData) -> bool {
+        match (&self.repr, &other.repr) {
+            (Repr::Wire { raw: a, .. }, Repr::Wire { raw: b, .. }) if a == b => true,
+            _ => self.to_vec() == other.to_vec(),
+        }
+    }
+}
+
+impl PartialEq<Vec<FetchItem>> for FetchData {
+    fn eq(&self, other: &Vec<FetchItem>) -> bool {
+        self.to_vec() == *other
+    }
+}
+
+impl PartialEq<[FetchItem]> for FetchData {
+    fn eq(&self, other: &[FetchItem]) -> bool {
+        self.to_vec() == other
+    }
+}
+
+/// Shows the decoded items, like a `Vec<FetchItem>` would.
+impl std::fmt::Debug for FetchData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.to_vec()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::{Response, Untagged, parse_response};
+
+    fn received(wire: &'static [u8]) -> FetchData {
+        match parse_response(Bytes::from_static(wire)).unwrap() {
+            Response::Untagged(Untagged::Fetch { items, .. }) => items,
+            other => panic!("not FETCH: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn received_data_is_the_response_bytes_decoded_on_access() {
+        let wire = b"* 3 FETCH (UID 9 FLAGS (\\Seen $Junk) RFC822.SIZE 120 BODY[TEXT] {5}\r\nhello ENVELOPE (NIL {3}\r\nabc NIL NIL NIL NIL NIL NIL NIL \"<id@x>\"))\r\n";
+        let data = received(wire);
+        let raw = data.raw().expect("kept as received");
+        assert!(raw.starts_with(b"(UID 9") && raw.ends_with(b"\"<id@x>\"))"));
+        // A slice of the frame, not a copy.
+        assert_eq!(data.uid(), Some(9));
+        assert_eq!(data.len(), 5);
+        let kinds = data.kinds();
+        for k in [
+            ItemKind::Uid,
+            ItemKind::Flags,
+            ItemKind::Rfc822Size,
+            ItemKind::Body,
+        ] {
+            assert!(kinds.has(k), "{k:?}");
+        }
+        assert!(!kinds.has(ItemKind::BodyStructure));
+        let env = data.envelope().expect("envelope");
+        assert_eq!(env.subject.as_deref(), Some(&b"abc"[..]));
+        assert_eq!(env.message_id.as_deref(), Some(&b"<id@x>"[..]));
+        assert!(data.body_structure().is_none());
+        let items = data.to_vec();
+        assert_eq!(items.len(), 5);
+        assert_eq!(items[2], FetchItem::Rfc822Size(120));
+        assert!(matches!(&items[3], FetchItem::Body { data: Some(d), .. } if &d[..] == b"hello"));
+        // The same items built by hand compare equal.
+        assert_eq!(FetchData::from(items.clone()), data);
+        assert_eq!(data, items);
+    }
+
+    #[test]
+    fn split_responses_merge_in_order() {
+        let mut a = received(b"* 1 FETCH (FLAGS (\\Seen))\r\n");
+        assert_eq!(a.uid(), None);
+        a.extend(received(b"* 1 FETCH (UID 5 RFC822.SIZE 7)\r\n"));
+        assert_eq!(a.uid(), Some(5));
+        assert_eq!(a.len(), 3);
+        assert!(a.kinds().has(ItemKind::Flags) && a.kinds().has(ItemKind::Rfc822Size));
+        assert_eq!(
+            a.to_vec(),
+            vec![
+                FetchItem::Flags(vec![Bytes::from_static(b"\\Seen")]),
+                FetchItem::Uid(5),
+                FetchItem::Rfc822Size(7)
+            ]
+        );
+        // Received data merged with data built by hand keeps every item.
+        a.extend(FetchData::from(vec![FetchItem::ModSeq(3)]));
+        assert_eq!(a.len(), 4);
+        assert_eq!(a.to_vec()[3], FetchItem::ModSeq(3));
+        let mut empty = FetchData::new();
+        empty.extend(received(b"* 1 FETCH (UID 6)\r\n"));
+        assert_eq!(empty.uid(), Some(6));
+    }
+
+    #[test]
+    fn malformed_items_are_errors_when_they_arrive() {
+        for (wire, reason) in [
+            (&b"* 1 FETCH (UID x)\r\n"[..], "expected a number"),
+            (b"* 1 FETCH (RFC822.SIZE)\r\n", "expected a number"),
+            (
+                b"* 1 FETCH (ENVELOPE NIL)\r\n",
+                "expected '(' before envelope",
+            ),
+            (
+                b"* 1 FETCH (ENVELOPE (((((NIL)))))\r\n",
+                "envelope nested too deeply",
+            ),
+            (b"* 1 FETCH (BODY[] )\r\n", "expected a string"),
+            (b"* 1 FETCH (FLAGS (\\Seen\r\n", "unterminated flag list"),
+            (b"* 1 FETCH (FLAGS (\\Seen)\r\n", "unterminated FETCH data"),
+            (
+                b"* 1 FETCH (BODYSTRUCTURE (\"text\" \"plain\"\r\n",
+                "unterminated list",
+            ),
+            (
+                b"* 1 FETCH (BODY[] {10}\r\nabc)\r\n",
+                "literal longer than the response",
+            ),
+        ] {
+            let e = parse_response(Bytes::copy_from_slice(wire)).unwrap_err();
+            assert_eq!(e.reason, reason, "{}", String::from_utf8_lossy(wire));
+        }
+    }
+
+    #[test]
+    fn the_compact_form_is_small() {
+        // One response: the bytes are shared with the read buffer; the rest is a few words.
+        assert!(std::mem::size_of::<FetchData>() <= 48);
+    }
+}
