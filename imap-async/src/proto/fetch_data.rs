@@ -17,7 +17,7 @@
 
 use bytes::Bytes;
 
-use super::parse::{decode_fetch_items, decode_first_fetch_item};
+use super::parse::{EnvelopeView, decode_fetch_items, decode_first_fetch_item, envelope_view};
 use super::types::{BodyStructure, Envelope, FetchItem};
 
 /// Which kind of item, one bit each in [`FetchData`]'s summary.
@@ -219,6 +219,15 @@ impl FetchData {
             FetchItem::Envelope(e) => Some(*e),
             _ => None,
         })
+    }
+
+    /// A view of the `ENVELOPE`, reading its fields straight from the received bytes;
+    /// `None` when there is none, and for data built by hand.
+    pub fn envelope_view(&self) -> Option<EnvelopeView<'_>> {
+        match &self.repr {
+            Repr::Wire { raw, kinds, .. } if kinds.has(ItemKind::Envelope) => envelope_view(raw),
+            _ => None,
+        }
     }
 
     /// The `BODYSTRUCTURE` (or `BODY`), decoded.
@@ -431,6 +440,46 @@ mod tests {
             let e = parse_response(Bytes::copy_from_slice(wire)).unwrap_err();
             assert_eq!(e.reason, reason, "{}", String::from_utf8_lossy(wire));
         }
+    }
+
+    #[test]
+    fn envelope_views_read_what_the_decoded_envelope_holds() {
+        use crate::proto::{Address, AddressView};
+        fn owned(list: crate::proto::Addresses<'_>) -> Option<Vec<Address>> {
+            let v: Vec<Address> = list
+                .map(|a: AddressView<'_>| Address {
+                    name: a.name.map(|c| Bytes::from(c.into_owned())),
+                    route: a.route.map(|c| Bytes::from(c.into_owned())),
+                    mailbox: a.mailbox.map(|c| Bytes::from(c.into_owned())),
+                    host: a.host.map(|c| Bytes::from(c.into_owned())),
+                })
+                .collect();
+            (!v.is_empty()).then_some(v)
+        }
+        for wire in [
+            &b"* 1 FETCH (UID 1 ENVELOPE (\"Mon, 1 Jan 2024 10:00:00 +0000\" \"=?UTF-8?B?w6k=?= \\\"q\\\"\" ((\"Al \\\"A\\\"\" NIL \"al\" \"x.org\")) NIL NIL ((NIL NIL \"team\" NIL)(NIL NIL \"bo\" \"y.org\")(NIL NIL NIL NIL)) NIL NIL NIL \"<1@x>\"))\r\n"[..],
+            b"* 2 FETCH (FLAGS () ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) UID 2)\r\n",
+            b"* 3 FETCH (ENVELOPE ({5}\r\nd\"a)e {4}\r\n\xc3\xa9t\xc3 ((NIL NIL \"a\" \"b\")) NIL NIL NIL NIL NIL \"<0@x>\" NIL))\r\n",
+        ] {
+            let data = received(wire);
+            let env = data.envelope().expect("envelope");
+            let view = data.envelope_view().expect("view");
+            let bytes = |c: Option<std::borrow::Cow<'_, [u8]>>| c.map(|c| Bytes::from(c.into_owned()));
+            assert_eq!(bytes(view.date()), env.date.clone());
+            assert_eq!(bytes(view.subject()), env.subject.clone());
+            assert_eq!(bytes(view.in_reply_to()), env.in_reply_to.clone());
+            assert_eq!(bytes(view.message_id()), env.message_id.clone());
+            assert_eq!(owned(view.from()), env.from.clone());
+            assert_eq!(owned(view.to()), env.to.clone().filter(|v| !v.is_empty()));
+            assert_eq!(owned(view.cc()), env.cc.clone());
+            assert_eq!(view.to_envelope(), env);
+        }
+        assert!(
+            FetchData::from(vec![FetchItem::Uid(1)])
+                .envelope_view()
+                .is_none()
+        );
+        assert!(received(b"* 1 FETCH (UID 1)\r\n").envelope_view().is_none());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! FETCH responses (RFC 3501 §7.4.2, RFC 9051 §7.5.2): items, sections, ENVELOPE and
 //! BODYSTRUCTURE.
 
+use super::view::EnvelopeView;
 use super::*;
 use crate::proto::fetch_data::{FetchData, ItemKind, KindSet};
 
@@ -643,3 +644,22 @@ static LIST_CLASS: [u8; 256] = {
     t[b'{' as usize] = LITERAL;
     t
 };
+
+/// A view of the first `ENVELOPE` in a checked item list.
+pub(crate) fn envelope_view(raw: &Bytes) -> Option<EnvelopeView<'_>> {
+    let mut p = over(raw);
+    p.expect(b'(', "expected '(' after FETCH").ok()?;
+    loop {
+        p.sp();
+        if matches!(p.peek(), Some(b')') | None) {
+            return None;
+        }
+        let start = p.pos;
+        let name = p.atom_with(name_stop).ok()?;
+        if item_kind(p.kw(name).as_bytes(), p.peek() == Some(b'[')) == ItemKind::Envelope {
+            return EnvelopeView::at(raw, p.pos);
+        }
+        p.pos = start;
+        p.check_fetch_item(&mut 0).ok()?;
+    }
+}

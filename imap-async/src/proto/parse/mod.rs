@@ -21,6 +21,7 @@ mod mailbox;
 mod server;
 #[cfg(test)]
 mod tests;
+mod view;
 
 use bytes::Bytes;
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
@@ -30,7 +31,8 @@ use super::types::{
     MailboxStatus, MultipartExtension, NamespaceDescr, Namespaces, QuotaResource, Response,
     ResponseCode, SingleExtension, Status, StatusText, Tagged, ThreadNode, Untagged,
 };
-pub(crate) use fetch::{decode_fetch_items, decode_first_fetch_item};
+pub(crate) use fetch::{decode_fetch_items, decode_first_fetch_item, envelope_view};
+pub use view::{AddressView, Addresses, EnvelopeView};
 
 /// A framed response that could not be parsed. It carries the raw bytes so the caller can
 /// log or report them; framing was intact, so the connection stays usable.
@@ -215,6 +217,7 @@ struct ExtTail {
     rest: Option<Bytes>,
 }
 
+#[derive(Clone)]
 struct Parser<'a> {
     frame: &'a Bytes,
     /// The frame without its final line end.

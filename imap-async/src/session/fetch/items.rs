@@ -8,7 +8,7 @@ use crate::proto::fetch_data::ItemKind;
 use crate::proto::fetch_items::FetchAttr;
 use crate::proto::flag::{Flag, flags_from_wire};
 use crate::proto::section::{Section, section_from_wire};
-use crate::proto::{BodyStructure, Envelope, FetchData, FetchItem, Uid, UidSet};
+use crate::proto::{BodyStructure, Envelope, EnvelopeView, FetchData, FetchItem, Uid, UidSet};
 
 /// One message's data from a FETCH, all lines for that message merged.
 ///
@@ -122,6 +122,32 @@ impl Fetched {
     /// ```
     pub fn envelope(&self) -> Option<Envelope> {
         self.items.envelope()
+    }
+
+    /// A view of the `ENVELOPE`, if fetched: its fields read straight from the received
+    /// bytes when asked for, borrowed, without building an [`Envelope`]. The fast way to
+    /// list a folder (a subject and a sender per message); `None` also for a message built
+    /// by hand from items (use [`envelope`](Self::envelope) there).
+    ///
+    /// ```no_run
+    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use imap_async::UidSet;
+    /// use imap_async::session::FetchAttr;
+    ///
+    /// let mut messages = session.fetch_stream(&UidSet::all(), [FetchAttr::Envelope])?;
+    /// while let Some(msg) = messages.try_next().await? {
+    ///     if let Some(env) = msg.envelope_view() {
+    ///         let subject = env.subject().unwrap_or_default();
+    ///         let from = env.from().next().and_then(|a| a.mailbox).unwrap_or_default();
+    ///         println!("{} | {}", String::from_utf8_lossy(&from), String::from_utf8_lossy(&subject));
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn envelope_view(&self) -> Option<EnvelopeView<'_>> {
+        self.items.envelope_view()
     }
 
     /// `BODYSTRUCTURE`, if fetched.

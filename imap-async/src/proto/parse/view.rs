@@ -1,0 +1,247 @@
+//! Zero-copy views of an `ENVELOPE` (RFC 3501 §7.4.2): its fields read straight from the
+//! received bytes, without building an [`Envelope`].
+//!
+//! Listing a folder reads a few fields of every envelope (subject, sender, date): building
+//! the whole [`Envelope`] for that means a heap object per address list and a reference
+//! count per string. A view finds the ten fields once, in one pass, and reads only the
+//! ones asked for; strings are borrowed unless an escape had to be resolved.
+
+use std::borrow::Cow;
+
+use super::*;
+
+/// The ten fields of an envelope, in order (RFC 3501 §9 `envelope`).
+const FIELDS: usize = 10;
+
+/// A view of one `ENVELOPE` in received FETCH data; see
+/// [`Fetched::envelope_view`](crate::Fetched::envelope_view).
+///
+/// Strings are as sent (RFC 2047 encoded words undecoded; [`EnvelopeView::to_envelope`]
+/// gives the owned [`Envelope`] with its decoding helpers). A field whose shape cannot be
+/// read gives `None` (an address list: no addresses).
+#[derive(Clone, Copy)]
+pub struct EnvelopeView<'a> {
+    raw: &'a Bytes,
+    /// Where the envelope's `(` is in `raw`.
+    start: u32,
+    /// Where each field starts in `raw`.
+    at: [u32; FIELDS],
+}
+
+impl std::fmt::Debug for EnvelopeView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.to_envelope(), f)
+    }
+}
+
+impl<'a> EnvelopeView<'a> {
+    /// The view of the envelope starting at `pos` (its `(`) in a checked item list.
+    pub(crate) fn at(raw: &'a Bytes, pos: usize) -> Option<EnvelopeView<'a>> {
+        let mut p = Parser {
+            frame: raw,
+            b: raw,
+            pos,
+            depth: 0,
+        };
+        p.sp();
+        let start = u32::try_from(p.pos).ok()?;
+        p.expect(b'(', "expected '(' before envelope").ok()?;
+        let mut at = [0u32; FIELDS];
+        for slot in &mut at {
+            p.sp();
+            *slot = u32::try_from(p.pos).ok()?;
+            if p.peek() == Some(b'(') {
+                p.skip_value().ok()?;
+            } else {
+                p.skip_nstring().ok()?;
+            }
+        }
+        p.expect(b')', "expected ')' after envelope").ok()?;
+        Some(EnvelopeView { raw, start, at })
+    }
+
+    fn parser(&self, field: usize) -> Parser<'a> {
+        Parser {
+            frame: self.raw,
+            b: self.raw,
+            pos: self.at[field] as usize,
+            depth: 0,
+        }
+    }
+
+    fn string(&self, field: usize) -> Option<Cow<'a, [u8]>> {
+        self.parser(field).nstring_ref().ok().flatten()
+    }
+
+    fn addresses(&self, field: usize) -> Addresses<'a> {
+        let mut p = self.parser(field);
+        let open = p.peek() == Some(b'(');
+        if open {
+            p.pos += 1;
+        }
+        Addresses { p, done: !open }
+    }
+
+    /// The `Date:` header, raw.
+    pub fn date(&self) -> Option<Cow<'a, [u8]>> {
+        self.string(0)
+    }
+
+    /// The `Subject:` header, raw (RFC 2047 encoded words undecoded).
+    pub fn subject(&self) -> Option<Cow<'a, [u8]>> {
+        self.string(1)
+    }
+
+    /// `From:` addresses.
+    pub fn from(&self) -> Addresses<'a> {
+        self.addresses(2)
+    }
+
+    /// `Sender:` addresses.
+    pub fn sender(&self) -> Addresses<'a> {
+        self.addresses(3)
+    }
+
+    /// `Reply-To:` addresses.
+    pub fn reply_to(&self) -> Addresses<'a> {
+        self.addresses(4)
+    }
+
+    /// `To:` addresses.
+    pub fn to(&self) -> Addresses<'a> {
+        self.addresses(5)
+    }
+
+    /// `Cc:` addresses.
+    pub fn cc(&self) -> Addresses<'a> {
+        self.addresses(6)
+    }
+
+    /// `Bcc:` addresses.
+    pub fn bcc(&self) -> Addresses<'a> {
+        self.addresses(7)
+    }
+
+    /// The `In-Reply-To:` header, raw.
+    pub fn in_reply_to(&self) -> Option<Cow<'a, [u8]>> {
+        self.string(8)
+    }
+
+    /// The `Message-ID:` header, raw.
+    pub fn message_id(&self) -> Option<Cow<'a, [u8]>> {
+        self.string(9)
+    }
+
+    /// The whole envelope, decoded into an owned [`Envelope`].
+    pub fn to_envelope(&self) -> Envelope {
+        let mut p = self.parser(0);
+        p.pos = self.start as usize;
+        // The view was made by reading the same fields: this cannot fail.
+        p.envelope().map(|e| *e).unwrap_or_default()
+    }
+}
+
+/// One address of an [`EnvelopeView`], borrowed. Group syntax as in [`Address`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressView<'a> {
+    /// The display name, raw.
+    pub name: Option<Cow<'a, [u8]>>,
+    /// The obsolete source route.
+    pub route: Option<Cow<'a, [u8]>>,
+    /// The local part, or the group name at a group start.
+    pub mailbox: Option<Cow<'a, [u8]>>,
+    /// The domain.
+    pub host: Option<Cow<'a, [u8]>>,
+}
+
+/// The addresses of one field of an [`EnvelopeView`], read one by one.
+#[derive(Clone)]
+pub struct Addresses<'a> {
+    p: Parser<'a>,
+    done: bool,
+}
+
+impl std::fmt::Debug for Addresses<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+impl<'a> Iterator for Addresses<'a> {
+    type Item = AddressView<'a>;
+
+    fn next(&mut self) -> Option<AddressView<'a>> {
+        if self.done {
+            return None;
+        }
+        let p = &mut self.p;
+        let address = (|| {
+            if !p.eat(b'(') {
+                return Err(Fail {
+                    reason: "end of list",
+                    pos: p.pos,
+                });
+            }
+            let a = AddressView {
+                name: p.nstring_ref()?,
+                route: p.nstring_ref()?,
+                mailbox: p.nstring_ref()?,
+                host: p.nstring_ref()?,
+            };
+            p.expect(b')', "expected ')' after address")?;
+            Ok(a)
+        })();
+        if address.is_err() {
+            self.done = true;
+        }
+        address.ok()
+    }
+}
+
+impl std::iter::FusedIterator for Addresses<'_> {}
+
+impl<'a> Parser<'a> {
+    /// Like [`Parser::nstring`], borrowing the bytes unless an escape had to be resolved.
+    pub(super) fn nstring_ref(&mut self) -> R<Option<Cow<'a, [u8]>>> {
+        self.sp();
+        let b: &'a [u8] = self.b;
+        match self.peek() {
+            Some(b'"') => {
+                let (len, escaped) = self.scan_quoted()?;
+                let start = self.pos + 1;
+                if escaped {
+                    return Ok(Some(Cow::Owned(self.quoted()?.to_vec())));
+                }
+                self.pos = start + len + 1;
+                Ok(Some(Cow::Borrowed(&b[start..start + len])))
+            }
+            _ if self.at_literal() => {
+                if self.peek() == Some(b'~') {
+                    self.pos += 1;
+                }
+                let len = self.literal()?.len();
+                Ok(Some(Cow::Borrowed(&b[self.pos - len..self.pos])))
+            }
+            Some(_) => {
+                let (s, e) = self.atom_with(astr_stop)?;
+                if b[s..e].eq_ignore_ascii_case(b"NIL") {
+                    Ok(None)
+                } else {
+                    Ok(Some(Cow::Borrowed(&b[s..e])))
+                }
+            }
+            None => self.fail("expected a string"),
+        }
+    }
+
+    /// Like [`Parser::nstring`] without building the value.
+    pub(super) fn skip_nstring(&mut self) -> R<()> {
+        self.sp();
+        match self.peek() {
+            Some(b'"') => self.skip_quoted(),
+            _ if self.at_literal() => self.any_literal().map(drop),
+            Some(_) => self.atom_with(astr_stop).map(drop),
+            None => self.fail("expected a string"),
+        }
+    }
+}
