@@ -325,14 +325,34 @@ async fn outlook_crlf_inside_a_quoted_string_is_a_typed_error_and_the_session_go
     .await;
 }
 
+/// The unescaped quote leaves the lists balanced, so the response is taken: the message
+/// comes with its UID, and its envelope, which cannot be decoded, stays raw as an `Other`
+/// item (`envelope()` gives `None`) instead of failing the whole fetch.
 #[tokio::test]
-async fn outlook_unescaped_quote_is_a_typed_error_and_the_session_goes_on() {
-    malformed_envelope_is_a_parse_error_and_the_session_goes_on(
-        "outlook-malformed-quoting.imap",
-        4,
-        "Smith",
-    )
-    .await;
+async fn outlook_unescaped_quote_keeps_the_message_with_its_envelope_raw() {
+    let server = quirk("outlook-malformed-quoting.imap").await;
+    let mut s = connect(&server).await;
+    let got = s
+        .fetch(&UidSet::from(uid(4)), FetchAttr::Envelope)
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].uid(), Some(uid(4)));
+    assert!(got[0].envelope().is_none());
+    let raw = got[0]
+        .items
+        .iter()
+        .find_map(|i| match i {
+            imap_async::proto::FetchItem::Other { name, value } if &name[..] == b"ENVELOPE" => {
+                Some(value)
+            }
+            _ => None,
+        })
+        .expect("the envelope kept raw");
+    assert!(String::from_utf8_lossy(&raw).contains("Smith"));
+    s.noop().await.unwrap();
+    s.logout().await.unwrap();
+    server.finish().await;
 }
 
 #[tokio::test]

@@ -17,7 +17,10 @@
 
 use bytes::Bytes;
 
-use super::parse::{EnvelopeView, decode_fetch_items, decode_first_fetch_item, envelope_view};
+use super::parse::{
+    BodyStructureView, EnvelopeView, body_structure_view, decode_fetch_items,
+    decode_first_fetch_item, envelope_view,
+};
 use super::types::{BodyStructure, Envelope, FetchItem};
 
 /// Which kind of item, one bit each in [`FetchData`]'s summary.
@@ -38,6 +41,20 @@ pub(crate) enum ItemKind {
 }
 
 impl ItemKind {
+    /// The kinds whose first item's position is kept (the ones accessors decode).
+    pub(crate) const POSITIONED: [ItemKind; 5] = [
+        ItemKind::Flags,
+        ItemKind::InternalDate,
+        ItemKind::Rfc822Size,
+        ItemKind::Envelope,
+        ItemKind::BodyStructure,
+    ];
+
+    /// This kind's place in [`Self::POSITIONED`].
+    pub(crate) fn slot(self) -> Option<usize> {
+        Self::POSITIONED.iter().position(|&k| k == self)
+    }
+
     /// The kind of a decoded item.
     pub(crate) fn of(item: &FetchItem) -> ItemKind {
         match item {
@@ -102,6 +119,9 @@ enum Repr {
         kinds: KindSet,
         /// Number of items.
         count: u16,
+        /// Where the first item of each of [`ItemKind::POSITIONED`] starts in `raw`
+        /// (0: none), so that an accessor goes straight to it.
+        first: [u32; 5],
     },
     Items(Vec<FetchItem>),
 }
@@ -109,15 +129,27 @@ enum Repr {
 impl FetchData {
     /// Data received from a server, already checked by the parser: `raw` is the
     /// parenthesised list.
-    pub(crate) fn from_wire(raw: Bytes, uid: u32, kinds: KindSet, count: usize) -> FetchData {
+    pub(crate) fn from_wire(
+        raw: Bytes,
+        uid: u32,
+        kinds: KindSet,
+        count: usize,
+        first: [u32; 5],
+    ) -> FetchData {
         FetchData {
             repr: Repr::Wire {
                 raw,
                 uid,
                 kinds,
                 count: u16::try_from(count).unwrap_or(u16::MAX),
+                first,
             },
         }
+    }
+
+    /// Where to start looking for an item of `kind` in received data.
+    fn start_of(first: &[u32; 5], kind: ItemKind) -> usize {
+        kind.slot().map_or(0, |i| first[i] as usize)
     }
 
     /// No items.
@@ -195,12 +227,14 @@ impl FetchData {
         mut pick: impl FnMut(FetchItem) -> Option<T>,
     ) -> Option<T> {
         match &self.repr {
-            Repr::Wire { raw, kinds, .. } => {
+            Repr::Wire {
+                raw, kinds, first, ..
+            } => {
                 if !kinds.has(kind) {
                     return None;
                 }
                 let mut found = None;
-                decode_first_fetch_item(raw, kind, &mut |item| {
+                decode_first_fetch_item(raw, kind, Self::start_of(first, kind), &mut |item| {
                     found = pick(item);
                     found.is_some()
                 });
@@ -225,7 +259,24 @@ impl FetchData {
     /// `None` when there is none, and for data built by hand.
     pub fn envelope_view(&self) -> Option<EnvelopeView<'_>> {
         match &self.repr {
-            Repr::Wire { raw, kinds, .. } if kinds.has(ItemKind::Envelope) => envelope_view(raw),
+            Repr::Wire {
+                raw, kinds, first, ..
+            } if kinds.has(ItemKind::Envelope) => {
+                envelope_view(raw, Self::start_of(first, ItemKind::Envelope))
+            }
+            _ => None,
+        }
+    }
+
+    /// A view of the `BODYSTRUCTURE` (or `BODY`), reading its parts straight from the
+    /// received bytes; `None` when there is none, and for data built by hand.
+    pub fn body_structure_view(&self) -> Option<BodyStructureView<'_>> {
+        match &self.repr {
+            Repr::Wire {
+                raw, kinds, first, ..
+            } if kinds.has(ItemKind::BodyStructure) => {
+                body_structure_view(raw, Self::start_of(first, ItemKind::BodyStructure))
+            }
             _ => None,
         }
     }
@@ -255,12 +306,14 @@ impl FetchData {
                     uid,
                     kinds,
                     count,
+                    first,
                 },
                 Repr::Wire {
                     raw: more_raw,
                     uid: more_uid,
                     kinds: more_kinds,
                     count: more_count,
+                    first: more_first,
                 },
             ) => {
                 // `(a b)` + `(c d)` = `(a b c d)`: both were checked, so the joined list
@@ -270,6 +323,14 @@ impl FetchData {
                 joined.extend_from_slice(&raw[..raw.len() - 1]);
                 joined.push(b' ');
                 joined.extend_from_slice(&more_raw[1..]);
+                // The second list's items move by the first's length, less its `)`,
+                // plus the joining space, less the second's `(`.
+                let shift = raw.len() as u32 - 1;
+                for (at, more_at) in first.iter_mut().zip(more_first) {
+                    if *at == 0 && more_at != 0 {
+                        *at = more_at + shift;
+                    }
+                }
                 *raw = Bytes::from(joined);
                 if *uid == 0 {
                     *uid = more_uid;
@@ -483,8 +544,57 @@ mod tests {
     }
 
     #[test]
+    fn body_structure_views_walk_what_the_decoded_structure_holds() {
+        use crate::proto::{BodyStructure, BodyStructureView};
+        /// (media type, subtype, size) of every part, depth first, from both.
+        fn walk_view(v: BodyStructureView<'_>, out: &mut Vec<(Vec<u8>, Vec<u8>, Option<u32>)>) {
+            let t = v.media_type().unwrap_or_default().into_owned();
+            let st = v.media_subtype().unwrap_or_default().into_owned();
+            out.push((t, st, v.size()));
+            for p in v.parts() {
+                walk_view(p, out);
+            }
+        }
+        fn walk(b: &BodyStructure, out: &mut Vec<(Vec<u8>, Vec<u8>, Option<u32>)>) {
+            match b {
+                BodyStructure::Single {
+                    media_type,
+                    media_subtype,
+                    size,
+                    ..
+                } => out.push((media_type.to_vec(), media_subtype.to_vec(), Some(*size))),
+                BodyStructure::Multipart {
+                    parts,
+                    media_subtype,
+                    ..
+                } => {
+                    out.push((b"multipart".to_vec(), media_subtype.to_vec(), None));
+                    for p in parts {
+                        walk(p, out);
+                    }
+                }
+            }
+        }
+        for wire in [
+            &b"* 1 FETCH (UID 1 BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 12 1 NIL NIL NIL NIL)((\"text\" \"html\" NIL NIL NIL \"quoted-printable\" 340 8 NIL NIL NIL NIL)(\"image\" \"png\" (\"name\" \"a\\\"b).png\") \"<i@x>\" NIL \"base64\" 5000 NIL (\"inline\" (\"filename\" \"a.png\")) NIL NIL) \"related\" (\"boundary\" \"b2\") NIL NIL) \"mixed\" (\"boundary\" \"b1\") NIL NIL NIL))\r\n"[..],
+            b"* 2 FETCH (BODYSTRUCTURE (\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 900 (NIL {4}\r\nsubj NIL NIL NIL NIL NIL NIL NIL NIL) (\"text\" \"plain\" NIL NIL NIL \"7bit\" 10 1) 20) UID 2)\r\n",
+            b"* 3 FETCH (BODY (\"text\" \"plain\" NIL NIL NIL \"7bit\" 3 1))\r\n",
+        ] {
+            let data = received(wire);
+            let owned = data.body_structure().expect("body structure");
+            let view = data.body_structure_view().expect("view");
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            walk_view(view, &mut a);
+            walk(&owned, &mut b);
+            assert_eq!(a, b, "{}", String::from_utf8_lossy(wire));
+            assert_eq!(view.to_body_structure(), Some(owned));
+        }
+        assert!(FetchData::from(vec![FetchItem::Uid(1)]).body_structure_view().is_none());
+    }
+
+    #[test]
     fn the_compact_form_is_small() {
         // One response: the bytes are shared with the read buffer; the rest is a few words.
-        assert!(std::mem::size_of::<FetchData>() <= 48);
+        assert!(std::mem::size_of::<FetchData>() <= 64);
     }
 }

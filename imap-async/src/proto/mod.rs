@@ -42,7 +42,9 @@ pub use frame::{FrameError, Framed, Framer, Limits};
 pub use notify::{
     NotifyError, NotifyEvent, NotifyFilter, NotifyGroup, NotifySet, encode_notify_set,
 };
-pub use parse::{AddressView, Addresses, EnvelopeView, ParseError, parse_response};
+pub use parse::{
+    AddressView, Addresses, BodyStructureView, EnvelopeView, ParseError, Parts, parse_response,
+};
 pub use search::{Search, SearchError, SearchKey, encode_search, encode_search_program};
 pub use section::{Section, SectionError};
 pub use sequence::{Seq, SeqSet, Uid, UidSet};

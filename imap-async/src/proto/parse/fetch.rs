@@ -1,7 +1,7 @@
 //! FETCH responses (RFC 3501 §7.4.2, RFC 9051 §7.5.2): items, sections, ENVELOPE and
 //! BODYSTRUCTURE.
 
-use super::view::EnvelopeView;
+use super::view::{BodyStructureView, EnvelopeView};
 use super::*;
 use crate::proto::fetch_data::{FetchData, ItemKind, KindSet};
 
@@ -19,17 +19,24 @@ impl Parser<'_> {
         let mut uid = 0;
         let mut kinds = KindSet::default();
         let mut count = 0usize;
+        let mut first = [0u32; 5];
         loop {
             self.sp();
             match self.peek() {
                 Some(b')') => {
                     self.pos += 1;
                     let raw = self.slice(start, self.pos);
-                    return Ok(FetchData::from_wire(raw, uid, kinds, count));
+                    return Ok(FetchData::from_wire(raw, uid, kinds, count, first));
                 }
                 None => return self.fail("unterminated FETCH data"),
                 Some(_) => {
+                    let at = self.pos - start;
                     let kind = self.check_fetch_item(&mut uid)?;
+                    if let Some(slot) = kind.slot()
+                        && first[slot] == 0
+                    {
+                        first[slot] = u32::try_from(at).unwrap_or(0);
+                    }
                     kinds.insert(kind);
                     count += 1;
                 }
@@ -86,14 +93,20 @@ impl Parser<'_> {
                 self.section()?;
                 self.num32()?;
             }
-            ItemKind::Body | ItemKind::Binary | ItemKind::InternalDate | ItemKind::Other => {
+            ItemKind::Body | ItemKind::Binary | ItemKind::InternalDate => {
+                if bracket {
+                    self.section()?;
+                }
+                if matches!(self.peek_after_sp(), None | Some(b')')) {
+                    return self.fail("expected a string");
+                }
+                self.skip_nstring()?;
+            }
+            ItemKind::Other => {
                 if bracket {
                     self.section()?;
                 }
                 // An unknown item may come without a value (kept raw as empty).
-                if kind != ItemKind::Other && matches!(self.peek_after_sp(), None | Some(b')')) {
-                    return self.fail("expected a string");
-                }
                 self.skip_value()?;
             }
         }
@@ -108,7 +121,9 @@ impl Parser<'_> {
         only: Option<ItemKind>,
         take: &mut dyn FnMut(FetchItem) -> bool,
     ) -> R<()> {
-        self.expect(b'(', "expected '(' after FETCH")?;
+        if self.pos == 0 {
+            self.expect(b'(', "expected '(' after FETCH")?;
+        }
         loop {
             self.sp();
             if matches!(self.peek(), Some(b')') | None) {
@@ -326,7 +341,7 @@ impl Parser<'_> {
     /// One table lookup per byte outside strings, and quoted strings jumped over eight
     /// bytes at a time: this runs over every byte of every listing, so it must cost far
     /// less than decoding.
-    fn skip_list(&mut self, max_depth: u32, too_deep: &'static str) -> R<()> {
+    pub(super) fn skip_list(&mut self, max_depth: u32, too_deep: &'static str) -> R<()> {
         let b = self.b;
         let mut at = self.pos;
         let mut depth = 0u32;
@@ -615,13 +630,16 @@ pub(crate) fn decode_fetch_items(raw: &Bytes) -> Vec<FetchItem> {
 }
 
 /// Hand the items of `kind` in a checked item list to `take`, decoded, until it returns
-/// `true`.
+/// `true`, looking from `from` (the start of an item, or 0 for the list's start).
 pub(crate) fn decode_first_fetch_item(
     raw: &Bytes,
     kind: ItemKind,
+    from: usize,
     take: &mut dyn FnMut(FetchItem) -> bool,
 ) {
-    if let Err(fail) = over(raw).decode_fetch_data(Some(kind), take) {
+    let mut p = over(raw);
+    p.pos = from;
+    if let Err(fail) = p.decode_fetch_data(Some(kind), take) {
         tracing::warn!(
             reason = fail.reason,
             position = fail.pos,
@@ -645,10 +663,14 @@ static LIST_CLASS: [u8; 256] = {
     t
 };
 
-/// A view of the first `ENVELOPE` in a checked item list.
-pub(crate) fn envelope_view(raw: &Bytes) -> Option<EnvelopeView<'_>> {
+/// Where the value of the first item of `kind` starts in a checked item list, looking
+/// from `from` (the start of an item, or 0 for the list's start).
+fn value_of(raw: &Bytes, kind: ItemKind, from: usize) -> Option<usize> {
     let mut p = over(raw);
-    p.expect(b'(', "expected '(' after FETCH").ok()?;
+    p.pos = from;
+    if from == 0 {
+        p.expect(b'(', "expected '(' after FETCH").ok()?;
+    }
     loop {
         p.sp();
         if matches!(p.peek(), Some(b')') | None) {
@@ -656,10 +678,21 @@ pub(crate) fn envelope_view(raw: &Bytes) -> Option<EnvelopeView<'_>> {
         }
         let start = p.pos;
         let name = p.atom_with(name_stop).ok()?;
-        if item_kind(p.kw(name).as_bytes(), p.peek() == Some(b'[')) == ItemKind::Envelope {
-            return EnvelopeView::at(raw, p.pos);
+        if item_kind(p.kw(name).as_bytes(), p.peek() == Some(b'[')) == kind {
+            return Some(p.pos);
         }
         p.pos = start;
         p.check_fetch_item(&mut 0).ok()?;
     }
+}
+
+/// A view of the first `BODYSTRUCTURE` (or `BODY`) in a checked item list.
+pub(crate) fn body_structure_view(raw: &Bytes, from: usize) -> Option<BodyStructureView<'_>> {
+    BodyStructureView::at(raw, value_of(raw, ItemKind::BodyStructure, from)?)
+}
+
+/// A view of the first `ENVELOPE` in a checked item list, looking from `from` (the start
+/// of an item, or 0 for the list's start).
+pub(crate) fn envelope_view(raw: &Bytes, from: usize) -> Option<EnvelopeView<'_>> {
+    EnvelopeView::at(raw, value_of(raw, ItemKind::Envelope, from)?)
 }

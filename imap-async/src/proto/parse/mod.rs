@@ -31,8 +31,10 @@ use super::types::{
     MailboxStatus, MultipartExtension, NamespaceDescr, Namespaces, QuotaResource, Response,
     ResponseCode, SingleExtension, Status, StatusText, Tagged, ThreadNode, Untagged,
 };
-pub(crate) use fetch::{decode_fetch_items, decode_first_fetch_item, envelope_view};
-pub use view::{AddressView, Addresses, EnvelopeView};
+pub(crate) use fetch::{
+    body_structure_view, decode_fetch_items, decode_first_fetch_item, envelope_view,
+};
+pub use view::{AddressView, Addresses, BodyStructureView, EnvelopeView, Parts};
 
 /// A framed response that could not be parsed. It carries the raw bytes so the caller can
 /// log or report them; framing was intact, so the connection stays usable.

@@ -51,7 +51,7 @@ impl<'a> EnvelopeView<'a> {
             p.sp();
             *slot = u32::try_from(p.pos).ok()?;
             if p.peek() == Some(b'(') {
-                p.skip_value().ok()?;
+                p.skip_list(2, "envelope nested too deeply").ok()?;
             } else {
                 p.skip_nstring().ok()?;
             }
@@ -245,3 +245,151 @@ impl<'a> Parser<'a> {
         }
     }
 }
+
+/// A view of one `BODYSTRUCTURE` (or `BODY`) in received FETCH data, or of one of its
+/// parts; see [`Fetched::body_structure_view`](crate::Fetched::body_structure_view).
+/// Each accessor reads its answer from the received bytes; nothing is built.
+/// [`BodyStructureView::to_body_structure`] gives the owned [`BodyStructure`].
+#[derive(Clone, Copy)]
+pub struct BodyStructureView<'a> {
+    raw: &'a Bytes,
+    /// Where this body's `(` is in `raw`.
+    start: u32,
+}
+
+impl std::fmt::Debug for BodyStructureView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.to_body_structure(), f)
+    }
+}
+
+impl<'a> BodyStructureView<'a> {
+    pub(crate) fn at(raw: &'a Bytes, pos: usize) -> Option<BodyStructureView<'a>> {
+        let mut p = Parser {
+            frame: raw,
+            b: raw,
+            pos,
+            depth: 0,
+        };
+        p.sp();
+        (p.peek() == Some(b'(')).then(|| BodyStructureView {
+            raw,
+            start: p.pos as u32,
+        })
+    }
+
+    /// A parser just inside this body's `(`.
+    fn inside(&self) -> Parser<'a> {
+        let mut p = Parser {
+            frame: self.raw,
+            b: self.raw,
+            pos: self.start as usize + 1,
+            depth: 0,
+        };
+        p.sp();
+        p
+    }
+
+    /// Whether this is a `multipart/*` body (RFC 3501 §9 `body-type-mpart`).
+    pub fn is_multipart(&self) -> bool {
+        self.inside().peek() == Some(b'(')
+    }
+
+    /// The parts of a multipart body, in order; none for a single part.
+    pub fn parts(&self) -> Parts<'a> {
+        Parts {
+            p: self.inside(),
+            raw: self.raw,
+        }
+    }
+
+    /// The media type as sent (`text`, `image`, ...); `multipart` for a multipart body.
+    pub fn media_type(&self) -> Option<Cow<'a, [u8]>> {
+        if self.is_multipart() {
+            return Some(Cow::Borrowed(b"multipart"));
+        }
+        self.inside().nstring_ref().ok().flatten()
+    }
+
+    /// The subtype as sent (`plain`, `mixed`, ...).
+    pub fn media_subtype(&self) -> Option<Cow<'a, [u8]>> {
+        let mut p = self.inside();
+        if p.peek() == Some(b'(') {
+            // Past the parts.
+            while p.peek_after_sp() == Some(b'(') {
+                p.skip_list(3 * MAX_DEPTH, "body structure nested too deeply")
+                    .ok()?;
+            }
+        } else {
+            p.skip_nstring().ok()?;
+        }
+        p.nstring_ref().ok().flatten()
+    }
+
+    /// `body-fld-octets` of a single part: its size in its transfer encoding; `None` for
+    /// a multipart body.
+    pub fn size(&self) -> Option<u32> {
+        if self.is_multipart() {
+            return None;
+        }
+        let mut p = self.inside();
+        // type, subtype, parameters, id, description, encoding, then the size.
+        p.skip_nstring().ok()?;
+        p.skip_nstring().ok()?;
+        if p.peek_after_sp() == Some(b'(') {
+            p.skip_list(2, "body parameters nested too deeply").ok()?;
+        } else {
+            p.skip_nstring().ok()?;
+        }
+        for _ in 0..3 {
+            p.skip_nstring().ok()?;
+        }
+        p.num32().ok()
+    }
+
+    /// The whole body structure, decoded into an owned [`BodyStructure`] (`None` if its
+    /// inner shape cannot be read).
+    pub fn to_body_structure(&self) -> Option<BodyStructure> {
+        let mut p = self.inside();
+        p.pos = self.start as usize;
+        p.body().ok()
+    }
+}
+
+/// The parts of a multipart [`BodyStructureView`], one by one.
+#[derive(Clone)]
+pub struct Parts<'a> {
+    p: Parser<'a>,
+    raw: &'a Bytes,
+}
+
+impl std::fmt::Debug for Parts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+impl<'a> Iterator for Parts<'a> {
+    type Item = BodyStructureView<'a>;
+
+    fn next(&mut self) -> Option<BodyStructureView<'a>> {
+        if self.p.peek_after_sp() != Some(b'(') {
+            return None;
+        }
+        let start = self.p.pos;
+        if self
+            .p
+            .skip_list(3 * MAX_DEPTH, "body structure nested too deeply")
+            .is_err()
+        {
+            self.p.pos = self.p.b.len();
+            return None;
+        }
+        Some(BodyStructureView {
+            raw: self.raw,
+            start: start as u32,
+        })
+    }
+}
+
+impl std::iter::FusedIterator for Parts<'_> {}

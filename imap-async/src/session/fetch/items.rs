@@ -8,7 +8,9 @@ use crate::proto::fetch_data::ItemKind;
 use crate::proto::fetch_items::FetchAttr;
 use crate::proto::flag::{Flag, flags_from_wire};
 use crate::proto::section::{Section, section_from_wire};
-use crate::proto::{BodyStructure, Envelope, EnvelopeView, FetchData, FetchItem, Uid, UidSet};
+use crate::proto::{
+    BodyStructure, BodyStructureView, Envelope, EnvelopeView, FetchData, FetchItem, Uid, UidSet,
+};
 
 /// One message's data from a FETCH, all lines for that message merged.
 ///
@@ -148,6 +150,26 @@ impl Fetched {
     /// ```
     pub fn envelope_view(&self) -> Option<EnvelopeView<'_>> {
         self.items.envelope_view()
+    }
+
+    /// A view of the `BODYSTRUCTURE`, if fetched: its parts walked straight from the
+    /// received bytes, nothing built. `None` also for a message built by hand from items
+    /// (use [`body_structure`](Self::body_structure) there).
+    ///
+    /// ```no_run
+    /// # fn run(msg: &imap_async::Fetched) {
+    /// use imap_async::proto::BodyStructureView;
+    ///
+    /// fn leaves(body: BodyStructureView<'_>) -> usize {
+    ///     if body.is_multipart() { body.parts().map(leaves).sum() } else { 1 }
+    /// }
+    /// if let Some(body) = msg.body_structure_view() {
+    ///     println!("{} parts", leaves(body));
+    /// }
+    /// # }
+    /// ```
+    pub fn body_structure_view(&self) -> Option<BodyStructureView<'_>> {
+        self.items.body_structure_view()
     }
 
     /// `BODYSTRUCTURE`, if fetched.
