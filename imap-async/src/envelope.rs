@@ -20,7 +20,7 @@
 //! else {
 //!     unreachable!()
 //! };
-//! let FetchItem::Envelope(env) = &items[0] else { unreachable!() };
+//! let FetchItem::Envelope(env) = &items.to_vec()[0] else { unreachable!() };
 //! let env: &Envelope = env;
 //! assert!(matches!(env.from_grouped()[0], AddressOrGroup::Mailbox(_)));
 //!
