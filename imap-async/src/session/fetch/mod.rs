@@ -2,6 +2,7 @@
 //! `items` (the items asked for are in `proto::fetch_items`), the engine that reads the responses as a stream in `stream`, and the
 //! collecting commands here.
 
+mod bodies;
 mod items;
 mod stream;
 
@@ -13,7 +14,8 @@ use crate::proto::{Uid, UidSet};
 use crate::session::Session;
 
 pub use crate::proto::fetch_items::{FetchAttr, FetchItems};
-pub use items::{FetchChanges, Fetched};
+pub use bodies::{Bodies, Body};
+pub use items::{BodyChunk, FetchChanges, Fetched};
 pub use stream::{BatchOptions, Batches, FetchStream, batches};
 pub(crate) use stream::{FetchRun, refused_on_empty_folder};
 
