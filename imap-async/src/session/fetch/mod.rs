@@ -32,6 +32,11 @@ impl Session {
     /// items asked for (another client's flag change while you fetch `ENVELOPE`, say), are
     /// not mixed in: they stay in [`Session::take_unsolicited`], in order.
     ///
+    /// Everything is held in memory, so a body above
+    /// [`Limits::max_literal`](crate::proto::Limits::max_literal) is refused with
+    /// `Error::Frame(LiteralTooLarge)`: read such bodies with [`Session::fetch_stream`]
+    /// (in pieces) or [`Session::fetch_body_to`].
+    ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
     /// use imap_async::session::FetchAttr;

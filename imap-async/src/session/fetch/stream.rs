@@ -681,6 +681,17 @@ impl Session {
     /// the session usable: the next command reads the rest of this answer first and
     /// discards its messages (they do not pile up as unsolicited data).
     ///
+    /// No body is too large: a `BODY[...]`/`BINARY[...]` literal above
+    /// [`Limits::max_literal`](crate::proto::Limits::max_literal) (256 MiB by default) is
+    /// not read whole but handed out in pieces of at most 64 KiB, as consecutive items of
+    /// its message, each with one [`FetchItem::BodyChunk`] (see [`Fetched::body_chunk`]).
+    /// Every piece carries the message's sequence number and its `UID` when the server
+    /// sent it before the body (servers do); the last piece also carries every other item
+    /// of the response. A literal above the limit that is not a body (inside an envelope,
+    /// say), or above [`Limits::max_streamed_literal`](crate::proto::Limits::max_streamed_literal)
+    /// (a server announcing 100 GB), is an `Error::Frame(LiteralTooLarge)`.
+    /// [`Session::fetch`] has nowhere to put such a body and refuses it the same way.
+    ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
     /// use futures::TryStreamExt;
