@@ -102,6 +102,7 @@ async fn raw_read(server: &Dovecot, user: &TestUser, hash: bool) -> Run {
     let mut buf = vec![0u8; 256 * 1024];
     async fn until(sock: &mut TcpStream, buf: &mut [u8], end: &[u8], fnv: Option<&mut Fnv>) -> u64 {
         let mut tail: Vec<u8> = Vec::new();
+        let mut found: Option<usize> = None;
         let mut total = 0u64;
         let mut fnv = fnv;
         loop {
@@ -111,13 +112,22 @@ async fn raw_read(server: &Dovecot, user: &TestUser, hash: bool) -> Run {
             if let Some(f) = fnv.as_deref_mut() {
                 f.write(&buf[..n]);
             }
+            // Only the new bytes (and the few before them that could start `end`) are
+            // searched, so that the reader costs no more than the read.
+            let from = tail.len().saturating_sub(end.len());
             tail.extend_from_slice(&buf[n.saturating_sub(4096)..n]);
-            if let Some(p) = tail.windows(end.len()).position(|w| w == end)
+            if found.is_none() {
+                found = tail[from..]
+                    .windows(end.len())
+                    .position(|w| w == end)
+                    .map(|p| from + p);
+            }
+            if let Some(p) = found
                 && tail[p..].ends_with(b"\r\n")
             {
                 return total;
             }
-            if tail.len() > 8192 {
+            if found.is_none() && tail.len() > 8192 {
                 tail.drain(..tail.len() - 4096);
             }
         }

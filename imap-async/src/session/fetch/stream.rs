@@ -592,6 +592,9 @@ impl<K: Id> FetchRun<K> {
                     return Some(Err(Error::Protocol(msg)));
                 }
                 Err(Error::Parse(e)) => {
+                    // A response whose body was being streamed ends unparseable: its held
+                    // last piece goes with it (the error says the data is incomplete).
+                    self.chunks = None;
                     // Our own completion unparseable: that command is over.
                     let tag = self
                         .tags
