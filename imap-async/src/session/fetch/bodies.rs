@@ -252,7 +252,7 @@ impl Session {
     /// usable either way. The set must not involve `*` (search first).
     ///
     /// ```no_run
-    /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
+    /// # async fn run(session: &mut imap_async::Session) -> Result<(), Box<dyn std::error::Error>> {
     /// use imap_async::session::BatchOptions;
     /// use imap_async::{Search, Section};
     ///
@@ -262,9 +262,7 @@ impl Session {
     /// while let Some(mut body) = bodies.next().await? {
     ///     let Some(uid) = body.uid() else { continue };
     ///     let path = format!("{uid}.eml");
-    ///     let mut file = tokio::fs::File::create(&path)
-    ///         .await
-    ///         .map_err(|e| imap_async::Error::io("creating a file", e))?;
+    ///     let mut file = tokio::fs::File::create(&path).await?;
     ///     let n = body.write_to(&mut file).await?;
     ///     println!("{path}: {n} bytes");
     /// }
