@@ -793,6 +793,9 @@ impl Session {
     /// [`Section::Text`], a part, ... (or its text). The message is
     /// fetched with `BODY.PEEK`, so its `\Seen` flag does not change.
     ///
+    /// A body above [`Limits::max_streamed_literal`](crate::proto::Limits::max_streamed_literal)
+    /// (4 GiB by default) is refused at its header with `Error::Frame(LiteralTooLarge)`.
+    ///
     /// A UID that is not in the selected folder is an [`Error::InvalidInput`]; a section
     /// the message does not have is written as 0 bytes (the server answers `NIL` or
     /// an empty string). If the writer fails, the error is returned and the session stays
@@ -1097,6 +1100,26 @@ mod tests {
             b"* 3 FETCH (BODY[1.2.mime] {70000}\r\n",
             &part
         ));
+    }
+
+    #[test]
+    fn responses_cut_at_a_body_literal() {
+        let (seq, items) =
+            cut_response(b"* 3 FETCH (UID 9 FLAGS (\\Seen) BODY[1.2]<5> {900000}\r\n")
+                .expect("a body");
+        assert_eq!(seq, 3);
+        assert_eq!(items[0], FetchItem::Uid(9));
+        assert!(matches!(
+            &items[2],
+            FetchItem::Body { section, origin: Some(5), .. } if &section[..] == b"1.2"
+        ));
+        // A second streamed literal: the first one's header was already rewritten as {0}.
+        let (_, items) =
+            cut_response(b"* 3 FETCH (BODY[1] {0}\r\n BINARY[2] ~{900000}\r\n").expect("binary");
+        assert!(matches!(items.last(), Some(FetchItem::Binary { .. })));
+        // Not a body's data: a string inside an envelope.
+        assert!(cut_response(b"* 3 FETCH (ENVELOPE (NIL {900000}\r\n").is_none());
+        assert!(cut_response(b"* 3 FETCH (X-CUSTOM {900000}\r\n").is_none());
     }
 
     #[test]
