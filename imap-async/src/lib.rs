@@ -80,7 +80,9 @@ pub use session::{
     SearchQuery, SearchResult, SearchReturn, SelectInfo, SelectOptions, ServerId, ServerIdentity,
     ServerKind, Session, SortCriterion, SortKey, SpecialUse, StatusItems, ThreadAlgorithm,
 };
-pub use session::{BatchOptions, FetchStream, SyncChanges, SyncResult, SyncState};
+pub use session::{
+    BatchOptions, Bodies, Body, BodyChunk, FetchStream, SyncChanges, SyncResult, SyncState,
+};
 pub use transport::TlsOptions;
 pub use watch::{FlagGroup, ResyncMethod, Watch, WatchEvent, WatchOptions, WatchState, watch};
 pub use with_session::with_session;

@@ -16,6 +16,7 @@ const LIMITS: Limits = Limits {
     max_line: 200,
     max_literal: 300,
     max_response: 1000,
+    max_streamed_literal: 1 << 32,
 };
 
 #[derive(Debug, PartialEq)]

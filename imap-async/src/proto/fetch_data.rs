@@ -66,6 +66,9 @@ impl ItemKind {
             FetchItem::BodyStructure(_) => ItemKind::BodyStructure,
             FetchItem::Body { .. } => ItemKind::Body,
             FetchItem::Binary { .. } => ItemKind::Binary,
+            // A piece of a body too large to hold counts as the body it is part of.
+            FetchItem::BodyChunk { binary: true, .. } => ItemKind::Binary,
+            FetchItem::BodyChunk { .. } => ItemKind::Body,
             FetchItem::BinarySize { .. } => ItemKind::BinarySize,
             FetchItem::ModSeq(_) => ItemKind::ModSeq,
             FetchItem::Other { .. } => ItemKind::Other,
@@ -189,6 +192,14 @@ impl FetchData {
         match &self.repr {
             Repr::Wire { raw, .. } => Some(raw),
             Repr::Items(_) => None,
+        }
+    }
+
+    /// The items, for data built from items (not received).
+    pub(crate) fn as_items(&self) -> Option<&[FetchItem]> {
+        match &self.repr {
+            Repr::Items(items) => Some(items),
+            Repr::Wire { .. } => None,
         }
     }
 
@@ -589,7 +600,11 @@ mod tests {
             assert_eq!(a, b, "{}", String::from_utf8_lossy(wire));
             assert_eq!(view.to_body_structure(), Some(owned));
         }
-        assert!(FetchData::from(vec![FetchItem::Uid(1)]).body_structure_view().is_none());
+        assert!(
+            FetchData::from(vec![FetchItem::Uid(1)])
+                .body_structure_view()
+                .is_none()
+        );
     }
 
     #[test]

@@ -282,6 +282,38 @@ impl FetchAttr {
                     section: s, origin, ..
                 },
             ) => same_section(s, section) && *origin == partial.map(|p| p.0),
+            // A piece of a streamed literal answers what the whole literal would have.
+            (
+                FetchAttr::Body {
+                    section, partial, ..
+                },
+                FetchItem::BodyChunk {
+                    section: s,
+                    origin,
+                    binary: false,
+                    ..
+                },
+            )
+            | (
+                FetchAttr::Binary {
+                    section, partial, ..
+                },
+                FetchItem::BodyChunk {
+                    section: s,
+                    origin,
+                    binary: true,
+                    ..
+                },
+            ) => same_section(s, section) && *origin == partial.map(|p| p.0),
+            (
+                FetchAttr::Rfc822,
+                FetchItem::BodyChunk {
+                    section,
+                    origin,
+                    binary: false,
+                    ..
+                },
+            ) => section.is_empty() && origin.is_none(),
             (FetchAttr::BinarySize { section }, FetchItem::BinarySize { section: s, .. }) => {
                 same_section(s, section)
             }

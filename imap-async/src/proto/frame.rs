@@ -14,6 +14,15 @@ pub struct Limits {
     pub max_literal: u64,
     /// Largest complete response (lines plus literals), in bytes.
     pub max_response: u64,
+    /// Largest literal accepted when it is streamed (taken from the socket in chunks and
+    /// never held whole: bodies above [`max_literal`](Self::max_literal) in
+    /// `fetch_stream`, bodies written to a writer). Nothing is allocated for such a
+    /// literal, but a consumer still has to take every byte of it, so a server announcing
+    /// 100 GB is refused at its header instead of being read for hours. Default 4 GiB, the
+    /// largest literal IMAP4rev1 can announce (RFC 3501 §9 `number` is 32-bit) and above
+    /// what mail stores accept as one message; raise it for IMAP4rev2 `literal8` bodies
+    /// larger than that.
+    pub max_streamed_literal: u64,
 }
 
 impl Default for Limits {
@@ -22,6 +31,7 @@ impl Default for Limits {
             max_line: 1 << 20,
             max_literal: 256 << 20,
             max_response: 512 << 20,
+            max_streamed_literal: 1 << 32,
         }
     }
 }
@@ -127,7 +137,8 @@ impl Framer {
     /// framed into the response: the framer stops at its header and returns
     /// [`Framed::LiteralHeader`], so the caller can take the literal's bytes straight from
     /// the socket in chunks instead of buffering them. Such a literal is exempt from
-    /// [`Limits::max_literal`] and [`Limits::max_response`] (it is never held in memory).
+    /// [`Limits::max_literal`] and [`Limits::max_response`] (it is never held in memory);
+    /// [`Limits::max_streamed_literal`] applies instead.
     /// After the caller removed the `len` header bytes and consumed the `size` literal
     /// bytes, framing continues with the rest of the response as if it were a new one.
     ///
@@ -181,6 +192,12 @@ impl Framer {
                     return Ok(Some(Framed::Complete(lf + 1)));
                 }
                 Some(size) if threshold.is_some_and(|t| size > t) => {
+                    if size > self.limits.max_streamed_literal {
+                        return Err(FrameError::LiteralTooLarge {
+                            size,
+                            limit: self.limits.max_streamed_literal,
+                        });
+                    }
                     self.pos = 0;
                     self.line_start = 0;
                     return Ok(Some(Framed::LiteralHeader { len: lf + 1, size }));
@@ -213,6 +230,11 @@ impl Framer {
 }
 
 impl Framer {
+    /// The limits this framer enforces.
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// The line and response limits for a line of `line_len` bytes (so far, line end not
     /// counted) in a response of `total` bytes (so far). When both are exceeded, the error
     /// names the limit that the stream crossed first, so that the error does not depend
@@ -427,6 +449,7 @@ A1 OK done\r\n";
             max_line: 16,
             max_literal: 100,
             max_response: 64,
+            max_streamed_literal: 1 << 32,
         };
         let mut f = Framer::new(limits);
         assert_eq!(
@@ -472,6 +495,7 @@ A1 OK done\r\n";
             max_line: 8,
             max_literal: 100,
             max_response: 20,
+            max_streamed_literal: 1 << 32,
         };
         let whole = |input: &[u8]| Framer::new(limits).frame(input);
         let split = |input: &[u8], at: usize| {
@@ -508,6 +532,7 @@ A1 OK done\r\n";
             max_line: 64,
             max_literal: 10,
             max_response: 40,
+            max_streamed_literal: 1 << 32,
         };
         let mut f = Framer::new(limits);
         let input = b"* 1 FETCH (UID 3 BODY[] {100}\r\n";
@@ -541,6 +566,34 @@ A1 OK done\r\n";
         );
     }
 
+    #[test]
+    fn streamed_literal_has_its_own_ceiling() {
+        let limits = Limits {
+            max_line: 64,
+            max_literal: 10,
+            max_response: 40,
+            max_streamed_literal: 1000,
+        };
+        let mut f = Framer::new(limits);
+        let at_ceiling = b"* 1 FETCH (BODY[] {1000}\r\n";
+        assert_eq!(
+            f.frame_streaming(at_ceiling, Some(50)),
+            Ok(Some(Framed::LiteralHeader {
+                len: at_ceiling.len(),
+                size: 1000
+            }))
+        );
+        // A server announcing more than anything may take is refused at the header.
+        let mut f = Framer::new(limits);
+        assert_eq!(
+            f.frame_streaming(b"* 1 FETCH (BODY[] {100000000000}\r\n", Some(50)),
+            Err(FrameError::LiteralTooLarge {
+                size: 100_000_000_000,
+                limit: 1000
+            })
+        );
+    }
+
     pub(crate) struct XorShift(pub u64);
     impl XorShift {
         pub fn next(&mut self) -> u64 {
@@ -559,6 +612,7 @@ A1 OK done\r\n";
             max_line: 64,
             max_literal: 50,
             max_response: 200,
+            max_streamed_literal: 1 << 32,
         };
         for _ in 0..3000 {
             let len = (rng.next() % 80) as usize;

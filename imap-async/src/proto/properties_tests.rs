@@ -31,6 +31,7 @@ const LIMITS: Limits = Limits {
     max_line: 120,
     max_literal: 200,
     max_response: 400,
+    max_streamed_literal: 1 << 32,
 };
 
 #[derive(Debug, PartialEq)]

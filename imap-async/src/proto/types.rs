@@ -528,6 +528,28 @@ pub enum FetchItem {
         /// The decoded octets (content transfer encoding removed); `None` for NIL.
         data: Option<Bytes>,
     },
+    /// One piece of a `BODY[section]` or `BINARY[section]` literal too large to be held in
+    /// memory (above [`Limits::max_literal`](crate::proto::Limits::max_literal)), as
+    /// `fetch_stream` hands it out: the pieces of one literal come in order, as consecutive
+    /// stream items for the same message, `offset` counting from 0 to `total`; the one with
+    /// `last` set ends it. Never produced by the parser, nor by a collecting `fetch`.
+    BodyChunk {
+        /// The section spec between the brackets, as sent (as in [`FetchItem::Body`]).
+        section: Bytes,
+        /// The first octet's offset for a partial fetch (`<origin>`), `None` for a whole
+        /// section.
+        origin: Option<u32>,
+        /// `true` for `BINARY[...]` data (RFC 3516), `false` for `BODY[...]`/`RFC822*`.
+        binary: bool,
+        /// Where `data` starts within the literal.
+        offset: u64,
+        /// The literal's whole size, as announced by the server.
+        total: u64,
+        /// The bytes from `offset` on (at most 64 KiB).
+        data: Bytes,
+        /// This piece ends the literal (`offset + data.len() == total`).
+        last: bool,
+    },
     /// `BINARY.SIZE[section]`.
     BinarySize {
         /// The part number, as sent.

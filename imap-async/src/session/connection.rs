@@ -516,6 +516,11 @@ impl Connection {
         }
     }
 
+    /// The largest literal read into memory with a response ([`Limits::max_literal`]).
+    pub(crate) fn max_literal(&self) -> u64 {
+        self.framer.limits().max_literal
+    }
+
     /// The next piece of the literal being streamed, as it arrives (at most 64 KiB, never
     /// more than the literal holds); `None` once it is complete. Cancel-safe.
     pub(crate) async fn literal_chunk(&mut self, waiting_for: &str) -> Result<Option<Bytes>> {

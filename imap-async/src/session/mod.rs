@@ -32,7 +32,8 @@ pub use capabilities::Capabilities;
 use connection::Connection;
 pub use connection::ConnectionState;
 pub use fetch::{
-    BatchOptions, Batches, FetchAttr, FetchChanges, FetchItems, FetchStream, Fetched, batches,
+    BatchOptions, Batches, Bodies, Body, BodyChunk, FetchAttr, FetchChanges, FetchItems,
+    FetchStream, Fetched, batches,
 };
 pub use folders::{Folder, FolderStatus, SelectInfo, SpecialUse, StatusItems};
 pub use idle::{Idle, IdleEvent, IdleOptions};

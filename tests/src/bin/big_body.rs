@@ -1,14 +1,25 @@
-//! Streams one 500 MB message from Dovecot to a writer (a sink that counts and hashes the
-//! bytes) and prints the process's peak resident memory (`VmHWM`) and the throughput.
-//! A program that prints figures, not a test.
+//! One 500 MB message from Dovecot, three ways (a program that prints figures, not a
+//! test): a raw socket read of `UID FETCH 1 BODY.PEEK[]` (the floor), `fetch_stream`
+//! (the body, above the 256 MiB in-memory limit, comes as `FetchItem::BodyChunk`
+//! pieces), and `fetch_body_to` into a writer. Interleaved rounds print each one's wall
+//! time, the client thread's CPU time and the median of per-round ratios to the raw read;
+//! the timed consumers only count bytes, and one more run of each checks the bytes with
+//! an FNV-1a hash (untimed: hashing a byte at a time costs about as much as the read).
+//! Last, the process's peak resident memory (`VmHWM`).
 //!
-//! Run: `cargo run --release -p imap-async-tests --bin big_body [size-in-MB]`
+//! Run: `cargo run --release -p imap-async-tests --bin big_body [size-in-MB] [rounds]`
+//! (default 500 MB, 5 rounds)
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use imap_async::{ConnectOptions, Session, Uid};
+use futures::TryStreamExt;
+use imap_async::session::FetchAttr;
+use imap_async::{ConnectOptions, Section, Session, Uid, UidSet};
+use imap_async_tests::bench_data::{round_ratios, thread_cpu};
 use imap_async_tests::measure::{Fnv, Sink, vm_hwm_kib};
-use imap_async_tests::{Dovecot, DovecotOptions};
+use imap_async_tests::{Dovecot, DovecotOptions, TestUser};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 /// The message, produced line by line into the file so that this process never holds it.
 fn write_message(path: &std::path::Path, size: u64) -> (u64, u64) {
@@ -40,12 +51,183 @@ fn write_message(path: &std::path::Path, size: u64) -> (u64, u64) {
     (written, hash.0)
 }
 
+struct Run {
+    wall: Duration,
+    cpu: Duration,
+    bytes: u64,
+}
+
+async fn raw_read(server: &Dovecot, user: &TestUser) -> Run {
+    let mut sock = TcpStream::connect((server.host(), server.imap_port()))
+        .await
+        .unwrap();
+    sock.set_nodelay(true).unwrap();
+    let mut buf = vec![0u8; 256 * 1024];
+    async fn until(sock: &mut TcpStream, buf: &mut [u8], end: &[u8]) -> u64 {
+        let mut tail: Vec<u8> = Vec::new();
+        let mut found: Option<usize> = None;
+        let mut total = 0u64;
+        loop {
+            let n = sock.read(buf).await.unwrap();
+            assert!(n > 0, "server closed");
+            total += n as u64;
+            // Only the new bytes (and the few before them that could start `end`) are
+            // searched, so that the reader costs no more than the read.
+            let from = tail.len().saturating_sub(end.len());
+            tail.extend_from_slice(&buf[n.saturating_sub(4096)..n]);
+            if found.is_none() {
+                found = tail[from..]
+                    .windows(end.len())
+                    .position(|w| w == end)
+                    .map(|p| from + p);
+            }
+            if let Some(p) = found
+                && tail[p..].ends_with(b"\r\n")
+            {
+                return total;
+            }
+            if found.is_none() && tail.len() > 8192 {
+                tail.drain(..tail.len() - 4096);
+            }
+        }
+    }
+    until(&mut sock, &mut buf, b"* OK").await;
+    sock.write_all(format!("A1 LOGIN {} {}\r\n", user.name, user.password).as_bytes())
+        .await
+        .unwrap();
+    until(&mut sock, &mut buf, b"A1 OK").await;
+    sock.write_all(b"A2 SELECT INBOX\r\n").await.unwrap();
+    until(&mut sock, &mut buf, b"A2 OK").await;
+    let cpu = thread_cpu();
+    let start = Instant::now();
+    sock.write_all(b"A3 UID FETCH 1 BODY.PEEK[]\r\n")
+        .await
+        .unwrap();
+    let bytes = until(&mut sock, &mut buf, b"\r\nA3 OK").await;
+    let wall = start.elapsed();
+    let cpu = thread_cpu() - cpu;
+    sock.write_all(b"A4 LOGOUT\r\n").await.unwrap();
+    Run { wall, cpu, bytes }
+}
+
+async fn connect(server: &Dovecot, user: &TestUser) -> Session {
+    let opts = ConnectOptions::new(server.host())
+        .port(server.imap_port())
+        .plaintext()
+        .login(&user.name, user.password.as_str());
+    let mut s = Session::connect(&opts).await.expect("login");
+    s.select_folder("INBOX").await.expect("select");
+    s
+}
+
+/// `fetch_stream` of the body; returns the run and the bytes' FNV-1a hash (with `hash`).
+async fn stream(server: &Dovecot, user: &TestUser, hash: bool) -> (Run, u64) {
+    let mut s = connect(server, user).await;
+    let mut fnv = Fnv::new();
+    let mut bytes = 0u64;
+    let mut pieces = 0u64;
+    let cpu = thread_cpu();
+    let start = Instant::now();
+    let mut messages = s
+        .fetch_stream(
+            &UidSet::from(Uid::new(1).unwrap()),
+            FetchAttr::body_peek(Section::Full),
+        )
+        .expect("fetch_stream");
+    while let Some(msg) = messages.try_next().await.expect("fetch_stream") {
+        let data = match msg.body_chunk() {
+            Some(chunk) => chunk.data.clone(),
+            None => msg.body(Section::Full).expect("the body"),
+        };
+        if hash {
+            fnv.write(&data);
+        }
+        bytes += data.len() as u64;
+        pieces += 1;
+    }
+    drop(messages);
+    let wall = start.elapsed();
+    let cpu = thread_cpu() - cpu;
+    assert!(pieces > 1, "the body came in one piece: it was held whole");
+    s.logout().await.expect("logout");
+    (Run { wall, cpu, bytes }, fnv.0)
+}
+
+async fn body_to(server: &Dovecot, user: &TestUser, hash: bool) -> (Run, u64) {
+    struct Count(u64);
+    impl tokio::io::AsyncWrite for Count {
+        fn poll_write(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            self.0 += buf.len() as u64;
+            std::task::Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+    let mut s = connect(server, user).await;
+    let mut sink = Sink {
+        bytes: 0,
+        hash: Fnv::new(),
+    };
+    let mut count = Count(0);
+    let cpu = thread_cpu();
+    let start = Instant::now();
+    let uid = Uid::new(1).unwrap();
+    let bytes = if hash {
+        s.fetch_body_to(uid, Section::Full, &mut sink).await
+    } else {
+        s.fetch_body_to(uid, Section::Full, &mut count).await
+    }
+    .expect("fetch_body_to");
+    let wall = start.elapsed();
+    let cpu = thread_cpu() - cpu;
+    s.logout().await.expect("logout");
+    (Run { wall, cpu, bytes }, sink.hash.0)
+}
+
+fn summary(name: &str, runs: &[Run], raw: Option<&[Run]>) {
+    let mut sorted: Vec<&Run> = runs.iter().collect();
+    sorted.sort_by_key(|r| r.wall);
+    let m = sorted[sorted.len() / 2];
+    let vs = raw
+        .map(|raw| {
+            let (ratio, lo, hi) = round_ratios(runs.iter().zip(raw).map(|(o, r)| (o.wall, r.wall)));
+            format!(" | x{ratio:.3} raw (per-round ratios {lo:.3}-{hi:.3})")
+        })
+        .unwrap_or_default();
+    println!(
+        "{name:<26} median {:>7.0} ms (best {:>7.0}) client CPU {:>6.0} ms, {:>5.0} MB/s{vs}",
+        m.wall.as_secs_f64() * 1e3,
+        sorted[0].wall.as_secs_f64() * 1e3,
+        m.cpu.as_secs_f64() * 1e3,
+        m.bytes as f64 / 1e6 / m.wall.as_secs_f64(),
+    );
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let mb: u64 = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(500);
+    let rounds: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5)
+        .max(1);
     let server = Dovecot::start(DovecotOptions::default()).expect("start Dovecot");
     let user = server.new_user();
     let dir = server.maildir_path(&user.name, "INBOX");
@@ -53,38 +235,48 @@ async fn main() {
     let (size, expected) = write_message(&path, mb << 20);
     server.give_to_mail_user(&path);
     server.index_folder(&user.name, "INBOX");
+    println!(
+        "big_body: one message of {size} bytes ({mb} MiB requested), {rounds} rounds, {} CPU cores (shared with the server)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    // The first read brings the file into the page cache.
+    raw_read(&server, &user).await;
     let hwm_before = vm_hwm_kib();
-
-    let opts = ConnectOptions::new(server.host())
-        .port(server.imap_port())
-        .plaintext()
-        .login(&user.name, user.password.as_str());
-    let mut s = Session::connect(&opts).await.expect("login");
-    s.select_folder("INBOX").await.expect("select");
-    let mut sink = Sink {
-        bytes: 0,
-        hash: Fnv::new(),
-    };
-    let start = Instant::now();
-    let n = s
-        .fetch_body_to(Uid::new(1).unwrap(), "", &mut sink)
-        .await
-        .expect("fetch_body_to");
-    let secs = start.elapsed().as_secs_f64();
-    s.logout().await.expect("logout");
-    println!("message size: {size} bytes ({mb} MiB requested)");
-    println!("bytes streamed: {n} (sink counted {})", sink.bytes);
+    let (mut raw, mut streamed, mut written) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        for reader in (0..3).map(|i| (i + round) % 3) {
+            match reader {
+                0 => raw.push(raw_read(&server, &user).await),
+                1 => {
+                    let (run, _) = stream(&server, &user, false).await;
+                    assert_eq!(run.bytes, size, "fetch_stream lost bytes");
+                    streamed.push(run);
+                }
+                _ => {
+                    let (run, _) = body_to(&server, &user, false).await;
+                    assert_eq!(run.bytes, size, "fetch_body_to lost bytes");
+                    written.push(run);
+                }
+            }
+        }
+    }
+    summary("raw read", &raw, None);
+    summary("fetch_stream, pieces", &streamed, Some(&raw));
+    summary("fetch_body_to", &written, Some(&raw));
+    let (checked, hash) = stream(&server, &user, true).await;
     println!(
-        "identical (length and FNV-1a hash): {}",
-        n == size && sink.bytes == size && sink.hash.0 == expected
+        "fetch_stream bytes identical to the message (length and FNV-1a hash): {}",
+        checked.bytes == size && hash == expected
     );
-    println!("time: {secs:.2} s, {:.1} MB/s", n as f64 / 1e6 / secs);
+    let (checked, hash) = body_to(&server, &user, true).await;
     println!(
-        "peak RSS (VmHWM) before fetching: {:.1} MiB",
-        hwm_before as f64 / 1024.0
+        "fetch_body_to bytes identical to the message (length and FNV-1a hash): {}",
+        checked.bytes == size && hash == expected
     );
     println!(
-        "peak RSS (VmHWM) after fetching:  {:.1} MiB",
+        "peak RSS (VmHWM): {:.1} MiB before the rounds, {:.1} MiB after",
+        hwm_before as f64 / 1024.0,
         vm_hwm_kib() as f64 / 1024.0
     );
+    server.stop();
 }

@@ -1640,6 +1640,7 @@ fn random_input_never_panics() {
             max_line: 1000,
             max_literal: 100,
             max_response: 4000,
+            max_streamed_literal: 1 << 32,
         });
         let mut rest = &input[..];
         while let Ok(Some(n)) = framer.frame(rest) {

@@ -272,10 +272,8 @@ impl<'a> BodyStructureView<'a> {
             depth: 0,
         };
         p.sp();
-        (p.peek() == Some(b'(')).then(|| BodyStructureView {
-            raw,
-            start: p.pos as u32,
-        })
+        let start = u32::try_from(p.pos).ok()?;
+        (p.peek() == Some(b'(')).then_some(BodyStructureView { raw, start })
     }
 
     /// A parser just inside this body's `(`.

@@ -274,6 +274,68 @@ impl Fetched {
         }
     }
 
+    /// A piece of a body too large to hold in memory, as [`Session::fetch_stream`]
+    /// (and [`Session::fetch_batched`]) hand it out: a `BODY[...]` or `BINARY[...]`
+    /// literal above [`Limits::max_literal`](crate::proto::Limits::max_literal) comes as
+    /// consecutive stream items for its message, each with one piece, in order. Every
+    /// piece carries the message's sequence number and, when the server sent it before
+    /// the body (servers do), its `UID`. The last piece ([`BodyChunk::last`]) comes with
+    /// every other item of the response (`FLAGS`, `RFC822.SIZE`, ... wherever they were).
+    /// `None` on an ordinary item.
+    ///
+    /// [`Session::fetch_stream`]: crate::Session::fetch_stream
+    /// [`Session::fetch_batched`]: crate::Session::fetch_batched
+    ///
+    /// ```
+    /// use imap_async::{Fetched, Section};
+    /// use imap_async::proto::FetchItem;
+    ///
+    /// let msg = Fetched {
+    ///     seq: 1,
+    ///     items: vec![
+    ///         FetchItem::Uid(7),
+    ///         FetchItem::BodyChunk {
+    ///             section: "".into(),
+    ///             origin: None,
+    ///             binary: false,
+    ///             offset: 65536,
+    ///             total: 300_000_000,
+    ///             data: vec![b'x'; 65536].into(),
+    ///             last: false,
+    ///         },
+    ///     ]
+    ///     .into(),
+    /// };
+    /// let chunk = msg.body_chunk().unwrap();
+    /// assert_eq!((chunk.offset, chunk.total, chunk.last), (65536, 300_000_000, false));
+    /// assert_eq!(chunk.section(), Section::Full);
+    /// assert_eq!(chunk.data.len(), 65536);
+    /// assert!(msg.body(Section::Full).is_none());
+    /// ```
+    pub fn body_chunk(&self) -> Option<BodyChunk<'_>> {
+        // Pieces are made by the session, never received as such: they are held as items.
+        self.items.as_items()?.iter().find_map(|i| match i {
+            FetchItem::BodyChunk {
+                section,
+                origin,
+                binary,
+                offset,
+                total,
+                data,
+                last,
+            } => Some(BodyChunk {
+                section_wire: section,
+                origin: *origin,
+                binary: *binary,
+                offset: *offset,
+                total: *total,
+                data,
+                last: *last,
+            }),
+            _ => None,
+        })
+    }
+
     /// Gmail's message id (`X-GM-MSGID`, X-GM-EXT-1), if fetched: a 64-bit number unique
     /// to the message across all of the account's folders.
     ///
@@ -352,4 +414,30 @@ pub struct FetchChanges {
     pub messages: Vec<Fetched>,
     /// From `* VANISHED (EARLIER) ...`, kept as ranges.
     pub vanished: UidSet,
+}
+
+/// One piece of a body streamed by `fetch_stream`; see [`Fetched::body_chunk`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct BodyChunk<'a> {
+    section_wire: &'a Bytes,
+    /// The first octet's offset for a partial fetch (`<origin>`), `None` for a whole section.
+    pub origin: Option<u32>,
+    /// `BINARY[...]` data (RFC 3516) rather than `BODY[...]`.
+    pub binary: bool,
+    /// Where `data` starts within the body.
+    pub offset: u64,
+    /// The body's whole size, as the server announced it.
+    pub total: u64,
+    /// The piece's bytes (at most 64 KiB).
+    pub data: &'a Bytes,
+    /// This piece ends the body.
+    pub last: bool,
+}
+
+impl BodyChunk<'_> {
+    /// The section this body answers, parsed from the server's echo.
+    pub fn section(&self) -> Section {
+        section_from_wire(self.section_wire)
+    }
 }

@@ -2,6 +2,7 @@
 //! `items` (the items asked for are in `proto::fetch_items`), the engine that reads the responses as a stream in `stream`, and the
 //! collecting commands here.
 
+mod bodies;
 mod items;
 mod stream;
 
@@ -13,7 +14,8 @@ use crate::proto::{Uid, UidSet};
 use crate::session::Session;
 
 pub use crate::proto::fetch_items::{FetchAttr, FetchItems};
-pub use items::{FetchChanges, Fetched};
+pub use bodies::{Bodies, Body};
+pub use items::{BodyChunk, FetchChanges, Fetched};
 pub use stream::{BatchOptions, Batches, FetchStream, batches};
 pub(crate) use stream::{FetchRun, refused_on_empty_folder};
 
@@ -29,6 +31,11 @@ impl Session {
     /// FETCH responses for messages outside the set, and responses that carry none of the
     /// items asked for (another client's flag change while you fetch `ENVELOPE`, say), are
     /// not mixed in: they stay in [`Session::take_unsolicited`], in order.
+    ///
+    /// Everything is held in memory, so a body above
+    /// [`Limits::max_literal`](crate::proto::Limits::max_literal) is refused with
+    /// `Error::Frame(LiteralTooLarge)`: read such bodies with [`Session::fetch_stream`]
+    /// (in pieces) or [`Session::fetch_body_to`].
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {

@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
@@ -216,6 +217,129 @@ pub(crate) struct FetchRun<K: Id> {
     filter: Arc<Filter<K>>,
     /// UIDs reported by `* VANISHED (EARLIER)` (with `vanished` only).
     pub(crate) gone: UidSet,
+    /// Body literals above this size are handed out in pieces ([`FetchItem::BodyChunk`])
+    /// instead of being read whole; `None` (collecting) keeps them whole, within
+    /// [`Limits::max_literal`](crate::proto::Limits::max_literal).
+    stream_above: Option<u64>,
+    /// The response whose body literal is being streamed.
+    chunks: Option<Chunking>,
+}
+
+/// A FETCH response one of whose body literals is being handed out in pieces.
+struct Chunking {
+    seq: u32,
+    /// The UID, when the server sent it before the literal (it always does in practice:
+    /// Dovecot, Cyrus and Gmail put `UID` first).
+    uid: Option<u32>,
+    /// The literal being read: section, origin, literal8 or not.
+    section: Bytes,
+    origin: Option<u32>,
+    binary: bool,
+    offset: u64,
+    total: u64,
+    /// Bytes of the literal still to be read from the connection.
+    reading: bool,
+    /// The literal's last piece, held until the rest of the response is parsed so that it
+    /// comes out with the response's other items.
+    last: Option<(u64, Bytes)>,
+    /// The literals of this response streamed so far (section, origin, literal8): their
+    /// empty stand-ins are taken out of the final response.
+    streamed: Vec<(Bytes, Option<u32>, bool)>,
+}
+
+impl Chunking {
+    fn piece(&self, offset: u64, data: Bytes, last: bool) -> Fetched {
+        let chunk = FetchItem::BodyChunk {
+            section: self.section.clone(),
+            origin: self.origin,
+            binary: self.binary,
+            offset,
+            total: self.total,
+            data,
+            last,
+        };
+        let items = match self.uid {
+            Some(u) => vec![FetchItem::Uid(u), chunk],
+            None => vec![chunk],
+        };
+        Fetched {
+            seq: self.seq,
+            items: items.into(),
+        }
+    }
+
+    /// The end of the response: the streamed literals' empty stand-ins go, the last
+    /// piece takes the place of the last one.
+    fn finish(mut self, items: Vec<FetchItem>) -> Vec<FetchItem> {
+        let mut out = Vec::with_capacity(items.len());
+        let mut last = self.last.take();
+        let last_streamed = self.streamed.last().cloned();
+        for item in items {
+            let key = match &item {
+                FetchItem::Body {
+                    section,
+                    origin,
+                    data,
+                } if data.as_ref().is_none_or(|d| d.is_empty()) => {
+                    Some((section.clone(), *origin, false))
+                }
+                FetchItem::Binary {
+                    section,
+                    origin,
+                    data,
+                } if data.as_ref().is_none_or(|d| d.is_empty()) => {
+                    Some((section.clone(), *origin, true))
+                }
+                _ => None,
+            };
+            let Some(key) = key else {
+                out.push(item);
+                continue;
+            };
+            let Some(i) = self.streamed.iter().position(|s| *s == key) else {
+                out.push(item);
+                continue;
+            };
+            self.streamed.remove(i);
+            if Some(&key) == last_streamed.as_ref()
+                && let Some((offset, data)) = last.take()
+            {
+                self.section = key.0;
+                self.origin = key.1;
+                self.binary = key.2;
+                out.push(FetchItem::BodyChunk {
+                    section: self.section.clone(),
+                    origin: self.origin,
+                    binary: self.binary,
+                    offset,
+                    total: self.total,
+                    data,
+                    last: true,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// The items of a response cut at a body literal's header (`* 3 FETCH (UID 9 BODY[]
+/// {600000000}`): the response is closed after an empty literal and parsed, which gives
+/// the sequence number, the items before the literal, and the literal's section. `None`
+/// when the literal is not a body's data (a huge literal inside an envelope, say).
+fn cut_response(head: &[u8]) -> Option<(u32, Vec<FetchItem>)> {
+    let brace = head.iter().rposition(|&b| b == b'{')?;
+    let mut closed = head[..=brace].to_vec();
+    closed.extend_from_slice(b"0}\r\n)\r\n");
+    match crate::proto::parse_response(Bytes::from(closed)).ok()? {
+        crate::proto::Response::Untagged(Untagged::Fetch { seq, items }) => {
+            let items = items.to_vec();
+            match items.last() {
+                Some(FetchItem::Body { .. } | FetchItem::Binary { .. }) => Some((seq, items)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 impl<K: Id> FetchRun<K> {
@@ -265,7 +389,93 @@ impl<K: Id> FetchRun<K> {
                 want: items.wanted(),
             }),
             gone: UidSet::new(),
+            stream_above: None,
+            chunks: None,
         })
+    }
+
+    /// Hand out body literals above `threshold` bytes in pieces.
+    pub(crate) fn stream_literals_above(mut self, threshold: u64) -> Self {
+        self.stream_above = Some(threshold);
+        self
+    }
+
+    /// A body literal above the streaming threshold starts: set up its pieces. Returns the
+    /// last piece of the response's previous streamed literal, if any (it cannot wait for
+    /// the response's end any longer).
+    fn literal_starts(&mut self, head: &[u8], size: u64) -> Result<Option<Fetched>> {
+        let Some((seq, items)) = cut_response(head) else {
+            // Not a body's data: nothing can take it in pieces, and it is too large to
+            // hold. The next command skips the rest of it.
+            return Err(Error::Frame(crate::proto::FrameError::LiteralTooLarge {
+                size,
+                limit: self.stream_above.unwrap_or(0),
+            }));
+        };
+        let (section, origin, binary) = match items.last() {
+            Some(FetchItem::Body {
+                section, origin, ..
+            }) => (section.clone(), *origin, false),
+            Some(FetchItem::Binary {
+                section, origin, ..
+            }) => (section.clone(), *origin, true),
+            // `cut_response` returns a body item last.
+            _ => {
+                return Err(Error::Protocol(
+                    "internal: a cut response without its body".into(),
+                ));
+            }
+        };
+        let uid = items.iter().find_map(|i| match i {
+            FetchItem::Uid(u) => Some(*u),
+            _ => None,
+        });
+        let mut earlier = None;
+        let mut streamed = Vec::new();
+        if let Some(mut c) = self.chunks.take() {
+            if let Some((offset, data)) = c.last.take() {
+                earlier = Some(c.piece(offset, data, true));
+            }
+            streamed = c.streamed;
+        }
+        streamed.push((section.clone(), origin, binary));
+        self.chunks = Some(Chunking {
+            seq,
+            uid,
+            section,
+            origin,
+            binary,
+            offset: 0,
+            total: size,
+            reading: true,
+            last: None,
+            streamed,
+        });
+        Ok(earlier)
+    }
+
+    /// The next piece of the literal being streamed; `None` once it is all read (its last
+    /// piece is then held in `chunks` until the response ends).
+    async fn next_piece(&mut self, conn: &mut Connection) -> Result<Option<Fetched>> {
+        let Some(c) = self.chunks.as_mut().filter(|c| c.reading) else {
+            return Ok(None);
+        };
+        loop {
+            let Some(data) = conn.literal_chunk("a body being streamed").await? else {
+                c.reading = false;
+                return Ok(None);
+            };
+            let offset = c.offset;
+            c.offset += data.len() as u64;
+            if c.offset >= c.total {
+                c.reading = false;
+                c.last = Some((offset, data));
+                return Ok(None);
+            }
+            if !data.is_empty() {
+                return Ok(Some(c.piece(offset, data, false)));
+            }
+        }
     }
 
     fn next_set(&mut self) -> Option<IdSet<K>> {
@@ -312,6 +522,14 @@ impl<K: Id> FetchRun<K> {
             if self.finished {
                 return None;
             }
+            match self.next_piece(conn).await {
+                Ok(Some(piece)) => return Some(Ok(piece)),
+                Ok(None) => {}
+                Err(e) => {
+                    self.finished = true;
+                    return Some(Err(e));
+                }
+            }
             if let Err(e) = self.top_up(conn).await {
                 self.finished = true;
                 return Some(Err(e));
@@ -325,8 +543,12 @@ impl<K: Id> FetchRun<K> {
             } else {
                 "the response to FETCH"
             };
-            match conn.next_event(waiting_for, None).await {
-                Ok(Event::Untagged(Untagged::Fetch { seq, items })) => {
+            match conn.next_event(waiting_for, self.stream_above).await {
+                Ok(Event::Untagged(Untagged::Fetch { seq, mut items })) => {
+                    if let Some(c) = self.chunks.take() {
+                        // The end of a response whose body was streamed.
+                        items = c.finish(items.to_vec()).into();
+                    }
                     if self.filter.ours(seq, &items) {
                         return Some(Ok(Fetched { seq, items }));
                     }
@@ -357,13 +579,24 @@ impl<K: Id> FetchRun<K> {
                         return Some(Err(e));
                     }
                 }
-                Ok(Event::Literal { .. }) | Ok(Event::Continuation) => {
+                Ok(Event::Literal { head, size }) => match self.literal_starts(&head, size) {
+                    Ok(Some(earlier)) => return Some(Ok(earlier)),
+                    Ok(None) => {}
+                    Err(e) => {
+                        self.finished = true;
+                        return Some(Err(e));
+                    }
+                },
+                Ok(Event::Continuation) => {
                     let msg = "unexpected continuation request during FETCH".to_owned();
                     conn.poison(msg.clone());
                     self.finished = true;
                     return Some(Err(Error::Protocol(msg)));
                 }
                 Err(Error::Parse(e)) => {
+                    // A response whose body was being streamed ends unparseable: its held
+                    // last piece goes with it (the error says the data is incomplete).
+                    self.chunks = None;
                     // Our own completion unparseable: that command is over.
                     let tag = self
                         .tags
@@ -426,7 +659,8 @@ impl<K: Id> FetchRun<K> {
     }
 
     fn into_stream(self, conn: &mut Connection) -> FetchStream<'_> {
-        let inner = futures::stream::unfold((conn, self), |(conn, mut run)| async move {
+        let run = self.stream_literals_above(conn.max_literal());
+        let inner = futures::stream::unfold((conn, run), |(conn, mut run)| async move {
             let item = run.next(conn).await?;
             Some((item, (conn, run)))
         });
@@ -451,6 +685,17 @@ impl Session {
     /// Nothing is sent until the stream is first polled. Dropping the stream early leaves
     /// the session usable: the next command reads the rest of this answer first and
     /// discards its messages (they do not pile up as unsolicited data).
+    ///
+    /// No body is too large: a `BODY[...]`/`BINARY[...]` literal above
+    /// [`Limits::max_literal`](crate::proto::Limits::max_literal) (256 MiB by default) is
+    /// not read whole but handed out in pieces of at most 64 KiB, as consecutive items of
+    /// its message, each with one [`FetchItem::BodyChunk`] (see [`Fetched::body_chunk`]).
+    /// Every piece carries the message's sequence number and its `UID` when the server
+    /// sent it before the body (servers do); the last piece also carries every other item
+    /// of the response. A literal above the limit that is not a body (inside an envelope,
+    /// say), or above [`Limits::max_streamed_literal`](crate::proto::Limits::max_streamed_literal)
+    /// (a server announcing 100 GB), is an `Error::Frame(LiteralTooLarge)`.
+    /// [`Session::fetch`] has nowhere to put such a body and refuses it the same way.
     ///
     /// ```no_run
     /// # async fn run(session: &mut imap_async::Session) -> imap_async::Result<()> {
@@ -549,6 +794,9 @@ impl Session {
     /// [`FetchAttr::body`]: [`Section::Full`] for the whole message,
     /// [`Section::Text`], a part, ... (or its text). The message is
     /// fetched with `BODY.PEEK`, so its `\Seen` flag does not change.
+    ///
+    /// A body above [`Limits::max_streamed_literal`](crate::proto::Limits::max_streamed_literal)
+    /// (4 GiB by default) is refused at its header with `Error::Frame(LiteralTooLarge)`.
     ///
     /// A UID that is not in the selected folder is an [`Error::InvalidInput`]; a section
     /// the message does not have is written as 0 bytes (the server answers `NIL` or
@@ -850,6 +1098,26 @@ mod tests {
             b"* 3 FETCH (BODY[1.2.mime] {70000}\r\n",
             &part
         ));
+    }
+
+    #[test]
+    fn responses_cut_at_a_body_literal() {
+        let (seq, items) =
+            cut_response(b"* 3 FETCH (UID 9 FLAGS (\\Seen) BODY[1.2]<5> {900000}\r\n")
+                .expect("a body");
+        assert_eq!(seq, 3);
+        assert_eq!(items[0], FetchItem::Uid(9));
+        assert!(matches!(
+            &items[2],
+            FetchItem::Body { section, origin: Some(5), .. } if &section[..] == b"1.2"
+        ));
+        // A second streamed literal: the first one's header was already rewritten as {0}.
+        let (_, items) =
+            cut_response(b"* 3 FETCH (BODY[1] {0}\r\n BINARY[2] ~{900000}\r\n").expect("binary");
+        assert!(matches!(items.last(), Some(FetchItem::Binary { .. })));
+        // Not a body's data: a string inside an envelope.
+        assert!(cut_response(b"* 3 FETCH (ENVELOPE (NIL {900000}\r\n").is_none());
+        assert!(cut_response(b"* 3 FETCH (X-CUSTOM {900000}\r\n").is_none());
     }
 
     #[test]
