@@ -47,8 +47,9 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use imap_async::{ConnectOptions, Fetched, Session, UidSet};
-use imap_async_tests::bench_data::{self, round_ratios, thread_cpu};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use imap_async_tests::bench_data::{round_ratios, thread_cpu};
+use imap_async_tests::replay::{Corpus, serve};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 const DEFAULT_MESSAGES: u64 = 100_000;
@@ -95,49 +96,6 @@ unsafe impl GlobalAlloc for CountingAllocator {
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
-
-/// One of the three replayed corpora.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Corpus {
-    Simple,
-    Realistic,
-    RealisticBs,
-}
-
-impl Corpus {
-    const ALL: [Corpus; 3] = [Corpus::Simple, Corpus::Realistic, Corpus::RealisticBs];
-
-    fn name(self) -> &'static str {
-        match self {
-            Corpus::Simple => "simple",
-            Corpus::Realistic => "realistic",
-            Corpus::RealisticBs => "realistic-bs",
-        }
-    }
-
-    fn parse(name: &str) -> Corpus {
-        Corpus::ALL
-            .into_iter()
-            .find(|c| c.name() == name)
-            .unwrap_or_else(|| panic!("{name:?}: corpus is simple, realistic or realistic-bs"))
-    }
-
-    fn items(self) -> &'static str {
-        match self {
-            Corpus::Simple => "(UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)",
-            Corpus::Realistic => bench_data::realistic_items(false),
-            Corpus::RealisticBs => bench_data::realistic_items(true),
-        }
-    }
-
-    fn responses(self, n: u64) -> Vec<u8> {
-        match self {
-            Corpus::Simple => bench_data::envelope_responses(n),
-            Corpus::Realistic => bench_data::realistic_responses(n, false),
-            Corpus::RealisticBs => bench_data::realistic_responses(n, true),
-        }
-    }
-}
 
 /// The readers.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -312,69 +270,6 @@ fn parts_async_imap(b: &async_imap::imap_proto::types::BodyStructure<'_>) -> u64
         BodyStructure::Multipart { bodies, .. } => {
             1 + bodies.iter().map(parts_async_imap).sum::<u64>()
         }
-    }
-}
-
-/// Serve every connection: greeting, then answer each command line from memory.
-async fn serve(listener: TcpListener, data: Arc<Vec<u8>>, messages: u64) {
-    loop {
-        let Ok((sock, _)) = listener.accept().await else {
-            return;
-        };
-        let data = data.clone();
-        tokio::spawn(async move {
-            let _ = sock.set_nodelay(true);
-            let (r, mut w) = sock.into_split();
-            let mut r = BufReader::new(r);
-            w.write_all(b"* OK [CAPABILITY IMAP4rev1 LITERAL+ AUTH=PLAIN] replay ready\r\n")
-                .await
-                .unwrap();
-            let mut line = String::new();
-            loop {
-                line.clear();
-                if r.read_line(&mut line).await.unwrap_or(0) == 0 {
-                    return;
-                }
-                let mut words = line.split_whitespace();
-                let tag = words.next().unwrap_or("*").to_owned();
-                let mut cmd = words.next().unwrap_or("").to_ascii_uppercase();
-                if cmd == "UID" {
-                    cmd = format!("UID {}", words.next().unwrap_or("").to_ascii_uppercase());
-                }
-                let reply = match cmd.as_str() {
-                    "CAPABILITY" => "* CAPABILITY IMAP4rev1 LITERAL+ AUTH=PLAIN\r\n".to_owned(),
-                    "SELECT" | "EXAMINE" => format!(
-                        "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded $Junk NonJunk)\r\n\
-                         * {messages} EXISTS\r\n* 0 RECENT\r\n\
-                         * OK [UIDVALIDITY 1700000000] UIDs valid\r\n\
-                         * OK [UIDNEXT {}] Predicted next UID\r\n",
-                        messages * 2 + 200
-                    ),
-                    "UID FETCH" | "FETCH" => {
-                        if w.write_all(&data).await.is_err() {
-                            return;
-                        }
-                        String::new()
-                    }
-                    "LOGOUT" => "* BYE Logging out\r\n".to_owned(),
-                    _ => String::new(),
-                };
-                let done = match cmd.as_str() {
-                    "LOGIN" => format!("{tag} OK [CAPABILITY IMAP4rev1 LITERAL+] Logged in\r\n"),
-                    "SELECT" | "EXAMINE" => format!("{tag} OK [READ-WRITE] Select completed.\r\n"),
-                    _ => format!("{tag} OK {cmd} completed.\r\n"),
-                };
-                if w.write_all(format!("{reply}{done}").as_bytes())
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                if cmd == "LOGOUT" {
-                    return;
-                }
-            }
-        });
     }
 }
 
