@@ -1367,11 +1367,7 @@ mod tests {
                         }
                     }
                     (None, None) => self.group_ends += 1,
-                    (Some(m), Some(_)) => {
-                        if m.contains(&b'"') {
-                            self.specials += 1;
-                        }
-                    }
+                    (Some(m), Some(_)) if m.contains(&b'"') => self.specials += 1,
                     _ => {}
                 }
                 if let Some(name) = &a.name {
@@ -1389,10 +1385,8 @@ mod tests {
             self.nil_to += usize::from(e.to.is_none());
             self.nil_cc += usize::from(e.cc.is_none());
             self.nil_in_reply_to += usize::from(e.in_reply_to.is_none());
-            if let Some(id) = &e.message_id {
-                if id.contains(&b'"') {
-                    self.specials += 1;
-                }
+            if e.message_id.as_ref().is_some_and(|id| id.contains(&b'"')) {
+                self.specials += 1;
             }
             for list in [&e.from, &e.sender, &e.reply_to, &e.to, &e.cc, &e.bcc] {
                 self.addresses(list);
