@@ -40,6 +40,15 @@ impl Corpus {
             .unwrap_or_else(|| panic!("{name:?}: corpus is simple, realistic or realistic-bs"))
     }
 
+    /// A few words for tables.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Corpus::Simple => "simple generated mail",
+            Corpus::Realistic => "realistic mail",
+            Corpus::RealisticBs => "realistic mail + BODYSTRUCTURE",
+        }
+    }
+
     /// The FETCH items the corpus answers.
     pub fn items(self) -> &'static str {
         match self {

@@ -264,6 +264,16 @@ fn main() {
             }
         );
         let _ = n_collect;
+        println!(
+            "SUMMARY\t{messages} messages, {}, fetch (all held): peak RSS growth\t{:.0} MB\t-\t{:.2}x the {:.1} MB response; fetch {:.3} s = {:.2}x fetch_stream ({:.3} s)",
+            corpus.describe(),
+            growth / 1e6,
+            growth / bytes as f64,
+            bytes as f64 / 1e6,
+            collect_us as f64 / 1e6,
+            collect_us as f64 / stream_us as f64,
+            stream_us as f64 / 1e6
+        );
     }
     println!(
         "peak RSS+: VmHWM during the first fetch minus VmRSS before it; held RSS+: VmRSS with the results held; \

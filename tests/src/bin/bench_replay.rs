@@ -551,6 +551,48 @@ fn print_corpus(
         );
     }
     let pos = |r: Reader| readers.iter().position(|&x| x == r);
+    // Lines for bench_all's table.
+    let secs = |i: usize| {
+        format!(
+            "{:.3} s",
+            median(runs[i].iter().map(|t| t.wall).collect()).as_secs_f64()
+        )
+    };
+    let cpu_ms = |i: usize| ms(median(runs[i].iter().map(|t| t.cpu).collect()));
+    let vs = |a: usize, b: usize| {
+        round_ratios(runs[b].iter().zip(&runs[a]).map(|(b, a)| (b.wall, a.wall)))
+    };
+    let theirs = pos(Reader::AsyncImap);
+    for (reader, call) in [
+        (Reader::Ours, "fetch_stream"),
+        (Reader::OursCollect, "fetch (collected)"),
+    ] {
+        let Some(i) = pos(reader) else { continue };
+        let (raw, _, _) = vs(raw_i, i);
+        let mut note = format!(
+            "{}: {:.1}x a raw read; client CPU {:.0} ms; {:.1} allocations, {:.0} bytes allocated per message",
+            s.corpus.name(),
+            raw,
+            cpu_ms(i),
+            allocs[i].0,
+            allocs[i].1
+        );
+        if let Some(t) = theirs {
+            let (m, lo, hi) = vs(i, t);
+            note = format!(
+                "{m:.2}x async-imap (median of {} per-round ratios, {lo:.2}x to {hi:.2}x; async-imap CPU {:.0} ms); {note}",
+                runs[i].len(),
+                cpu_ms(t)
+            );
+        }
+        println!(
+            "SUMMARY\t{} messages, {}, {call}\t{}\t{}\t{note}",
+            messages,
+            s.corpus.describe(),
+            secs(i),
+            theirs.map_or("-".to_owned(), secs)
+        );
+    }
     let compare = |a: Reader, b: Reader, what: &str| {
         if let (Some(ai), Some(bi)) = (pos(a), pos(b)) {
             let pairs = runs[bi].iter().zip(&runs[ai]);
