@@ -51,6 +51,7 @@ pub mod measure;
 pub mod probe;
 pub mod proxy;
 pub mod quirks;
+pub mod replay;
 mod server;
 mod servers;
 
