@@ -1454,7 +1454,7 @@ mod tests {
                     panic!("not a FETCH: {}", String::from_utf8_lossy(frame));
                 };
                 c.messages += 1;
-                for item in &items {
+                for item in &items.to_vec() {
                     match item {
                         FetchItem::Flags(flags) => {
                             for f in flags.iter().filter(|f| !f.starts_with(b"\\")) {
@@ -1541,8 +1541,8 @@ mod tests {
         let mut all = Vec::new();
         while let Some(n) = framer.frame(rest).expect("frame") {
             let frame = bytes::Bytes::copy_from_slice(&rest[..n]);
-            if let Ok(Response::Untagged(Untagged::Fetch { mut items, .. })) = parse_response(frame)
-            {
+            if let Ok(Response::Untagged(Untagged::Fetch { items, .. })) = parse_response(frame) {
+                let mut items = items.to_vec();
                 items.retain(|i| !matches!(i, FetchItem::BodyStructure(_)));
                 all.push(items);
             }

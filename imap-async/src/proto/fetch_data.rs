@@ -565,6 +565,9 @@ mod tests {
             for p in v.parts() {
                 walk_view(p, out);
             }
+            if let Some(inner) = v.enclosed() {
+                walk_view(inner, out);
+            }
         }
         fn walk(b: &BodyStructure, out: &mut Vec<(Vec<u8>, Vec<u8>, Option<u32>)>) {
             match b {
@@ -572,8 +575,14 @@ mod tests {
                     media_type,
                     media_subtype,
                     size,
+                    message,
                     ..
-                } => out.push((media_type.to_vec(), media_subtype.to_vec(), Some(*size))),
+                } => {
+                    out.push((media_type.to_vec(), media_subtype.to_vec(), Some(*size)));
+                    if let Some(m) = message {
+                        walk(&m.1, out);
+                    }
+                }
                 BodyStructure::Multipart {
                     parts,
                     media_subtype,

@@ -185,34 +185,30 @@ fn len<T: AsRef<[u8]>>(v: &Option<T>) -> u64 {
     v.as_ref().map_or(0, |v| v.as_ref().len() as u64)
 }
 
-/// imap-async's consumer: the public accessors of [`Fetched`] only.
+/// imap-async's consumer: the public accessors of [`Fetched`] only, with the envelope and
+/// body structure read through their views (the fields read from the received bytes,
+/// nothing built).
 fn tally_ours(t: &mut Tally, m: &Fetched) {
     t.messages += 1;
     t.uid_sum += u64::from(m.uid().map_or(0, |u| u.get()));
     t.flags += m.flags().map_or(0, |f| f.len() as u64);
     t.size_sum += m.size().unwrap_or(0);
-    if let Some(e) = m.envelope() {
-        t.subject_bytes += len(&e.subject);
-        if let Some(a) = e.from.as_ref().and_then(|f| f.first()) {
+    if let Some(e) = m.envelope_view() {
+        t.subject_bytes += len(&e.subject());
+        if let Some(a) = e.from().next() {
             t.first_from_bytes += len(&a.mailbox) + len(&a.host);
         }
-        t.to_entries += e.to.as_ref().map_or(0, |v| v.len() as u64);
-        t.message_id_bytes += len(&e.message_id);
+        t.to_entries += e.to().count() as u64;
+        t.message_id_bytes += len(&e.message_id());
     }
-    if let Some(b) = m.body_structure() {
+    if let Some(b) = m.body_structure_view() {
         t.parts += parts_ours(b);
     }
 }
 
 /// Every node of the tree: multiparts, their parts, enclosed messages' structures.
-fn parts_ours(b: &imap_async::proto::BodyStructure) -> u64 {
-    use imap_async::proto::BodyStructure;
-    match b {
-        BodyStructure::Single { message, .. } => {
-            1 + message.as_ref().map_or(0, |m| parts_ours(&m.1))
-        }
-        BodyStructure::Multipart { parts, .. } => 1 + parts.iter().map(parts_ours).sum::<u64>(),
-    }
+fn parts_ours(b: imap_async::proto::BodyStructureView<'_>) -> u64 {
+    1 + b.parts().map(parts_ours).sum::<u64>() + b.enclosed().map_or(0, parts_ours)
 }
 
 /// The length of a quoted string's value once its `\"` and `\\` escapes are undone.

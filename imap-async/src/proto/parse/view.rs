@@ -327,6 +327,32 @@ impl<'a> BodyStructureView<'a> {
     /// `body-fld-octets` of a single part: its size in its transfer encoding; `None` for
     /// a multipart body.
     pub fn size(&self) -> Option<u32> {
+        self.after_fields().and_then(|mut p| p.num32().ok())
+    }
+
+    /// The body structure of the message enclosed in a `message/rfc822` (or
+    /// `message/global`) part (RFC 3501 §9 `body-type-msg`); `None` for other parts.
+    pub fn enclosed(&self) -> Option<BodyStructureView<'a>> {
+        let t = self.media_type()?;
+        let st = self.media_subtype()?;
+        let is_message = t.eq_ignore_ascii_case(b"MESSAGE")
+            && (st.eq_ignore_ascii_case(b"RFC822") || st.eq_ignore_ascii_case(b"GLOBAL"));
+        if !is_message {
+            return None;
+        }
+        let mut p = self.after_fields()?;
+        p.num32().ok()?;
+        if p.peek_after_sp() != Some(b'(') {
+            return None;
+        }
+        // The envelope, then the enclosed body.
+        p.skip_list(3, "envelope nested too deeply").ok()?;
+        BodyStructureView::at(self.raw, p.pos)
+    }
+
+    /// A single part's parser at its `body-fld-octets`, past type, subtype, parameters,
+    /// id, description and encoding.
+    fn after_fields(&self) -> Option<Parser<'a>> {
         if self.is_multipart() {
             return None;
         }
@@ -342,7 +368,7 @@ impl<'a> BodyStructureView<'a> {
         for _ in 0..3 {
             p.skip_nstring().ok()?;
         }
-        p.num32().ok()
+        Some(p)
     }
 
     /// The whole body structure, decoded into an owned [`BodyStructure`] (`None` if its
