@@ -347,7 +347,7 @@ impl Parser<'_> {
         let mut depth = 0u32;
         while at < b.len() {
             match LIST_CLASS[usize::from(b[at])] {
-                0 => at += 1,
+                0 => at += next_special(&b[at..]),
                 OPEN => {
                     depth += 1;
                     if depth > max_depth {
@@ -365,9 +365,20 @@ impl Parser<'_> {
                     }
                 }
                 QUOTE => {
-                    self.pos = at;
-                    let (len, _) = self.scan_quoted()?;
-                    at += len + 2;
+                    // To the closing quote; only `\"` and `\\` are escapes.
+                    let mut j = at + 1;
+                    loop {
+                        let Some(k) = find_quote_or_backslash(&b[j.min(b.len())..]) else {
+                            self.pos = at;
+                            return self.fail("unterminated quoted string");
+                        };
+                        j += k;
+                        if b[j] == b'"' {
+                            at = j + 1;
+                            break;
+                        }
+                        j += if matches!(b.get(j + 1), Some(b'"' | b'\\')) { 2 } else { 1 };
+                    }
                 }
                 _ => {
                     // `{`: a literal (`~{` of literal8 included: `~` is an ordinary byte).
@@ -652,6 +663,37 @@ const OPEN: u8 = 1;
 const CLOSE: u8 = 2;
 const QUOTE: u8 = 3;
 const LITERAL: u8 = 4;
+
+/// How many bytes from the start of `s` to the first byte [`Parser::skip_list`] must
+/// look at (`s.len()` when there is none), eight bytes at a time in a `u64`: the runs
+/// between two such bytes are short (an atom, a number), too short for a vectorised
+/// search to pay for its set-up.
+fn next_special(s: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    /// High bit set in each byte of `w` that is zero (exact for the lowest such byte,
+    /// so the lowest bit of an OR of such masks is exact too).
+    fn zero_bytes(w: u64) -> u64 {
+        w.wrapping_sub(ONES) & !w & HIGHS
+    }
+    let mut i = 0;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let hits = zero_bytes(w ^ (ONES * u64::from(b'(')))
+            | zero_bytes(w ^ (ONES * u64::from(b')')))
+            | zero_bytes(w ^ (ONES * u64::from(b'"')))
+            | zero_bytes(w ^ (ONES * u64::from(b'{')));
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    let tail = &s[i..];
+    i + tail
+        .iter()
+        .position(|&c| LIST_CLASS[usize::from(c)] != 0)
+        .unwrap_or(tail.len())
+}
 
 /// What [`Parser::skip_list`] must look at: every other byte is skipped.
 static LIST_CLASS: [u8; 256] = {

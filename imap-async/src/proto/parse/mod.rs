@@ -787,7 +787,7 @@ impl<'a> Parser<'a> {
 /// The first `"` or `\\` in `s`. Quoted strings are mostly short (names, hosts, dates), too
 /// short for a vectorised search to pay for its set-up: the first bytes are tested eight at
 /// a time in a plain `u64`, and only a longer string goes to `memchr`.
-fn find_quote_or_backslash(s: &[u8]) -> Option<usize> {
+pub(super) fn find_quote_or_backslash(s: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     /// High bit set in each byte of `w` that is zero (exact for the lowest such byte).

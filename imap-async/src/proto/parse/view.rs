@@ -333,7 +333,14 @@ impl<'a> BodyStructureView<'a> {
     /// The body structure of the message enclosed in a `message/rfc822` (or
     /// `message/global`) part (RFC 3501 §9 `body-type-msg`); `None` for other parts.
     pub fn enclosed(&self) -> Option<BodyStructureView<'a>> {
+        // A multipart's subtype comes after all its parts: do not walk them for nothing.
+        if self.is_multipart() {
+            return None;
+        }
         let t = self.media_type()?;
+        if !t.eq_ignore_ascii_case(b"MESSAGE") {
+            return None;
+        }
         let st = self.media_subtype()?;
         let is_message = t.eq_ignore_ascii_case(b"MESSAGE")
             && (st.eq_ignore_ascii_case(b"RFC822") || st.eq_ignore_ascii_case(b"GLOBAL"));
