@@ -17,6 +17,7 @@
 //!
 //! Run: `cargo run --release -p imap-async-tests --bin bench_idle`
 //! (`-- --watchers-only` skips 1 and 2; `-- --watchers N` changes the count;
+//! `-- --kinds idle-plain,watch-tls` runs only those; `-- --histogram` prints the watchers' live allocations by size;
 //! `--features compare-async-imap` adds async-imap).
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -156,6 +157,18 @@ async fn dovecot_end_to_end(server: &Dovecot, rounds: usize, pairs: usize) -> Ve
 struct CountingAlloc;
 
 static HEAP_IN_USE: AtomicIsize = AtomicIsize::new(0);
+/// Live allocations by size class (class `c` holds sizes in `(2^(c-1), 2^c]`), for
+/// `--histogram`: where a watcher's memory goes.
+static LIVE_BY_CLASS: [AtomicIsize; 40] = [const { AtomicIsize::new(0) }; 40];
+
+fn size_class(size: usize) -> usize {
+    (usize::BITS - size.saturating_sub(1).leading_zeros()) as usize
+}
+
+fn note_alloc(size: usize, delta: isize) {
+    HEAP_IN_USE.fetch_add(size as isize * delta, Ordering::Relaxed);
+    LIVE_BY_CLASS[size_class(size).min(39)].fetch_add(delta, Ordering::Relaxed);
+}
 
 // SAFETY: every call is forwarded to the system allocator unchanged; only a counter is
 // updated beside it.
@@ -163,25 +176,26 @@ unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
-            HEAP_IN_USE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+            note_alloc(layout.size(), 1);
         }
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) };
-        HEAP_IN_USE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        note_alloc(layout.size(), -1);
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc_zeroed(layout) };
         if !p.is_null() {
-            HEAP_IN_USE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+            note_alloc(layout.size(), 1);
         }
         p
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            HEAP_IN_USE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+            note_alloc(layout.size(), -1);
+            note_alloc(new_size, 1);
         }
         p
     }
@@ -402,6 +416,10 @@ async fn measure_watchers(kind: &str, n: usize) {
     unsafe { libc::malloc_trim(0) };
     let rss_before = rss_kib();
     let heap_before = HEAP_IN_USE.load(Ordering::Relaxed);
+    let classes_before: Vec<isize> = LIVE_BY_CLASS
+        .iter()
+        .map(|c| c.load(Ordering::Relaxed))
+        .collect();
     let started = Instant::now();
     let tasks = start_watchers(kind, &target, n).await;
     let connected_in = started.elapsed();
@@ -409,6 +427,19 @@ async fn measure_watchers(kind: &str, n: usize) {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_after = rss_kib();
     let heap_after = HEAP_IN_USE.load(Ordering::Relaxed);
+    if std::env::args().any(|a| a == "--histogram") {
+        for (class, before) in classes_before.iter().enumerate() {
+            let live = LIVE_BY_CLASS[class].load(Ordering::Relaxed) - before;
+            if live != 0 {
+                let low = if class == 0 { 0 } else { (1usize << (class - 1)) + 1 };
+                println!(
+                    "  {kind}: allocations of {low}..={} bytes: {:.2} per watcher",
+                    1usize << class,
+                    live as f64 / n as f64
+                );
+            }
+        }
+    }
     let polls0 = WATCHER_POLLS.load(Ordering::Relaxed);
     let cpu0 = cpu_time();
     let quiet = Duration::from_secs(10);
@@ -431,15 +462,22 @@ async fn measure_watchers(kind: &str, n: usize) {
 }
 
 /// Run every kind of watcher, each in a child process of its own, against `server`.
-fn many_watchers(server: &Dovecot, n: usize) {
+fn many_watchers(server: &Dovecot, n: usize, histogram: bool) {
     println!(
         "{n} concurrent watchers per kind, each on its own connection to Dovecot on loopback, \
          each polled by its own task:"
     );
+    let only: Option<String> = std::env::args()
+        .skip_while(|a| a != "--kinds")
+        .nth(1);
     for kind in KINDS {
+        if only.as_ref().is_some_and(|o| !o.split(',').any(|k| k == *kind)) {
+            continue;
+        }
         let user = server.new_user();
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--child", kind, "--watchers", &n.to_string()])
+            .args(histogram.then_some("--histogram"))
             .env("BENCH_IDLE_HOST", server.host())
             .env("BENCH_IDLE_PORT", server.imap_port().to_string())
             .env(
@@ -494,5 +532,5 @@ fn main() {
         });
     }
     drop(runtime);
-    many_watchers(server, watchers);
+    many_watchers(server, watchers, args.iter().any(|a| a == "--histogram"));
 }
