@@ -1037,11 +1037,16 @@ impl Connection {
         on_continuation: Option<ContinuationHandler<'_>>,
         expect_bye: bool,
     ) -> Result<StatusText> {
-        self.recover(&cmd.name).await?;
-        let span = tracing::debug_span!("imap", tag = %cmd.tag, command = %cmd.name);
-        self.run(cmd, claim, on_continuation, expect_bye, None)
-            .instrument(span)
-            .await
+        // Boxed: a command's future is large, and every caller's future (a watcher task
+        // that selects a folder and then idles for days) would otherwise be as large.
+        Box::pin(async move {
+            self.recover(&cmd.name).await?;
+            let span = tracing::debug_span!("imap", tag = %cmd.tag, command = %cmd.name);
+            self.run(cmd, claim, on_continuation, expect_bye, None)
+                .instrument(span)
+                .await
+        })
+        .await
     }
 
     /// [`Connection::execute`] for a command with a [`Fragment::StreamedLiteral`] (APPEND

@@ -304,7 +304,20 @@ impl Session {
 
 impl<'a, S: BorrowMut<Session> + Send + Unpin + 'a> Idle<'a, S> {
     async fn start(mut session: S, opts: IdleOptions) -> Result<Self> {
-        let s = session.borrow_mut();
+        // Boxed: starting takes a command's worth of future, which the caller's task
+        // would otherwise keep for as long as it idles.
+        let (state, queue) = Box::pin(Self::begin(session.borrow_mut(), opts)).await?;
+        Ok(Idle {
+            session: Some(Box::new(session)),
+            state: Some(state),
+            step: None,
+            queue,
+            stop: Arc::new(Notify::new()),
+            failed: false,
+        })
+    }
+
+    async fn begin(s: &mut Session, opts: IdleOptions) -> Result<(IdleState, VecDeque<Untagged>)> {
         let use_idle = s.capabilities().await?.has("IDLE");
         let mut state = IdleState {
             opts,
@@ -319,14 +332,7 @@ impl<'a, S: BorrowMut<Session> + Send + Unpin + 'a> Idle<'a, S> {
         } else {
             state.next_poll = Instant::now() + opts.poll_interval;
         }
-        Ok(Idle {
-            session: Some(Box::new(session)),
-            state: Some(state),
-            step: None,
-            queue,
-            stop: Arc::new(Notify::new()),
-            failed: false,
-        })
+        Ok((state, queue))
     }
 
     /// Wait up to `timeout` for changes; return those seen (as soon as there is at least

@@ -223,6 +223,8 @@ fn cpu_time() -> Duration {
 
 /// Polls of every watcher task's future, all watchers together.
 static WATCHER_POLLS: AtomicU64 = AtomicU64::new(0);
+/// Events the watchers received (each explains a poll: the server sent something).
+static WATCHER_EVENTS: AtomicU64 = AtomicU64::new(0);
 
 /// A future that counts how often it is polled: a watcher task polled while nothing
 /// arrived was woken by something else (a timer, a spurious wake-up).
@@ -313,6 +315,7 @@ async fn start_watchers(
                 idling.send(()).unwrap();
                 while let Some(event) = idle.next().await {
                     event.expect("IDLE event");
+                    WATCHER_EVENTS.fetch_add(1, Ordering::Relaxed);
                 }
             })
         } else if kind.starts_with("watch-") {
@@ -320,6 +323,7 @@ async fn start_watchers(
                 let mut events = imap_async::watch(opts, "INBOX", WatchOptions::default());
                 let mut permit = Some(permit);
                 while let Some(event) = events.next().await {
+                    WATCHER_EVENTS.fetch_add(1, Ordering::Relaxed);
                     if let WatchEvent::Started { .. } = event.expect("watch event") {
                         permit.take();
                         idling.send(()).unwrap();
@@ -402,6 +406,7 @@ async fn async_imap_watcher(
         if wait.await.is_err() {
             return;
         }
+        WATCHER_EVENTS.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -441,16 +446,19 @@ async fn measure_watchers(kind: &str, n: usize) {
         }
     }
     let polls0 = WATCHER_POLLS.load(Ordering::Relaxed);
+    let events0 = WATCHER_EVENTS.load(Ordering::Relaxed);
     let cpu0 = cpu_time();
     let quiet = Duration::from_secs(10);
     tokio::time::sleep(quiet).await;
     let cpu = cpu_time() - cpu0;
     let polls = WATCHER_POLLS.load(Ordering::Relaxed) - polls0;
+    let events = WATCHER_EVENTS.load(Ordering::Relaxed) - events0;
     let per = |kib: f64| kib / n as f64;
     println!(
         "{kind:<17} {n} watchers (connected in {:.1?}): RSS {rss_before} -> {rss_after} KiB = \
          {:.1} KiB per watcher; heap in use {:.1} KiB per watcher; during {quiet:?} of quiet: \
-         {polls} polls of the watcher tasks ({:.3} per watcher), CPU {cpu:.1?}",
+         {polls} polls of the watcher tasks ({:.3} per watcher) for {events} events from the \
+         server, CPU {cpu:.1?}",
         connected_in,
         per((rss_after - rss_before) as f64),
         per((heap_after - heap_before) as f64 / 1024.0),
