@@ -600,4 +600,3 @@ async fn step(
         Err(e) => Err(e),
     }
 }
-

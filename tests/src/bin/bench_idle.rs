@@ -287,11 +287,7 @@ impl Target {
 
 /// Start `n` watchers of `kind`; each task signals `idling` once its watcher idles. The
 /// tasks are returned running.
-async fn start_watchers(
-    kind: &str,
-    target: &Target,
-    n: usize,
-) -> Vec<tokio::task::JoinHandle<()>> {
+async fn start_watchers(kind: &str, target: &Target, n: usize) -> Vec<tokio::task::JoinHandle<()>> {
     let tls = kind.ends_with("-tls");
     let opts = target.options(tls);
     // At most this many connect and log in at once (Dovecot's login processes queue the
@@ -333,7 +329,13 @@ async fn start_watchers(
         } else {
             #[cfg(feature = "compare-async-imap")]
             {
-                Box::pin(async_imap_watcher(opts, tls, target.ca.clone(), permit, idling))
+                Box::pin(async_imap_watcher(
+                    opts,
+                    tls,
+                    target.ca.clone(),
+                    permit,
+                    idling,
+                ))
             }
             #[cfg(not(feature = "compare-async-imap"))]
             unreachable!("{kind} needs --features compare-async-imap")
@@ -416,7 +418,12 @@ async fn measure_watchers(kind: &str, n: usize) {
     // Process-wide state created once (the TLS configuration with its root store, the
     // runtime's timer wheel) is not a watcher's: one connection first, closed again.
     let warm = target.options(kind.ends_with("-tls"));
-    Session::connect(&warm).await.unwrap().logout().await.unwrap();
+    Session::connect(&warm)
+        .await
+        .unwrap()
+        .logout()
+        .await
+        .unwrap();
     // SAFETY: malloc_trim only releases free heap memory.
     unsafe { libc::malloc_trim(0) };
     let rss_before = rss_kib();
@@ -436,7 +443,11 @@ async fn measure_watchers(kind: &str, n: usize) {
         for (class, before) in classes_before.iter().enumerate() {
             let live = LIVE_BY_CLASS[class].load(Ordering::Relaxed) - before;
             if live != 0 {
-                let low = if class == 0 { 0 } else { (1usize << (class - 1)) + 1 };
+                let low = if class == 0 {
+                    0
+                } else {
+                    (1usize << (class - 1)) + 1
+                };
                 println!(
                     "  {kind}: allocations of {low}..={} bytes: {:.2} per watcher",
                     1usize << class,
@@ -475,11 +486,12 @@ fn many_watchers(server: &Dovecot, n: usize, histogram: bool) {
         "{n} concurrent watchers per kind, each on its own connection to Dovecot on loopback, \
          each polled by its own task:"
     );
-    let only: Option<String> = std::env::args()
-        .skip_while(|a| a != "--kinds")
-        .nth(1);
+    let only: Option<String> = std::env::args().skip_while(|a| a != "--kinds").nth(1);
     for kind in KINDS {
-        if only.as_ref().is_some_and(|o| !o.split(',').any(|k| k == *kind)) {
+        if only
+            .as_ref()
+            .is_some_and(|o| !o.split(',').any(|k| k == *kind))
+        {
             continue;
         }
         let user = server.new_user();
