@@ -292,7 +292,7 @@ async fn start_watchers(kind: &str, target: &Target, n: usize) -> Vec<tokio::tas
     let opts = target.options(tls);
     // At most this many connect and log in at once (Dovecot's login processes queue the
     // rest anyway); each task holds a permit until it idles.
-    let connecting = Arc::new(tokio::sync::Semaphore::new(50));
+    let connecting = Arc::new(tokio::sync::Semaphore::new(16));
     let (idling_tx, mut idling_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let mut tasks = Vec::with_capacity(n);
     for _ in 0..n {
