@@ -517,10 +517,12 @@ impl Machine {
             if self.ended {
                 return None;
             }
+            // Connecting and resynchronising take a large future; boxed, it exists only
+            // while that runs, instead of sizing the step every idle watcher holds.
             let result = if self.live.is_some() {
                 self.watch_live().await
             } else {
-                self.connect().await
+                Box::pin(self.connect()).await
             };
             match result {
                 Ok(()) => {}
@@ -656,7 +658,15 @@ impl Machine {
             }
         };
         self.apply(event, out)?;
-        // New messages: end IDLE, learn their UIDs and flags, IDLE again.
+        // Boxed for the same reason as connecting: the wait above is what idles.
+        Box::pin(self.learn_new_messages(out)).await
+    }
+
+    /// New messages: end IDLE, learn their UIDs and flags, IDLE again.
+    async fn learn_new_messages(
+        &mut self,
+        out: &mut Vec<WatchEvent>,
+    ) -> std::result::Result<(), Interrupt> {
         let live = self.live.as_ref().expect("still live");
         if live.exists as usize > live.uids.len() {
             let live = self.live.take().expect("still live");

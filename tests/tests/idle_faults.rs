@@ -246,3 +246,57 @@ async fn an_idle_dropped_and_then_refused_gets_no_done() {
     );
     assert!(!lines.iter().any(|l| l == "DONE"), "{lines:?}");
 }
+
+/// Wakes of a task, counted: a waker handed to the stream by hand.
+#[derive(Default)]
+struct CountWakes {
+    wakes: std::sync::atomic::AtomicUsize,
+    woken: tokio::sync::Notify,
+}
+
+impl futures::task::ArcWake for CountWakes {
+    fn wake_by_ref(this: &std::sync::Arc<Self>) {
+        this.wakes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        this.woken.notify_one();
+    }
+}
+
+#[tokio::test]
+async fn an_idle_stream_is_woken_only_by_the_server() {
+    // The server is quiet for a while after its "+", then sends one event. RFC 2177 §3's
+    // restart is one deadline minutes away, so nothing but that event may wake the stream:
+    // a periodic timer (a tick, a keepalive poll) would show up as extra wake-ups.
+    let server = FakeServer::start(with(
+        login("IDLE"),
+        vec![
+            expect("IDLE"),
+            send("+ idling\r\n"),
+            Step::Sleep(Duration::from_millis(1500)),
+            send("* 7 EXISTS\r\n"),
+            expect("DONE"),
+            send("{tag} OK done\r\n"),
+        ],
+    ))
+    .await;
+    let mut s = Session::connect(&opts(&server)).await.unwrap();
+    let mut idle = s.idle().await.unwrap();
+    let counter = std::sync::Arc::new(CountWakes::default());
+    let waker = futures::task::waker(counter.clone());
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut polls = 0;
+    let event = loop {
+        polls += 1;
+        match idle.poll_next_unpin(&mut cx) {
+            std::task::Poll::Ready(event) => break event,
+            std::task::Poll::Pending => counter.woken.notified().await,
+        }
+    };
+    assert!(matches!(event, Some(Ok(IdleEvent::Exists(7)))), "{event:?}");
+    assert_eq!(
+        counter.wakes.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the stream was woken by something other than the server's data"
+    );
+    assert_eq!(polls, 2, "polled once to wait, once when the event arrived");
+    idle.done().await.unwrap();
+}

@@ -45,6 +45,9 @@ const INITIAL_BUFFER: usize = 8 * 1024;
 /// reads instead of thousands. Frames are slices of these buffers: a kept message keeps its
 /// buffer alive, so they are not made larger than this.
 const MAX_READ_CHUNK: usize = 64 * 1024;
+/// The room the first read after a quiet spell (IDLE) has: enough for a typical IDLE
+/// event (`* 12345 EXISTS`) in one read, small enough to live in every waiting watcher.
+const QUIET_READ: usize = 64;
 /// Largest piece of a streamed literal read at once.
 const LITERAL_CHUNK: usize = 64 * 1024;
 /// While draining an abandoned command, literals above this size are skipped without
@@ -237,6 +240,9 @@ pub(crate) type ContinuationHandler<'a> =
 pub(crate) struct Connection {
     stream: Stream,
     read_buf: BytesMut,
+    /// The read buffer was given back while waiting (IDLE): the next read waits with a
+    /// few bytes of its own instead of allocating one.
+    quiet: bool,
     /// How much room the next new read buffer gets (see [`MAX_READ_CHUNK`]).
     read_chunk: usize,
     framer: Framer,
@@ -322,6 +328,7 @@ impl Connection {
         Connection {
             stream,
             read_buf: BytesMut::with_capacity(INITIAL_BUFFER),
+            quiet: false,
             read_chunk: INITIAL_BUFFER,
             framer: Framer::new(limits),
             next_tag: 1,
@@ -472,6 +479,12 @@ impl Connection {
                     return Err(Error::Frame(e));
                 }
             }
+            if self.read_buf.is_empty() && self.quiet {
+                // The connection was quiet (IDLE): wait for the next bytes without a
+                // buffer of its own, then continue as usual.
+                self.fill_quiet(waiting_for, timeout).await?;
+                continue;
+            }
             if self.read_buf.capacity() - self.read_buf.len() < 4096 {
                 self.read_buf
                     .reserve(self.read_chunk.max(self.read_buf.len()));
@@ -556,6 +569,38 @@ impl Connection {
         } else {
             tokio::time::timeout(timeout, read).await.ok()
         };
+        self.read_outcome(outcome, waiting_for, timeout).map(drop)
+    }
+
+    /// [`Connection::fill`] for a quiet connection that holds no read buffer: the wait
+    /// uses a few bytes inside this future instead (an idle watcher waits for minutes, and
+    /// a thousand of them would otherwise hold a thousand empty buffers). What arrives
+    /// first goes into a new buffer; the rest of a response is read as usual. TLS keeps
+    /// whatever did not fit in its own plaintext buffer, so nothing is lost.
+    async fn fill_quiet(&mut self, waiting_for: &str, timeout: Duration) -> Result<()> {
+        let mut first = [0u8; QUIET_READ];
+        let read = self.stream.read(&mut first);
+        let outcome = if timeout.is_zero() {
+            read.now_or_never()
+        } else {
+            tokio::time::timeout(timeout, read).await.ok()
+        };
+        let n = self.read_outcome(outcome, waiting_for, timeout)?;
+        self.quiet = false;
+        self.read_buf = BytesMut::with_capacity(INITIAL_BUFFER);
+        self.read_chunk = INITIAL_BUFFER;
+        self.read_buf.extend_from_slice(&first[..n]);
+        Ok(())
+    }
+
+    /// What one read gave: the number of bytes, or the error it means (`None` is a
+    /// timeout; end of stream and resets are the server closing the connection).
+    fn read_outcome(
+        &mut self,
+        outcome: Option<std::io::Result<usize>>,
+        waiting_for: &str,
+        timeout: Duration,
+    ) -> Result<usize> {
         let n = match outcome {
             None => {
                 return Err(Error::Timeout {
@@ -577,7 +622,7 @@ impl Connection {
             return Err(self.closed_error(format!("waiting for {waiting_for}")));
         }
         self.last_received = Instant::now();
-        Ok(())
+        Ok(n)
     }
 
     /// The server closed the connection: remember it (every later command fails the same
@@ -997,11 +1042,16 @@ impl Connection {
         on_continuation: Option<ContinuationHandler<'_>>,
         expect_bye: bool,
     ) -> Result<StatusText> {
-        self.recover(&cmd.name).await?;
-        let span = tracing::debug_span!("imap", tag = %cmd.tag, command = %cmd.name);
-        self.run(cmd, claim, on_continuation, expect_bye, None)
-            .instrument(span)
-            .await
+        // Boxed: a command's future is large, and every caller's future (a watcher task
+        // that selects a folder and then idles for days) would otherwise be as large.
+        Box::pin(async move {
+            self.recover(&cmd.name).await?;
+            let span = tracing::debug_span!("imap", tag = %cmd.tag, command = %cmd.name);
+            self.run(cmd, claim, on_continuation, expect_bye, None)
+                .instrument(span)
+                .await
+        })
+        .await
     }
 
     /// [`Connection::execute`] for a command with a [`Fragment::StreamedLiteral`] (APPEND
@@ -1323,10 +1373,12 @@ impl Connection {
     }
 
     /// Give the read buffer back while nothing is buffered: a connection that waits for a
-    /// long time (IDLE) then holds no buffer at all; the next read allocates one again.
+    /// long time (IDLE) then holds no buffer at all, not even while its read is pending
+    /// ([`Connection::fill_quiet`]); the read that ends the wait allocates one again.
     pub(crate) fn release_idle_buffer(&mut self) {
-        if self.read_buf.is_empty() && self.read_buf.capacity() > 0 {
+        if self.read_buf.is_empty() {
             self.read_buf = BytesMut::new();
+            self.quiet = true;
         }
     }
 

@@ -182,7 +182,8 @@ struct IdleState {
     next_poll: Instant,
 }
 
-type Step<'a, S> = Pin<Box<dyn Future<Output = (S, IdleState, Result<Vec<Untagged>>)> + Send + 'a>>;
+type Step<'a, S> =
+    Pin<Box<dyn Future<Output = (Box<S>, IdleState, Result<Vec<Untagged>>)> + Send + 'a>>;
 
 /// An IDLE in progress: a [`Stream`] of [`IdleEvent`]s. End it with [`Idle::done`] to get
 /// the session back; dropping it instead is safe too (the session ends the IDLE before its
@@ -191,7 +192,9 @@ type Step<'a, S> = Pin<Box<dyn Future<Output = (S, IdleState, Result<Vec<Untagge
 /// `S` is `&mut Session` (from [`Session::idle`]) or an owned `Session` (from
 /// [`Session::into_idle`]).
 pub struct Idle<'a, S> {
-    session: Option<S>,
+    /// Boxed, so that the step in progress (which owns it meanwhile) holds a pointer
+    /// rather than the whole session, and the stream keeps no empty room for it.
+    session: Option<Box<S>>,
     state: Option<IdleState>,
     step: Option<Step<'a, S>>,
     queue: VecDeque<Untagged>,
@@ -301,7 +304,20 @@ impl Session {
 
 impl<'a, S: BorrowMut<Session> + Send + Unpin + 'a> Idle<'a, S> {
     async fn start(mut session: S, opts: IdleOptions) -> Result<Self> {
-        let s = session.borrow_mut();
+        // Boxed: starting takes a command's worth of future, which the caller's task
+        // would otherwise keep for as long as it idles.
+        let (state, queue) = Box::pin(Self::begin(session.borrow_mut(), opts)).await?;
+        Ok(Idle {
+            session: Some(Box::new(session)),
+            state: Some(state),
+            step: None,
+            queue,
+            stop: Arc::new(Notify::new()),
+            failed: false,
+        })
+    }
+
+    async fn begin(s: &mut Session, opts: IdleOptions) -> Result<(IdleState, VecDeque<Untagged>)> {
         let use_idle = s.capabilities().await?.has("IDLE");
         let mut state = IdleState {
             opts,
@@ -316,14 +332,7 @@ impl<'a, S: BorrowMut<Session> + Send + Unpin + 'a> Idle<'a, S> {
         } else {
             state.next_poll = Instant::now() + opts.poll_interval;
         }
-        Ok(Idle {
-            session: Some(session),
-            state: Some(state),
-            step: None,
-            queue,
-            stop: Arc::new(Notify::new()),
-            failed: false,
-        })
+        Ok((state, queue))
     }
 
     /// Wait up to `timeout` for changes; return those seen (as soon as there is at least
@@ -379,7 +388,7 @@ impl<'a, S: BorrowMut<Session> + Send + Unpin + 'a> Idle<'a, S> {
             .session
             .take()
             .expect("an idle stream always holds its session");
-        let s = session.borrow_mut();
+        let s = (*session).borrow_mut();
         for u in self.queue.drain(..).rev() {
             s.conn.unsolicited.push_front(u);
         }
@@ -394,7 +403,7 @@ impl<'a, S: BorrowMut<Session> + Send + Unpin + 'a> Idle<'a, S> {
         let ended = s.conn.recover("DONE").await;
         s.conn.command_timeout = timeout;
         ended?;
-        Ok(session)
+        Ok(*session)
     }
 }
 
@@ -415,7 +424,7 @@ impl<'a, S: BorrowMut<Session> + Send + Unpin + 'a> Stream for Idle<'a, S> {
                 let mut state = this.state.take().expect("state present between steps");
                 let stop = this.stop.clone();
                 this.step = Some(Box::pin(async move {
-                    let result = step(&mut session.borrow_mut().conn, &mut state, &stop).await;
+                    let result = step(&mut (*session).borrow_mut().conn, &mut state, &stop).await;
                     (session, state, result)
                 }));
             }
@@ -524,6 +533,19 @@ async fn end_idle(conn: &mut Connection, state: &mut IdleState) -> Result<Vec<Un
     }
 }
 
+/// Without IDLE: one NOOP, whose untagged data are the changes (RFC 3501 §6.1.2).
+async fn poll_with_noop(conn: &mut Connection, state: &mut IdleState) -> Result<Vec<Untagged>> {
+    let cmd = conn.encoder("NOOP").finish();
+    let mut events = Vec::new();
+    conn.execute(cmd, &mut |u| {
+        events.push(u);
+        None
+    })
+    .await?;
+    state.next_poll = Instant::now() + state.opts.poll_interval;
+    Ok(events)
+}
+
 /// One step of the stream: wait for the next change (or the restart time, or a stop
 /// request) and return what arrived.
 async fn step(
@@ -531,23 +553,17 @@ async fn step(
     state: &mut IdleState,
     stop: &Notify,
 ) -> Result<Vec<Untagged>> {
+    // Only the wait below runs while idling: whatever talks to the server (starting and
+    // ending IDLE, polling) is boxed, so that the step each watcher holds is just a read.
     if !state.use_idle {
         tokio::select! {
             _ = tokio::time::sleep_until(state.next_poll) => {}
             _ = stop.notified() => return Ok(Vec::new()),
         }
-        let cmd = conn.encoder("NOOP").finish();
-        let mut events = Vec::new();
-        conn.execute(cmd, &mut |u| {
-            events.push(u);
-            None
-        })
-        .await?;
-        state.next_poll = Instant::now() + state.opts.poll_interval;
-        return Ok(events);
+        return Box::pin(poll_with_noop(conn, state)).await;
     }
     let Some((tag, restart_at)) = state.idling.clone() else {
-        return begin_idle(conn, state).await;
+        return Box::pin(begin_idle(conn, state)).await;
     };
     let wait = restart_at.saturating_duration_since(Instant::now());
     conn.release_idle_buffer();
@@ -579,7 +595,7 @@ async fn step(
         Err(Error::Timeout { .. }) => {
             // Time to restart: DONE, then IDLE again on the next step.
             tracing::debug!("restarting IDLE");
-            end_idle(conn, state).await
+            Box::pin(end_idle(conn, state)).await
         }
         Err(e) => Err(e),
     }

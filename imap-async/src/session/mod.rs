@@ -386,7 +386,9 @@ impl Session {
     /// # }
     /// ```
     pub async fn connect(opts: &ConnectOptions) -> Result<Session> {
-        let mut session = Session::open(opts).await?;
+        // Boxed: connecting (TLS handshake, login, retries) is a large future, and a task
+        // that connects and then watches for days would otherwise keep its size.
+        let mut session = Box::pin(Session::open(opts)).await?;
         session.origin = Some(std::sync::Arc::new(opts.clone()));
         Ok(session)
     }
