@@ -377,7 +377,11 @@ impl Parser<'_> {
                             at = j + 1;
                             break;
                         }
-                        j += if matches!(b.get(j + 1), Some(b'"' | b'\\')) { 2 } else { 1 };
+                        j += if matches!(b.get(j + 1), Some(b'"' | b'\\')) {
+                            2
+                        } else {
+                            1
+                        };
                     }
                 }
                 _ => {
