@@ -20,9 +20,13 @@ use std::process::{Command, Stdio};
 const PROGRAMS: &[(&str, &[&str], &[&str])] = &[
     ("bench_replay", &["15"], &["5"]),
     ("bench_collect", &[], &["--rounds", "1"]),
-    ("bench_bodies", &[], &[]),
-    ("big_body", &[], &[]),
-    ("bench_idle", &[], &[]),
+    ("bench_bodies", &["10000", "9"], &["2000", "2"]),
+    ("big_body", &["500", "5"], &["64", "2"]),
+    (
+        "bench_idle",
+        &["--watchers-only"],
+        &["--watchers-only", "--watchers", "200"],
+    ),
 ];
 
 fn machine() -> String {

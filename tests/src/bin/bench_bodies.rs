@@ -340,6 +340,22 @@ fn main() {
             println!(
                 "fetch_bodies ({name}) / {floor_name}, median of per-round ratios: {ratio:.3} (range {lo:.3}-{hi:.3})"
             );
+            if name == "counter" {
+                let median = |runs: &[Run]| {
+                    let mut v: Vec<_> = runs.iter().map(|r| r.wall).collect();
+                    v.sort();
+                    v[v.len() / 2].as_secs_f64()
+                };
+                println!(
+                    "SUMMARY\t{n} bodies ({:.0} MB), `fetch_bodies` to a writer each\t{:.3} s\t-\t\
+                     {ratio:.3}x a raw read of the same bytes ({:.3} s; per-round {lo:.3}-{hi:.3}); \
+                     peak RSS {:.1} MiB; target <= 1.1x raw, < 32 MB",
+                    total as f64 / 1e6,
+                    median(runs),
+                    median(floor),
+                    vm_hwm_kib() as f64 / 1024.0
+                );
+            }
         }
         println!(
             "peak RSS (VmHWM): {:.1} MiB before the rounds, {:.1} MiB after",

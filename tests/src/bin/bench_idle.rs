@@ -475,6 +475,28 @@ async fn measure_watchers(kind: &str, n: usize) {
         per((heap_after - heap_before) as f64 / 1024.0),
         polls as f64 / n as f64,
     );
+    let kib = format!("{:.1} KiB", per((rss_after - rss_before) as f64));
+    let (ours, theirs) = if kind.starts_with("async-imap") {
+        ("-".to_owned(), kib)
+    } else {
+        (kib, "-".to_owned())
+    };
+    let tls = if kind.ends_with("tls") {
+        "TLS"
+    } else {
+        "plaintext"
+    };
+    let api = match kind.split('-').next() {
+        Some("idle") => "`into_idle` stream",
+        Some("watch") => "`watch()`",
+        _ => "async-imap `idle()`",
+    };
+    println!(
+        "SUMMARY\t{n} IDLE watchers, {tls}, {api}: RSS growth per watcher\t{ours}\t{theirs}\t\
+         {:.3} polls per watcher in {quiet:?} of quiet ({events} events); target <= {} KiB",
+        polls as f64 / n as f64,
+        if tls == "TLS" { 24 } else { 16 }
+    );
     for t in &tasks {
         t.abort();
     }

@@ -262,6 +262,21 @@ async fn main() {
     }
     summary("raw read", &raw, None);
     summary("fetch_stream, pieces", &streamed, Some(&raw));
+    let median = |runs: &[Run]| {
+        let mut v: Vec<_> = runs.iter().map(|r| r.wall).collect();
+        v.sort();
+        v[v.len() / 2].as_secs_f64()
+    };
+    let (ratio, lo, hi) = round_ratios(streamed.iter().zip(&raw).map(|(o, r)| (o.wall, r.wall)));
+    println!(
+        "SUMMARY\tone {:.0} MB body through `fetch_stream` (pieces)\t{:.3} s\t-\t\
+         {ratio:.3}x a raw read ({:.3} s; per-round {lo:.3}-{hi:.3}); peak RSS {:.1} MiB; \
+         target <= 1.1x raw, < 32 MB",
+        size as f64 / 1e6,
+        median(&streamed),
+        median(&raw),
+        vm_hwm_kib() as f64 / 1024.0
+    );
     summary("fetch_body_to", &written, Some(&raw));
     let (checked, hash) = stream(&server, &user, true).await;
     println!(
