@@ -78,6 +78,11 @@ cargo check -p imap-async --all-targets --all-features
 # What crates.io would get: the package's files, its manifest, and a build of the library
 # from the packaged sources alone (the registry index is the only network it needs).
 step "cargo publish --dry-run --workspace (the library and the shell)"
+# The dry run checks the shell against the packaged library through a temporary local
+# registry, which cargo unpacks under $CARGO_HOME/registry/src/-HASH/ and never unpacks
+# again for the same version: on a machine that ran this before, the shell would be built
+# against the library as it was then. Those unpacked copies of our own two crates go.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/imap-async-*
 cargo publish --dry-run --workspace --allow-dirty
 
 step "cargo test --workspace"
