@@ -79,11 +79,15 @@ cargo check -p imap-async --all-targets --all-features
 # from the packaged sources alone (the registry index is the only network it needs).
 step "cargo publish --dry-run --workspace (the library and the shell)"
 # The dry run checks the shell against the packaged library through a temporary local
-# registry, which cargo unpacks under $CARGO_HOME/registry/src/-HASH/ and never unpacks
-# again for the same version: on a machine that ran this before, the shell would be built
-# against the library as it was then. Those unpacked copies of our own two crates go.
-rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/imap-async-*
-cargo publish --dry-run --workspace --allow-dirty
+# registry. Cargo takes a registry crate of a given version to be the same forever: it
+# unpacks it under $CARGO_HOME/registry/src/-HASH/ once and keeps its build, so on a
+# machine that ran this before, the shell would be built against the library as it was
+# then. The check gets a target directory of its own, and the unpacked copies and builds
+# of our crates from earlier runs go.
+publish_target="${CARGO_TARGET_DIR:-target}/publish-check"
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/imap-async-* \
+    "$publish_target"/debug/.fingerprint/imap-async-* "$publish_target"/debug/deps/*imap_async*
+cargo publish --dry-run --workspace --allow-dirty --target-dir "$publish_target"
 
 step "cargo test --workspace"
 cargo test --workspace
