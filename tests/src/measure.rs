@@ -54,13 +54,80 @@ impl tokio::io::AsyncWrite for Sink {
     }
 }
 
-/// The process's peak resident memory (`VmHWM` of /proc/self/status), in KiB; 0 where
-/// it cannot be read.
-pub fn vm_hwm_kib() -> u64 {
+/// Counts what it is given, keeping nothing (no hashing: the cheapest writer there is).
+pub struct Counter(pub u64);
+
+impl tokio::io::AsyncWrite for Counter {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.0 += buf.len() as u64;
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// A writer that takes bytes until it was given more than `limit`, then fails every write
+/// with "disk full": a file system filling up in the middle of a download.
+pub struct FailsAfter {
+    /// Bytes taken so far.
+    pub taken: u64,
+    /// Bytes it takes before failing.
+    pub limit: u64,
+}
+
+impl FailsAfter {
+    /// A writer that fails once it was given more than `limit` bytes.
+    pub fn new(limit: u64) -> FailsAfter {
+        FailsAfter { taken: 0, limit }
+    }
+}
+
+impl tokio::io::AsyncWrite for FailsAfter {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.taken > self.limit {
+            return Poll::Ready(Err(std::io::Error::other("disk full")));
+        }
+        self.taken += buf.len() as u64;
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// A field of /proc/self/status in KiB (`"VmRSS:"`, `"VmHWM:"`); 0 where it cannot be read.
+pub fn status_kib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// The process's peak resident memory (`VmHWM` of /proc/self/status), in KiB; 0 where
+/// it cannot be read.
+pub fn vm_hwm_kib() -> u64 {
+    status_kib("VmHWM:")
+}
+
+/// Reset the peak RSS counter (`VmHWM`) to the current RSS (Linux, `clear_refs` value 5);
+/// `false` where the kernel does not allow it.
+pub fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }

@@ -11,6 +11,7 @@ use imap_async::proto::{FetchItem, FrameError, Untagged};
 use imap_async::session::{BatchOptions, FetchAttr};
 use imap_async::{ConnectOptions, Error, Fetched, Section, Session, Uid, UidSet};
 use imap_async_tests::fake::{FakeServer, Step, expect, send};
+use imap_async_tests::measure::FailsAfter;
 use imap_async_tests::{ImapServer, TestUser, on_both_servers};
 
 async fn connect_with(
@@ -61,35 +62,6 @@ fn mixed(i: usize) -> Vec<u8> {
 
 fn uids(a: u32, b: u32) -> UidSet {
     format!("{a}:{b}").parse().unwrap()
-}
-
-/// A writer that fails once it was given more than 100 KB.
-struct Failing(usize);
-
-impl tokio::io::AsyncWrite for Failing {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        if self.0 > 100_000 {
-            return std::task::Poll::Ready(Err(std::io::Error::other("disk full")));
-        }
-        self.0 += buf.len();
-        std::task::Poll::Ready(Ok(buf.len()))
-    }
-    fn poll_flush(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-    fn poll_shutdown(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
 }
 
 async fn many_bodies_reach_their_own_writers_byte_exact(server: &dyn ImapServer) {
@@ -204,7 +176,7 @@ async fn a_failing_writer_is_reported_and_the_rest_goes_on(server: &dyn ImapServ
     while let Some(mut body) = bodies.next().await.unwrap() {
         let uid = body.uid().unwrap().get();
         if uid == 2 {
-            let err = body.write_to(&mut Failing(0)).await.unwrap_err();
+            let err = body.write_to(&mut FailsAfter::new(100_000)).await.unwrap_err();
             assert!(matches!(err, Error::Io { .. }), "{err:?}");
             assert!(err.to_string().contains("disk full"), "{err}");
             continue;

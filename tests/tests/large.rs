@@ -5,6 +5,7 @@ use futures::{StreamExt, TryStreamExt};
 use imap_async::proto::Untagged;
 use imap_async::session::{BatchOptions, FetchAttr, SyncResult, SyncState};
 use imap_async::{ConnectOptions, Error, Session, Uid, UidSet};
+use imap_async_tests::measure::FailsAfter;
 use imap_async_tests::{ImapServer, TestUser, on_both_servers};
 
 async fn connect(server: &dyn ImapServer, user: &TestUser) -> Session {
@@ -165,38 +166,12 @@ async fn body_streaming_is_byte_exact(server: &dyn ImapServer) {
 on_both_servers!(body_streaming_is_byte_exact);
 
 async fn failing_writer_leaves_session_usable(server: &dyn ImapServer) {
-    struct Failing(usize);
-    impl tokio::io::AsyncWrite for Failing {
-        fn poll_write(
-            mut self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-            buf: &[u8],
-        ) -> std::task::Poll<std::io::Result<usize>> {
-            if self.0 > 1 << 20 {
-                return std::task::Poll::Ready(Err(std::io::Error::other("disk full")));
-            }
-            self.0 += buf.len();
-            std::task::Poll::Ready(Ok(buf.len()))
-        }
-        fn poll_flush(
-            self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<std::io::Result<()>> {
-            std::task::Poll::Ready(Ok(()))
-        }
-        fn poll_shutdown(
-            self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<std::io::Result<()>> {
-            std::task::Poll::Ready(Ok(()))
-        }
-    }
     let user = server.new_user();
     let big = big_message(5 << 20, 7);
     server.fill(&user.name, "INBOX", [big, message(2)]);
     let mut s = connect(server, &user).await;
     s.select_folder("INBOX").await.unwrap();
-    let err = s.fetch_body_to(uid(1), "", &mut Failing(0)).await;
+    let err = s.fetch_body_to(uid(1), "", &mut FailsAfter::new(1 << 20)).await;
     assert!(matches!(err, Err(Error::Io { .. })), "{err:?}");
     let mut out = Vec::new();
     s.fetch_body_to(uid(2), "", &mut out).await.unwrap();

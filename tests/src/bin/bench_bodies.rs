@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use imap_async::session::BatchOptions;
 use imap_async::{ConnectOptions, Section, Session, Uid, UidSet};
 use imap_async_tests::bench_data::{Rng, round_ratios, thread_cpu};
-use imap_async_tests::measure::{Fnv, Sink, vm_hwm_kib};
+use imap_async_tests::measure::{Counter, Fnv, Sink, vm_hwm_kib};
 use imap_async_tests::{Dovecot, DovecotOptions, TestUser};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -173,32 +173,6 @@ fn batch_options() -> BatchOptions {
         o = o.pipeline(p);
     }
     o
-}
-
-/// Counts what it is given; keeps nothing.
-struct Counter(u64);
-
-impl tokio::io::AsyncWrite for Counter {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        self.0 += buf.len() as u64;
-        std::task::Poll::Ready(Ok(buf.len()))
-    }
-    fn poll_flush(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-    fn poll_shutdown(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
 }
 
 /// Every body to its own writer: a [`Sink`] hashing every byte (`hash`: each body's

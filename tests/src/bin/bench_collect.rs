@@ -25,21 +25,8 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use imap_async::{ConnectOptions, Session, UidSet};
+use imap_async_tests::measure::{reset_peak, status_kib};
 use imap_async_tests::replay::{Corpus, serve};
-
-fn status_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// Reset the peak RSS counter (`VmHWM`) to the current RSS (Linux, `clear_refs` value 5).
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
 
 /// `serve CORPUS N`: generate, print `PORT p BYTES b`, serve until killed.
 fn server(corpus: Corpus, messages: u64) {

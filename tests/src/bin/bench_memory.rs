@@ -13,21 +13,8 @@ use std::time::Instant;
 use futures::TryStreamExt;
 use imap_async::session::{BatchOptions, FetchAttr};
 use imap_async::{ConnectOptions, Session, UidSet};
+use imap_async_tests::measure::{reset_peak, status_kib};
 use imap_async_tests::{Dovecot, DovecotOptions};
-
-fn status_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// Reset the peak RSS counter (`VmHWM`) to the current RSS (Linux, `clear_refs` value 5).
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
 
 fn message(i: usize) -> String {
     format!(

@@ -16,7 +16,7 @@ use futures::TryStreamExt;
 use imap_async::session::FetchAttr;
 use imap_async::{ConnectOptions, Section, Session, Uid, UidSet};
 use imap_async_tests::bench_data::{round_ratios, thread_cpu};
-use imap_async_tests::measure::{Fnv, Sink, vm_hwm_kib};
+use imap_async_tests::measure::{Counter, Fnv, Sink, vm_hwm_kib};
 use imap_async_tests::{Dovecot, DovecotOptions, TestUser};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -154,35 +154,12 @@ async fn stream(server: &Dovecot, user: &TestUser, hash: bool) -> (Run, u64) {
 }
 
 async fn body_to(server: &Dovecot, user: &TestUser, hash: bool) -> (Run, u64) {
-    struct Count(u64);
-    impl tokio::io::AsyncWrite for Count {
-        fn poll_write(
-            mut self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-            buf: &[u8],
-        ) -> std::task::Poll<std::io::Result<usize>> {
-            self.0 += buf.len() as u64;
-            std::task::Poll::Ready(Ok(buf.len()))
-        }
-        fn poll_flush(
-            self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<std::io::Result<()>> {
-            std::task::Poll::Ready(Ok(()))
-        }
-        fn poll_shutdown(
-            self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<std::io::Result<()>> {
-            std::task::Poll::Ready(Ok(()))
-        }
-    }
     let mut s = connect(server, user).await;
     let mut sink = Sink {
         bytes: 0,
         hash: Fnv::new(),
     };
-    let mut count = Count(0);
+    let mut count = Counter(0);
     let cpu = thread_cpu();
     let start = Instant::now();
     let uid = Uid::new(1).unwrap();

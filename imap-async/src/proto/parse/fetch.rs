@@ -617,14 +617,9 @@ fn item_kind(name: &[u8], bracket: bool) -> ItemKind {
     }
 }
 
-/// A parser over a checked item list (the `raw` of a [`FetchData`]).
+/// A parser at the start of a checked item list (the `raw` of a [`FetchData`]).
 fn over(raw: &Bytes) -> Parser<'_> {
-    Parser {
-        frame: raw,
-        b: raw,
-        pos: 0,
-        depth: 0,
-    }
+    Parser::over(raw, 0)
 }
 
 /// Every item of a checked item list, decoded.

@@ -37,12 +37,7 @@ impl std::fmt::Debug for EnvelopeView<'_> {
 impl<'a> EnvelopeView<'a> {
     /// The view of the envelope starting at `pos` (its `(`) in a checked item list.
     pub(crate) fn at(raw: &'a Bytes, pos: usize) -> Option<EnvelopeView<'a>> {
-        let mut p = Parser {
-            frame: raw,
-            b: raw,
-            pos,
-            depth: 0,
-        };
+        let mut p = Parser::over(raw, pos);
         p.sp();
         let start = u32::try_from(p.pos).ok()?;
         p.expect(b'(', "expected '(' before envelope").ok()?;
@@ -61,12 +56,7 @@ impl<'a> EnvelopeView<'a> {
     }
 
     fn parser(&self, field: usize) -> Parser<'a> {
-        Parser {
-            frame: self.raw,
-            b: self.raw,
-            pos: self.at[field] as usize,
-            depth: 0,
-        }
+        Parser::over(self.raw, self.at[field] as usize)
     }
 
     fn string(&self, field: usize) -> Option<Cow<'a, [u8]>> {
@@ -201,6 +191,17 @@ impl<'a> Iterator for Addresses<'a> {
 impl std::iter::FusedIterator for Addresses<'_> {}
 
 impl<'a> Parser<'a> {
+    /// A parser at `pos` of a checked FETCH item list (the raw bytes of a
+    /// [`FetchData`](crate::proto::FetchData)).
+    pub(super) fn over(raw: &'a Bytes, pos: usize) -> Parser<'a> {
+        Parser {
+            frame: raw,
+            b: raw,
+            pos,
+            depth: 0,
+        }
+    }
+
     /// Like [`Parser::nstring`], borrowing the bytes unless an escape had to be resolved.
     pub(super) fn nstring_ref(&mut self) -> R<Option<Cow<'a, [u8]>>> {
         self.sp();
@@ -265,12 +266,7 @@ impl std::fmt::Debug for BodyStructureView<'_> {
 
 impl<'a> BodyStructureView<'a> {
     pub(crate) fn at(raw: &'a Bytes, pos: usize) -> Option<BodyStructureView<'a>> {
-        let mut p = Parser {
-            frame: raw,
-            b: raw,
-            pos,
-            depth: 0,
-        };
+        let mut p = Parser::over(raw, pos);
         p.sp();
         let start = u32::try_from(p.pos).ok()?;
         (p.peek() == Some(b'(')).then_some(BodyStructureView { raw, start })
@@ -278,12 +274,7 @@ impl<'a> BodyStructureView<'a> {
 
     /// A parser just inside this body's `(`.
     fn inside(&self) -> Parser<'a> {
-        let mut p = Parser {
-            frame: self.raw,
-            b: self.raw,
-            pos: self.start as usize + 1,
-            depth: 0,
-        };
+        let mut p = Parser::over(self.raw, self.start as usize + 1);
         p.sp();
         p
     }
