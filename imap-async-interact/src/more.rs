@@ -549,6 +549,11 @@ pub const METHODS: &[crate::common::MethodHelp] = &[
         "Stream a body section (\"\" for the whole message) into a file; returns the bytes written.",
     ),
     m(
+        "fetch_bodies",
+        "c.fetch_bodies(ids, section, directory)",
+        "Download the section (\"\" for the whole message) of every message of a UID set, in pipelined batches, each into its own file DIRECTORY/UID.eml; returns the bytes written.",
+    ),
+    m(
         "fetch_body_chunks_to",
         "c.fetch_body_chunks_to(uid, section, offset, chunk_size, path)",
         "Resumable download from offset in chunks, appended to a file; returns the bytes written.",
@@ -1094,6 +1099,26 @@ pub fn register_second(e: &mut Engine) {
                     .await
                     .map_err(|e| imap_async::Error::other(format!("{path}: {e}")))?;
                 s.fetch_body_to(uid, section, &mut file).await
+            })
+            .map(|n| n as i64)
+        },
+    );
+    e.register_fn(
+        "fetch_bodies",
+        |c: &mut Client, ids: Dynamic, section: &str, dir: &str| {
+            let set = uids(&ids)?;
+            c.run(async |s| {
+                let mut bodies = s.fetch_bodies(&set, section, Default::default())?;
+                let mut total = 0u64;
+                while let Some(mut body) = bodies.next().await? {
+                    let name = body.uid().map_or(0, |u| u.get());
+                    let path = std::path::Path::new(dir).join(format!("{name}.eml"));
+                    let mut file = tokio::fs::File::create(&path).await.map_err(|e| {
+                        imap_async::Error::other(format!("{}: {e}", path.display()))
+                    })?;
+                    total += body.write_to(&mut file).await?;
+                }
+                Ok(total)
             })
             .map(|n| n as i64)
         },

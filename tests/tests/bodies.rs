@@ -176,7 +176,10 @@ async fn a_failing_writer_is_reported_and_the_rest_goes_on(server: &dyn ImapServ
     while let Some(mut body) = bodies.next().await.unwrap() {
         let uid = body.uid().unwrap().get();
         if uid == 2 {
-            let err = body.write_to(&mut FailsAfter::new(100_000)).await.unwrap_err();
+            let err = body
+                .write_to(&mut FailsAfter::new(100_000))
+                .await
+                .unwrap_err();
             assert!(matches!(err, Error::Io { .. }), "{err:?}");
             assert!(err.to_string().contains("disk full"), "{err}");
             continue;

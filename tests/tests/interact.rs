@@ -941,6 +941,8 @@ fn the_rest_of_the_library_from_the_shell(server: &dyn ImapServer) {
         "dovecot"
     };
     let file = std::env::temp_dir().join(format!("interact-body-{kind}-{}.eml", user.name));
+    let dir = std::env::temp_dir().join(format!("interact-bodies-{kind}-{}", user.name));
+    std::fs::create_dir_all(&dir).unwrap();
     let script = format!(
         "c.select_folder_with(\"INBOX\", #{{condstore: true}})[\"EXISTS\"]\n\
          c.fetch_stream(\"1:*\", [\"FLAGS\"])\n\
@@ -949,15 +951,21 @@ fn the_rest_of_the_library_from_the_shell(server: &dyn ImapServer) {
          let first = c.sync_changes(\"INBOX\", #{{uid_validity: c.folder_status(\"INBOX\")[\"UIDVALIDITY\"], highest_modseq: 1, known_uids: ()}});\n\
          first[\"new\"]\n\
          c.fetch_body_to(1, \"\", \"{}\") > 0\n\
+         c.fetch_bodies(\"1:3\", \"\", \"{}\") > 0\n\
          c.idle_check(1).len() >= 0\n\
          c.seq_add_flags_silent(2, [\"\\\\Flagged\"]);\n\
          c.seq_get_flags(2)[\"2\"].contains(\"\\\\Flagged\")\n\
          help(\"connect\")\n",
-        file.display()
+        file.display(),
+        dir.display()
     );
     let out = run(&with_password(server, &user, &[]), Some(&script));
     let body = std::fs::read_to_string(&file).unwrap_or_default();
     let _ = std::fs::remove_file(&file);
+    let saved: Vec<String> = (1..=3)
+        .map(|uid| std::fs::read_to_string(dir.join(format!("{uid}.eml"))).unwrap_or_default())
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(out.status.success(), "{out:?}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
@@ -978,5 +986,11 @@ fn the_rest_of_the_library_from_the_shell(server: &dyn ImapServer) {
         body.contains("Subject: "),
         "the body went to the file: {body:?}"
     );
+    // fetch_bodies wrote each message to its own file, named by UID.
+    assert!(
+        saved.iter().all(|b| b.contains("Subject: ")),
+        "every body went to its own file: {saved:?}"
+    );
+    assert_eq!(saved[0], body, "the same bytes as fetch_body_to");
 }
 on_both_servers!(sync the_rest_of_the_library_from_the_shell);

@@ -171,7 +171,9 @@ async fn failing_writer_leaves_session_usable(server: &dyn ImapServer) {
     server.fill(&user.name, "INBOX", [big, message(2)]);
     let mut s = connect(server, &user).await;
     s.select_folder("INBOX").await.unwrap();
-    let err = s.fetch_body_to(uid(1), "", &mut FailsAfter::new(1 << 20)).await;
+    let err = s
+        .fetch_body_to(uid(1), "", &mut FailsAfter::new(1 << 20))
+        .await;
     assert!(matches!(err, Err(Error::Io { .. })), "{err:?}");
     let mut out = Vec::new();
     s.fetch_body_to(uid(2), "", &mut out).await.unwrap();
