@@ -113,6 +113,27 @@ impl AsyncRead for GeneratedMessage {
     }
 }
 
+/// A message of exactly `len` bytes (at least `header.len() + 2`): `header` (its header
+/// lines and the blank line), then lines of 76 pseudo-random base64 characters from `seed`.
+/// The same arguments give the same bytes, so a test can compare what it reads back.
+pub fn text_message(header: &str, len: usize, seed: u64) -> Vec<u8> {
+    let mut out = header.as_bytes().to_vec();
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    while out.len() < len {
+        for _ in 0..76 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            out.push(alphabet[(x % 64) as usize]);
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+    out.truncate(len - 2);
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,6 +110,93 @@ impl tokio::io::AsyncWrite for FailsAfter {
     }
 }
 
+/// The benchmarks' floor: read from `sock` into `buf` until the bytes received end with a
+/// line holding `end` (`"\r\nA3 OK"`: the tagged answer), parsing nothing; every byte also
+/// goes through `fnv` when given. Returns the bytes read. Only the new bytes (and the few
+/// before them that could start `end`) are searched, so the reader costs no more than the
+/// read.
+pub async fn read_until(
+    sock: &mut tokio::net::TcpStream,
+    buf: &mut [u8],
+    end: &[u8],
+    mut fnv: Option<&mut Fnv>,
+) -> u64 {
+    use tokio::io::AsyncReadExt;
+    let mut tail: Vec<u8> = Vec::new();
+    let mut found: Option<usize> = None;
+    let mut total = 0u64;
+    loop {
+        let n = sock.read(buf).await.expect("read from the server");
+        assert!(n > 0, "server closed");
+        total += n as u64;
+        if let Some(f) = fnv.as_deref_mut() {
+            f.write(&buf[..n]);
+        }
+        let from = tail.len().saturating_sub(end.len());
+        tail.extend_from_slice(&buf[n.saturating_sub(4096)..n]);
+        if found.is_none() {
+            found = tail[from..]
+                .windows(end.len())
+                .position(|w| w == end)
+                .map(|p| from + p);
+        }
+        if let Some(p) = found
+            && tail[p..].ends_with(b"\r\n")
+        {
+            return total;
+        }
+        if found.is_none() && tail.len() > 8192 {
+            tail.drain(..tail.len() - 4096);
+        }
+    }
+}
+
+/// What a raw read of one command's answer cost.
+pub struct RawRead {
+    /// From sending the command to the end of the tagged answer.
+    pub wall: std::time::Duration,
+    /// CPU time of the reading thread in that time.
+    pub cpu: std::time::Duration,
+    /// Bytes received.
+    pub bytes: u64,
+}
+
+/// The benchmarks' floor against Dovecot: a plain socket logs in as `user`, selects INBOX,
+/// sends `A3 ` + `command` (`UID FETCH 1:* BODY.PEEK[]`) and reads the answer up to its
+/// tagged end, parsing nothing (see [`read_until`]; `fnv` hashes every byte when given).
+pub async fn raw_fetch(
+    server: &crate::Dovecot,
+    user: &crate::TestUser,
+    command: &str,
+    fnv: Option<&mut Fnv>,
+) -> RawRead {
+    use tokio::io::AsyncWriteExt;
+    let mut sock = tokio::net::TcpStream::connect((server.host(), server.imap_port()))
+        .await
+        .expect("connect to Dovecot");
+    sock.set_nodelay(true).expect("TCP_NODELAY");
+    let mut buf = vec![0u8; 256 * 1024];
+    let send = async |sock: &mut tokio::net::TcpStream, line: String| {
+        sock.write_all(line.as_bytes())
+            .await
+            .expect("write to Dovecot");
+    };
+    read_until(&mut sock, &mut buf, b"* OK", None).await;
+    let login = format!("A1 LOGIN {} {}\r\n", user.name, user.password.as_str());
+    send(&mut sock, login).await;
+    read_until(&mut sock, &mut buf, b"A1 OK", None).await;
+    send(&mut sock, "A2 SELECT INBOX\r\n".to_owned()).await;
+    read_until(&mut sock, &mut buf, b"A2 OK", None).await;
+    let cpu = crate::bench_data::thread_cpu();
+    let start = std::time::Instant::now();
+    send(&mut sock, format!("A3 {command}\r\n")).await;
+    let bytes = read_until(&mut sock, &mut buf, b"\r\nA3 OK", fnv).await;
+    let wall = start.elapsed();
+    let cpu = crate::bench_data::thread_cpu() - cpu;
+    send(&mut sock, "A4 LOGOUT\r\n".to_owned()).await;
+    RawRead { wall, cpu, bytes }
+}
+
 /// A field of /proc/self/status in KiB (`"VmRSS:"`, `"VmHWM:"`); 0 where it cannot be read.
 pub fn status_kib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

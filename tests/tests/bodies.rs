@@ -11,6 +11,7 @@ use imap_async::proto::{FetchItem, FrameError, Untagged};
 use imap_async::session::{BatchOptions, FetchAttr};
 use imap_async::{ConnectOptions, Error, Fetched, Section, Session, Uid, UidSet};
 use imap_async_tests::fake::{FakeServer, Step, expect, send};
+use imap_async_tests::generated::text_message;
 use imap_async_tests::measure::FailsAfter;
 use imap_async_tests::{ImapServer, TestUser, on_both_servers};
 
@@ -31,22 +32,8 @@ async fn connect_with(
 
 /// A message of exactly `len` bytes (at least 100) whose body is pseudo-random text.
 fn message(len: usize, seed: u64) -> Vec<u8> {
-    let mut out =
-        format!("From: m{seed}@example.org\r\nSubject: message {seed}\r\n\r\n").into_bytes();
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    while out.len() < len {
-        for _ in 0..76 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            out.push(alphabet[(x % 64) as usize]);
-        }
-        out.extend_from_slice(b"\r\n");
-    }
-    out.truncate(len - 2);
-    out.extend_from_slice(b"\r\n");
-    out
+    let header = format!("From: m{seed}@example.org\r\nSubject: message {seed}\r\n\r\n");
+    text_message(&header, len, seed)
 }
 
 /// Mixed sizes: most between 1 and 30 KB, every seventh between 70 KB and 400 KB (above

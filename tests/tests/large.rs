@@ -5,6 +5,7 @@ use futures::{StreamExt, TryStreamExt};
 use imap_async::proto::Untagged;
 use imap_async::session::{BatchOptions, FetchAttr, SyncResult, SyncState};
 use imap_async::{ConnectOptions, Error, Session, Uid, UidSet};
+use imap_async_tests::generated::text_message;
 use imap_async_tests::measure::FailsAfter;
 use imap_async_tests::{ImapServer, TestUser, on_both_servers};
 
@@ -27,21 +28,7 @@ fn message(i: usize) -> Vec<u8> {
 
 /// A message of exactly `len` bytes whose body is deterministic pseudo-random text.
 fn big_message(len: usize, seed: u64) -> Vec<u8> {
-    let mut out = b"From: big@example.org\r\nSubject: big\r\n\r\n".to_vec();
-    let mut x = seed | 1;
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    while out.len() < len {
-        for _ in 0..76 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            out.push(alphabet[(x % 64) as usize]);
-        }
-        out.extend_from_slice(b"\r\n");
-    }
-    out.truncate(len - 2);
-    out.extend_from_slice(b"\r\n");
-    out
+    text_message("From: big@example.org\r\nSubject: big\r\n\r\n", len, seed)
 }
 
 fn uid(n: u32) -> Uid {

@@ -23,10 +23,8 @@ use std::time::{Duration, Instant};
 use imap_async::session::BatchOptions;
 use imap_async::{ConnectOptions, Section, Session, Uid, UidSet};
 use imap_async_tests::bench_data::{Rng, round_ratios, thread_cpu};
-use imap_async_tests::measure::{Counter, Fnv, Sink, vm_hwm_kib};
+use imap_async_tests::measure::{Counter, Fnv, Sink, raw_fetch, vm_hwm_kib};
 use imap_async_tests::{Dovecot, DovecotOptions, TestUser};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 const DEFAULT_ROUNDS: usize = 7;
 
@@ -95,61 +93,14 @@ struct Run {
 /// The raw read; with `hash`, every byte received also goes through FNV-1a, the work the
 /// hashing sink does on the bodies.
 async fn raw_read(server: &Dovecot, user: &TestUser, hash: bool) -> Run {
-    let mut sock = TcpStream::connect((server.host(), server.imap_port()))
-        .await
-        .unwrap();
-    sock.set_nodelay(true).unwrap();
-    let mut buf = vec![0u8; 256 * 1024];
-    async fn until(sock: &mut TcpStream, buf: &mut [u8], end: &[u8], fnv: Option<&mut Fnv>) -> u64 {
-        let mut tail: Vec<u8> = Vec::new();
-        let mut found: Option<usize> = None;
-        let mut total = 0u64;
-        let mut fnv = fnv;
-        loop {
-            let n = sock.read(buf).await.unwrap();
-            assert!(n > 0, "server closed");
-            total += n as u64;
-            if let Some(f) = fnv.as_deref_mut() {
-                f.write(&buf[..n]);
-            }
-            // Only the new bytes (and the few before them that could start `end`) are
-            // searched, so that the reader costs no more than the read.
-            let from = tail.len().saturating_sub(end.len());
-            tail.extend_from_slice(&buf[n.saturating_sub(4096)..n]);
-            if found.is_none() {
-                found = tail[from..]
-                    .windows(end.len())
-                    .position(|w| w == end)
-                    .map(|p| from + p);
-            }
-            if let Some(p) = found
-                && tail[p..].ends_with(b"\r\n")
-            {
-                return total;
-            }
-            if found.is_none() && tail.len() > 8192 {
-                tail.drain(..tail.len() - 4096);
-            }
-        }
-    }
-    until(&mut sock, &mut buf, b"* OK", None).await;
-    sock.write_all(format!("A1 LOGIN {} {}\r\n", user.name, user.password).as_bytes())
-        .await
-        .unwrap();
-    until(&mut sock, &mut buf, b"A1 OK", None).await;
-    sock.write_all(b"A2 SELECT INBOX\r\n").await.unwrap();
-    until(&mut sock, &mut buf, b"A2 OK", None).await;
-    let cpu = thread_cpu();
-    let start = Instant::now();
-    sock.write_all(b"A3 UID FETCH 1:* BODY.PEEK[]\r\n")
-        .await
-        .unwrap();
     let mut fnv = Fnv::new();
-    let bytes = until(&mut sock, &mut buf, b"\r\nA3 OK", hash.then_some(&mut fnv)).await;
-    let wall = start.elapsed();
-    let cpu = thread_cpu() - cpu;
-    sock.write_all(b"A4 LOGOUT\r\n").await.unwrap();
-    Run { wall, cpu, bytes }
+    let fnv = hash.then_some(&mut fnv);
+    let r = raw_fetch(server, user, "UID FETCH 1:* BODY.PEEK[]", fnv).await;
+    Run {
+        wall: r.wall,
+        cpu: r.cpu,
+        bytes: r.bytes,
+    }
 }
 
 async fn connect(server: &Dovecot, user: &TestUser) -> Session {

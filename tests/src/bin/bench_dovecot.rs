@@ -23,9 +23,8 @@ use std::time::{Duration, Instant};
 use futures::TryStreamExt;
 use imap_async::{ConnectOptions, Session, UidSet};
 use imap_async_tests::bench_data::{MessageMeta, Rng, round_ratios, thread_cpu};
+use imap_async_tests::measure::raw_fetch;
 use imap_async_tests::{Dovecot, DovecotOptions, TestUser};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 /// Rounds when the second argument does not say: on a quiet machine five are enough; on a
 /// shared one the medians move by several percent from run to run, so ask for more.
@@ -92,52 +91,12 @@ struct Run {
 }
 
 async fn raw_read(server: &Dovecot, user: &TestUser) -> Run {
-    let mut sock = TcpStream::connect((server.host(), server.imap_port()))
-        .await
-        .unwrap();
-    sock.set_nodelay(true).unwrap();
-    let mut buf = vec![0u8; 256 * 1024];
-    async fn until(sock: &mut TcpStream, buf: &mut [u8], end: &[u8]) -> u64 {
-        let mut tail: Vec<u8> = Vec::new();
-        let mut total = 0u64;
-        loop {
-            let n = sock.read(buf).await.unwrap();
-            assert!(n > 0, "server closed");
-            total += n as u64;
-            // A tagged line (with a CAPABILITY code) fits in 4 KiB.
-            tail.extend_from_slice(&buf[n.saturating_sub(4096)..n]);
-            if let Some(p) = tail.windows(end.len()).position(|w| w == end) {
-                // The tagged line must be complete.
-                if tail[p..].ends_with(b"\r\n") {
-                    return total;
-                }
-            }
-            if tail.len() > 8192 {
-                tail.drain(..tail.len() - 4096);
-            }
-        }
-    }
-    until(&mut sock, &mut buf, b"* OK").await;
-    sock.write_all(format!("A1 LOGIN {} {}\r\n", user.name, user.password).as_bytes())
-        .await
-        .unwrap();
-    until(&mut sock, &mut buf, b"A1 OK").await;
-    sock.write_all(b"A2 SELECT INBOX\r\n").await.unwrap();
-    until(&mut sock, &mut buf, b"A2 OK").await;
-    let cpu = thread_cpu();
-    let start = Instant::now();
-    sock.write_all(format!("A3 UID FETCH 1:* {ITEMS}\r\n").as_bytes())
-        .await
-        .unwrap();
-    let bytes = until(&mut sock, &mut buf, b"\r\nA3 OK").await;
-    let wall = start.elapsed();
-    let cpu = thread_cpu() - cpu;
-    sock.write_all(b"A4 LOGOUT\r\n").await.unwrap();
+    let r = raw_fetch(server, user, &format!("UID FETCH 1:* {ITEMS}"), None).await;
     Run {
-        wall,
-        cpu,
-        bytes,
-        wire: bytes,
+        wall: r.wall,
+        cpu: r.cpu,
+        bytes: r.bytes,
+        wire: r.bytes,
     }
 }
 

@@ -248,8 +248,9 @@ struct Chunking {
 }
 
 impl Chunking {
-    fn piece(&self, offset: u64, data: Bytes, last: bool) -> Fetched {
-        let chunk = FetchItem::BodyChunk {
+    /// The item of one piece of the body being streamed.
+    fn chunk(&self, offset: u64, data: Bytes, last: bool) -> FetchItem {
+        FetchItem::BodyChunk {
             section: self.section.clone(),
             origin: self.origin,
             binary: self.binary,
@@ -257,7 +258,11 @@ impl Chunking {
             total: self.total,
             data,
             last,
-        };
+        }
+    }
+
+    fn piece(&self, offset: u64, data: Bytes, last: bool) -> Fetched {
+        let chunk = self.chunk(offset, data, last);
         let items = match self.uid {
             Some(u) => vec![FetchItem::Uid(u), chunk],
             None => vec![chunk],
@@ -307,15 +312,7 @@ impl Chunking {
                 self.section = key.0;
                 self.origin = key.1;
                 self.binary = key.2;
-                out.push(FetchItem::BodyChunk {
-                    section: self.section.clone(),
-                    origin: self.origin,
-                    binary: self.binary,
-                    offset,
-                    total: self.total,
-                    data,
-                    last: true,
-                });
+                out.push(self.chunk(offset, data, true));
             }
         }
         out
