@@ -536,8 +536,10 @@ fn many_watchers(server: &Dovecot, n: usize, histogram: bool) {
             eprint!("{}", String::from_utf8_lossy(&out.stderr));
             panic!("{kind}: the child failed ({})", out.status);
         }
-        // Let Dovecot take back the imap processes of the closed connections.
-        std::thread::sleep(Duration::from_secs(2));
+        // Let Dovecot take back the imap processes of the closed connections. With 2 s,
+        // the next kind's SELECTs sometimes stalled for 60 s in Dovecot (an internal
+        // error, or no answer) while 1,000 processes of the last kind were still ending.
+        std::thread::sleep(Duration::from_secs(10));
     }
 }
 
