@@ -151,6 +151,18 @@ pub async fn read_until(
     }
 }
 
+/// The benchmarks' imap-async session against Dovecot: plaintext, logged in as `user`,
+/// INBOX selected (the same state [`raw_fetch`] reads from).
+pub async fn inbox_session(server: &crate::Dovecot, user: &crate::TestUser) -> imap_async::Session {
+    let opts = imap_async::ConnectOptions::new(server.host())
+        .port(server.imap_port())
+        .plaintext()
+        .login(&user.name, user.password.as_str());
+    let mut session = imap_async::Session::connect(&opts).await.expect("login");
+    session.select_folder("INBOX").await.expect("select INBOX");
+    session
+}
+
 /// What a raw read of one command's answer cost.
 pub struct RawRead {
     /// From sending the command to the end of the tagged answer.

@@ -21,9 +21,9 @@
 use std::time::{Duration, Instant};
 
 use imap_async::session::BatchOptions;
-use imap_async::{ConnectOptions, Section, Session, Uid, UidSet};
+use imap_async::{Section, Uid, UidSet};
 use imap_async_tests::bench_data::{Rng, round_ratios, thread_cpu};
-use imap_async_tests::measure::{Counter, Fnv, Sink, raw_fetch, vm_hwm_kib};
+use imap_async_tests::measure::{Counter, Fnv, Sink, inbox_session, raw_fetch, vm_hwm_kib};
 use imap_async_tests::{Dovecot, DovecotOptions, TestUser};
 
 const DEFAULT_ROUNDS: usize = 7;
@@ -103,16 +103,6 @@ async fn raw_read(server: &Dovecot, user: &TestUser, hash: bool) -> Run {
     }
 }
 
-async fn connect(server: &Dovecot, user: &TestUser) -> Session {
-    let opts = ConnectOptions::new(server.host())
-        .port(server.imap_port())
-        .plaintext()
-        .login(&user.name, user.password.as_str());
-    let mut session = Session::connect(&opts).await.unwrap();
-    session.select_folder("INBOX").await.unwrap();
-    session
-}
-
 /// [`BatchOptions::default`], or `BATCH` / `PIPELINE` from the environment.
 fn batch_options() -> BatchOptions {
     let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
@@ -129,7 +119,7 @@ fn batch_options() -> BatchOptions {
 /// Every body to its own writer: a [`Sink`] hashing every byte (`hash`: each body's
 /// length and FNV-1a hash are checked), or a counter (only lengths are checked).
 async fn bodies(server: &Dovecot, user: &TestUser, expected: &[(u64, u64)], hash: bool) -> Run {
-    let mut session = connect(server, user).await;
+    let mut session = inbox_session(server, user).await;
     let n = expected.len() as u32;
     let set: UidSet = format!("1:{n}").parse().unwrap();
     let before = session.wire_stats();
@@ -167,7 +157,7 @@ async fn bodies(server: &Dovecot, user: &TestUser, expected: &[(u64, u64)], hash
 
 /// The old way: one `UID FETCH` per message.
 async fn one_by_one(server: &Dovecot, user: &TestUser, expected: &[(u64, u64)]) -> Run {
-    let mut session = connect(server, user).await;
+    let mut session = inbox_session(server, user).await;
     let before = session.wire_stats();
     let cpu = thread_cpu();
     let start = Instant::now();

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use imap_async::session::FetchAttr;
-use imap_async::{ConnectOptions, Section, Session, Uid, UidSet};
+use imap_async::{Section, Uid, UidSet};
 use imap_async_tests::bench_data::{round_ratios, thread_cpu};
-use imap_async_tests::measure::{Counter, Fnv, Sink, raw_fetch, vm_hwm_kib};
+use imap_async_tests::measure::{Counter, Fnv, Sink, inbox_session, raw_fetch, vm_hwm_kib};
 use imap_async_tests::{Dovecot, DovecotOptions, TestUser};
 
 /// The message, produced line by line into the file so that this process never holds it.
@@ -64,19 +64,9 @@ async fn raw_read(server: &Dovecot, user: &TestUser) -> Run {
     }
 }
 
-async fn connect(server: &Dovecot, user: &TestUser) -> Session {
-    let opts = ConnectOptions::new(server.host())
-        .port(server.imap_port())
-        .plaintext()
-        .login(&user.name, user.password.as_str());
-    let mut s = Session::connect(&opts).await.expect("login");
-    s.select_folder("INBOX").await.expect("select");
-    s
-}
-
 /// `fetch_stream` of the body; returns the run and the bytes' FNV-1a hash (with `hash`).
 async fn stream(server: &Dovecot, user: &TestUser, hash: bool) -> (Run, u64) {
-    let mut s = connect(server, user).await;
+    let mut s = inbox_session(server, user).await;
     let mut fnv = Fnv::new();
     let mut bytes = 0u64;
     let mut pieces = 0u64;
@@ -108,7 +98,7 @@ async fn stream(server: &Dovecot, user: &TestUser, hash: bool) -> (Run, u64) {
 }
 
 async fn body_to(server: &Dovecot, user: &TestUser, hash: bool) -> (Run, u64) {
-    let mut s = connect(server, user).await;
+    let mut s = inbox_session(server, user).await;
     let mut sink = Sink {
         bytes: 0,
         hash: Fnv::new(),

@@ -77,17 +77,13 @@ impl Parser<'_> {
                 if self.peek_after_sp() != Some(b'(') {
                     return self.fail("expected '(' before envelope");
                 }
-                // An envelope is three lists deep (envelope, address list, address).
-                self.skip_list(3, "envelope nested too deeply")?;
+                self.skip_envelope()?;
             }
             ItemKind::BodyStructure => {
                 if self.peek_after_sp() != Some(b'(') {
                     return self.fail("expected '(' before body structure");
                 }
-                // Each body level opens at most a few lists (the body, its parameters, a
-                // disposition and its parameters, a message's envelope and address
-                // lists): three per allowed level leaves room for every real structure.
-                self.skip_list(3 * MAX_DEPTH, "body structure nested too deeply")?;
+                self.skip_body()?;
             }
             ItemKind::BinarySize => {
                 self.section()?;
@@ -341,6 +337,18 @@ impl Parser<'_> {
     /// One table lookup per byte outside strings, and quoted strings jumped over eight
     /// bytes at a time: this runs over every byte of every listing, so it must cost far
     /// less than decoding.
+    /// An `envelope`, at its `(`: three lists deep (envelope, address list, address).
+    pub(super) fn skip_envelope(&mut self) -> R<()> {
+        self.skip_list(3, "envelope nested too deeply")
+    }
+
+    /// A `body`, at its `(`. Each body level opens at most a few lists (the body, its
+    /// parameters, a disposition and its parameters, a message's envelope and address
+    /// lists): three per allowed level leaves room for every real structure.
+    pub(super) fn skip_body(&mut self) -> R<()> {
+        self.skip_list(3 * MAX_DEPTH, "body structure nested too deeply")
+    }
+
     pub(super) fn skip_list(&mut self, max_depth: u32, too_deep: &'static str) -> R<()> {
         let b = self.b;
         let mut at = self.pos;

@@ -124,8 +124,7 @@ impl<'a> EnvelopeView<'a> {
 
     /// The whole envelope, decoded into an owned [`Envelope`].
     pub fn to_envelope(&self) -> Envelope {
-        let mut p = self.parser(0);
-        p.pos = self.start as usize;
+        let mut p = Parser::over(self.raw, self.start as usize);
         // The view was made by reading the same fields: this cannot fail.
         p.envelope().map(|e| *e).unwrap_or_default()
     }
@@ -306,8 +305,7 @@ impl<'a> BodyStructureView<'a> {
         if p.peek() == Some(b'(') {
             // Past the parts.
             while p.peek_after_sp() == Some(b'(') {
-                p.skip_list(3 * MAX_DEPTH, "body structure nested too deeply")
-                    .ok()?;
+                p.skip_body().ok()?;
             }
         } else {
             p.skip_nstring().ok()?;
@@ -344,7 +342,7 @@ impl<'a> BodyStructureView<'a> {
             return None;
         }
         // The envelope, then the enclosed body.
-        p.skip_list(3, "envelope nested too deeply").ok()?;
+        p.skip_envelope().ok()?;
         BodyStructureView::at(self.raw, p.pos)
     }
 
@@ -372,9 +370,7 @@ impl<'a> BodyStructureView<'a> {
     /// The whole body structure, decoded into an owned [`BodyStructure`] (`None` if its
     /// inner shape cannot be read).
     pub fn to_body_structure(&self) -> Option<BodyStructure> {
-        let mut p = self.inside();
-        p.pos = self.start as usize;
-        p.body().ok()
+        Parser::over(self.raw, self.start as usize).body().ok()
     }
 }
 
@@ -399,11 +395,7 @@ impl<'a> Iterator for Parts<'a> {
             return None;
         }
         let start = self.p.pos;
-        if self
-            .p
-            .skip_list(3 * MAX_DEPTH, "body structure nested too deeply")
-            .is_err()
-        {
+        if self.p.skip_body().is_err() {
             self.p.pos = self.p.b.len();
             return None;
         }
