@@ -17,9 +17,10 @@
 
 use bytes::Bytes;
 
+use super::flag::{Flag, flags_from_wire};
 use super::parse::{
-    BodyStructureView, EnvelopeView, body_structure_view, decode_fetch_items,
-    decode_first_fetch_item, envelope_view,
+    BodyStructureView, EnvelopeView, FIELDS, body_structure_view, decode_fetch_items,
+    decode_first_fetch_item, envelope_view, flags_at, size_at,
 };
 use super::types::{BodyStructure, Envelope, FetchItem};
 
@@ -125,8 +126,46 @@ enum Repr {
         /// Where the first item of each of [`ItemKind::POSITIONED`] starts in `raw`
         /// (0: none), so that an accessor goes straight to it.
         first: [u32; 5],
+        /// Where the first ENVELOPE's fields are.
+        envelope: EnvelopeIndex,
     },
     Items(Vec<FetchItem>),
+}
+
+/// Where an ENVELOPE's `(` and its ten fields start, counted from the start of its item
+/// (`ENVELOPE (...`), found when the response arrived: a view then reads a field without
+/// walking the ones before it. All zero when not known (no envelope, one that could not
+/// be read field by field, or one more than 64 KiB from its item's start).
+#[derive(Clone, Copy, Default, Debug, PartialEq)]
+pub(crate) struct EnvelopeIndex([u16; 1 + FIELDS]);
+
+impl EnvelopeIndex {
+    /// The index of an envelope whose item starts at `item`, its `(` at `open` and its
+    /// fields at `fields` (positions in the same buffer).
+    pub(crate) fn new(item: usize, open: usize, fields: &[u32; FIELDS]) -> EnvelopeIndex {
+        let mut index = [0u16; 1 + FIELDS];
+        let positions = std::iter::once(open).chain(fields.iter().map(|&f| f as usize));
+        for (slot, pos) in index.iter_mut().zip(positions) {
+            match pos.checked_sub(item).and_then(|d| u16::try_from(d).ok()) {
+                Some(d) if d > 0 => *slot = d,
+                _ => return EnvelopeIndex::default(),
+            }
+        }
+        EnvelopeIndex(index)
+    }
+
+    fn is_known(&self) -> bool {
+        self.0[0] != 0
+    }
+
+    /// The view, for the item starting at `item` in `raw`.
+    fn view<'a>(&self, raw: &'a Bytes, item: u32) -> EnvelopeView<'a> {
+        let mut fields = [0u32; FIELDS];
+        for (f, &d) in fields.iter_mut().zip(&self.0[1..]) {
+            *f = item + u32::from(d);
+        }
+        EnvelopeView::indexed(raw, item + u32::from(self.0[0]), fields)
+    }
 }
 
 impl FetchData {
@@ -138,6 +177,7 @@ impl FetchData {
         kinds: KindSet,
         count: usize,
         first: [u32; 5],
+        envelope: EnvelopeIndex,
     ) -> FetchData {
         FetchData {
             repr: Repr::Wire {
@@ -146,6 +186,7 @@ impl FetchData {
                 kinds,
                 count: u16::try_from(count).unwrap_or(u16::MAX),
                 first,
+                envelope,
             },
         }
     }
@@ -258,6 +299,49 @@ impl FetchData {
         }
     }
 
+    /// Where the first item of `kind` starts in received data, for the kinds whose place
+    /// is kept.
+    fn first_of(&self, kind: ItemKind) -> Option<(&Bytes, usize)> {
+        match &self.repr {
+            Repr::Wire {
+                raw, kinds, first, ..
+            } if kinds.has(kind) => {
+                let at = first[kind.slot()?] as usize;
+                (at != 0).then_some((raw, at))
+            }
+            _ => None,
+        }
+    }
+
+    /// The first `FLAGS`, decoded: read in place for received data (the item's place and
+    /// shape were checked when it arrived).
+    pub(crate) fn flags(&self) -> Option<Vec<Flag>> {
+        if let Some(flags) = self
+            .first_of(ItemKind::Flags)
+            .and_then(|(raw, at)| flags_at(raw, at))
+        {
+            return Some(flags);
+        }
+        self.find_map(ItemKind::Flags, |i| match i {
+            FetchItem::Flags(f) => Some(flags_from_wire(&f)),
+            _ => None,
+        })
+    }
+
+    /// The first `RFC822.SIZE`: read in place for received data.
+    pub(crate) fn size(&self) -> Option<u64> {
+        if let Some(n) = self
+            .first_of(ItemKind::Rfc822Size)
+            .and_then(|(raw, at)| size_at(raw, at))
+        {
+            return Some(n);
+        }
+        self.find_map(ItemKind::Rfc822Size, |i| match i {
+            FetchItem::Rfc822Size(n) => Some(n),
+            _ => None,
+        })
+    }
+
     /// The `ENVELOPE`, decoded.
     pub(crate) fn envelope(&self) -> Option<Envelope> {
         self.find_map(ItemKind::Envelope, |i| match i {
@@ -271,9 +355,17 @@ impl FetchData {
     pub fn envelope_view(&self) -> Option<EnvelopeView<'_>> {
         match &self.repr {
             Repr::Wire {
-                raw, kinds, first, ..
+                raw,
+                kinds,
+                first,
+                envelope,
+                ..
             } if kinds.has(ItemKind::Envelope) => {
-                envelope_view(raw, Self::start_of(first, ItemKind::Envelope))
+                let item = Self::start_of(first, ItemKind::Envelope);
+                if envelope.is_known() {
+                    return Some(envelope.view(raw, item as u32));
+                }
+                envelope_view(raw, item)
             }
             _ => None,
         }
@@ -318,6 +410,7 @@ impl FetchData {
                     kinds,
                     count,
                     first,
+                    envelope,
                 },
                 Repr::Wire {
                     raw: more_raw,
@@ -325,8 +418,15 @@ impl FetchData {
                     kinds: more_kinds,
                     count: more_count,
                     first: more_first,
+                    envelope: more_envelope,
                 },
             ) => {
+                // Offsets within an item do not move; the envelope's index goes with the
+                // first envelope, wherever it is.
+                let envelope_slot = ItemKind::Envelope.slot().unwrap_or(0);
+                if first[envelope_slot] == 0 {
+                    *envelope = more_envelope;
+                }
                 // `(a b)` + `(c d)` = `(a b c d)`: both were checked, so the joined list
                 // needs no new check. A rare case (one message split over two
                 // responses), so the copy does not matter.
@@ -555,6 +655,42 @@ mod tests {
     }
 
     #[test]
+    fn envelope_fields_found_on_arrival_are_the_ones_a_walk_finds() {
+        let subject = |d: &FetchData| {
+            d.envelope_view()
+                .and_then(|v| v.subject())
+                .map(|c| c.into_owned())
+        };
+        let walked = |d: &FetchData| match &d.repr {
+            Repr::Wire { raw, first, .. } => {
+                let at = FetchData::start_of(first, ItemKind::Envelope);
+                crate::proto::parse::envelope_view(raw, at)
+                    .and_then(|v| v.subject())
+                    .map(|c| c.into_owned())
+            }
+            Repr::Items(_) => None,
+        };
+        // Indexed: the view reads the same field a walk from the item finds.
+        let data = received(
+            b"* 1 FETCH (UID 1 ENVELOPE (NIL \"one\" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n",
+        );
+        assert!(matches!(&data.repr, Repr::Wire { envelope, .. } if envelope.is_known()));
+        assert_eq!(subject(&data), Some(b"one".to_vec()));
+        assert_eq!(subject(&data), walked(&data));
+        // A first envelope that cannot be read field by field (nine fields) is not
+        // indexed, and the second one's fields are not taken for it.
+        let data = received(b"* 1 FETCH (ENVELOPE (NIL \"bad\" NIL NIL NIL NIL NIL NIL NIL) ENVELOPE (NIL \"two\" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n");
+        assert!(matches!(&data.repr, Repr::Wire { envelope, .. } if !envelope.is_known()));
+        assert_eq!(subject(&data), walked(&data));
+        // Split over two responses: the envelope's index moves with it.
+        let mut data = received(b"* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n");
+        data.extend(received(b"* 1 FETCH (RFC822.SIZE 5 ENVELOPE (NIL \"three\" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n"));
+        assert!(matches!(&data.repr, Repr::Wire { envelope, .. } if envelope.is_known()));
+        assert_eq!(subject(&data), Some(b"three".to_vec()));
+        assert_eq!(subject(&data), walked(&data));
+    }
+
+    #[test]
     fn body_structure_views_walk_what_the_decoded_structure_holds() {
         use crate::proto::{BodyStructure, BodyStructureView};
         /// (media type, subtype, size) of every part, depth first, from both.
@@ -619,6 +755,6 @@ mod tests {
     #[test]
     fn the_compact_form_is_small() {
         // One response: the bytes are shared with the read buffer; the rest is a few words.
-        assert!(std::mem::size_of::<FetchData>() <= 64);
+        assert!(std::mem::size_of::<FetchData>() <= 88);
     }
 }

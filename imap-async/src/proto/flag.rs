@@ -329,10 +329,33 @@ impl<'de> serde::Deserialize<'de> for Flag {
 
 /// Flags received from a server (`FLAGS (...)`), as [`Flag`]s. Bytes that are not UTF-8
 /// (which no atom contains) are replaced rather than failing the response.
+impl Flag {
+    /// A flag as a server sent it: system flags matched without case and without a copy
+    /// (they are most of what servers send), keywords and extensions copied.
+    pub(crate) fn from_wire(b: &[u8]) -> Flag {
+        let Some(name) = b.strip_prefix(b"\\") else {
+            return Flag::Keyword(String::from_utf8_lossy(b).into_owned());
+        };
+        let system: &[(&[u8], Flag)] = &[
+            (b"Seen", Flag::Seen),
+            (b"Answered", Flag::Answered),
+            (b"Flagged", Flag::Flagged),
+            (b"Deleted", Flag::Deleted),
+            (b"Draft", Flag::Draft),
+            (b"Recent", Flag::Recent),
+            (b"*", Flag::MayCreate),
+        ];
+        for (n, f) in system {
+            if n.eq_ignore_ascii_case(name) {
+                return f.clone();
+            }
+        }
+        Flag::Extension(String::from_utf8_lossy(name).into_owned())
+    }
+}
+
 pub(crate) fn flags_from_wire(list: &[bytes::Bytes]) -> Vec<Flag> {
-    list.iter()
-        .map(|b| Flag::from(String::from_utf8_lossy(b).as_ref()))
-        .collect()
+    list.iter().map(|b| Flag::from_wire(b)).collect()
 }
 
 #[cfg(test)]

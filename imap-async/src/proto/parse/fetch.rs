@@ -3,7 +3,8 @@
 
 use super::view::{BodyStructureView, EnvelopeView};
 use super::*;
-use crate::proto::fetch_data::{FetchData, ItemKind, KindSet};
+use crate::proto::fetch_data::{EnvelopeIndex, FetchData, ItemKind, KindSet};
+use crate::proto::flag::Flag;
 
 impl Parser<'_> {
     // ----- FETCH (RFC 3501 §7.4.2, RFC 9051 §7.5.2, RFC 3516 §4.2, RFC 7162 §3.1.4) -----
@@ -20,18 +21,23 @@ impl Parser<'_> {
         let mut kinds = KindSet::default();
         let mut count = 0usize;
         let mut first = [0u32; 5];
+        let mut envelope = EnvelopeIndex::default();
         loop {
             self.sp();
             match self.peek() {
                 Some(b')') => {
                     self.pos += 1;
                     let raw = self.slice(start, self.pos);
-                    return Ok(FetchData::from_wire(raw, uid, kinds, count, first));
+                    return Ok(FetchData::from_wire(
+                        raw, uid, kinds, count, first, envelope,
+                    ));
                 }
                 None => return self.fail("unterminated FETCH data"),
                 Some(_) => {
                     let at = self.pos - start;
-                    let kind = self.check_fetch_item(&mut uid)?;
+                    // Only the first envelope is indexed (the one `first` points to).
+                    let index = (!kinds.has(ItemKind::Envelope)).then_some(&mut envelope);
+                    let kind = self.check_fetch_item(&mut uid, index)?;
                     if let Some(slot) = kind.slot()
                         && first[slot] == 0
                     {
@@ -44,8 +50,14 @@ impl Parser<'_> {
         }
     }
 
-    /// One item of [`Self::fetch_data`]: its kind; `uid` gets the first UID.
-    fn check_fetch_item(&mut self, uid: &mut u32) -> R<ItemKind> {
+    /// One item of [`Self::fetch_data`]: its kind; `uid` gets the first UID, and
+    /// `envelope`, when given, the fields of the first ENVELOPE.
+    fn check_fetch_item(
+        &mut self,
+        uid: &mut u32,
+        envelope: Option<&mut EnvelopeIndex>,
+    ) -> R<ItemKind> {
+        let item = self.pos;
         let name = self.atom_with(name_stop)?;
         let bracket = self.peek() == Some(b'[');
         let kind = item_kind(self.kw(name).as_bytes(), bracket);
@@ -77,7 +89,19 @@ impl Parser<'_> {
                 if self.peek_after_sp() != Some(b'(') {
                     return self.fail("expected '(' before envelope");
                 }
-                self.skip_envelope()?;
+                self.sp();
+                let open = self.pos;
+                // Found field by field when it is well formed (the views then go straight
+                // to a field); only checked as a balanced list when not, to be read as
+                // far as it can be on access.
+                match (envelope, self.envelope_fields()) {
+                    (Some(index), Ok(fields)) => *index = EnvelopeIndex::new(item, open, &fields),
+                    (None, Ok(_)) => {}
+                    (_, Err(_)) => {
+                        self.pos = open;
+                        self.skip_envelope()?;
+                    }
+                }
             }
             ItemKind::BodyStructure => {
                 if self.peek_after_sp() != Some(b'(') {
@@ -131,7 +155,7 @@ impl Parser<'_> {
             let kind = item_kind(self.kw(name).as_bytes(), bracket);
             self.pos = start;
             if only.is_some_and(|k| k != kind) {
-                self.check_fetch_item(&mut 0)?;
+                self.check_fetch_item(&mut 0, None)?;
                 continue;
             }
             self.depth = 0;
@@ -330,13 +354,6 @@ impl Parser<'_> {
         }
     }
 
-    /// A parenthesised value (`ENVELOPE`, `BODYSTRUCTURE`) skipped whole, at its `(`:
-    /// strings and literals must be well formed and the lists balanced, nested at most
-    /// `max_depth` deep. Its inner grammar is read on access.
-    ///
-    /// One table lookup per byte outside strings, and quoted strings jumped over eight
-    /// bytes at a time: this runs over every byte of every listing, so it must cost far
-    /// less than decoding.
     /// An `envelope`, at its `(`: three lists deep (envelope, address list, address).
     pub(super) fn skip_envelope(&mut self) -> R<()> {
         self.skip_list(3, "envelope nested too deeply")
@@ -347,61 +364,6 @@ impl Parser<'_> {
     /// lists): three per allowed level leaves room for every real structure.
     pub(super) fn skip_body(&mut self) -> R<()> {
         self.skip_list(3 * MAX_DEPTH, "body structure nested too deeply")
-    }
-
-    pub(super) fn skip_list(&mut self, max_depth: u32, too_deep: &'static str) -> R<()> {
-        let b = self.b;
-        let mut at = self.pos;
-        let mut depth = 0u32;
-        while at < b.len() {
-            match LIST_CLASS[usize::from(b[at])] {
-                0 => at += next_special(&b[at..]),
-                OPEN => {
-                    depth += 1;
-                    if depth > max_depth {
-                        self.pos = at;
-                        return self.fail(too_deep);
-                    }
-                    at += 1;
-                }
-                CLOSE => {
-                    at += 1;
-                    depth -= 1;
-                    if depth == 0 {
-                        self.pos = at;
-                        return Ok(());
-                    }
-                }
-                QUOTE => {
-                    // To the closing quote; only `\"` and `\\` are escapes.
-                    let mut j = at + 1;
-                    loop {
-                        let Some(k) = find_quote_or_backslash(&b[j.min(b.len())..]) else {
-                            self.pos = at;
-                            return self.fail("unterminated quoted string");
-                        };
-                        j += k;
-                        if b[j] == b'"' {
-                            at = j + 1;
-                            break;
-                        }
-                        j += if matches!(b.get(j + 1), Some(b'"' | b'\\')) {
-                            2
-                        } else {
-                            1
-                        };
-                    }
-                }
-                _ => {
-                    // `{`: a literal (`~{` of literal8 included: `~` is an ordinary byte).
-                    self.pos = at;
-                    self.literal()?;
-                    at = self.pos;
-                }
-            }
-        }
-        self.pos = at;
-        self.fail("unterminated list")
     }
 
     /// `body = "(" (body-type-1part / body-type-mpart) ")"` (RFC 3501 §9, RFC 9051 §9).
@@ -666,52 +628,6 @@ pub(crate) fn decode_first_fetch_item(
     }
 }
 
-const OPEN: u8 = 1;
-const CLOSE: u8 = 2;
-const QUOTE: u8 = 3;
-const LITERAL: u8 = 4;
-
-/// How many bytes from the start of `s` to the first byte [`Parser::skip_list`] must
-/// look at (`s.len()` when there is none), eight bytes at a time in a `u64`: the runs
-/// between two such bytes are short (an atom, a number), too short for a vectorised
-/// search to pay for its set-up.
-fn next_special(s: &[u8]) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    /// High bit set in each byte of `w` that is zero (exact for the lowest such byte,
-    /// so the lowest bit of an OR of such masks is exact too).
-    fn zero_bytes(w: u64) -> u64 {
-        w.wrapping_sub(ONES) & !w & HIGHS
-    }
-    let mut i = 0;
-    while let Some(chunk) = s.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let hits = zero_bytes(w ^ (ONES * u64::from(b'(')))
-            | zero_bytes(w ^ (ONES * u64::from(b')')))
-            | zero_bytes(w ^ (ONES * u64::from(b'"')))
-            | zero_bytes(w ^ (ONES * u64::from(b'{')));
-        if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    let tail = &s[i..];
-    i + tail
-        .iter()
-        .position(|&c| LIST_CLASS[usize::from(c)] != 0)
-        .unwrap_or(tail.len())
-}
-
-/// What [`Parser::skip_list`] must look at: every other byte is skipped.
-static LIST_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    t[b'(' as usize] = OPEN;
-    t[b')' as usize] = CLOSE;
-    t[b'"' as usize] = QUOTE;
-    t[b'{' as usize] = LITERAL;
-    t
-};
-
 /// Where the value of the first item of `kind` starts in a checked item list, looking
 /// from `from` (the start of an item, or 0 for the list's start).
 fn value_of(raw: &Bytes, kind: ItemKind, from: usize) -> Option<usize> {
@@ -731,7 +647,40 @@ fn value_of(raw: &Bytes, kind: ItemKind, from: usize) -> Option<usize> {
             return Some(p.pos);
         }
         p.pos = start;
-        p.check_fetch_item(&mut 0).ok()?;
+        p.check_fetch_item(&mut 0, None).ok()?;
+    }
+}
+
+/// A parser just past the name of the item starting at `at` in a checked item list, at
+/// its value (the item's kind was found when the list arrived: the name need not be read
+/// again).
+fn at_value(raw: &Bytes, at: usize) -> Parser<'_> {
+    let mut p = over(raw);
+    p.pos = at;
+    while p.peek().is_some_and(|c| !name_stop(c)) {
+        p.pos += 1;
+    }
+    p.sp();
+    p
+}
+
+/// The number of the `RFC822.SIZE` item starting at `at` in a checked item list.
+pub(crate) fn size_at(raw: &Bytes, at: usize) -> Option<u64> {
+    at_value(raw, at).num64().ok()
+}
+
+/// The flags of the `FLAGS` item starting at `at` in a checked item list.
+pub(crate) fn flags_at(raw: &Bytes, at: usize) -> Option<Vec<Flag>> {
+    let mut p = at_value(raw, at);
+    p.expect(b'(', "expected '(' before flags").ok()?;
+    let mut flags = Vec::new();
+    loop {
+        p.sp();
+        if p.eat(b')') {
+            return Some(flags);
+        }
+        let (s, e) = p.atom_with(atom_stop).ok()?;
+        flags.push(Flag::from_wire(&p.b[s..e]));
     }
 }
 

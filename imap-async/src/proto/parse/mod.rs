@@ -18,6 +18,7 @@
 mod codes;
 mod fetch;
 mod mailbox;
+mod scan;
 mod server;
 #[cfg(test)]
 mod tests;
@@ -32,8 +33,10 @@ use super::types::{
     ResponseCode, SingleExtension, Status, StatusText, Tagged, ThreadNode, Untagged,
 };
 pub(crate) use fetch::{
-    body_structure_view, decode_fetch_items, decode_first_fetch_item, envelope_view,
+    body_structure_view, decode_fetch_items, decode_first_fetch_item, envelope_view, flags_at,
+    size_at,
 };
+pub(crate) use view::FIELDS;
 pub use view::{AddressView, Addresses, BodyStructureView, EnvelopeView, Parts};
 
 /// A framed response that could not be parsed. It carries the raw bytes so the caller can
@@ -171,19 +174,41 @@ type R<T> = Result<T, Fail>;
 /// `id-params-list` contents (RFC 2971 §3.3): field names and values.
 type IdParams = Vec<(Bytes, Option<Bytes>)>;
 
-/// End of an atom in the widest sense (`ASTRING-CHAR`, RFC 3501 §9, plus 8-bit bytes).
+/// Which atoms each byte ends, one bit per kind of atom: looked up once per byte, since
+/// atoms (item names, flags, NIL) are most of what is not a string in a response.
+static STOPS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b <= b' ' || b == 0x7f || b == b'(' || b == b')' || b == b'"' {
+            t[c] = ASTR | ATOM | NAME;
+        }
+        c += 1;
+    }
+    t[b']' as usize] |= ATOM | NAME;
+    t[b'[' as usize] |= NAME;
+    t[b'<' as usize] |= NAME;
+    t
+};
+const ASTR: u8 = 1;
+const ATOM: u8 = 2;
+const NAME: u8 = 4;
+
+/// End of an atom in the widest sense (`ASTRING-CHAR`, RFC 3501 §9, plus 8-bit bytes):
+/// a control byte, space, DEL, `(`, `)` or `"`.
 fn astr_stop(c: u8) -> bool {
-    c <= b' ' || c == 0x7f || c == b'(' || c == b')' || c == b'"'
+    STOPS[usize::from(c)] & ASTR != 0
 }
 
 /// End of an `atom` proper: also stops at `]` (`resp-specials`), as in response codes.
 fn atom_stop(c: u8) -> bool {
-    astr_stop(c) || c == b']'
+    STOPS[usize::from(c)] & ATOM != 0
 }
 
 /// End of a FETCH item name: `BODY[`, `BINARY.SIZE[`, `BODY[]<0>`.
 fn name_stop(c: u8) -> bool {
-    atom_stop(c) || c == b'[' || c == b'<'
+    STOPS[usize::from(c)] & NAME != 0
 }
 
 /// Uppercase copy of a short keyword for `match`; longer words never match any keyword.

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use super::*;
 
 /// The ten fields of an envelope, in order (RFC 3501 §9 `envelope`).
-const FIELDS: usize = 10;
+pub(crate) const FIELDS: usize = 10;
 
 /// A view of one `ENVELOPE` in received FETCH data; see
 /// [`Fetched::envelope_view`](crate::Fetched::envelope_view).
@@ -40,19 +40,14 @@ impl<'a> EnvelopeView<'a> {
         let mut p = Parser::over(raw, pos);
         p.sp();
         let start = u32::try_from(p.pos).ok()?;
-        p.expect(b'(', "expected '(' before envelope").ok()?;
-        let mut at = [0u32; FIELDS];
-        for slot in &mut at {
-            p.sp();
-            *slot = u32::try_from(p.pos).ok()?;
-            if p.peek() == Some(b'(') {
-                p.skip_list(2, "envelope nested too deeply").ok()?;
-            } else {
-                p.skip_nstring().ok()?;
-            }
-        }
-        p.expect(b')', "expected ')' after envelope").ok()?;
+        let at = p.envelope_fields().ok()?;
         Some(EnvelopeView { raw, start, at })
+    }
+
+    /// The view of an envelope whose fields were found when it arrived (see
+    /// [`EnvelopeIndex`](crate::proto::fetch_data::EnvelopeIndex)).
+    pub(crate) fn indexed(raw: &'a Bytes, start: u32, at: [u32; FIELDS]) -> EnvelopeView<'a> {
+        EnvelopeView { raw, start, at }
     }
 
     fn parser(&self, field: usize) -> Parser<'a> {
@@ -199,6 +194,27 @@ impl<'a> Parser<'a> {
             pos,
             depth: 0,
         }
+    }
+
+    /// The envelope at the cursor's `(`: where each of its ten fields starts. The cursor
+    /// ends past the `)`.
+    pub(super) fn envelope_fields(&mut self) -> R<[u32; FIELDS]> {
+        self.expect(b'(', "expected '(' before envelope")?;
+        let mut at = [0u32; FIELDS];
+        for slot in &mut at {
+            self.sp();
+            let Ok(pos) = u32::try_from(self.pos) else {
+                return self.fail("envelope too far into the response");
+            };
+            *slot = pos;
+            if self.peek() == Some(b'(') {
+                self.skip_list(2, "envelope nested too deeply")?;
+            } else {
+                self.skip_nstring()?;
+            }
+        }
+        self.expect(b')', "expected ')' after envelope")?;
+        Ok(at)
     }
 
     /// Like [`Parser::nstring`], borrowing the bytes unless an escape had to be resolved.

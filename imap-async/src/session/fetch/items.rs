@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use crate::proto::fetch_data::ItemKind;
 use crate::proto::fetch_items::FetchAttr;
-use crate::proto::flag::{Flag, flags_from_wire};
+use crate::proto::flag::Flag;
 use crate::proto::section::{Section, section_from_wire};
 use crate::proto::{
     BodyStructure, BodyStructureView, Envelope, EnvelopeView, FetchData, FetchItem, Uid, UidSet,
@@ -61,10 +61,7 @@ impl Fetched {
     /// assert!(flags.contains(&Flag::Seen));
     /// ```
     pub fn flags(&self) -> Option<Vec<Flag>> {
-        self.items.find_map(ItemKind::Flags, |i| match i {
-            FetchItem::Flags(f) => Some(flags_from_wire(&f)),
-            _ => None,
-        })
+        self.items.flags()
     }
 
     /// `INTERNALDATE`, in the zone the server gave.
@@ -100,10 +97,7 @@ impl Fetched {
     /// assert_eq!(msg.size(), Some(2048));
     /// ```
     pub fn size(&self) -> Option<u64> {
-        self.items.find_map(ItemKind::Rfc822Size, |i| match i {
-            FetchItem::Rfc822Size(n) => Some(n),
-            _ => None,
-        })
+        self.items.size()
     }
 
     /// `ENVELOPE`, if fetched.
