@@ -433,19 +433,7 @@ impl<'a> Parser<'a> {
         if !escaped {
             return Ok(self.slice(start, start + len));
         }
-        let body = &self.b[start..start + len];
-        let mut v = Vec::with_capacity(len);
-        let mut j = 0;
-        while let Some(&c) = body.get(j) {
-            if c == b'\\' && matches!(body.get(j + 1), Some(b'"' | b'\\')) {
-                v.push(body[j + 1]);
-                j += 2;
-            } else {
-                v.push(c);
-                j += 1;
-            }
-        }
-        Ok(Bytes::from(v))
+        Ok(Bytes::from(unescape(&self.b[start..start + len])))
     }
 
     /// Like [`Self::quoted`] without building the value.
@@ -458,6 +446,13 @@ impl<'a> Parser<'a> {
     /// `literal` / `literal8`, at the `{` (the `~` of literal8 already consumed).
     /// `{N+}` is accepted too. The data is a slice of the frame.
     pub(super) fn literal(&mut self) -> R<Bytes> {
+        let (start, end) = self.literal_span()?;
+        Ok(self.slice(start, end))
+    }
+
+    /// Like [`Self::literal`], giving where the data is rather than a counted slice (the
+    /// skips and the views need no more).
+    pub(super) fn literal_span(&mut self) -> R<(usize, usize)> {
         self.pos += 1;
         let n = self.digits()?;
         if self.peek() == Some(b'+') {
@@ -480,7 +475,7 @@ impl<'a> Parser<'a> {
             _ => return self.fail("literal longer than the response"),
         };
         self.pos = end;
-        Ok(self.slice(start, end))
+        Ok((start, end))
     }
 
     /// At `{` or `~{`: a literal or literal8.
@@ -838,6 +833,23 @@ pub(super) fn find_quote_or_backslash(s: &[u8]) -> Option<usize> {
         i += 8;
     }
     memchr::memchr2(b'"', b'\\', &s[SHORT..]).map(|j| SHORT + j)
+}
+
+/// A quoted string's value: `\"` and `\\` undone (a backslash before anything else
+/// is kept, as [`Parser::scan_quoted`] reads it).
+fn unescape(body: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(body.len());
+    let mut j = 0;
+    while let Some(&c) = body.get(j) {
+        if c == b'\\' && matches!(body.get(j + 1), Some(b'"' | b'\\')) {
+            v.push(body[j + 1]);
+            j += 2;
+        } else {
+            v.push(c);
+            j += 1;
+        }
+    }
+    v
 }
 
 /// `date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE`

@@ -225,18 +225,20 @@ impl<'a> Parser<'a> {
             Some(b'"') => {
                 let (len, escaped) = self.scan_quoted()?;
                 let start = self.pos + 1;
-                if escaped {
-                    return Ok(Some(Cow::Owned(self.quoted()?.to_vec())));
-                }
                 self.pos = start + len + 1;
-                Ok(Some(Cow::Borrowed(&b[start..start + len])))
+                let body = &b[start..start + len];
+                Ok(Some(if escaped {
+                    Cow::Owned(unescape(body))
+                } else {
+                    Cow::Borrowed(body)
+                }))
             }
             _ if self.at_literal() => {
                 if self.peek() == Some(b'~') {
                     self.pos += 1;
                 }
-                let len = self.literal()?.len();
-                Ok(Some(Cow::Borrowed(&b[self.pos - len..self.pos])))
+                let (start, end) = self.literal_span()?;
+                Ok(Some(Cow::Borrowed(&b[start..end])))
             }
             Some(_) => {
                 let (s, e) = self.atom_with(astr_stop)?;
@@ -255,7 +257,12 @@ impl<'a> Parser<'a> {
         self.sp();
         match self.peek() {
             Some(b'"') => self.skip_quoted(),
-            _ if self.at_literal() => self.any_literal().map(drop),
+            _ if self.at_literal() => {
+                if self.peek() == Some(b'~') {
+                    self.pos += 1;
+                }
+                self.literal_span().map(drop)
+            }
             Some(_) => self.atom_with(astr_stop).map(drop),
             None => self.fail("expected a string"),
         }
