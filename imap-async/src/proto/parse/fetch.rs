@@ -686,11 +686,20 @@ pub(crate) fn flags_at(raw: &Bytes, at: usize) -> Option<Vec<Flag>> {
 
 /// A view of the first `BODYSTRUCTURE` (or `BODY`) in a checked item list.
 pub(crate) fn body_structure_view(raw: &Bytes, from: usize) -> Option<BodyStructureView<'_>> {
-    BodyStructureView::at(raw, value_of(raw, ItemKind::BodyStructure, from)?)
+    BodyStructureView::at(raw, value_start(raw, ItemKind::BodyStructure, from)?)
+}
+
+/// Where the value of the first item of `kind` starts, looking from `from`: straight past
+/// the name when `from` is that item's start (the kept position of a positioned kind).
+fn value_start(raw: &Bytes, kind: ItemKind, from: usize) -> Option<usize> {
+    if from == 0 {
+        return value_of(raw, kind, from);
+    }
+    Some(at_value(raw, from).pos)
 }
 
 /// A view of the first `ENVELOPE` in a checked item list, looking from `from` (the start
 /// of an item, or 0 for the list's start).
 pub(crate) fn envelope_view(raw: &Bytes, from: usize) -> Option<EnvelopeView<'_>> {
-    EnvelopeView::at(raw, value_of(raw, ItemKind::Envelope, from)?)
+    EnvelopeView::at(raw, value_start(raw, ItemKind::Envelope, from)?)
 }
