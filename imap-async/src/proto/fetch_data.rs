@@ -645,7 +645,16 @@ mod tests {
             assert_eq!(owned(view.to()), env.to.clone().filter(|v| !v.is_empty()));
             assert_eq!(owned(view.cc()), env.cc.clone());
             assert_eq!(view.to_envelope(), env);
+            // Counting checks each address as reading does, and builds none.
+            for list in [view.from(), view.to(), view.cc(), view.bcc()] {
+                assert_eq!(list.clone().count(), list.collect::<Vec<_>>().len());
+            }
         }
+        // An address that cannot be read ends the list, for counting as for reading.
+        let data = received(b"* 1 FETCH (ENVELOPE (NIL NIL ((NIL NIL \"a\" \"b\")(NIL NIL \"c\")) NIL NIL NIL NIL NIL NIL NIL))\r\n");
+        let view = data.envelope_view().expect("view");
+        assert_eq!(view.from().count(), 1);
+        assert_eq!(view.from().collect::<Vec<_>>().len(), 1);
         assert!(
             FetchData::from(vec![FetchItem::Uid(1)])
                 .envelope_view()

@@ -158,28 +158,43 @@ impl<'a> Iterator for Addresses<'a> {
         if self.done {
             return None;
         }
-        let p = &mut self.p;
-        let address = (|| {
-            if !p.eat(b'(') {
-                return Err(Fail {
-                    reason: "end of list",
-                    pos: p.pos,
-                });
-            }
-            let a = AddressView {
-                name: p.nstring_ref()?,
-                route: p.nstring_ref()?,
-                mailbox: p.nstring_ref()?,
-                host: p.nstring_ref()?,
-            };
-            p.expect(b')', "expected ')' after address")?;
-            Ok(a)
-        })();
-        if address.is_err() {
-            self.done = true;
-        }
-        address.ok()
+        let address = address(&mut self.p, Parser::nstring_ref);
+        self.done = address.is_err();
+        let [name, route, mailbox, host] = address.ok()?;
+        Some(AddressView {
+            name,
+            route,
+            mailbox,
+            host,
+        })
     }
+
+    /// The number of addresses left, each checked as [`Self::next`] reads it but none
+    /// built (counting recipients is common, and needs no strings).
+    fn count(mut self) -> usize {
+        let mut n = 0;
+        while !self.done {
+            match address(&mut self.p, Parser::skip_nstring) {
+                Ok(_) => n += 1,
+                Err(_) => self.done = true,
+            }
+        }
+        n
+    }
+}
+
+/// One address at the cursor (RFC 3501 §9 `address`): `(`, four fields each read by
+/// `field`, `)`.
+fn address<'a, T>(p: &mut Parser<'a>, mut field: impl FnMut(&mut Parser<'a>) -> R<T>) -> R<[T; 4]> {
+    if !p.eat(b'(') {
+        return Err(Fail {
+            reason: "end of list",
+            pos: p.pos,
+        });
+    }
+    let fields = [field(p)?, field(p)?, field(p)?, field(p)?];
+    p.expect(b')', "expected ')' after address")?;
+    Ok(fields)
 }
 
 impl std::iter::FusedIterator for Addresses<'_> {}
