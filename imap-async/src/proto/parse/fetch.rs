@@ -91,16 +91,15 @@ impl Parser<'_> {
                 }
                 self.sp();
                 let open = self.pos;
-                // Found field by field when it is well formed (the views then go straight
-                // to a field); only checked as a balanced list when not, to be read as
-                // far as it can be on access.
-                match (envelope, self.envelope_fields()) {
-                    (Some(index), Ok(fields)) => *index = EnvelopeIndex::new(item, open, &fields),
-                    (None, Ok(_)) => {}
-                    (_, Err(_)) => {
-                        self.pos = open;
-                        self.skip_envelope()?;
+                // The fields are found as it is checked (the views then go straight to a
+                // field).
+                match envelope {
+                    Some(index) => {
+                        if let Some(fields) = self.envelope_fields_leniently(open)? {
+                            *index = EnvelopeIndex::new(item, open, &fields);
+                        }
                     }
+                    None => self.skip_envelope()?,
                 }
             }
             ItemKind::BodyStructure => {
@@ -352,6 +351,23 @@ impl Parser<'_> {
                 _ => return self.fail("expected an address"),
             }
         }
+    }
+
+    /// The envelope at `open` checked, and where its fields start if that can be told: by
+    /// the one-pass scan, else by the field-by-field walk (which takes more leniency, such
+    /// as no space between two fields), else `None` for an envelope that is only a
+    /// balanced list (its fields are then read as far as they can be, on access).
+    fn envelope_fields_leniently(&mut self, open: usize) -> R<Option<[u32; FIELDS]>> {
+        if let Ok(Some(fields)) = self.scan_envelope_fields() {
+            return Ok(Some(fields));
+        }
+        self.pos = open;
+        if let Ok(fields) = self.envelope_fields() {
+            return Ok(Some(fields));
+        }
+        self.pos = open;
+        self.skip_envelope()?;
+        Ok(None)
     }
 
     /// An `envelope`, at its `(`: three lists deep (envelope, address list, address).

@@ -6,9 +6,11 @@
 //! it is whole) and again, in parts, when a view reads a field. A byte-by-byte walk costs
 //! several instructions per byte, and real envelopes are dense with quotes and
 //! parentheses. Here each block of 64 bytes gets a bit mask per interesting byte (`(`, `)`,
-//! `"`, and the rare `\` and `{`); the quotes' running parity gives which bytes are inside
-//! a string, and the parentheses outside strings are visited by their bits alone. Only a `\` (an escape inside a string) or a `{` (a literal's
-//! header) stops the block walk, and is handled by itself.
+//! `"`, spaces, and the rare `\` and `{`); the quotes' running parity gives which bytes
+//! are inside a string, and the parentheses outside strings are visited by their bits
+//! alone. Only a `\` (an escape inside a string) or a `{` (a literal's header) stops the
+//! block walk, and is handled by itself. The same walk finds an envelope's fields: the
+//! element after each run of spaces at the top level.
 
 use super::*;
 
@@ -20,6 +22,7 @@ struct Marks {
     quote: u64,
     /// `\` or `{`: handled one at a time.
     rare: u64,
+    space: u64,
 }
 
 /// The marks of one block, 16 bytes per SSE2 compare (SSE2 is part of every x86-64 CPU).
@@ -35,6 +38,7 @@ fn marks(block: &[u8; 64]) -> Marks {
         close: 0,
         quote: 0,
         rare: 0,
+        space: 0,
     };
     // SAFETY: the cfg above makes SSE2 available at compile time, so the intrinsics may be
     // called; each unaligned load reads 16 bytes at offset 0, 16, 32 or 48 of the 64-byte
@@ -53,6 +57,7 @@ fn marks(block: &[u8; 64]) -> Marks {
             m.close |= (paren & odd) << shift;
             m.quote |= bits(eq(v, b'"')) << shift;
             m.rare |= bits(_mm_or_si128(eq(v, b'\\'), eq(v, b'{'))) << shift;
+            m.space |= bits(eq(v, b' ')) << shift;
         }
     }
     m
@@ -73,6 +78,7 @@ fn marks_avx2(block: &[u8; 64]) -> Marks {
         close: 0,
         quote: 0,
         rare: 0,
+        space: 0,
     };
     for k in 0..2 {
         // SAFETY: an unaligned load of 32 bytes at offset 0 or 32 of the 64-byte array.
@@ -89,6 +95,8 @@ fn marks_avx2(block: &[u8; 64]) -> Marks {
         m.close |= u64::from(_mm256_movemask_epi8(close) as u32) << shift;
         m.quote |= u64::from(_mm256_movemask_epi8(quote) as u32) << shift;
         m.rare |= u64::from(_mm256_movemask_epi8(rare) as u32) << shift;
+        let space = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8));
+        m.space |= u64::from(_mm256_movemask_epi8(space) as u32) << shift;
     }
     m
 }
@@ -107,6 +115,7 @@ fn scalar_marks(block: &[u8; 64]) -> Marks {
         close: 0,
         quote: 0,
         rare: 0,
+        space: 0,
     };
     for (i, &c) in block.iter().enumerate() {
         let bit = 1u64 << i;
@@ -115,6 +124,7 @@ fn scalar_marks(block: &[u8; 64]) -> Marks {
             b')' => m.close |= bit,
             b'"' => m.quote |= bit,
             b'\\' | b'{' => m.rare |= bit,
+            b' ' => m.space |= bit,
             _ => {}
         }
     }
@@ -138,33 +148,97 @@ fn low_bits(n: usize) -> u64 {
     if n >= 64 { !0 } else { (1u64 << n) - 1 }
 }
 
+/// The top-level elements of a list, found by the walk.
+#[derive(Default)]
+struct Fields {
+    /// Where the first [`FIELDS`] elements start.
+    at: [u32; FIELDS],
+    /// How many elements were started.
+    count: usize,
+    /// Just past the last separator seen (the list's `(`, or a space at the top level).
+    after_separator: usize,
+}
+
+impl Fields {
+    /// A separator at `pos`: an element starts after it, or, when it follows another
+    /// separator, the element begun there starts later.
+    fn separator(&mut self, pos: usize) {
+        let start = u32::try_from(pos + 1).unwrap_or(u32::MAX);
+        let slot = if self.count > 0 && self.after_separator == pos {
+            self.count - 1
+        } else {
+            self.count += 1;
+            self.count - 1
+        };
+        if let Some(at) = self.at.get_mut(slot) {
+            *at = start;
+        }
+        self.after_separator = pos + 1;
+    }
+
+    /// The list's `)` at `pos`: an element that would start there (after trailing
+    /// spaces, or in `()`) is none.
+    fn close(&mut self, pos: usize) {
+        if self.after_separator == pos {
+            self.count -= 1;
+        }
+    }
+}
+
 impl Parser<'_> {
     /// Skip the list starting at the cursor's `(` to just past its matching `)`, without
     /// decoding it: strings (quoted, with `\"` and `\\` escapes, or literals, `~{` of
     /// literal8 included) may hold any bytes. Lists deeper than `max_depth` fail with
     /// `too_deep`, so a hostile response cannot make a later decoder recurse without end.
     pub(super) fn skip_list(&mut self, max_depth: u32, too_deep: &'static str) -> R<()> {
+        self.walk::<false>(max_depth, too_deep, &mut Fields::default())
+    }
+
+    /// Like [`Self::skip_list`] for an envelope (RFC 3501 §9 `envelope`), finding where
+    /// each of its fields starts in the same pass: `None` when it does not have ten
+    /// elements separated by spaces (the field-by-field walk, which takes more leniency,
+    /// then decides).
+    pub(super) fn scan_envelope_fields(&mut self) -> R<Option<[u32; FIELDS]>> {
+        let mut fields = Fields::default();
+        self.walk::<true>(3, "envelope nested too deeply", &mut fields)?;
+        Ok((fields.count == FIELDS).then_some(fields.at))
+    }
+
+    /// The walk with the widest compares this CPU has; with `ELEMENTS`, the top-level
+    /// elements' starts go to `fields`.
+    fn walk<const ELEMENTS: bool>(
+        &mut self,
+        max_depth: u32,
+        too_deep: &'static str,
+        fields: &mut Fields,
+    ) -> R<()> {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: this CPU has AVX2 (checked just above; the check is cached).
-            return unsafe { self.skip_list_avx2(max_depth, too_deep) };
+            return unsafe { self.walk_avx2::<ELEMENTS>(max_depth, too_deep, fields) };
         }
-        self.walk_list(max_depth, too_deep, marks)
+        self.walk_list::<ELEMENTS>(max_depth, too_deep, fields, marks)
     }
 
-    /// [`Self::skip_list`] compiled for AVX2: 32 bytes per compare.
+    /// [`Self::walk`] compiled for AVX2: 32 bytes per compare.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn skip_list_avx2(&mut self, max_depth: u32, too_deep: &'static str) -> R<()> {
-        self.walk_list(max_depth, too_deep, |block| marks_avx2(block))
+    fn walk_avx2<const ELEMENTS: bool>(
+        &mut self,
+        max_depth: u32,
+        too_deep: &'static str,
+        fields: &mut Fields,
+    ) -> R<()> {
+        self.walk_list::<ELEMENTS>(max_depth, too_deep, fields, |block| marks_avx2(block))
     }
 
     /// The walk of [`Self::skip_list`], with the marks of a block computed by `marks`.
     #[inline(always)]
-    fn walk_list(
+    fn walk_list<const ELEMENTS: bool>(
         &mut self,
         max_depth: u32,
         too_deep: &'static str,
+        fields: &mut Fields,
         marks: impl Fn(&[u8; 64]) -> Marks,
     ) -> R<()> {
         if self.peek() != Some(b'(') {
@@ -200,15 +274,35 @@ impl Parser<'_> {
             let close = m.close & upto & !inside;
             // The parentheses in order, without a branch on which kind each is: the depth
             // after each, and one test for both ends (the list closed, or too deep).
-            let mut bits = open | close;
+            let space = if ELEMENTS {
+                m.space & upto & !inside
+            } else {
+                0
+            };
+            let mut bits = open | close | space;
             while bits != 0 {
                 let i = bits.trailing_zeros() as usize;
                 bits &= bits - 1;
+                if ELEMENTS {
+                    if space >> i & 1 == 1 {
+                        if depth == 1 {
+                            fields.separator(at + i);
+                        }
+                        continue;
+                    }
+                    if depth == 0 {
+                        // The list's own `(`: the first element starts after it.
+                        fields.separator(at + i);
+                    }
+                }
                 depth = depth
                     .wrapping_add(2 * (open >> i & 1) as u32)
                     .wrapping_sub(1);
                 if depth.wrapping_sub(1) >= max_depth {
                     if depth == 0 {
+                        if ELEMENTS {
+                            fields.close(at + i);
+                        }
                         self.pos = at + i + 1;
                         return Ok(());
                     }
@@ -305,7 +399,7 @@ mod tests {
         let run = |portable: bool| {
             let mut p = Parser::over(&raw, 0);
             let done = if portable {
-                p.walk_list(max_depth, "too deep", marks)
+                p.walk_list::<false>(max_depth, "too deep", &mut Fields::default(), marks)
             } else {
                 p.skip_list(max_depth, "too deep")
             };
@@ -322,7 +416,14 @@ mod tests {
     #[test]
     fn marks_match_the_bytes() {
         let mut block = [b'a'; 64];
-        for (i, c) in [(0, b'('), (5, b')'), (17, b'"'), (33, b'\\'), (63, b'{')] {
+        for (i, c) in [
+            (0, b'('),
+            (5, b')'),
+            (17, b'"'),
+            (33, b'\\'),
+            (63, b'{'),
+            (40, b' '),
+        ] {
             block[i] = c;
         }
         let m = marks(&block);
@@ -336,6 +437,7 @@ mod tests {
         assert_eq!(m.close, 1 << 5);
         assert_eq!(m.quote, 1 << 17);
         assert_eq!(m.rare, 1 << 33 | 1 << 63);
+        assert_eq!(m.space, 1 << 40);
     }
 
     #[test]
@@ -371,6 +473,38 @@ mod tests {
         proptest::collection::vec(piece, 0..60).prop_map(|v| [b"(".to_vec(), v.concat()].concat())
     }
 
+    /// Envelope-like lists: about ten elements of every form, with runs of spaces.
+    fn envelopes() -> impl Strategy<Value = Vec<u8>> {
+        let element = prop_oneof![
+            Just(b"NIL".to_vec()),
+            Just(b"\"a (b) \\\" c\"".to_vec()),
+            Just(b"\"\"".to_vec()),
+            Just(b"{4}\r\n) (\"".to_vec()),
+            Just(b"((\"N a\" NIL \"m\" \"h\")(NIL NIL \"g\" NIL))".to_vec()),
+            Just(b"()".to_vec()),
+            "[a-z]{1,70}".prop_map(|s| format!("\"{s}\"").into_bytes()),
+        ];
+        let gap = prop_oneof![Just(b" ".to_vec()), Just(b"   ".to_vec()), Just(Vec::new())];
+        (
+            proptest::collection::vec((element, gap.clone()), 8..12),
+            gap.clone(),
+            gap,
+        )
+            .prop_map(|(elements, lead, trail)| {
+                let mut v = b"(".to_vec();
+                v.extend(lead);
+                for (i, (e, g)) in elements.iter().enumerate() {
+                    if i > 0 {
+                        v.extend(if g.is_empty() { b" ".as_slice() } else { g });
+                    }
+                    v.extend(e);
+                }
+                v.extend(trail);
+                v.extend(b") rest");
+                v
+            })
+    }
+
     proptest! {
         #[test]
         fn skip_list_agrees_with_the_byte_walk(b in listish(), max_depth in 1u32..6) {
@@ -379,6 +513,21 @@ mod tests {
             // The reference stops at its first failure; the scan may find the same
             // failure elsewhere only for the unterminated cases, which are the same.
             prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn envelope_fields_in_one_pass_are_the_walks(b in envelopes()) {
+            let raw = Bytes::from(b);
+            let mut scan = Parser::over(&raw, 0);
+            let scanned = scan.scan_envelope_fields().ok().flatten();
+            let mut walk = Parser::over(&raw, 0);
+            let walked = walk.envelope_fields().ok();
+            // Ten elements: both find the same starts and end at the same place; any other
+            // number: neither gives fields.
+            prop_assert_eq!(scanned, walked);
+            if scanned.is_some() {
+                prop_assert_eq!(scan.pos, walk.pos);
+            }
         }
     }
 }
