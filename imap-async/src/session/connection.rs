@@ -421,6 +421,54 @@ impl Connection {
 
     /// Read one response, or (with `threshold`) the start of a response whose next literal
     /// is larger than `threshold`.
+    /// The whole response at the front of the read buffer, `n` bytes long, taken out and
+    /// parsed.
+    fn take_response(&mut self, n: usize) -> Result<Response> {
+        self.response_started = None;
+        let mut frame = self.read_buf.split_to(n).freeze();
+        if self.read_buf.is_empty() && self.read_buf.capacity() > SHRINK_ABOVE {
+            self.read_buf = BytesMut::with_capacity(INITIAL_BUFFER);
+        }
+        if let Some(lit) = self.literal.take() {
+            // The end of a response whose literal was streamed: parse it whole, the
+            // literal now empty. Only the lines are copied, never data.
+            let mut head = lit.head;
+            head.extend_from_slice(&frame);
+            frame = head.freeze();
+        }
+        tracing::trace!(response = %crate::proto::parse::show_trace(&frame), "S:");
+        parse_response(frame).map_err(Error::from)
+    }
+
+    /// Framing is lost: nothing after this point can be trusted.
+    fn framing_lost(&mut self, e: crate::proto::FrameError) -> Error {
+        self.unusable = Some(format!("unframeable response: {e}"));
+        Error::Frame(e)
+    }
+
+    /// The next untagged response when it is already whole in the read buffer, taken
+    /// without waiting: a long FETCH answer is mostly that, and an await per message costs
+    /// more than its parse. `None` (nothing taken) when the buffer holds no whole response,
+    /// a tagged one, a continuation, or the start of a literal to stream: the awaited
+    /// [`Self::next_event`] deals with those.
+    pub(crate) fn buffered_untagged(&mut self, threshold: Option<u64>) -> Option<Result<Untagged>> {
+        if self.literal.is_some() || !self.read_buf.starts_with(b"* ") {
+            return None;
+        }
+        let n = match self.framer.frame_streaming(&self.read_buf, threshold) {
+            Ok(Some(Framed::Complete(n))) => n,
+            Ok(_) => return None,
+            Err(e) => return Some(Err(self.framing_lost(e))),
+        };
+        Some(match self.take_response(n) {
+            Ok(Response::Untagged(u)) => self.inspect(&u, false).map(|()| u),
+            Ok(_) => Err(Error::Protocol(
+                "internal: an untagged response parsed as another kind".into(),
+            )),
+            Err(e) => Err(e),
+        })
+    }
+
     async fn read_framed_within(
         &mut self,
         waiting_for: &str,
@@ -435,22 +483,7 @@ impl Connection {
         loop {
             match self.framer.frame_streaming(&self.read_buf, threshold) {
                 Ok(Some(Framed::Complete(n))) => {
-                    self.response_started = None;
-                    let mut frame = self.read_buf.split_to(n).freeze();
-                    if self.read_buf.is_empty() && self.read_buf.capacity() > SHRINK_ABOVE {
-                        self.read_buf = BytesMut::with_capacity(INITIAL_BUFFER);
-                    }
-                    if let Some(lit) = self.literal.take() {
-                        // The end of a response whose literal was streamed: parse it whole,
-                        // the literal now empty. Only the lines are copied, never data.
-                        let mut head = lit.head;
-                        head.extend_from_slice(&frame);
-                        frame = head.freeze();
-                    }
-                    tracing::trace!(response = %crate::proto::parse::show_trace(&frame), "S:");
-                    return parse_response(frame)
-                        .map(Streamed::Response)
-                        .map_err(Error::from);
+                    return self.take_response(n).map(Streamed::Response);
                 }
                 Ok(Some(Framed::LiteralHeader { len, size })) => {
                     self.response_started = None;
@@ -473,11 +506,7 @@ impl Connection {
                     return Ok(Streamed::Literal { head: shown, size });
                 }
                 Ok(None) => {}
-                Err(e) => {
-                    // Framing is lost: nothing after this point can be trusted.
-                    self.unusable = Some(format!("unframeable response: {e}"));
-                    return Err(Error::Frame(e));
-                }
+                Err(e) => return Err(self.framing_lost(e)),
             }
             if self.read_buf.is_empty() && self.quiet {
                 // The connection was quiet (IDLE): wait for the next bytes without a

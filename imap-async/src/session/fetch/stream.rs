@@ -514,6 +514,63 @@ impl<K: Id> FetchRun<K> {
 
     /// The next message, or `None` once every command completed. After an error other
     /// than an unparseable response, the run is over.
+    /// Untagged data read during the fetch: one of our messages, or `None` when it was
+    /// something else (kept as unsolicited, or a VANISHED we asked for, noted).
+    fn untagged(&mut self, conn: &mut Connection, u: Untagged) -> Option<Fetched> {
+        match u {
+            Untagged::Fetch { seq, mut items } => {
+                if let Some(c) = self.chunks.take() {
+                    // The end of a response whose body was streamed.
+                    items = c.finish(items.to_vec()).into();
+                }
+                if self.filter.ours(seq, &items) {
+                    return Some(Fetched { seq, items });
+                }
+                conn.push_unsolicited(Untagged::Fetch { seq, items });
+            }
+            // RFC 7162 §3.2.6: the answer to VANISHED is `* VANISHED (EARLIER)`; one
+            // without EARLIER reports a new expunge and stays unsolicited.
+            Untagged::Vanished {
+                earlier: true,
+                uids,
+            } if self.vanished => {
+                for (a, b) in uids {
+                    if let (Some(a), Some(b)) = (Uid::new(a.min(b)), Uid::new(a.max(b))) {
+                        self.gone.insert_range(a..=b);
+                    }
+                }
+            }
+            u => conn.push_unsolicited(u),
+        }
+        None
+    }
+
+    /// The next message when its response is already whole in the read buffer and
+    /// nothing else is due first (no body being streamed, no command to send): taken
+    /// without an await. `None` sends the caller to [`Self::next`].
+    pub(crate) fn next_buffered(&mut self, conn: &mut Connection) -> Option<Result<Fetched>> {
+        if self.finished
+            || self.chunks.is_some()
+            || self.tags.is_empty()
+            || self.tags.len() < self.depth
+        {
+            return None;
+        }
+        loop {
+            match conn.buffered_untagged(self.stream_above)? {
+                Ok(u) => {
+                    if let Some(fetched) = self.untagged(conn, u) {
+                        return Some(Ok(fetched));
+                    }
+                }
+                Err(e) => {
+                    self.finished = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+
     pub(crate) async fn next(&mut self, conn: &mut Connection) -> Option<Result<Fetched>> {
         loop {
             if self.finished {
@@ -541,29 +598,11 @@ impl<K: Id> FetchRun<K> {
                 "the response to FETCH"
             };
             match conn.next_event(waiting_for, self.stream_above).await {
-                Ok(Event::Untagged(Untagged::Fetch { seq, mut items })) => {
-                    if let Some(c) = self.chunks.take() {
-                        // The end of a response whose body was streamed.
-                        items = c.finish(items.to_vec()).into();
-                    }
-                    if self.filter.ours(seq, &items) {
-                        return Some(Ok(Fetched { seq, items }));
-                    }
-                    conn.push_unsolicited(Untagged::Fetch { seq, items });
-                }
-                // RFC 7162 §3.2.6: the answer to VANISHED is `* VANISHED (EARLIER)`; one
-                // without EARLIER reports a new expunge and stays unsolicited.
-                Ok(Event::Untagged(Untagged::Vanished {
-                    earlier: true,
-                    uids,
-                })) if self.vanished => {
-                    for (a, b) in uids {
-                        if let (Some(a), Some(b)) = (Uid::new(a.min(b)), Uid::new(a.max(b))) {
-                            self.gone.insert_range(a..=b);
-                        }
+                Ok(Event::Untagged(u)) => {
+                    if let Some(fetched) = self.untagged(conn, u) {
+                        return Some(Ok(fetched));
                     }
                 }
-                Ok(Event::Untagged(u)) => conn.push_unsolicited(u),
                 Ok(Event::Done { tag, status }) => {
                     self.tags.retain(|t| *t != tag);
                     if let Err(e) = status_result(status, &command_name::<K>("FETCH")) {
@@ -657,13 +696,58 @@ impl<K: Id> FetchRun<K> {
 
     fn into_stream(self, conn: &mut Connection) -> FetchStream<'_> {
         let run = self.stream_literals_above(conn.max_literal());
-        let inner = futures::stream::unfold((conn, run), |(conn, mut run)| async move {
-            let item = run.next(conn).await?;
-            Some((item, (conn, run)))
-        });
+        let inner = RunStream {
+            idle: Some((conn, run)),
+            pending: None,
+        };
         FetchStream {
             inner: (Box::pin(inner) as BoxStream<'_, Result<Fetched>>).fuse(),
         }
+    }
+}
+
+/// A fetch run as a stream. A message whose response is already in the read buffer is
+/// taken at once ([`FetchRun::next_buffered`]); otherwise the run and the connection move
+/// into a future that reads on, and come back when it is done. (A new future per message,
+/// as `futures::stream::unfold` makes, costs more than parsing the message.)
+struct RunStream<'a, K: Id> {
+    idle: Option<(&'a mut Connection, FetchRun<K>)>,
+    pending: Option<RunFuture<'a, K>>,
+}
+
+// The future is boxed and the run is only moved, never pinned in place.
+impl<K: Id> Unpin for RunStream<'_, K> {}
+
+type RunFuture<'a, K> =
+    futures::future::BoxFuture<'a, (Option<Result<Fetched>>, &'a mut Connection, FetchRun<K>)>;
+
+impl<'a, K: Id + Send + Sync + 'a> Stream for RunStream<'a, K> {
+    type Item = Result<Fetched>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.pending.is_none() {
+            let Some((conn, run)) = this.idle.as_mut() else {
+                return Poll::Ready(None);
+            };
+            if let Some(item) = run.next_buffered(conn) {
+                return Poll::Ready(Some(item));
+            }
+            let Some((conn, mut run)) = this.idle.take() else {
+                return Poll::Ready(None);
+            };
+            this.pending = Some(Box::pin(async move {
+                let item = run.next(conn).await;
+                (item, conn, run)
+            }));
+        }
+        let Some(pending) = this.pending.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let (item, conn, run) = std::task::ready!(pending.as_mut().poll(cx));
+        this.pending = None;
+        this.idle = Some((conn, run));
+        Poll::Ready(item)
     }
 }
 
