@@ -60,7 +60,7 @@ impl Parser<'_> {
         let item = self.pos;
         let name = self.atom_with(name_stop)?;
         let bracket = self.peek() == Some(b'[');
-        let kind = item_kind(self.kw(name).as_bytes(), bracket);
+        let kind = item_kind(&self.b[name.0..name.1], bracket);
         match kind {
             ItemKind::Uid => {
                 let n = self.num32()?;
@@ -151,7 +151,7 @@ impl Parser<'_> {
             let start = self.pos;
             let name = self.atom_with(name_stop)?;
             let bracket = self.peek() == Some(b'[');
-            let kind = item_kind(self.kw(name).as_bytes(), bracket);
+            let kind = item_kind(&self.b[name.0..name.1], bracket);
             self.pos = start;
             if only.is_some_and(|k| k != kind) {
                 self.check_fetch_item(&mut 0, None)?;
@@ -585,20 +585,30 @@ impl Parser<'_> {
     }
 }
 
-/// The kind of a FETCH item from its name (upper-cased) and whether a `[section]` follows.
+/// The kind of a FETCH item from its name (in any case) and whether a `[section]` follows.
 fn item_kind(name: &[u8], bracket: bool) -> ItemKind {
-    match name {
-        b"UID" => ItemKind::Uid,
-        b"FLAGS" => ItemKind::Flags,
-        b"RFC822.SIZE" => ItemKind::Rfc822Size,
-        b"MODSEQ" => ItemKind::ModSeq,
-        b"INTERNALDATE" => ItemKind::InternalDate,
-        b"ENVELOPE" => ItemKind::Envelope,
-        b"BODYSTRUCTURE" => ItemKind::BodyStructure,
-        b"BODY" if !bracket => ItemKind::BodyStructure,
-        b"BODY" | b"RFC822" | b"RFC822.HEADER" | b"RFC822.TEXT" => ItemKind::Body,
-        b"BINARY" if bracket => ItemKind::Binary,
-        b"BINARY.SIZE" if bracket => ItemKind::BinarySize,
+    // By length first, then compared without case: no upper-cased copy of the name.
+    let is = |word: &[u8]| name.eq_ignore_ascii_case(word);
+    match name.len() {
+        3 if is(b"UID") => ItemKind::Uid,
+        4 if is(b"BODY") => {
+            if bracket {
+                ItemKind::Body
+            } else {
+                ItemKind::BodyStructure
+            }
+        }
+        5 if is(b"FLAGS") => ItemKind::Flags,
+        6 if is(b"MODSEQ") => ItemKind::ModSeq,
+        6 if is(b"RFC822") => ItemKind::Body,
+        6 if bracket && is(b"BINARY") => ItemKind::Binary,
+        8 if is(b"ENVELOPE") => ItemKind::Envelope,
+        11 if is(b"RFC822.SIZE") => ItemKind::Rfc822Size,
+        11 if is(b"RFC822.TEXT") => ItemKind::Body,
+        11 if bracket && is(b"BINARY.SIZE") => ItemKind::BinarySize,
+        12 if is(b"INTERNALDATE") => ItemKind::InternalDate,
+        13 if is(b"BODYSTRUCTURE") => ItemKind::BodyStructure,
+        13 if is(b"RFC822.HEADER") => ItemKind::Body,
         _ => ItemKind::Other,
     }
 }
@@ -659,7 +669,7 @@ fn value_of(raw: &Bytes, kind: ItemKind, from: usize) -> Option<usize> {
         }
         let start = p.pos;
         let name = p.atom_with(name_stop).ok()?;
-        if item_kind(p.kw(name).as_bytes(), p.peek() == Some(b'[')) == kind {
+        if item_kind(&p.b[name.0..name.1], p.peek() == Some(b'[')) == kind {
             return Some(p.pos);
         }
         p.pos = start;
