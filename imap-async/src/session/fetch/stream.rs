@@ -664,7 +664,14 @@ impl<K: Id> FetchRun<K> {
         // not needed: it is built at the first number that does not grow.
         let mut index: Option<HashMap<u32, usize>> = None;
         let mut parse_error = None;
-        while let Some(item) = self.next(conn).await {
+        loop {
+            let item = match self.next_buffered(conn) {
+                Some(item) => item,
+                None => match self.next(conn).await {
+                    Some(item) => item,
+                    None => break,
+                },
+            };
             match item {
                 Ok(f) => {
                     if index.is_none() && order.last().is_none_or(|last| f.seq > last.seq) {
