@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
+use imap_async::session::FetchAttr;
 use imap_async::{Client, ConnectOptions, Error, Session, UidSet};
 use imap_async_tests::fake::{FakeServer, Step, expect, send};
 
@@ -53,6 +55,52 @@ async fn garbage_response_is_a_parse_error_and_the_session_survives() {
     assert_eq!(news, vec![imap_async::proto::Untagged::Exists(3)]);
     session.logout().await.unwrap();
     assert_eq!(server.finish().await.len(), 4);
+}
+
+/// An unreadable FETCH among messages that arrive together (taken from the read buffer
+/// without waiting) is reported in its place, and the stream goes on to the next message
+/// and the end; collecting reports it after reading everything. The session stays usable.
+#[tokio::test]
+async fn an_unreadable_fetch_in_a_stream_is_reported_and_the_stream_goes_on() {
+    let answer = "* 1 FETCH (UID 1 FLAGS ())\r\n\
+                  * 2 FETCH (FLAGS (\\Seen) UID)\r\n\
+                  * 3 FETCH (UID 3 FLAGS ())\r\n\
+                  {tag} OK done\r\n";
+    let server = FakeServer::start(script(vec![
+        expect("SELECT"),
+        send("* 3 EXISTS\r\n{tag} OK [READ-WRITE] selected\r\n"),
+        expect("UID FETCH"),
+        send(answer),
+        expect("UID FETCH"),
+        send(answer),
+        expect("NOOP"),
+        send("{tag} OK fine\r\n"),
+        expect("LOGOUT"),
+        send("* BYE bye\r\n{tag} OK\r\n"),
+    ]))
+    .await;
+    let mut session = Session::connect(&opts(&server)).await.unwrap();
+    session.select_folder("INBOX").await.unwrap();
+    let got: Vec<_> = session
+        .fetch_stream(&UidSet::all(), FetchAttr::Flags)
+        .unwrap()
+        .collect()
+        .await;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(got[0].as_ref().unwrap().uid().map(|u| u.get()), Some(1));
+    match &got[1] {
+        Err(Error::Parse(p)) => assert_eq!(&p.raw[..], b"* 2 FETCH (FLAGS (\\Seen) UID)\r\n"),
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+    assert_eq!(got[2].as_ref().unwrap().uid().map(|u| u.get()), Some(3));
+    let err = session
+        .fetch(&UidSet::all(), FetchAttr::Flags)
+        .await
+        .expect_err("the unreadable response is reported");
+    assert!(matches!(err, Error::Parse(_)), "{err:?}");
+    session.noop().await.expect("the session is still usable");
+    session.logout().await.unwrap();
+    server.finish().await;
 }
 
 #[tokio::test]

@@ -419,8 +419,6 @@ impl Connection {
         }
     }
 
-    /// Read one response, or (with `threshold`) the start of a response whose next literal
-    /// is larger than `threshold`.
     /// The whole response at the front of the read buffer, `n` bytes long, taken out and
     /// parsed.
     fn take_response(&mut self, n: usize) -> Result<Response> {
@@ -469,6 +467,8 @@ impl Connection {
         })
     }
 
+    /// Read one response, or (with `threshold`) the start of a response whose next literal
+    /// is larger than `threshold`.
     async fn read_framed_within(
         &mut self,
         waiting_for: &str,

@@ -21,7 +21,7 @@ use crate::proto::fetch_data::ItemKind;
 use crate::proto::fetch_items::{FetchAttr, FetchItems, Wanted};
 use crate::proto::section::{Section, section_from_wire};
 use crate::proto::sequence::{Id, IdRange, IdSet};
-use crate::proto::{FetchData, FetchItem, Uid, UidSet, Untagged};
+use crate::proto::{FetchData, FetchItem, ParseError, Uid, UidSet, Untagged};
 use crate::session::connection::{Connection, Discard, Event, status_result};
 use crate::session::search::SearchQuery;
 use crate::session::{Session, command_name};
@@ -545,6 +545,24 @@ impl<K: Id> FetchRun<K> {
         None
     }
 
+    /// A response that could not be parsed: reported, and the run goes on (framing was
+    /// intact).
+    fn unparseable(&mut self, conn: &mut Connection, e: ParseError) -> Error {
+        // A response whose body was being streamed ends unparseable: its held last piece
+        // goes with it (the error says the data is incomplete).
+        self.chunks = None;
+        // Our own completion unparseable: that command is over.
+        let tag = self
+            .tags
+            .iter()
+            .position(|t| e.raw.starts_with(t.as_bytes()) && e.raw.get(t.len()) == Some(&b' '))
+            .and_then(|i| self.tags.remove(i));
+        if let Some(tag) = tag {
+            conn.take_in_flight(tag.as_bytes());
+        }
+        Error::Parse(e)
+    }
+
     /// The next message when its response is already whole in the read buffer and
     /// nothing else is due first (no body being streamed, no command to send): taken
     /// without an await. `None` sends the caller to [`Self::next`].
@@ -563,6 +581,8 @@ impl<K: Id> FetchRun<K> {
                         return Some(Ok(fetched));
                     }
                 }
+                // Reported in its place; the run goes on.
+                Err(Error::Parse(e)) => return Some(Err(self.unparseable(conn, e))),
                 Err(e) => {
                     self.finished = true;
                     return Some(Err(e));
@@ -629,23 +649,7 @@ impl<K: Id> FetchRun<K> {
                     self.finished = true;
                     return Some(Err(Error::Protocol(msg)));
                 }
-                Err(Error::Parse(e)) => {
-                    // A response whose body was being streamed ends unparseable: its held
-                    // last piece goes with it (the error says the data is incomplete).
-                    self.chunks = None;
-                    // Our own completion unparseable: that command is over.
-                    let tag = self
-                        .tags
-                        .iter()
-                        .position(|t| {
-                            e.raw.starts_with(t.as_bytes()) && e.raw.get(t.len()) == Some(&b' ')
-                        })
-                        .and_then(|i| self.tags.remove(i));
-                    if let Some(tag) = tag {
-                        conn.take_in_flight(tag.as_bytes());
-                    }
-                    return Some(Err(Error::Parse(e)));
-                }
+                Err(Error::Parse(e)) => return Some(Err(self.unparseable(conn, e))),
                 Err(e) => {
                     self.finished = true;
                     return Some(Err(e));
