@@ -626,6 +626,20 @@ fn dq_group_list(out: &mut Vec<u8>, rng: &mut Rng) {
     out.push(b')');
 }
 
+/// A To or Cc field: `NIL` for draws below `nil_below` (of 100), a group list below
+/// `group_below`, otherwise a list of addresses.
+fn dq_recipients(out: &mut Vec<u8>, rng: &mut Rng, nil_below: u64, group_below: u64) {
+    let draw = rng.below(100);
+    if draw < nil_below {
+        put(out, "NIL");
+    } else if draw < group_below {
+        dq_group_list(out, rng);
+    } else {
+        let n = recipients(rng);
+        dq_address_list(out, rng, n);
+    }
+}
+
 /// How many addresses: mostly one, sometimes a long list.
 fn recipients(rng: &mut Rng) -> u64 {
     match rng.below(100) {
@@ -789,23 +803,10 @@ fn dq_envelope(out: &mut Vec<u8>, rng: &mut Rng, seq: u64) {
         _ => dq_address_list(out, rng, 1),
     }
     out.push(b' ');
-    match rng.below(100) {
-        0..=2 => put(out, "NIL"),
-        3..=9 => dq_group_list(out, rng),
-        _ => {
-            let n = recipients(rng);
-            dq_address_list(out, rng, n)
-        }
-    }
+    // To: rarely NIL, sometimes a group; Cc: mostly NIL.
+    dq_recipients(out, rng, 3, 10);
     out.push(b' ');
-    match rng.below(100) {
-        0..=69 => put(out, "NIL"),
-        70..=71 => dq_group_list(out, rng),
-        _ => {
-            let n = recipients(rng);
-            dq_address_list(out, rng, n)
-        }
-    }
+    dq_recipients(out, rng, 70, 72);
     out.push(b' ');
     let bcc = if chance(rng, 4) { 1 + rng.below(2) } else { 0 };
     dq_address_list(out, rng, bcc);

@@ -243,23 +243,7 @@ impl PartialOrd for Flag {
 /// `\*`, `\name` for another `\`-flag, anything else a keyword.
 impl From<&str> for Flag {
     fn from(text: &str) -> Flag {
-        let Some(name) = text.strip_prefix('\\') else {
-            return Flag::Keyword(text.to_owned());
-        };
-        let system = [
-            ("Seen", Flag::Seen),
-            ("Answered", Flag::Answered),
-            ("Flagged", Flag::Flagged),
-            ("Deleted", Flag::Deleted),
-            ("Draft", Flag::Draft),
-            ("Recent", Flag::Recent),
-            ("*", Flag::MayCreate),
-        ];
-        system
-            .into_iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, f)| f)
-            .unwrap_or_else(|| Flag::Extension(name.to_owned()))
+        Flag::from_wire(text.as_bytes())
     }
 }
 
@@ -330,8 +314,9 @@ impl<'de> serde::Deserialize<'de> for Flag {
 /// Flags received from a server (`FLAGS (...)`), as [`Flag`]s. Bytes that are not UTF-8
 /// (which no atom contains) are replaced rather than failing the response.
 impl Flag {
-    /// A flag as a server sent it: system flags matched without case and without a copy
-    /// (they are most of what servers send), keywords and extensions copied.
+    /// A flag in wire form, unchecked (as a server sent it, or as a caller wrote it):
+    /// system flags matched without case and without a copy (they are most of what
+    /// servers send), keywords and extensions copied.
     pub(crate) fn from_wire(b: &[u8]) -> Flag {
         let Some(name) = b.strip_prefix(b"\\") else {
             return Flag::Keyword(String::from_utf8_lossy(b).into_owned());

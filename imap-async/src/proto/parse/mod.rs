@@ -443,15 +443,8 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// `literal` / `literal8`, at the `{` (the `~` of literal8 already consumed).
-    /// `{N+}` is accepted too. The data is a slice of the frame.
-    pub(super) fn literal(&mut self) -> R<Bytes> {
-        let (start, end) = self.literal_span()?;
-        Ok(self.slice(start, end))
-    }
-
-    /// Like [`Self::literal`], giving where the data is rather than a counted slice (the
-    /// skips and the views need no more).
+    /// `literal` / `literal8`, at the `{` (the `~` of literal8 already consumed), giving
+    /// where the data is in the frame. `{N+}` is accepted too.
     pub(super) fn literal_span(&mut self) -> R<(usize, usize)> {
         self.pos += 1;
         let n = self.digits()?;
@@ -487,11 +480,19 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `literal` or `literal8` (RFC 3516), at its `{` or `~{`: the data, a slice of the
+    /// frame.
     pub(super) fn any_literal(&mut self) -> R<Bytes> {
+        let (start, end) = self.any_literal_span()?;
+        Ok(self.slice(start, end))
+    }
+
+    /// Like [`Self::any_literal`], giving where the data is.
+    pub(super) fn any_literal_span(&mut self) -> R<(usize, usize)> {
         if self.peek() == Some(b'~') {
             self.pos += 1;
         }
-        self.literal()
+        self.literal_span()
     }
 
     /// `nstring`, leniently: quoted, literal, literal8, or an atom; `NIL` gives `None`.

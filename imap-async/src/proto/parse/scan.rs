@@ -383,7 +383,7 @@ mod tests {
                 b'{' => {
                     let raw = Bytes::copy_from_slice(b);
                     let mut p = Parser::over(&raw, at);
-                    p.literal().map_err(|f| f.reason)?;
+                    p.literal_span().map_err(|f| f.reason)?;
                     at = p.pos;
                 }
                 _ => at += 1,

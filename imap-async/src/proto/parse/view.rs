@@ -249,10 +249,7 @@ impl<'a> Parser<'a> {
                 }))
             }
             _ if self.at_literal() => {
-                if self.peek() == Some(b'~') {
-                    self.pos += 1;
-                }
-                let (start, end) = self.literal_span()?;
+                let (start, end) = self.any_literal_span()?;
                 Ok(Some(Cow::Borrowed(&b[start..end])))
             }
             Some(_) => {
@@ -272,12 +269,7 @@ impl<'a> Parser<'a> {
         self.sp();
         match self.peek() {
             Some(b'"') => self.skip_quoted(),
-            _ if self.at_literal() => {
-                if self.peek() == Some(b'~') {
-                    self.pos += 1;
-                }
-                self.literal_span().map(drop)
-            }
+            _ if self.at_literal() => self.any_literal_span().map(drop),
             Some(_) => self.atom_with(astr_stop).map(drop),
             None => self.fail("expected a string"),
         }
