@@ -6,17 +6,26 @@
 //! Each measurement runs in processes of its own, so peaks never mix:
 //! * a server process generates the corpus and serves it from memory (its memory is not
 //!   the client's);
-//! * a client process connects, notes its resident memory, runs `fetch` (all results
-//!   held), and reports the peak resident memory (`VmHWM`, reset first through
-//!   `/proc/self/clear_refs` where allowed) minus the memory before, the memory still
-//!   resident while the results are held, and then the times of further `fetch` and
+//! * client processes, one after another (`--processes`, 3 by default), each connect,
+//!   note their resident memory, run `fetch` (all results held), and report the peak
+//!   resident memory (`VmHWM`, reset first through `/proc/self/clear_refs` where allowed)
+//!   minus the memory before, the memory still resident while the results are held, the
+//!   time of that first `fetch`, and then the times of `--rounds` further `fetch` and
 //!   `fetch_stream` passes, interleaved.
+//!
+//! The first `fetch` of a process is timed apart ("first"): everything it holds is memory
+//! new to the process, which the kernel hands out and clears page by page on first touch.
+//! Later passes ("again") mostly get back memory the allocator kept from the pass before.
+//! A program's first large `fetch` meets the first case, a long-running one often the
+//! second; the stream reuses one buffer and meets neither. Beside them, a process of its
+//! own writes as many bytes as `fetch` held into new memory ("touch"): what holding them
+//! costs whatever the parsing, so that "first" can be read as stream plus touch.
 //!
 //! Default cases: the three corpora of `bench_replay` at 100,000 messages, and the simple
 //! corpus at 1,000,000 messages.
 //!
-//! Run: `cargo run --release -p imap-async-tests --bin bench_collect -- [--rounds N] [CORPUS:MESSAGES ...]`
-//! (default `--rounds 3 simple:100000 realistic:100000 realistic-bs:100000 simple:1000000`)
+//! Run: `cargo run --release -p imap-async-tests --bin bench_collect -- [--processes P] [--rounds N] [CORPUS:MESSAGES ...]`
+//! (default `--processes 3 --rounds 3 simple:100000 realistic:100000 realistic-bs:100000 simple:1000000`)
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -76,12 +85,15 @@ async fn time_collect(s: &mut Session, items: &str) -> (Duration, u64) {
     (elapsed, n)
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
+fn median(v: &[Duration]) -> Duration {
+    let mut v = v.to_vec();
     v.sort();
     v[v.len() / 2]
 }
 
-/// `measure CORPUS N PORT ROUNDS`: print one `RESULT` line.
+/// `measure CORPUS N PORT ROUNDS`: print one `RESULT` line: resident memory (KiB) before,
+/// at the peak and held; the first `fetch`; then each later `fetch` and `fetch_stream`
+/// pass as `F<µs>` or `S<µs>`.
 fn measure(corpus: Corpus, messages: u64, port: u16, rounds: usize) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -100,31 +112,90 @@ fn measure(corpus: Corpus, messages: u64, port: u16, rounds: usize) {
         let n = all.iter().filter(|m| m.uid().is_some()).count() as u64;
         assert_eq!(n, messages, "fetch returned {n} of {messages} messages");
         drop(all);
-        let mut collect = vec![first];
-        let mut stream = Vec::new();
+        let mut passes = Vec::new();
         for round in 0..rounds {
             // Alternate which goes first.
             for k in 0..2 {
                 if (k + round) % 2 == 0 {
                     let (t, n) = time_stream(&mut s, items).await;
                     assert_eq!(n, messages);
-                    stream.push(t);
-                } else if round > 0 || k == 0 {
+                    passes.push(format!("S{}", t.as_micros()));
+                } else {
                     let (t, n) = time_collect(&mut s, items).await;
                     assert_eq!(n, messages);
-                    collect.push(t);
+                    passes.push(format!("F{}", t.as_micros()));
                 }
             }
         }
         s.logout().await.expect("logout");
         println!(
-            "RESULT {before} {peak} {held} {} {} {} {}",
-            median(collect.clone()).as_micros(),
-            median(stream).as_micros(),
-            collect.len(),
-            u8::from(reset)
+            "RESULT {before} {peak} {held} {} {} {}",
+            u8::from(reset),
+            first.as_micros(),
+            passes.join(" ")
         );
     });
+}
+
+/// `touch BYTES`: print how long writing BYTES of memory new to this process takes, in
+/// 64 KiB allocations kept until the end, as `fetch` holds its read buffers: the floor
+/// under what holding that much costs, whatever the parsing.
+fn touch(bytes: u64) {
+    const CHUNK: usize = 64 * 1024;
+    let start = Instant::now();
+    let mut held: Vec<Vec<u8>> = Vec::new();
+    let mut left = bytes as usize;
+    while left > 0 {
+        let n = left.min(CHUNK);
+        held.push(vec![1u8; n]);
+        left -= n;
+    }
+    let elapsed = start.elapsed();
+    // Read the memory back so that the writes cannot be left out.
+    let sum: u64 = held.iter().map(|c| u64::from(c[c.len() - 1])).sum();
+    assert_eq!(sum, held.len() as u64);
+    println!("TOUCH {}", elapsed.as_micros());
+}
+
+/// What the client processes of one case reported, combined.
+#[derive(Default)]
+struct Runs {
+    /// Largest peak and held growth, in bytes.
+    peak_growth: f64,
+    held_growth: f64,
+    peak_reset: bool,
+    first: Vec<Duration>,
+    /// Writing as many bytes as `fetch` held into memory new to a process.
+    touch: Vec<Duration>,
+    again: Vec<Duration>,
+    stream: Vec<Duration>,
+}
+
+impl Runs {
+    fn add(&mut self, result: &str) {
+        let words: Vec<&str> = result.split_whitespace().collect();
+        let kib = |i: usize| -> u64 { words[i].parse().expect("RESULT: KiB") };
+        let (before, peak, held) = (kib(0), kib(1), kib(2));
+        self.peak_growth = self
+            .peak_growth
+            .max(peak.saturating_sub(before) as f64 * 1024.0);
+        self.held_growth = self
+            .held_growth
+            .max(held.saturating_sub(before) as f64 * 1024.0);
+        self.peak_reset = words[3] == "1";
+        self.first.push(micros(words[4]));
+        for pass in &words[5..] {
+            match pass.split_at(1) {
+                ("F", t) => self.again.push(micros(t)),
+                ("S", t) => self.stream.push(micros(t)),
+                _ => panic!("RESULT: unexpected {pass:?}"),
+            }
+        }
+    }
+}
+
+fn micros(word: &str) -> Duration {
+    Duration::from_micros(word.parse().expect("RESULT: microseconds"))
 }
 
 fn main() {
@@ -136,6 +207,7 @@ fn main() {
                 args[2].parse().expect("serve CORPUS N"),
             );
         }
+        Some("touch") => return touch(args[1].parse().expect("touch BYTES")),
         Some("measure") => {
             return measure(
                 Corpus::parse(&args[1]),
@@ -147,15 +219,21 @@ fn main() {
         _ => {}
     }
     let mut rounds = 3usize;
+    let mut processes = 3usize;
     let mut cases = Vec::new();
     let mut i = 0;
     while i < args.len() {
-        if args[i] == "--rounds" {
-            i += 1;
-            rounds = args
-                .get(i)
+        if args[i] == "--rounds" || args[i] == "--processes" {
+            let n = args
+                .get(i + 1)
                 .and_then(|v| v.parse().ok())
-                .expect("--rounds N");
+                .unwrap_or_else(|| panic!("{} N", args[i]));
+            if args[i] == "--rounds" {
+                rounds = n;
+            } else {
+                processes = n;
+            }
+            i += 1;
         } else {
             let (c, n) = args[i]
                 .split_once(':')
@@ -172,22 +250,28 @@ fn main() {
             (Corpus::Simple, 1_000_000),
         ];
     }
-    assert!(rounds > 0, "--rounds must be at least 1");
+    assert!(
+        rounds > 0 && processes > 0,
+        "--rounds and --processes must be at least 1"
+    );
     let exe = std::env::current_exe().expect("own path");
     println!(
-        "bench_collect: Session::fetch holding every message; one server and one client process per case; {rounds} timing rounds"
+        "bench_collect: Session::fetch holding every message; one server and {processes} client processes per case, {rounds} later passes each"
     );
     println!(
-        "{:<14} {:>9} {:>12} {:>14} {:>14} {:>10} {:>10} {:>13} {:>9}",
+        "{:<14} {:>9} {:>9} {:>11} {:>11} {:>9} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8}",
         "corpus",
         "messages",
-        "response MB",
-        "peak RSS+ MB",
-        "held RSS+ MB",
+        "resp MB",
+        "peak RSS+",
+        "held RSS+",
         "RSS/resp",
-        "fetch ms",
-        "fetch_stream",
-        "ratio"
+        "first ms",
+        "touch ms",
+        "again ms",
+        "stream ms",
+        "first/s",
+        "again/s"
     );
     for (corpus, messages) in cases {
         let mut server = Command::new(&exe)
@@ -204,66 +288,87 @@ fn main() {
             ["PORT", p, "BYTES", b] => (p.parse().unwrap(), b.parse().unwrap()),
             _ => panic!("server said {line:?}"),
         };
-        let out = Command::new(&exe)
-            .args([
-                "measure",
-                corpus.name(),
-                &messages.to_string(),
-                &port.to_string(),
-                &rounds.to_string(),
-            ])
-            .output()
-            .expect("run the client process");
+        let mut runs = Runs::default();
+        for _ in 0..processes {
+            let out = Command::new(&exe)
+                .args([
+                    "measure",
+                    corpus.name(),
+                    &messages.to_string(),
+                    &port.to_string(),
+                    &rounds.to_string(),
+                ])
+                .output()
+                .expect("run the client process");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let Some(result) = stdout.lines().find_map(|l| l.strip_prefix("RESULT ")) else {
+                let _ = server.kill();
+                panic!(
+                    "client failed on {}: {}{}",
+                    corpus.name(),
+                    stdout,
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            runs.add(result);
+            let held_bytes = runs.held_growth as u64;
+            let out = Command::new(&exe)
+                .args(["touch", &held_bytes.to_string()])
+                .output()
+                .expect("run the touch process");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let t = stdout
+                .lines()
+                .find_map(|l| l.strip_prefix("TOUCH "))
+                .unwrap_or_else(|| panic!("touch process said {stdout:?}"));
+            runs.touch.push(micros(t));
+        }
         let _ = server.kill();
         let _ = server.wait();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let Some(result) = stdout.lines().find_map(|l| l.strip_prefix("RESULT ")) else {
-            panic!(
-                "client failed on {}: {}{}",
-                corpus.name(),
-                stdout,
-                String::from_utf8_lossy(&out.stderr)
-            );
-        };
-        let v: Vec<u64> = result
-            .split_whitespace()
-            .map(|w| w.parse().unwrap())
-            .collect();
-        let (before, peak, held, collect_us, stream_us, n_collect, reset) =
-            (v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
-        let growth = peak.saturating_sub(before) as f64 * 1024.0;
-        let held_growth = held.saturating_sub(before) as f64 * 1024.0;
+        let (first, touch, again, stream) = (
+            median(&runs.first),
+            median(&runs.touch),
+            median(&runs.again),
+            median(&runs.stream),
+        );
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
         println!(
-            "{:<14} {:>9} {:>12.1} {:>14.1} {:>14.1} {:>9.2}x {:>10.1} {:>13.1} {:>8.2}x{}",
+            "{:<14} {:>9} {:>9.1} {:>8.1} MB {:>8.1} MB {:>8.2}x {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>7.2}x {:>7.2}x{}",
             corpus.name(),
             messages,
             bytes as f64 / 1e6,
-            growth / 1e6,
-            held_growth / 1e6,
-            growth / bytes as f64,
-            collect_us as f64 / 1e3,
-            stream_us as f64 / 1e3,
-            collect_us as f64 / stream_us as f64,
-            if reset == 1 {
+            runs.peak_growth / 1e6,
+            runs.held_growth / 1e6,
+            runs.peak_growth / bytes as f64,
+            ms(first),
+            ms(touch),
+            ms(again),
+            ms(stream),
+            ms(first) / ms(stream),
+            ms(again) / ms(stream),
+            if runs.peak_reset {
                 String::new()
             } else {
                 " (peak not reset: whole-process peak)".to_owned()
             }
         );
-        let _ = n_collect;
         println!(
-            "SUMMARY\t{messages} messages, {}, fetch (all held): peak RSS growth\t{:.0} MB\t-\t{:.2}x the {:.1} MB response; fetch {:.3} s = {:.2}x fetch_stream ({:.3} s)",
+            "SUMMARY\t{messages} messages, {}, fetch (all held): peak RSS growth\t{:.0} MB\t-\t{:.2}x the {:.1} MB response; fetch {:.3} s = {:.2}x fetch_stream ({:.3} s) first in a process (writing that much new memory alone: {:.3} s), {:.2}x again",
             corpus.describe(),
-            growth / 1e6,
-            growth / bytes as f64,
+            runs.peak_growth / 1e6,
+            runs.peak_growth / bytes as f64,
             bytes as f64 / 1e6,
-            collect_us as f64 / 1e6,
-            collect_us as f64 / stream_us as f64,
-            stream_us as f64 / 1e6
+            first.as_secs_f64(),
+            ms(first) / ms(stream),
+            stream.as_secs_f64(),
+            touch.as_secs_f64(),
+            ms(again) / ms(stream),
         );
     }
     println!(
-        "peak RSS+: VmHWM during the first fetch minus VmRSS before it; held RSS+: VmRSS with the results held; \
-         fetch/fetch_stream: median wall times of {rounds} passes each, interleaved, client process only"
+        "peak RSS+: VmHWM during a process's first fetch minus VmRSS before it (largest of the processes); \
+         held RSS+: VmRSS with the results held; first: median of each process's first fetch (memory new to the process); \
+         touch: writing as many bytes as were held into memory new to a process of its own (median of as many processes); \
+         again: median of the later fetch passes; stream: median of the fetch_stream passes, interleaved with them; client processes only"
     );
 }
