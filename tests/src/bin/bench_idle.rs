@@ -14,6 +14,12 @@
 //!    minus RSS before the first connects, divided by the number of watchers), the heap
 //!    bytes the watchers hold (a counting allocator), the polls of the watcher tasks during
 //!    a quiet interval (wake-ups while idle: 0 expected), and the CPU used meanwhile.
+//!    Dovecot sends every IDLE connection of one user from one address its keepalive
+//!    (`* OK Still here`, every `imap_idle_notify_interval`, 2 minutes by default) at the
+//!    same moment: when that moment falls in the quiet interval, each watcher is polled
+//!    once for it (an event for `into_idle`; `watch` hands out nothing for it).
+//!    `BENCH_IDLE_TRACE=DIR` writes each kind's client trace (every line sent and
+//!    received, with its time) to `DIR/KIND.log`.
 //!
 //! Run: `cargo run --release -p imap-async-tests --bin bench_idle`
 //! (`-- --watchers-only` skips 1 and 2; `-- --watchers N` changes the count;
@@ -414,6 +420,17 @@ async fn async_imap_watcher(
 
 /// One kind of watcher, in this (child) process: prints one line of figures.
 async fn measure_watchers(kind: &str, n: usize) {
+    if let Some(dir) = std::env::var_os("BENCH_IDLE_TRACE") {
+        // What each connection said and heard, to tell what woke a watcher.
+        let path = std::path::Path::new(&dir).join(format!("{kind}.log"));
+        let file = std::fs::File::create(&path)
+            .unwrap_or_else(|e| panic!("BENCH_IDLE_TRACE: {}: {e}", path.display()));
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .init();
+    }
     let target = Target::from_env();
     // Process-wide state created once (the TLS configuration with its root store, the
     // runtime's timer wheel) is not a watcher's: one connection first, closed again.
