@@ -433,14 +433,14 @@ async fn measure_watchers(kind: &str, n: usize) {
     }
     let target = Target::from_env();
     // Process-wide state created once (the TLS configuration with its root store, the
-    // runtime's timer wheel) is not a watcher's: one connection first, closed again.
+    // runtime's timer wheel) is not a watcher's: one connection first, closed again. It
+    // also selects the new user's INBOX once, so that Dovecot creates the mailbox's index
+    // files before a thousand sessions open it at once (in runs after other benchmarks,
+    // a few of a thousand first SELECTs of a new mailbox sometimes got no answer in 60 s).
     let warm = target.options(kind.ends_with("-tls"));
-    Session::connect(&warm)
-        .await
-        .unwrap()
-        .logout()
-        .await
-        .unwrap();
+    let mut first = Session::connect(&warm).await.expect("warm-up connect");
+    first.select_folder("INBOX").await.expect("warm-up SELECT");
+    first.logout().await.expect("warm-up LOGOUT");
     // SAFETY: malloc_trim only releases free heap memory.
     unsafe { libc::malloc_trim(0) };
     let rss_before = rss_kib();
