@@ -194,6 +194,21 @@ impl Runs {
     }
 }
 
+/// Run this program with `args` and give the rest of its output line that starts with
+/// `prefix`, or all it printed when no line does.
+fn child_line(exe: &std::path::Path, args: &[&str], prefix: &str) -> Result<String, String> {
+    let out = Command::new(exe)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot start {}: {e}", args[0]))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
+}
+
 fn micros(word: &str) -> Duration {
     Duration::from_micros(word.parse().expect("RESULT: microseconds"))
 }
@@ -290,38 +305,26 @@ fn main() {
         };
         let mut runs = Runs::default();
         for _ in 0..processes {
-            let out = Command::new(&exe)
-                .args([
+            let measured = child_line(
+                &exe,
+                &[
                     "measure",
                     corpus.name(),
                     &messages.to_string(),
                     &port.to_string(),
                     &rounds.to_string(),
-                ])
-                .output()
-                .expect("run the client process");
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            let Some(result) = stdout.lines().find_map(|l| l.strip_prefix("RESULT ")) else {
+                ],
+                "RESULT ",
+            );
+            let result = measured.unwrap_or_else(|e| {
                 let _ = server.kill();
-                panic!(
-                    "client failed on {}: {}{}",
-                    corpus.name(),
-                    stdout,
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            };
-            runs.add(result);
-            let held_bytes = runs.held_growth as u64;
-            let out = Command::new(&exe)
-                .args(["touch", &held_bytes.to_string()])
-                .output()
-                .expect("run the touch process");
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            let t = stdout
-                .lines()
-                .find_map(|l| l.strip_prefix("TOUCH "))
-                .unwrap_or_else(|| panic!("touch process said {stdout:?}"));
-            runs.touch.push(micros(t));
+                panic!("client failed on {}: {e}", corpus.name())
+            });
+            runs.add(&result);
+            let held_bytes = (runs.held_growth as u64).to_string();
+            let touched = child_line(&exe, &["touch", &held_bytes], "TOUCH ")
+                .unwrap_or_else(|e| panic!("touch process failed: {e}"));
+            runs.touch.push(micros(&touched));
         }
         let _ = server.kill();
         let _ = server.wait();
