@@ -512,8 +512,6 @@ impl<K: Id> FetchRun<K> {
         Ok(())
     }
 
-    /// The next message, or `None` once every command completed. After an error other
-    /// than an unparseable response, the run is over.
     /// Untagged data read during the fetch: one of our messages, or `None` when it was
     /// something else (kept as unsolicited, or a VANISHED we asked for, noted).
     fn untagged(&mut self, conn: &mut Connection, u: Untagged) -> Option<Fetched> {
@@ -543,6 +541,18 @@ impl<K: Id> FetchRun<K> {
             u => conn.push_unsolicited(u),
         }
         None
+    }
+
+    /// An error while reading the run's responses: an unparseable response is reported
+    /// in its place and the run goes on (framing was intact); any other ends the run.
+    fn failed(&mut self, conn: &mut Connection, e: Error) -> Error {
+        match e {
+            Error::Parse(e) => self.unparseable(conn, e),
+            e => {
+                self.finished = true;
+                e
+            }
+        }
     }
 
     /// A response that could not be parsed: reported, and the run goes on (framing was
@@ -581,16 +591,13 @@ impl<K: Id> FetchRun<K> {
                         return Some(Ok(fetched));
                     }
                 }
-                // Reported in its place; the run goes on.
-                Err(Error::Parse(e)) => return Some(Err(self.unparseable(conn, e))),
-                Err(e) => {
-                    self.finished = true;
-                    return Some(Err(e));
-                }
+                Err(e) => return Some(Err(self.failed(conn, e))),
             }
         }
     }
 
+    /// The next message, or `None` once every command completed. After an error other
+    /// than an unparseable response, the run is over.
     pub(crate) async fn next(&mut self, conn: &mut Connection) -> Option<Result<Fetched>> {
         loop {
             if self.finished {
@@ -649,11 +656,7 @@ impl<K: Id> FetchRun<K> {
                     self.finished = true;
                     return Some(Err(Error::Protocol(msg)));
                 }
-                Err(Error::Parse(e)) => return Some(Err(self.unparseable(conn, e))),
-                Err(e) => {
-                    self.finished = true;
-                    return Some(Err(e));
-                }
+                Err(e) => return Some(Err(self.failed(conn, e))),
             }
         }
     }
