@@ -82,7 +82,7 @@ pub struct Cyrus {
 impl Cyrus {
     /// Starts a new server: writes its configuration, users, CA and server certificate
     /// into a fresh temporary directory, starts Cyrus's `master` in the foreground and
-    /// waits (up to 20 s) until the IMAP port greets.
+    /// waits (up to 40 s, on fresh ports up to three times) until the IMAP port greets.
     ///
     /// Installs what is missing first (see [`ensure_cyrus_installed`]) when the process
     /// is root. The error of a failed start carries the tail of the master's output.
@@ -569,7 +569,7 @@ impl Cyrus {
             .wait_until_greets(self.imap_port, |status, log| {
                 // The master reports a failed bind only to syslog; a free-port race is the
                 // likely cause of an early exit with a valid configuration.
-                StartError::PortInUse(io::Error::other(format!(
+                StartError::Retry(io::Error::other(format!(
                     "the Cyrus master exited during start ({status}); its output:\n{}\n\
                  (configuration in {}; Cyrus logs the rest to syslog)",
                     tail(log, 40),

@@ -20,10 +20,13 @@ use crate::config::{self, ConfigParams, TlsParams};
 use crate::install::{DOVECOT_BIN, ensure_dovecot_installed, ensure_mail_user, is_root};
 use crate::master::{MasterProcess, start_with_retries};
 
-/// How long [`Dovecot::start`] waits for the greeting.
-pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long one start attempt waits for the greeting. One CI run on a fresh machine saw a
+/// Cyrus give no greeting within 20 s and log nothing, so the wait is longer and a silent
+/// server is tried again (see [`START_ATTEMPTS`]).
+pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(40);
 
-/// How many times [`Dovecot::start`] tries fresh ports when a listener cannot bind.
+/// How many times a server start is tried, each time on fresh ports in a fresh
+/// directory, when a listener cannot bind or the server stays silent.
 pub(crate) const START_ATTEMPTS: usize = 3;
 
 /// Users written into the passwd-file at start. More are added on demand, which costs a
@@ -107,8 +110,10 @@ pub struct Dovecot {
 
 /// Why one start attempt failed.
 pub(crate) enum StartError {
-    /// A listener could not bind; worth retrying with other ports.
-    PortInUse(io::Error),
+    /// Worth another attempt on fresh ports: a listener could not bind, or the server
+    /// did not greet in time.
+    Retry(io::Error),
+    /// Another attempt would fail the same way (a bad configuration, a missing binary).
     Other(io::Error),
 }
 
@@ -120,7 +125,8 @@ impl From<io::Error> for StartError {
 
 impl Dovecot {
     /// Starts a new server: writes its configuration, users, CA and server certificate
-    /// into a fresh temporary directory, starts `dovecot -F` and waits (up to 20 s) until
+    /// into a fresh temporary directory, starts `dovecot -F` and waits (up to [`START_TIMEOUT`], on fresh ports up to
+    /// [`START_ATTEMPTS`] times) until
     /// the IMAP port answers with a greeting.
     ///
     /// Installs Dovecot first if it is missing and the process is root. The error of a
@@ -491,7 +497,7 @@ impl Dovecot {
                     tail(log, 40)
                 ));
                 if log.contains("Address already in use") {
-                    StartError::PortInUse(e)
+                    StartError::Retry(e)
                 } else {
                     StartError::Other(e)
                 }
