@@ -60,7 +60,7 @@ impl Parser<'_> {
         let item = self.pos;
         let name = self.atom_with(name_stop)?;
         let bracket = self.peek() == Some(b'[');
-        let kind = item_kind(&self.b[name.0..name.1], bracket);
+        let kind = item_kind(self.b, name, bracket);
         match kind {
             ItemKind::Uid => {
                 let n = self.num32()?;
@@ -151,7 +151,7 @@ impl Parser<'_> {
             let start = self.pos;
             let name = self.atom_with(name_stop)?;
             let bracket = self.peek() == Some(b'[');
-            let kind = item_kind(&self.b[name.0..name.1], bracket);
+            let kind = item_kind(self.b, name, bracket);
             self.pos = start;
             if only.is_some_and(|k| k != kind) {
                 self.check_fetch_item(&mut 0, None)?;
@@ -585,32 +585,95 @@ impl Parser<'_> {
     }
 }
 
-/// The kind of a FETCH item from its name (in any case) and whether a `[section]` follows.
-fn item_kind(name: &[u8], bracket: bool) -> ItemKind {
-    // By length first, then compared without case: no upper-cased copy of the name.
-    let is = |word: &[u8]| name.eq_ignore_ascii_case(word);
-    match name.len() {
-        3 if is(b"UID") => ItemKind::Uid,
-        4 if is(b"BODY") => {
+/// The kind of a FETCH item from its name (in any case), `b[name.0..name.1]`, and whether
+/// a `[section]` follows.
+///
+/// The name is ended by [`name_stop`], so it holds no byte at or below space.
+pub(super) fn item_kind(b: &[u8], name: (usize, usize), bracket: bool) -> ItemKind {
+    // One number compare per candidate instead of a byte loop per candidate: the name,
+    // folded to lower case, packed into a u128 (the longest name has 13 bytes).
+    const UID: u128 = folded(b"UID");
+    const BODY: u128 = folded(b"BODY");
+    const FLAGS: u128 = folded(b"FLAGS");
+    const MODSEQ: u128 = folded(b"MODSEQ");
+    const RFC822: u128 = folded(b"RFC822");
+    const BINARY: u128 = folded(b"BINARY");
+    const ENVELOPE: u128 = folded(b"ENVELOPE");
+    const RFC822_SIZE: u128 = folded(b"RFC822.SIZE");
+    const RFC822_TEXT: u128 = folded(b"RFC822.TEXT");
+    const BINARY_SIZE: u128 = folded(b"BINARY.SIZE");
+    const INTERNALDATE: u128 = folded(b"INTERNALDATE");
+    const BODYSTRUCTURE: u128 = folded(b"BODYSTRUCTURE");
+    const RFC822_HEADER: u128 = folded(b"RFC822.HEADER");
+    let (start, end) = name;
+    let len = end - start;
+    debug_assert!(
+        b[start..end].iter().all(|&c| c > b' '),
+        "item names hold no control byte"
+    );
+    if len > 16 {
+        return ItemKind::Other;
+    }
+    // Sixteen bytes loaded at once where the buffer has them (almost always: the item's
+    // value follows), the bytes past the name then cleared.
+    let word = match b.get(start..start + 16) {
+        Some(w) => u128::from_le_bytes(w.try_into().unwrap_or([0; 16])),
+        None => {
+            let mut w = [0u8; 16];
+            w[..len].copy_from_slice(&b[start..end]);
+            u128::from_le_bytes(w)
+        }
+    };
+    // The first `len` bytes kept, by table: a computed u128 mask costs a dozen steps.
+    static KEEP: [u128; 17] = {
+        let mut t = [0u128; 17];
+        let mut n = 1;
+        while n < 17 {
+            t[n] = t[n - 1] << 8 | 0xff;
+            n += 1;
+        }
+        t
+    };
+    let v = (word | u128::from_le_bytes([0x20; 16])) & KEEP[len];
+    // By length first (a jump table), then one or two compares.
+    match len {
+        3 if v == UID => ItemKind::Uid,
+        4 if v == BODY => {
             if bracket {
                 ItemKind::Body
             } else {
                 ItemKind::BodyStructure
             }
         }
-        5 if is(b"FLAGS") => ItemKind::Flags,
-        6 if is(b"MODSEQ") => ItemKind::ModSeq,
-        6 if is(b"RFC822") => ItemKind::Body,
-        6 if bracket && is(b"BINARY") => ItemKind::Binary,
-        8 if is(b"ENVELOPE") => ItemKind::Envelope,
-        11 if is(b"RFC822.SIZE") => ItemKind::Rfc822Size,
-        11 if is(b"RFC822.TEXT") => ItemKind::Body,
-        11 if bracket && is(b"BINARY.SIZE") => ItemKind::BinarySize,
-        12 if is(b"INTERNALDATE") => ItemKind::InternalDate,
-        13 if is(b"BODYSTRUCTURE") => ItemKind::BodyStructure,
-        13 if is(b"RFC822.HEADER") => ItemKind::Body,
+        5 if v == FLAGS => ItemKind::Flags,
+        6 if v == MODSEQ => ItemKind::ModSeq,
+        6 if v == RFC822 => ItemKind::Body,
+        6 if bracket && v == BINARY => ItemKind::Binary,
+        8 if v == ENVELOPE => ItemKind::Envelope,
+        11 if v == RFC822_SIZE => ItemKind::Rfc822Size,
+        11 if v == RFC822_TEXT => ItemKind::Body,
+        11 if bracket && v == BINARY_SIZE => ItemKind::BinarySize,
+        12 if v == INTERNALDATE => ItemKind::InternalDate,
+        13 if v == BODYSTRUCTURE => ItemKind::BodyStructure,
+        13 if v == RFC822_HEADER => ItemKind::Body,
         _ => ItemKind::Other,
     }
+}
+
+/// Up to 16 bytes as one little-endian number, each with bit 0x20 set: ASCII letters
+/// folded to lower case, as [`item_kind`] folds a received name. The fold is exact for
+/// the item names there (letters, digits and `.`): another byte could only fold onto one
+/// of theirs from below space (0x0E onto `.`, 0x10 to 0x19 onto digits), and no item name
+/// holds one. Bytes past the name are zero, so names of different lengths never compare
+/// equal.
+const fn folded(name: &[u8]) -> u128 {
+    let mut v = 0u128;
+    let mut i = 0;
+    while i < name.len() && i < 16 {
+        v |= ((name[i] | 0x20) as u128) << (8 * i);
+        i += 1;
+    }
+    v
 }
 
 /// A parser at the start of a checked item list (the `raw` of a [`FetchData`]).
@@ -669,7 +732,7 @@ fn value_of(raw: &Bytes, kind: ItemKind, from: usize) -> Option<usize> {
         }
         let start = p.pos;
         let name = p.atom_with(name_stop).ok()?;
-        if item_kind(&p.b[name.0..name.1], p.peek() == Some(b'[')) == kind {
+        if item_kind(p.b, name, p.peek() == Some(b'[')) == kind {
             return Some(p.pos);
         }
         p.pos = start;

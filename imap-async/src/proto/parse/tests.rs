@@ -1,4 +1,5 @@
 use super::*;
+use crate::proto::fetch_data::ItemKind;
 
 fn bs(s: &str) -> Bytes {
     Bytes::copy_from_slice(s.as_bytes())
@@ -1647,5 +1648,124 @@ fn random_input_never_panics() {
             let _ = parse_response(Bytes::copy_from_slice(&rest[..n]));
             rest = &rest[n..];
         }
+    }
+}
+
+/// The names [`fetch::item_kind`] knows, with the kind each has without and with a
+/// `[section]` after it: the table it must agree with.
+fn item_kind_by_table(name: &[u8], bracket: bool) -> ItemKind {
+    let upper = name.to_ascii_uppercase();
+    match (&upper[..], bracket) {
+        (b"UID", _) => ItemKind::Uid,
+        (b"BODY", true) => ItemKind::Body,
+        (b"BODY", false) => ItemKind::BodyStructure,
+        (b"FLAGS", _) => ItemKind::Flags,
+        (b"MODSEQ", _) => ItemKind::ModSeq,
+        (b"RFC822" | b"RFC822.TEXT" | b"RFC822.HEADER", _) => ItemKind::Body,
+        (b"BINARY", true) => ItemKind::Binary,
+        (b"ENVELOPE", _) => ItemKind::Envelope,
+        (b"RFC822.SIZE", _) => ItemKind::Rfc822Size,
+        (b"BINARY.SIZE", true) => ItemKind::BinarySize,
+        (b"INTERNALDATE", _) => ItemKind::InternalDate,
+        (b"BODYSTRUCTURE", _) => ItemKind::BodyStructure,
+        _ => ItemKind::Other,
+    }
+}
+
+/// `item_kind` over `name`, once at the end of its buffer and once with bytes after it
+/// (its two ways of loading the name).
+fn item_kind_both_ways(name: &[u8], bracket: bool) -> [ItemKind; 2] {
+    let mut padded = name.to_vec();
+    padded.extend_from_slice(b"[HEADER.FIELDS (SUBJECT)] {12}");
+    [
+        fetch::item_kind(name, (0, name.len()), bracket),
+        fetch::item_kind(&padded, (0, name.len()), bracket),
+    ]
+}
+
+#[test]
+fn item_kinds_are_found_in_any_case_and_only_for_whole_names() {
+    let names: &[&[u8]] = &[
+        b"UID",
+        b"BODY",
+        b"FLAGS",
+        b"MODSEQ",
+        b"RFC822",
+        b"BINARY",
+        b"ENVELOPE",
+        b"RFC822.SIZE",
+        b"RFC822.TEXT",
+        b"BINARY.SIZE",
+        b"INTERNALDATE",
+        b"BODYSTRUCTURE",
+        b"RFC822.HEADER",
+    ];
+    for &name in names {
+        let lower = name.to_ascii_lowercase();
+        let mixed: Vec<u8> = name
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i % 2 == 1 {
+                    c.to_ascii_lowercase()
+                } else {
+                    *c
+                }
+            })
+            .collect();
+        for bracket in [false, true] {
+            let want = item_kind_by_table(name, bracket);
+            // BINARY and BINARY.SIZE are items only with a section.
+            assert!(want != ItemKind::Other || !bracket, "{name:?}");
+            for spelled in [name, &lower[..], &mixed[..]] {
+                assert_eq!(
+                    item_kind_both_ways(spelled, bracket),
+                    [want; 2],
+                    "{spelled:?}"
+                );
+            }
+            // One byte more, one byte less, or one changed: another name.
+            let mut longer = name.to_vec();
+            longer.push(b'X');
+            let mut changed = name.to_vec();
+            changed[0] ^= 0x01;
+            for other in [&longer[..], &name[..name.len() - 1], &changed[..]] {
+                assert_eq!(
+                    item_kind_both_ways(other, bracket),
+                    [item_kind_by_table(other, bracket); 2],
+                    "{other:?}"
+                );
+            }
+        }
+    }
+    // Bytes that set bit 0x20 onto a name's bytes are not folded onto them: `@` is not
+    // `` ` ``, `_` is not DEL, and `[`-like bytes stay apart from letters.
+    for other in [
+        &b"UI@"[..],
+        b"U_D",
+        b"ENVELOP_",
+        b"X-GM-MSGID",
+        b"AAAAAAAAAAAAAAAAA",
+    ] {
+        assert_eq!(
+            item_kind_both_ways(other, false),
+            [ItemKind::Other; 2],
+            "{other:?}"
+        );
+    }
+}
+
+proptest::proptest! {
+    /// Any name (atom bytes, as `name_stop` leaves them) gets the table's kind.
+    #[test]
+    fn item_kind_agrees_with_the_table(
+        name in proptest::collection::vec(
+            proptest::sample::select(b"UIDBODYFLAGSMODSEQRFC822.BINARYENVELOPESIZETEXTINTERNALDATEHEADERuidbody.x@_~0189".to_vec()),
+            1..18,
+        ),
+        bracket: bool,
+    ) {
+        let want = item_kind_by_table(&name, bracket);
+        proptest::prop_assert_eq!(item_kind_both_ways(&name, bracket), [want; 2]);
     }
 }
