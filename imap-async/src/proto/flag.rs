@@ -321,19 +321,21 @@ impl Flag {
         let Some(name) = b.strip_prefix(b"\\") else {
             return Flag::Keyword(String::from_utf8_lossy(b).into_owned());
         };
-        let system: &[(&[u8], Flag)] = &[
-            (b"Seen", Flag::Seen),
-            (b"Answered", Flag::Answered),
-            (b"Flagged", Flag::Flagged),
-            (b"Deleted", Flag::Deleted),
-            (b"Draft", Flag::Draft),
-            (b"Recent", Flag::Recent),
-            (b"*", Flag::MayCreate),
-        ];
-        for (n, f) in system {
-            if n.eq_ignore_ascii_case(name) {
-                return f.clone();
-            }
+        // By length first, then one compare without case: this runs for every flag of
+        // every message fetched.
+        let is = |word: &[u8]| name.eq_ignore_ascii_case(word);
+        let system = match name.len() {
+            4 if is(b"Seen") => Some(Flag::Seen),
+            5 if is(b"Draft") => Some(Flag::Draft),
+            6 if is(b"Recent") => Some(Flag::Recent),
+            7 if is(b"Flagged") => Some(Flag::Flagged),
+            7 if is(b"Deleted") => Some(Flag::Deleted),
+            8 if is(b"Answered") => Some(Flag::Answered),
+            1 if name == b"*" => Some(Flag::MayCreate),
+            _ => None,
+        };
+        if let Some(flag) = system {
+            return flag;
         }
         Flag::Extension(String::from_utf8_lossy(name).into_owned())
     }
@@ -374,6 +376,23 @@ mod tests {
             assert!(text.eq_ignore_ascii_case(&parsed.to_string()));
         }
         assert_eq!(Flag::Deleted.to_string(), "\\Deleted");
+        // Names as long as a system flag's, or one byte off, are extensions.
+        for text in [
+            "\\Seem",
+            "\\Seen2",
+            "\\Drafts",
+            "\\Flagger",
+            "\\Answers",
+            "\\**",
+            "\\",
+        ] {
+            let name = text.strip_prefix('\\').unwrap_or(text);
+            assert_eq!(
+                Flag::from_wire(text.as_bytes()),
+                Flag::Extension(name.into()),
+                "{text}"
+            );
+        }
     }
 
     #[test]

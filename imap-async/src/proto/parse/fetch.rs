@@ -762,7 +762,8 @@ pub(crate) fn size_at(raw: &Bytes, at: usize) -> Option<u64> {
 pub(crate) fn flags_at(raw: &Bytes, at: usize) -> Option<Vec<Flag>> {
     let mut p = at_value(raw, at);
     p.expect(b'(', "expected '(' before flags").ok()?;
-    let mut flags = Vec::new();
+    // Room for the usual few flags at once, rather than growing from one.
+    let mut flags = Vec::with_capacity(4);
     loop {
         p.sp();
         if p.eat(b')') {
