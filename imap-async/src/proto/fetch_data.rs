@@ -744,6 +744,9 @@ mod tests {
             &b"* 1 FETCH (UID 1 BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 12 1 NIL NIL NIL NIL)((\"text\" \"html\" NIL NIL NIL \"quoted-printable\" 340 8 NIL NIL NIL NIL)(\"image\" \"png\" (\"name\" \"a\\\"b).png\") \"<i@x>\" NIL \"base64\" 5000 NIL (\"inline\" (\"filename\" \"a.png\")) NIL NIL) \"related\" (\"boundary\" \"b2\") NIL NIL) \"mixed\" (\"boundary\" \"b1\") NIL NIL NIL))\r\n"[..],
             b"* 2 FETCH (BODYSTRUCTURE (\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 900 (NIL {4}\r\nsubj NIL NIL NIL NIL NIL NIL NIL NIL) (\"text\" \"plain\" NIL NIL NIL \"7bit\" 10 1) 20) UID 2)\r\n",
             b"* 3 FETCH (BODY (\"text\" \"plain\" NIL NIL NIL \"7bit\" 3 1))\r\n",
+            // The type in capitals, as a literal, and types that only begin like MESSAGE:
+            // only message/rfc822 and message/global parts enclose a message.
+            b"* 4 FETCH (BODYSTRUCTURE ((\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7bit\" 900 (NIL \"s\" NIL NIL NIL NIL NIL NIL NIL NIL) (\"text\" \"plain\" NIL NIL NIL \"7bit\" 10 1) 20)({7}\r\nMessage \"global\" NIL NIL NIL \"8bit\" 900 (NIL \"t\" NIL NIL NIL NIL NIL NIL NIL NIL) (\"text\" \"html\" NIL NIL NIL \"7bit\" 11 1) 21)(\"MESSAGES\" \"rfc822\" NIL NIL NIL \"7bit\" 5 NIL)(\"MESSAG\" \"rfc822\" NIL NIL NIL \"7bit\" 6 NIL)(\"message\" \"delivery-status\" NIL NIL NIL \"7bit\" 7 NIL) \"mixed\"))\r\n",
         ] {
             let data = received(wire);
             let owned = data.body_structure().expect("body structure");
@@ -752,6 +755,16 @@ mod tests {
             walk_view(view, &mut a);
             walk(&owned, &mut b);
             assert_eq!(a, b, "{}", String::from_utf8_lossy(wire));
+            let enclosing = view.parts().filter(|p| p.enclosed().is_some()).count()
+                + usize::from(view.enclosed().is_some());
+            let want = match &owned {
+                BodyStructure::Multipart { parts, .. } => parts
+                    .iter()
+                    .filter(|p| matches!(p, BodyStructure::Single { message: Some(_), .. }))
+                    .count(),
+                BodyStructure::Single { message, .. } => usize::from(message.is_some()),
+            };
+            assert_eq!(enclosing, want, "{}", String::from_utf8_lossy(wire));
             assert_eq!(view.to_body_structure(), Some(owned));
         }
         assert!(

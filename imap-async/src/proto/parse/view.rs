@@ -352,18 +352,28 @@ impl<'a> BodyStructureView<'a> {
     /// The body structure of the message enclosed in a `message/rfc822` (or
     /// `message/global`) part (RFC 3501 §9 `body-type-msg`); `None` for other parts.
     pub fn enclosed(&self) -> Option<BodyStructureView<'a>> {
-        // A multipart's subtype comes after all its parts: do not walk them for nothing.
-        if self.is_multipart() {
-            return None;
-        }
-        let t = self.media_type()?;
-        if !t.eq_ignore_ascii_case(b"MESSAGE") {
-            return None;
+        let p = self.inside();
+        match p.peek() {
+            // A multipart's subtype comes after all its parts: do not walk them for nothing.
+            Some(b'(') => return None,
+            // Most parts are not messages, and almost every type comes quoted: told from
+            // its bytes, without reading the string. A quoted `MESSAGE` has nothing to
+            // escape, so its bytes are exactly `"MESSAGE"` in some case.
+            Some(b'"') => {
+                let quoted = p.b.get(p.pos + 1..p.pos + 9)?;
+                if !(quoted[..7].eq_ignore_ascii_case(b"MESSAGE") && quoted[7] == b'"') {
+                    return None;
+                }
+            }
+            _ => {
+                let t = self.media_type()?;
+                if !t.eq_ignore_ascii_case(b"MESSAGE") {
+                    return None;
+                }
+            }
         }
         let st = self.media_subtype()?;
-        let is_message = t.eq_ignore_ascii_case(b"MESSAGE")
-            && (st.eq_ignore_ascii_case(b"RFC822") || st.eq_ignore_ascii_case(b"GLOBAL"));
-        if !is_message {
+        if !(st.eq_ignore_ascii_case(b"RFC822") || st.eq_ignore_ascii_case(b"GLOBAL")) {
             return None;
         }
         let mut p = self.after_fields()?;
