@@ -775,6 +775,40 @@ mod tests {
     }
 
     #[test]
+    fn flags_read_in_place_are_the_decoded_flags() {
+        use crate::proto::Flag;
+        for (wire, want) in [
+            (&b"* 1 FETCH (UID 1 FLAGS ())\r\n"[..], vec![]),
+            (b"* 2 FETCH (FLAGS ( ) UID 2)\r\n", vec![]),
+            (
+                b"* 3 FETCH (FLAGS (\\Seen \\ANSWERED $Junk \\Important NonJunk \\flagged))\r\n",
+                vec![
+                    Flag::Seen,
+                    Flag::Answered,
+                    Flag::keyword("$Junk"),
+                    Flag::Extension("Important".into()),
+                    Flag::keyword("NonJunk"),
+                    Flag::Flagged,
+                ],
+            ),
+        ] {
+            let data = received(wire);
+            assert_eq!(
+                data.flags(),
+                Some(want.clone()),
+                "{}",
+                String::from_utf8_lossy(wire)
+            );
+            let decoded = data.find_map(ItemKind::Flags, |i| match i {
+                FetchItem::Flags(f) => Some(flags_from_wire(&f)),
+                _ => None,
+            });
+            assert_eq!(decoded, Some(want));
+        }
+        assert_eq!(received(b"* 4 FETCH (UID 4)\r\n").flags(), None);
+    }
+
+    #[test]
     fn the_compact_form_is_small() {
         // One response: the bytes are shared with the read buffer; the rest is a few words.
         assert!(std::mem::size_of::<FetchData>() <= 88);

@@ -762,7 +762,11 @@ pub(crate) fn size_at(raw: &Bytes, at: usize) -> Option<u64> {
 pub(crate) fn flags_at(raw: &Bytes, at: usize) -> Option<Vec<Flag>> {
     let mut p = at_value(raw, at);
     p.expect(b'(', "expected '(' before flags").ok()?;
-    // Room for the usual few flags at once, rather than growing from one.
+    // No allocation for a message without flags; room for the usual few at once for
+    // the others, rather than growing from none.
+    if p.eat(b')') {
+        return Some(Vec::new());
+    }
     let mut flags = Vec::with_capacity(4);
     loop {
         p.sp();
