@@ -774,6 +774,44 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Counting an address list reaches the number of addresses reading it gives,
+        /// whatever the list holds: well-formed addresses, escapes, literals, atoms, too
+        /// few or too many fields, stray spaces and parentheses.
+        #[test]
+        fn counting_addresses_agrees_with_reading_them(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "(", ")", " ", "  ", "NIL", "nil", "\"a\"", "\"\"", "\"a b\"",
+                    "\"q\\\"d\"", "\"s\\\\\"", "{1}\r\nz", "{0}\r\n", "abc", "NILS",
+                    "(NIL NIL \"m\" \"h\")", "(\"N\" NIL \"m\" \"h\")",
+                    "(NIL NIL \"g\" NIL)", "(NIL NIL NIL NIL)",
+                ]),
+                0..14,
+            ),
+        ) {
+            let list = pieces.concat();
+            let wire = format!(
+                "* 1 FETCH (ENVELOPE (NIL NIL ({list}) NIL NIL NIL NIL NIL NIL NIL))\r\n"
+            );
+            let Ok(Response::Untagged(Untagged::Fetch { items, .. })) =
+                parse_response(Bytes::from(wire.into_bytes()))
+            else {
+                return Ok(());
+            };
+            if let Some(view) = items.envelope_view() {
+                for field in [view.from(), view.sender()] {
+                    proptest::prop_assert_eq!(
+                        field.clone().count(),
+                        field.collect::<Vec<_>>().len(),
+                        "{}",
+                        list
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn flags_read_in_place_are_the_decoded_flags() {
         use crate::proto::Flag;

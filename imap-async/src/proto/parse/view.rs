@@ -171,15 +171,67 @@ impl<'a> Iterator for Addresses<'a> {
 
     /// The number of addresses left, each checked as [`Self::next`] reads it but none
     /// built (counting recipients is common, and needs no strings).
-    fn count(mut self) -> usize {
-        let mut n = 0;
-        while !self.done {
-            match address(&mut self.p, Parser::skip_nstring) {
-                Ok(_) => n += 1,
-                Err(_) => self.done = true,
-            }
+    fn count(self) -> usize {
+        if self.done {
+            return 0;
         }
-        n
+        // The walk of `address(.., Parser::skip_nstring)` over the bytes, with the common
+        // fields, a quoted string without escapes and NIL, passed in place: counting
+        // recipients is common, and the calls per field cost more than the field.
+        // Anything else goes through `skip_nstring`, so the count is the one `next`
+        // would reach.
+        let mut p = self.p;
+        let b = p.b;
+        let mut n = 0;
+        let skip_spaces = |pos: &mut usize| {
+            while b.get(*pos) == Some(&b' ') {
+                *pos += 1;
+            }
+        };
+        loop {
+            let mut pos = p.pos;
+            skip_spaces(&mut pos);
+            if b.get(pos) != Some(&b'(') {
+                return n;
+            }
+            pos += 1;
+            for _ in 0..4 {
+                skip_spaces(&mut pos);
+                let passed = match b.get(pos) {
+                    Some(b'"') => {
+                        let rest = &b[pos + 1..];
+                        find_quote_or_backslash(rest)
+                            .filter(|&j| rest[j] == b'"')
+                            .map(|j| j + 2)
+                    }
+                    // NIL (in any case) ended as an atom ends; "NILS" is an atom.
+                    Some(b'N' | b'n')
+                        if b.get(pos + 1..pos + 3)
+                            .is_some_and(|il| il.eq_ignore_ascii_case(b"IL"))
+                            && b.get(pos + 3).is_none_or(|&c| astr_stop(c)) =>
+                    {
+                        Some(3)
+                    }
+                    _ => None,
+                };
+                match passed {
+                    Some(len) => pos += len,
+                    None => {
+                        p.pos = pos;
+                        if p.skip_nstring().is_err() {
+                            return n;
+                        }
+                        pos = p.pos;
+                    }
+                }
+            }
+            skip_spaces(&mut pos);
+            if b.get(pos) != Some(&b')') {
+                return n;
+            }
+            p.pos = pos + 1;
+            n += 1;
+        }
     }
 }
 
