@@ -808,6 +808,20 @@ mod tests {
                         list
                     );
                 }
+                // Where the whole envelope decodes, reading gives the decoded addresses.
+                if let Some(env) = items.envelope() {
+                    let read: Vec<[Option<Vec<u8>>; 4]> = view
+                        .from()
+                        .map(|a| [a.name, a.route, a.mailbox, a.host].map(|f| f.map(|c| c.into_owned())))
+                        .collect();
+                    let decoded: Vec<[Option<Vec<u8>>; 4]> = env
+                        .from
+                        .iter()
+                        .flatten()
+                        .map(|a| [&a.name, &a.route, &a.mailbox, &a.host].map(|f| f.as_ref().map(|b| b.to_vec())))
+                        .collect();
+                    proptest::prop_assert_eq!(read, decoded, "{}", list);
+                }
             }
         }
     }
