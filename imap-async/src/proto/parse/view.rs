@@ -55,7 +55,11 @@ impl<'a> EnvelopeView<'a> {
     }
 
     fn string(&self, field: usize) -> Option<Cow<'a, [u8]>> {
-        self.parser(field).nstring_ref().ok().flatten()
+        let mut p = self.parser(field);
+        match p.plain_nstring() {
+            Some(value) => value.map(Cow::Borrowed),
+            None => p.nstring_ref().ok().flatten(),
+        }
     }
 
     fn addresses(&self, field: usize) -> Addresses<'a> {
