@@ -590,8 +590,9 @@ impl Parser<'_> {
 ///
 /// The name is ended by [`name_stop`], so it holds no byte at or below space.
 pub(super) fn item_kind(b: &[u8], name: (usize, usize), bracket: bool) -> ItemKind {
-    // One number compare per candidate instead of a byte loop per candidate: the name,
-    // folded to lower case, packed into a u128 (the longest name has 13 bytes).
+    // A jump on the name's length, then one or two compares of numbers instead of a
+    // byte loop: the name, folded to lower case, packed into a u128 (the longest name
+    // has 13 bytes).
     const UID: u128 = folded(b"UID");
     const BODY: u128 = folded(b"BODY");
     const FLAGS: u128 = folded(b"FLAGS");

@@ -1738,8 +1738,8 @@ fn item_kinds_are_found_in_any_case_and_only_for_whole_names() {
             }
         }
     }
-    // Bytes that set bit 0x20 onto a name's bytes are not folded onto them: `@` is not
-    // `` ` ``, `_` is not DEL, and `[`-like bytes stay apart from letters.
+    // Look-alikes are other names: `@` and `_` are not letters (folded, they would be
+    // `` ` `` and DEL), and a name longer than sixteen bytes is no item's.
     for other in [
         &b"UI@"[..],
         b"U_D",
