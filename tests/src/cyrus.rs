@@ -82,7 +82,8 @@ pub struct Cyrus {
 impl Cyrus {
     /// Starts a new server: writes its configuration, users, CA and server certificate
     /// into a fresh temporary directory, starts Cyrus's `master` in the foreground and
-    /// waits (up to 40 s, on fresh ports up to three times) until the IMAP port greets.
+    /// waits until the IMAP port greets: up to `START_TIMEOUT` (40 s) per attempt, on
+    /// fresh ports up to `START_ATTEMPTS` (3) times.
     ///
     /// Installs what is missing first (see [`ensure_cyrus_installed`]) when the process
     /// is root. The error of a failed start carries the tail of the master's output.

@@ -4,23 +4,15 @@
 
 use std::fs;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, ExitStatus};
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::server::{START_ATTEMPTS, START_TIMEOUT, StartError, greets, tail, terminate};
-
-/// Whether something listens on `port` (it may still not greet).
-fn port_accepts(port: u16) -> bool {
-    TcpStream::connect_timeout(
-        &SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
-        Duration::from_secs(1),
-    )
-    .is_ok()
-}
+use crate::server::{
+    START_ATTEMPTS, START_TIMEOUT, StartError, connect_loopback, greets, tail, terminate,
+};
 
 impl From<StartError> for io::Error {
     fn from(e: StartError) -> io::Error {
@@ -194,7 +186,7 @@ impl MasterProcess {
                         "{} did not greet on port {port} within {within:?} (the port {}); \
                          its processes:\n{}\nlog tail:\n{}",
                         self.name,
-                        if port_accepts(port) {
+                        if connect_loopback(port).is_ok() {
                             "accepts connections"
                         } else {
                             "refuses connections"
@@ -211,7 +203,7 @@ impl MasterProcess {
 
 #[cfg(test)]
 mod tests {
-    use std::net::TcpListener;
+    use std::net::{Ipv4Addr, TcpListener};
     use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
 

@@ -125,9 +125,9 @@ impl From<io::Error> for StartError {
 
 impl Dovecot {
     /// Starts a new server: writes its configuration, users, CA and server certificate
-    /// into a fresh temporary directory, starts `dovecot -F` and waits (up to [`START_TIMEOUT`], on fresh ports up to
-    /// [`START_ATTEMPTS`] times) until
-    /// the IMAP port answers with a greeting.
+    /// into a fresh temporary directory, starts `dovecot -F` and waits until the IMAP
+    /// port answers with a greeting: up to `START_TIMEOUT` (40 s) per attempt, on fresh
+    /// ports up to `START_ATTEMPTS` (3) times.
     ///
     /// Installs Dovecot first if it is missing and the process is root. The error of a
     /// failed start carries the tail of the server's log.
@@ -846,10 +846,17 @@ impl Dovecot {
     }
 }
 
+/// A connection to `port` on loopback, given up after a second.
+pub(crate) fn connect_loopback(port: u16) -> io::Result<TcpStream> {
+    TcpStream::connect_timeout(
+        &SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        Duration::from_secs(1),
+    )
+}
+
 /// Whether something on `port` answers with an IMAP `* OK` greeting.
 pub(crate) fn greets(port: u16) -> bool {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) else {
+    let Ok(stream) = connect_loopback(port) else {
         return false;
     };
     if stream

@@ -290,7 +290,9 @@ impl<'a> Parser<'a> {
     /// `Some(None)`, a quoted string without escapes `Some(Some(value))`. Anything else
     /// gives `None` with the cursor at the field, for [`Self::nstring_ref`] or
     /// [`Self::skip_nstring`] to read: the calls those make per field cost more than
-    /// these fields, and an envelope is mostly made of them.
+    /// these fields, and an envelope is mostly made of them. The readers of envelope and
+    /// address fields call it first rather than those two starting with it: inside them
+    /// it ran 0.5 to 1.2 % more instructions in the replay benchmark.
     #[inline(always)]
     fn plain_nstring(&mut self) -> Option<Option<&'a [u8]>> {
         self.sp();
